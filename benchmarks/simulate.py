@@ -1,0 +1,71 @@
+"""Trajectories per second: resandi-lite's vectorised simulators against andi-datasets.
+
+Both sides produce the paper's eight-class, varying-length mix (T uniform in
+[10, 1000]) in the same run.  The reference is the paper's per-trajectory
+pipeline: one andi-datasets call per trajectory.  Two figures are printed per
+class, for simulation alone and for simulation plus the paper's preprocessing
+(the network's input), with the ratio ours / andi.
+
+    python benchmarks/simulate.py [--n-ours 8000] [--n-andi 300] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from resandi_lite import CLASSES
+from resandi_lite.preprocess import INPUT_LENGTH, preprocess_increments
+from resandi_lite.reference import andi_simulate, preprocess_one
+from resandi_lite.simulate.classes import ALPHA_RANGE, draw_lengths, simulate_increments
+
+
+def ours(name: str, n: int, seed: int) -> tuple[float, float]:
+    rng = np.random.default_rng(seed)
+    lengths = draw_lengths(n, "varying", rng)
+    alpha = rng.uniform(*ALPHA_RANGE[name], n)
+    start = time.perf_counter()
+    steps, std = simulate_increments(name, alpha, lengths, rng, width=INPUT_LENGTH - 1)
+    middle = time.perf_counter()
+    preprocess_increments(steps, lengths, 0.0, rng, std)
+    end = time.perf_counter()
+    return middle - start, end - start
+
+
+def andi(name: str, n: int, seed: int) -> tuple[float, float]:
+    start = time.perf_counter()
+    trajectories, _ = andi_simulate(name, n, length="varying", seed=seed)
+    middle = time.perf_counter()
+    for x in trajectories:
+        preprocess_one(x)
+    end = time.perf_counter()
+    return middle - start, end - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-ours", type=int, default=8000, help="trajectories per class, ours")
+    parser.add_argument("--n-andi", type=int, default=300, help="trajectories per class, andi-datasets")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    ours(CLASSES[0], 100, args.seed)  # warm up
+    header = f"{'class':<8} {'ours sim/s':>11} {'andi sim/s':>11} {'ratio':>7} {'ours +prep/s':>13} {'andi +prep/s':>13} {'ratio':>7}"
+    print(header)
+    print("-" * len(header))
+    totals = np.zeros(4)
+    for name in CLASSES:
+        o_sim, o_all = ours(name, args.n_ours, args.seed)
+        a_sim, a_all = andi(name, args.n_andi, args.seed)
+        totals += [o_sim / args.n_ours, o_all / args.n_ours, a_sim / args.n_andi, a_all / args.n_andi]
+        print(f"{name:<8} {args.n_ours / o_sim:11.0f} {args.n_andi / a_sim:11.0f} {a_sim / args.n_andi / (o_sim / args.n_ours):7.1f}"
+              f" {args.n_ours / o_all:13.0f} {args.n_andi / a_all:13.0f} {a_all / args.n_andi / (o_all / args.n_ours):7.1f}")
+    o_sim, o_all, a_sim, a_all = totals  # seconds per trajectory of each class, summed over the mix
+    print("-" * len(header))
+    print(f"{'overall':<8} {8 / o_sim:11.0f} {8 / a_sim:11.0f} {a_sim / o_sim:7.1f} {8 / o_all:13.0f} {8 / a_all:13.0f} {a_all / o_all:7.1f}")
+    print("(overall = the eight-class mix in equal numbers; ratio = ours / andi-datasets; target >= 30)")
+
+
+if __name__ == "__main__":
+    main()

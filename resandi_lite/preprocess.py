@@ -1,0 +1,210 @@
+"""The paper's preprocessing: raw trajectories to the network's input.
+
+Four steps, per trajectory and per coordinate:
+
+1. normalise: divide the increments by their standard deviation and sum them
+   up again, starting at 0 (the trajectory is now in units of its own step);
+2. add localisation noise: i.i.d. ``N(0, sigma**2)`` on every position, so
+   ``sigma`` is relative to the step size and the signal-to-noise ratio is
+   ``1 / sigma``;
+3. left-pad with zeros to 1000 points;
+4. MinMax-scale each coordinate to [0, 1] over all 1000 points, padding
+   included.
+
+Internally a batch is held as its *increments*, right-aligned in an array of
+shape ``(n, 2, 999)`` with zeros in front: summing them up gives the left-padded
+trajectory directly, and the zeros do not change the sums used for the
+standard deviation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_sigma
+
+#: Number of time points of the network's input.
+INPUT_LENGTH = 1000
+#: Shortest trajectory the paper uses.
+MIN_LENGTH = 10
+
+_FLAT = 1e-10  # a coordinate whose step variance is below this fraction of its mean square step is flat
+
+
+def increment_std(steps: np.ndarray, n_steps: np.ndarray) -> np.ndarray:
+    """Standard deviation of each coordinate's increments, zero-padded rows allowed.
+
+    Parameters
+    ----------
+    steps : ndarray of shape (n, 2, W), float64
+        Increments; each row holds ``n_steps[i]`` values and zeros elsewhere.
+    n_steps : ndarray of shape (n,), int
+        Number of increments of each row (>= 1).
+
+    Returns
+    -------
+    std : ndarray of shape (n, 2), float64
+        Population standard deviation (``ddof=0``).  Exactly 0 for a flat
+        coordinate: one that does not move, or moves by the same step every
+        time (its variance is below ``1e-10`` of its mean square step).
+    """
+    count = n_steps[:, None].astype(np.float64)
+    mean = steps.sum(axis=-1) / count
+    meansq = np.einsum("ijk,ijk->ij", steps, steps) / count
+    var = meansq - mean**2
+    return np.where(var > _FLAT * meansq, np.sqrt(np.clip(var, 0.0, None)), 0.0)
+
+
+def right_align(steps: np.ndarray, n_steps: np.ndarray, width: int) -> np.ndarray:
+    """Move each row's first ``n_steps[i]`` values to the end of a zero array of ``width`` slots.
+
+    Parameters
+    ----------
+    steps : ndarray of shape (n, 2, W)
+    n_steps : ndarray of shape (n,), int, each <= min(W, width)
+    width : int
+
+    Returns
+    -------
+    aligned : ndarray of shape (n, 2, width)
+    """
+    source = np.arange(width)[None, :] - (width - n_steps)[:, None]  # (n, width)
+    gathered = np.take_along_axis(steps, np.clip(source, 0, steps.shape[-1] - 1)[:, None, :], axis=-1)
+    return np.where((source >= 0)[:, None, :], gathered, 0.0)
+
+
+def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, sigma: np.ndarray | float = 0.0,
+                          rng=None, std: np.ndarray | None = None) -> np.ndarray:
+    """Preprocess a batch given as right-aligned increments (the fast path).
+
+    Parameters
+    ----------
+    steps : ndarray of shape (n, 2, 999), float64
+        Increments, right-aligned, zeros in front.  Overwritten (divided by
+        their standard deviation) to save memory.
+    lengths : ndarray of shape (n,), int
+        Number of positions of each trajectory, in [10, 1000].
+    sigma : float or ndarray of shape (n,)
+        Localisation-noise std of each trajectory, in units of the step std.
+    rng : numpy.random.Generator, int or None
+        Source of the noise.
+    std : ndarray of shape (n, 2), optional
+        The increments' standard deviations, if already known.
+
+    Returns
+    -------
+    X : ndarray of shape (n, 2, 1000), float32
+        Values in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If a coordinate of a trajectory is flat (its increments have zero std).
+    """
+    n = steps.shape[0]
+    std = increment_std(steps, lengths - 1) if std is None else std
+    flat = np.flatnonzero((std == 0).any(axis=1))
+    if flat.size:
+        i = int(flat[0])
+        axis = "xy"[int(np.argmax(std[i] == 0))]
+        raise ValueError(
+            f"trajectory {i}: the {axis} coordinate has increments with zero standard deviation "
+            f"(it does not move, or moves by the same step every time), so it cannot be normalised; "
+            f"remove it before calling preprocess ({flat.size} such trajectories in total)")
+    steps /= std[:, :, None]
+    positions = np.empty((n, 2, INPUT_LENGTH))
+    positions[:, :, 0] = 0.0
+    np.cumsum(steps, axis=-1, out=positions[:, :, 1:])
+    sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), (n,))
+    if np.any(sigma > 0):
+        rng = np.random.default_rng(rng)
+        inside = np.arange(INPUT_LENGTH)[None, :] >= (INPUT_LENGTH - lengths)[:, None]  # (n, 1000)
+        noise = rng.standard_normal((n, 2, INPUT_LENGTH))
+        noise *= sigma[:, None, None] * inside[:, None, :]
+        positions += noise
+    low = positions.min(axis=-1, keepdims=True)
+    scale = 1.0 / (positions.max(axis=-1, keepdims=True) - low)
+    positions -= low
+    return np.multiply(positions, scale, out=np.empty(positions.shape, np.float32), casting="same_kind")
+
+
+def _as_increments(trajectories) -> tuple[np.ndarray, np.ndarray]:
+    """Check raw trajectories and convert them to right-aligned increments."""
+    if isinstance(trajectories, np.ndarray) or hasattr(trajectories, "__array__") and not isinstance(
+            trajectories, (list, tuple)):
+        arr = np.asarray(trajectories)
+        if arr.ndim != 3:
+            hint = " (for one trajectory of shape (2, T) pass x[None])" if arr.ndim == 2 else ""
+            raise ValueError(f"trajectories must be a list of (2, T) arrays or one (n, 2, T) array, "
+                             f"got an array of shape {arr.shape}{hint}")
+        rows = list(arr)
+    elif isinstance(trajectories, (list, tuple)):
+        rows = trajectories
+    else:
+        raise TypeError(f"trajectories must be a list of (2, T) arrays or an (n, 2, T) array, "
+                        f"got {type(trajectories).__name__}")
+    if len(rows) == 0:
+        raise ValueError("trajectories is empty: expected at least one trajectory")
+    n = len(rows)
+    steps = np.zeros((n, 2, INPUT_LENGTH - 1))
+    lengths = np.empty(n, dtype=np.int64)
+    for i, row in enumerate(rows):
+        try:
+            x = np.asarray(row, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"trajectory {i}: expected an array of numbers, got {type(row).__name__}") from None
+        if x.ndim != 2 or x.shape[0] != 2:
+            hint = "; transpose it (x.T)" if x.ndim == 2 and x.shape[1] == 2 else ""
+            raise ValueError(f"trajectory {i}: expected shape (2, T) with x and y as rows, got {x.shape}{hint}")
+        t = x.shape[1]
+        if t < MIN_LENGTH or t > INPUT_LENGTH:
+            way = "split it or keep its last 1000 points" if t > INPUT_LENGTH else "drop it"
+            raise ValueError(f"trajectory {i}: length must be in [{MIN_LENGTH}, {INPUT_LENGTH}] points, "
+                             f"got {t}; {way}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"trajectory {i}: contains NaN or infinite positions; remove or interpolate them")
+        steps[i, :, INPUT_LENGTH - t:] = np.diff(x, axis=1)
+        lengths[i] = t
+    return steps, lengths
+
+
+def preprocess(trajectories, noise=0.0, rng=None) -> np.ndarray:
+    """Turn raw 2-D trajectories into the network's input, as in the paper.
+
+    Parameters
+    ----------
+    trajectories : list of ndarray of shape (2, T_i), or ndarray of shape (n, 2, T)
+        Positions, x and y as rows, ``10 <= T_i <= 1000``.  Any units: the
+        first step removes them.
+    noise : float or array-like of shape (n,)
+        Localisation-noise std added after normalisation, in units of the step
+        std (``0`` for none); one value for all or one per trajectory.
+    rng : numpy.random.Generator, int or None
+        Source of the noise.
+
+    Returns
+    -------
+    X : ndarray of shape (n, 2, 1000), float32
+        Each coordinate MinMax-scaled to [0, 1]; a trajectory of T points fills
+        the last T slots, the first ``1000 - T`` hold the scaled zero padding.
+
+    Raises
+    ------
+    ValueError
+        Naming the trajectory's index: wrong shape, length outside [10, 1000],
+        NaN or inf, or a coordinate that does not fluctuate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> walk = np.random.default_rng(0).standard_normal((2, 300)).cumsum(axis=1)
+    >>> X = preprocess([walk])
+    >>> X.shape, X.dtype, float(X.min()), float(X.max())
+    ((1, 2, 1000), dtype('float32'), 0.0, 1.0)
+    """
+    steps, lengths = _as_increments(trajectories)
+    sigma = check_sigma(noise)
+    if sigma.size not in (1, lengths.size):
+        raise ValueError(f"noise must be one float or one value per trajectory ({lengths.size}), "
+                         f"got {sigma.size} values")
+    return preprocess_increments(steps, lengths, sigma if sigma.size > 1 else float(sigma[0]), rng)

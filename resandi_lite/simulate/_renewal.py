@@ -1,0 +1,91 @@
+"""Renewal processes on the integer time grid, vectorised over trajectories.
+
+CTRW (waiting times), Levy walks (flight times) and ATTM (segments of constant
+diffusivity) all cut time into random intervals.  Instead of a Python loop per
+trajectory, the intervals of a whole batch are drawn as a matrix, in blocks
+until every row has covered its horizon, and the interval that contains each
+integer time step is then read off with a cumulative sum of counts.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+
+def draw_until(draw: Callable, n: int, horizon: float, first: int = 8) -> tuple[np.ndarray, ...]:
+    """Draw interval durations row by row until each row's total reaches ``horizon``.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(rows, k)`` returns a tuple whose first item is an array of shape
+        ``(len(rows), k)`` of durations (> 0) for the trajectories ``rows``;
+        further items are per-interval attributes of the same shape.
+    n : int
+        Number of trajectories.
+    horizon : float
+        Time every row must cover.
+    first : int
+        Columns drawn in the first block; each further block doubles.
+
+    Returns
+    -------
+    durations : ndarray of shape (n, K), float64
+        Durations; entries after a row's last needed interval are ``inf``.
+    *attributes : ndarray of shape (n, K)
+        The extra items returned by ``draw``, zero where unused.
+    """
+    blocks: list[tuple[np.ndarray, ...]] = []
+    total = np.zeros(n)
+    rows = np.arange(n)
+    k = first
+    while rows.size:
+        drawn = draw(rows, k)
+        padded = []
+        for j, part in enumerate(drawn):
+            full = np.full((n, k), np.inf if j == 0 else 0.0)
+            full[rows] = part
+            padded.append(full)
+        blocks.append(tuple(padded))
+        total[rows] += drawn[0].sum(axis=1)
+        rows = rows[total[rows] < horizon]
+        k *= 2
+    return tuple(np.concatenate(parts, axis=1) for parts in zip(*blocks))
+
+
+def epoch_counts(durations: np.ndarray, horizon: int) -> np.ndarray:
+    """Count renewal epochs per unit time bin.
+
+    Parameters
+    ----------
+    durations : ndarray of shape (n, K), float64
+        Interval durations (``inf`` allowed at the end of a row).
+    horizon : int
+        Number of bins.
+
+    Returns
+    -------
+    counts : ndarray of shape (n, horizon), int64
+        ``counts[i, b]`` is the number of epochs ``t_j = d_1 + ... + d_j``
+        of row ``i`` with ``floor(t_j) == b``.
+    """
+    n = durations.shape[0]
+    epochs = np.cumsum(durations, axis=1)
+    row, col = np.nonzero(epochs < horizon)
+    flat = row * horizon + np.floor(epochs[row, col]).astype(np.int64)
+    return np.bincount(flat, minlength=n * horizon).reshape(n, horizon)
+
+
+def interval_index(durations: np.ndarray, horizon: int) -> np.ndarray:
+    """Index of the interval that contains each integer time ``t = 0 .. horizon-1``.
+
+    Interval ``k`` covers ``[t_k, t_{k+1})`` with ``t_0 = 0``; for integer-valued
+    durations this is exact, for real durations it uses ``floor(t_k)``.
+
+    Returns
+    -------
+    index : ndarray of shape (n, horizon), int64
+    """
+    return np.cumsum(epoch_counts(durations, horizon), axis=1)

@@ -1,0 +1,78 @@
+"""Annealed transient time motion (ATTM), regime 1."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import check_alpha, check_int
+from ._renewal import draw_until, interval_index
+from .sbm import _positions
+
+
+def attm_parameters(alpha: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ATTM's (sigma, gamma) for each exponent, regime 1, by rejection.
+
+    ``sigma = 3 U(0.01, 1.1)``, ``gamma = sigma / alpha``, redrawn until
+    ``sigma <= gamma <= sigma + 1``.
+
+    Returns
+    -------
+    sigma, gamma : ndarray of shape (n,), float64
+    """
+    sigma = np.empty_like(alpha)
+    todo = np.arange(alpha.size)
+    while todo.size:
+        s = 3.0 * rng.uniform(0.01, 1.1, todo.size)
+        ok = s / alpha[todo] <= s + 1.0  # gamma >= sigma holds for alpha <= 1
+        sigma[todo[ok]] = s[ok]
+        todo = todo[~ok]
+    return sigma, sigma / alpha
+
+
+def attm(alpha, length: int, *, rng=None) -> np.ndarray:
+    """Annealed transient time motion: Brownian motion whose diffusivity jumps.
+
+    Time is cut into segments.  In each one a diffusivity
+    ``D = (1 - U(0.1, 0.99))**(1/sigma)`` is drawn, the segment lasts
+    ``int(min(D**(-gamma), T))`` steps (slow segments last long), and the
+    walker makes Gaussian steps of variance ``2 D``.  Regime 1 of the AnDi
+    challenge, where the MSD grows as ``t**alpha`` with ``alpha = sigma/gamma``.
+
+    Parameters
+    ----------
+    alpha : array-like of shape (n,), float
+        Anomalous exponents in [0.05, 1].
+    length : int
+        Number of positions T >= 2.
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    positions : ndarray of shape (n, 2, T), float64
+
+    Examples
+    --------
+    >>> attm([0.2, 0.8], 300, rng=0).shape
+    (2, 2, 300)
+    """
+    alpha = check_alpha(alpha, 0.05, 1.0, what="ATTM")
+    length = check_int(length, "length", minimum=2)
+    return _positions(_increments(alpha, length, np.random.default_rng(rng)))
+
+
+def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+    """Steps of :func:`attm` without argument checks: shape (n, 2, length - 1), float64."""
+    n = alpha.size
+    sigma, gamma = attm_parameters(alpha, rng)
+
+    def segments(rows, k):
+        diff = (1.0 - rng.uniform(0.1, 0.99, (rows.size, k))) ** (1.0 / sigma[rows, None])
+        with np.errstate(over="ignore", divide="ignore"):
+            tau = np.minimum(diff ** (-gamma[rows, None]), length)
+        return np.floor(tau), diff
+
+    durations, diffusivity = draw_until(segments, n, length)
+    segment = interval_index(durations, length)[:, : length - 1]  # segment of steps 1 .. T-1
+    step_std = np.sqrt(2.0 * np.take_along_axis(diffusivity, segment, axis=1))
+    steps = rng.standard_normal((n, 2, length - 1)) * step_std[:, None, :]
+    return steps

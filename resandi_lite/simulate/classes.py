@@ -1,0 +1,187 @@
+"""The eight classes of the ResAnDi paper and a simulator for each."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import check_int
+from .attm import attm
+from .ctrw import ctrw
+from .fbm import fbm
+from .lw import lw
+from .sbm import sbm
+from ..preprocess import increment_std, right_align
+from .attm import _increments as _attm_increments
+from .ctrw import _increments as _ctrw_increments
+from .fbm import _increments as _fbm_increments
+from .lw import _increments as _lw_increments
+from .sbm import _increments as _sbm_increments
+
+#: The eight class names, in the paper's label order (label = index).
+CLASSES: tuple[str, ...] = ("SubATTM", "SubCTRW", "SubFBM", "SubSBM", "SupFBM", "SupLW", "SupSBM", "BM")
+
+#: Range of the anomalous exponent of each class; alpha ~ U(low, high).
+ALPHA_RANGE: dict[str, tuple[float, float]] = {
+    "SubATTM": (0.1, 0.9),
+    "SubCTRW": (0.1, 0.9),
+    "SubFBM": (0.1, 0.9),
+    "SubSBM": (0.1, 0.9),
+    "SupFBM": (1.1, 1.9),
+    "SupLW": (1.1, 1.9),
+    "SupSBM": (1.1, 1.9),
+    "BM": (1.0, 1.0),
+}
+
+#: The generator behind each class: ``model(alpha, length, rng=rng) -> (n, 2, T)``.
+MODELS = {
+    "SubATTM": attm,
+    "SubCTRW": ctrw,
+    "SubFBM": fbm,
+    "SubSBM": sbm,
+    "SupFBM": fbm,
+    "SupLW": lw,
+    "SupSBM": sbm,
+    "BM": sbm,
+}
+
+_INCREMENTS = {
+    "SubATTM": _attm_increments,
+    "SubCTRW": _ctrw_increments,
+    "SubFBM": _fbm_increments,
+    "SubSBM": _sbm_increments,
+    "SupFBM": _fbm_increments,
+    "SupLW": _lw_increments,
+    "SupSBM": _sbm_increments,
+    "BM": _sbm_increments,
+}
+
+MIN_LENGTH = 10
+MAX_LENGTH = 1000
+
+
+def class_label(name) -> int:
+    """Label (0-7) of a class given by name or label.
+
+    >>> class_label("SubFBM")
+    2
+    """
+    if isinstance(name, (int, np.integer)) and not isinstance(name, bool):
+        if 0 <= int(name) < len(CLASSES):
+            return int(name)
+        raise ValueError(f"class label must be in 0..{len(CLASSES) - 1}, got {int(name)}")
+    if isinstance(name, str):
+        if name in CLASSES:
+            return CLASSES.index(name)
+        lower = {c.lower(): i for i, c in enumerate(CLASSES)}
+        if name.lower() in lower:
+            return lower[name.lower()]
+        raise ValueError(f"unknown class {name!r}; expected one of {', '.join(CLASSES)}")
+    raise TypeError(f"class must be a name from CLASSES or an integer label, got {type(name).__name__}")
+
+
+def draw_lengths(n: int, length, rng: np.random.Generator) -> np.ndarray:
+    """Trajectory lengths for ``length="varying"`` (uniform in [10, 1000]) or an int.
+
+    Returns
+    -------
+    lengths : ndarray of shape (n,), int64
+    """
+    if isinstance(length, str):
+        if length != "varying":
+            raise ValueError(f"length must be 'varying' or an integer in [{MIN_LENGTH}, {MAX_LENGTH}], got {length!r}")
+        return rng.integers(MIN_LENGTH, MAX_LENGTH, size=n, endpoint=True).astype(np.int64)
+    length = check_int(length, "length", minimum=MIN_LENGTH, maximum=MAX_LENGTH)
+    return np.full(n, length, dtype=np.int64)
+
+
+def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.random.Generator,
+                        width: int | None = None, group: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Simulate one class and return its steps, right-aligned and zero-padded.
+
+    Trajectories are simulated in groups of similar length (sorted), each group
+    at its longest length and then cut: every model here is causal, so the
+    first T positions of a longer trajectory have exactly the law of a
+    trajectory of length T.  A trajectory with a coordinate that does not
+    fluctuate within its length (a CTRW that waits through all of it, a Levy
+    walk that is one straight flight) cannot be normalised and is redrawn with
+    the same exponent and length, as in the paper.
+
+    Parameters
+    ----------
+    name : str or int
+        Class name or label.
+    alpha : ndarray of shape (n,), float64
+    lengths : ndarray of shape (n,), int64
+        Number of positions of each trajectory (>= 2).
+    rng : numpy.random.Generator
+    width : int, optional
+        Number of step slots, at least ``max(lengths) - 1`` (default).
+    group : int
+        Trajectories simulated per vectorised call.
+
+    Returns
+    -------
+    steps : ndarray of shape (n, 2, width), float64
+        Row i holds its ``lengths[i] - 1`` steps in the last slots and zeros before.
+    std : ndarray of shape (n, 2), float64
+        Standard deviation of each row's steps (all > 0).
+    """
+    model = _INCREMENTS[CLASSES[class_label(name)]]
+    n_steps = lengths - 1
+    width = int(n_steps.max()) if width is None else width
+    out = np.zeros((alpha.size, 2, width))
+    order = np.argsort(lengths, kind="stable")
+    for start in range(0, order.size, group):
+        rows = order[start:start + group]
+        steps = model(alpha[rows], int(lengths[rows].max()), rng)
+        # Right-align each row's valid steps: one contiguous copy per row, measured
+        # 5x faster than a boolean-mask scatter and 15x faster than take_along_axis.
+        for row, step, c in zip(rows, steps, n_steps[rows]):
+            out[row, :, width - c:] = step[:, :c]
+    std = increment_std(out, n_steps)
+    flat = np.flatnonzero((std == 0).any(axis=1))
+    if flat.size:
+        out[flat], std[flat] = simulate_increments(name, alpha[flat], lengths[flat], rng, width, group)
+    return out, std
+
+
+def simulate(name, n: int, *, length=1000, rng=None):
+    """Simulate ``n`` raw 2-D trajectories of one class.
+
+    Parameters
+    ----------
+    name : str or int
+        One of :data:`CLASSES` (or its label).
+    n : int
+        Number of trajectories.
+    length : int or "varying"
+        Number of positions T in [10, 1000], or ``"varying"`` for T uniform in
+        [10, 1000] per trajectory.
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    trajectories : ndarray of shape (n, 2, T), float64, or list of n arrays of shape (2, T_i)
+        Positions starting at the origin: an array for a fixed length, a list
+        for varying lengths.
+    alpha : ndarray of shape (n,), float64
+        The exponent of each trajectory, drawn uniformly from :data:`ALPHA_RANGE`.
+
+    Examples
+    --------
+    >>> X, alpha = simulate("SubFBM", 4, length=200, rng=0)
+    >>> X.shape, bool(((alpha > 0.1) & (alpha < 0.9)).all())
+    ((4, 2, 200), True)
+    """
+    name = CLASSES[class_label(name)]
+    n = check_int(n, "n", minimum=1)
+    rng = np.random.default_rng(rng)
+    lengths = draw_lengths(n, length, rng)
+    low, high = ALPHA_RANGE[name]
+    alpha = rng.uniform(low, high, n) if high > low else np.full(n, low)
+    steps, _ = simulate_increments(name, alpha, lengths, rng)
+    positions = np.zeros(steps.shape[:-1] + (steps.shape[-1] + 1,))
+    np.cumsum(steps, axis=-1, out=positions[..., 1:])
+    if isinstance(length, str):  # drop the left padding of each row
+        return [positions[i, :, positions.shape[-1] - lengths[i]:] for i in range(n)], alpha
+    return positions, alpha

@@ -1,0 +1,60 @@
+"""Continuous-time random walk (CTRW) with power-law waiting times."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import check_alpha, check_int
+from ._renewal import draw_until, epoch_counts
+from .sbm import _positions
+
+
+def ctrw(alpha, length: int, *, rng=None) -> np.ndarray:
+    """Continuous-time random walk read off on the integer time grid.
+
+    The walker waits a time ``tau = (1 - U)**(-1/alpha) >= 1`` (Pareto, infinite
+    mean for ``alpha < 1``), then makes a unit Gaussian jump in x and in y.  The
+    position at integer time t is the sum of the jumps made up to t.  Long
+    rests are the signature: many increments are exactly zero.
+
+    All jumps that fall into the same unit time bin add up to one Gaussian of
+    variance equal to their count, so each increment is drawn as
+    ``sqrt(count) * N(0, 1)``: the same law as summing the jumps one by one.
+
+    Parameters
+    ----------
+    alpha : array-like of shape (n,), float
+        Anomalous exponents in [0.05, 1].
+    length : int
+        Number of positions T >= 2.
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    positions : ndarray of shape (n, 2, T), float64
+
+    Examples
+    --------
+    >>> x = ctrw([0.5], 1000, rng=1)
+    >>> x.shape, bool((x[0, 0] == 0).any())
+    ((1, 2, 1000), True)
+    """
+    alpha = check_alpha(alpha, 0.05, 1.0, what="CTRW")
+    length = check_int(length, "length", minimum=2)
+    return _positions(_increments(alpha, length, np.random.default_rng(rng)))
+
+
+def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+    """Steps of :func:`ctrw` without argument checks: shape (n, 2, length - 1), float64."""
+    n = alpha.size
+
+    def waits(rows, k):
+        u = rng.random((rows.size, k))
+        return ((1.0 - u) ** (-1.0 / alpha[rows, None]),)
+
+    (durations,) = draw_until(waits, n, length)
+    counts = epoch_counts(durations, length)[:, 1:]  # no epoch can fall in [0, 1)
+    row, col = np.nonzero(counts)  # most bins hold no jump: draw normals only where one does
+    steps = np.zeros((n, 2, length - 1))
+    steps[row, :, col] = rng.standard_normal((row.size, 2)) * np.sqrt(counts[row, col])[:, None]
+    return steps

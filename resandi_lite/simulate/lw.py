@@ -1,0 +1,60 @@
+"""Levy walk (LW): ballistic flights of power-law duration."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import check_alpha, check_int
+from ._renewal import draw_until, interval_index
+from .sbm import _positions
+
+
+def lw(alpha, length: int, *, rng=None) -> np.ndarray:
+    """Two-dimensional Levy walk.
+
+    The walker flies at constant velocity in a uniformly random direction for
+    ``int(tau)`` time steps, ``tau = (1 - U)**(-1/(3 - alpha))``, then picks a
+    new direction.  The speed ``v = 10 U`` is drawn once per trajectory.  The
+    two coordinates share the flight times and the direction.  Long straight
+    flights are the signature.  (The AnDi code also flips the sign of each
+    flight at random; with a uniform angle this changes nothing, so it is
+    folded into the angle.)
+
+    Parameters
+    ----------
+    alpha : array-like of shape (n,), float
+        Anomalous exponents in [1, 2).
+    length : int
+        Number of positions T >= 2.
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    positions : ndarray of shape (n, 2, T), float64
+
+    Examples
+    --------
+    >>> lw([1.5], 10, rng=0).shape
+    (1, 2, 10)
+    """
+    alpha = check_alpha(alpha, 1.0, 1.99, what="LW")
+    length = check_int(length, "length", minimum=2)
+    return _positions(_increments(alpha, length, np.random.default_rng(rng)))
+
+
+def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+    """Steps of :func:`lw` without argument checks: shape (n, 2, length - 1), float64."""
+    n = alpha.size
+    speed = 10.0 * rng.random(n)
+
+    def flights(rows, k):
+        u = rng.random((rows.size, k))
+        tau = np.minimum((1.0 - u) ** (-1.0 / (3.0 - alpha[rows, None])), length + 1)
+        return np.floor(tau), rng.uniform(0.0, 2.0 * np.pi, (rows.size, k))
+
+    durations, angle = draw_until(flights, n, length)
+    flight = interval_index(durations, length)[:, 1:]  # flight of steps 1 .. T-1
+    steps = np.empty((n, 2, length - 1))
+    for axis, direction in enumerate((np.cos(angle), np.sin(angle))):  # per flight, then per step
+        np.multiply(np.take_along_axis(direction, flight, axis=1), speed[:, None], out=steps[:, axis])
+    return steps
