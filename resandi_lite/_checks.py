@@ -39,7 +39,7 @@ def check_alpha(alpha, low: float, high: float, *, name: str = "alpha", what: st
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         model = f" for {what}" if what else ""
-        raise ValueError(f"{name} must lie in [{low}, {high}]{model}, got {arr[i]!r} at index {i}")
+        raise ValueError(f"{name} must lie in [{low}, {high}]{model}, got {float(arr[i])} at index {i}")
     return arr
 
 

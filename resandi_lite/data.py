@@ -124,15 +124,14 @@ def load(path, *, mmap: bool = False) -> TrajectoryDataset:
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in (*_ARRAYS, "params") if k not in f.files]
-            if missing:
-                raise ValueError(f"{path} is not a resandi-lite dataset: missing {', '.join(missing)}")
-            arrays = {k: f[k] for k in _ARRAYS}
-            params = json.loads(str(f["params"]))
-    except ValueError:
-        raise
-    except Exception as err:  # zipfile.BadZipFile, EOFError, OSError, ...
+            if not missing:
+                arrays = {k: f[k] for k in _ARRAYS}
+                params = json.loads(str(f["params"]))
+    except Exception as err:  # zipfile.BadZipFile, EOFError, pickle refusal, bad JSON, ...
         raise ValueError(f"{path} is not a readable dataset file ({type(err).__name__}: {err}); "
                          f"it may be truncated: make it again") from None
+    if missing:
+        raise ValueError(f"{path} is not a resandi-lite dataset: missing {', '.join(missing)}")
     X = arrays["X"]
     if X.ndim != 3 or X.shape[1:] != (2, INPUT_LENGTH) or X.dtype != np.float32:
         raise ValueError(f"{path}: X must be float32 of shape (n, 2, {INPUT_LENGTH}), got {X.dtype} {X.shape}")
@@ -347,7 +346,7 @@ PAPER_SPLIT = {"train": 5, "val": 1, "test": 1}
 
 
 def write_split(out_dir, n_per_class: int = 10_000, files=None, length="varying", noise=0.0, seed=0, *,
-                progress: bool = True) -> list[Path]:
+                n_jobs: int = 1, progress: bool = True) -> list[Path]:
     """Write a train/validation/test split to disk, one ``.npz`` file at a time.
 
     With the defaults this is the paper's data: 5 training files (400k
@@ -368,6 +367,8 @@ def write_split(out_dir, n_per_class: int = 10_000, files=None, length="varying"
     length, noise
         As in :func:`make_dataset`.
     seed : int
+    n_jobs : int
+        Worker processes per file, as in :func:`make_dataset`.
     progress : bool
 
     Returns
@@ -391,7 +392,7 @@ def write_split(out_dir, n_per_class: int = 10_000, files=None, length="varying"
             if not _complete(path, file_seed):
                 if progress:
                     print(f"writing {path}")
-                make_dataset(n_per_class, length, noise, file_seed, progress=progress).save(path)
+                make_dataset(n_per_class, length, noise, file_seed, n_jobs=n_jobs, progress=progress).save(path)
             elif progress:
                 print(f"{path} is complete, kept")
             manifest["files"][path.name] = {"split": split, "seed": file_seed}

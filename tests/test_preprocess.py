@@ -1,0 +1,93 @@
+"""Preprocessing: equal to the per-trajectory reference, its noise law, and its errors."""
+
+import numpy as np
+import pytest
+
+from resandi_lite import preprocess
+from resandi_lite.reference import preprocess_one
+from resandi_lite.simulate import bm, simulate
+
+Z = 5.0
+
+
+def _walks(lengths, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal((2, t)).cumsum(axis=1) * rng.uniform(0.1, 10) for t in lengths]
+
+
+def test_matches_the_per_trajectory_reference():
+    trajs = _walks([10, 11, 57, 500, 999, 1000])
+    trajs += simulate("SubCTRW", 5, length="varying", rng=3)[0] + simulate("SupLW", 5, length="varying", rng=4)[0]
+    X = preprocess(trajs)
+    ref = np.stack([preprocess_one(t) for t in trajs])
+    assert X.shape == (len(trajs), 2, 1000) and X.dtype == np.float32
+    np.testing.assert_allclose(X, ref, atol=2e-6)
+
+
+def test_padding_scaling_and_position_of_the_trajectory():
+    x = _walks([300])[0]
+    X = preprocess([x])[0]
+    assert np.allclose(X.min(axis=1), 0) and np.allclose(X.max(axis=1), 1)
+    # the 700 padded zeros and the trajectory's start (also 0 after normalisation) share one value
+    assert np.all(X[:, :701] == X[:, [700]])
+    # the trajectory fills the last 300 slots: its steps are those of x up to one scale per coordinate
+    steps = np.diff(X[:, 700:].astype(np.float64), axis=1)
+    dx = np.diff(x, axis=1)
+    scale = (steps * dx).sum(axis=1, keepdims=True) / (dx * dx).sum(axis=1, keepdims=True)  # least squares
+    assert np.allclose(steps, scale * dx, atol=2e-7)  # float32 resolution near 1
+
+
+def test_units_do_not_matter_and_array_equals_list():
+    x = np.stack(_walks([400, 400, 400]))
+    assert np.allclose(preprocess(x), preprocess(list(x)))
+    assert np.allclose(preprocess(x), preprocess(3.7 * x - 12.0), atol=1e-6)
+
+
+@pytest.mark.parametrize("sigma", [0.3, 1.0])
+def test_noise_law(sigma):
+    """Unit white steps plus N(0, sigma^2) on every position give increments with
+    lag-1 correlation -sigma^2 / (1 + 2 sigma^2), whatever the final MinMax scale."""
+    x = bm(400, 1000, rng=1)
+    X = preprocess(x, noise=sigma, rng=2).astype(np.float64)
+    d = np.diff(X, axis=-1)
+    d -= d.mean(axis=-1, keepdims=True)
+    r = (d[..., 1:] * d[..., :-1]).mean(axis=-1) / (d**2).mean(axis=-1)  # (400, 2)
+    rho = -(sigma**2) / (1 + 2 * sigma**2)
+    # per-trajectory estimates over 998 lags have std about 1/sqrt(998) (a little more for correlated sums)
+    assert abs(r.mean() - rho) < Z * 1.5 / np.sqrt(998 * r.size)
+    # noise is drawn per position of the trajectory, never in the padding
+    short = preprocess([x[0, :, :100]], noise=sigma, rng=3)[0]
+    assert np.all(short[:, :900] == short[:, [0]])
+
+
+def test_noise_is_reproducible_and_per_trajectory():
+    x = bm(3, 200, rng=1)
+    a = preprocess(x, noise=[0.0, 0.5, 1.0], rng=7)
+    assert np.array_equal(a, preprocess(x, noise=[0.0, 0.5, 1.0], rng=7))
+    assert np.array_equal(a[0], preprocess(x[:1])[0])  # sigma = 0: no noise
+    assert not np.array_equal(a[1], preprocess(x[1:2])[0])
+
+
+@pytest.mark.parametrize(
+    "data, kwargs, message",
+    [
+        ([np.zeros((2, 9))], {}, r"trajectory 0: length must be in \[10, 1000\] points, got 9"),
+        (_walks([50, 1001]), {}, r"trajectory 1: length must be in \[10, 1000\] points, got 1001; split it"),
+        ([np.zeros((3, 50))], {}, r"trajectory 0: expected shape \(2, T\)"),
+        ([np.zeros((50, 2))], {}, r"transpose it"),
+        ([np.zeros(50)], {}, r"trajectory 0: expected shape \(2, T\)"),
+        (np.zeros((2, 50)), {}, r"pass x\[None\]"),
+        (np.zeros((1, 2, 3, 50)), {}, r"got an array of shape \(1, 2, 3, 50\)"),
+        ([], {}, r"trajectories is empty"),
+        ("abc", {}, r"trajectories must be a list"),
+        ([_walks([50])[0], np.full((2, 50), np.nan)], {}, r"trajectory 1: contains NaN or infinite"),
+        ([np.array([_walks([50])[0][0], np.full(50, 2.0)])], {}, r"trajectory 0: the y coordinate has increments with zero"),
+        ([np.array([np.arange(50.0), np.arange(50.0) ** 2])], {}, r"trajectory 0: the x coordinate"),
+        (_walks([50]), {"noise": -1}, r"noise must hold finite values >= 0"),
+        (_walks([50, 60]), {"noise": [0.1, 0.2, 0.3]}, r"one value per trajectory \(2\), got 3"),
+        (_walks([50]), {"noise": "big"}, r"noise must be a float or a list"),
+    ],
+)
+def test_bad_input_raises_clear_errors(data, kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        preprocess(data, **kwargs)

@@ -1,0 +1,210 @@
+"""Simulators: shapes, seeds, errors, and the statistical law of every model.
+
+Tolerances are ``Z`` standard errors of the estimator at the sample size used
+(``Z = 5``: a correct simulator fails a check with probability < 1e-6); seeds
+are fixed, so a run is repeatable.
+"""
+
+import numpy as np
+import pytest
+
+from resandi_lite.simulate import ALPHA_RANGE, CLASSES, MODELS, attm, bm, class_label, ctrw, fbm, lw, sbm, simulate
+from resandi_lite.simulate.attm import attm_parameters
+from resandi_lite.simulate.classes import simulate_increments
+
+Z = 5.0
+ALL_MODELS = {"fbm": (fbm, 0.5), "sbm": (sbm, 0.5), "ctrw": (ctrw, 0.5), "lw": (lw, 1.5), "attm": (attm, 0.5)}
+
+
+def test_classes_in_paper_order():
+    assert CLASSES == ("SubATTM", "SubCTRW", "SubFBM", "SubSBM", "SupFBM", "SupLW", "SupSBM", "BM")
+    assert [class_label(c) for c in CLASSES] == list(range(8))
+    assert class_label("subfbm") == 2
+
+
+@pytest.mark.parametrize("name", list(ALL_MODELS))
+def test_model_shape_origin_and_seed(name):
+    model, a = ALL_MODELS[name]
+    x = model([a, a, a], 137, rng=42)
+    assert x.shape == (3, 2, 137) and x.dtype == np.float64
+    assert np.all(x[:, :, 0] == 0) and np.all(np.isfinite(x))
+    assert np.array_equal(x, model([a, a, a], 137, rng=np.random.default_rng(42)))  # bit-identical
+    assert not np.array_equal(x, model([a, a, a], 137, rng=43))
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_simulate_fixed_and_varying(name):
+    X, alpha = simulate(name, 50, length=300, rng=1)
+    assert X.shape == (50, 2, 300)
+    low, high = ALPHA_RANGE[name]
+    assert np.all((alpha >= low) & (alpha <= high))
+    trajs, alpha = simulate(name, 50, length="varying", rng=1)
+    assert len(trajs) == 50 and all(t.shape[0] == 2 and 10 <= t.shape[1] <= 1000 for t in trajs)
+    assert all(t[:, 0].tolist() == [0.0, 0.0] for t in trajs)
+    again, _ = simulate(name, 50, length="varying", rng=1)
+    assert all(np.array_equal(a, b) for a, b in zip(trajs, again))
+
+
+def test_cutting_a_long_trajectory_is_exact():
+    """Generating at the group's longest length and cutting must equal a direct call of the model."""
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    lengths = np.array([40, 40])
+    steps, _ = simulate_increments("SubFBM", np.array([0.3, 0.7]), lengths, rng_a)
+    direct = np.diff(fbm([0.3, 0.7], 40, rng=rng_b), axis=-1)
+    assert np.allclose(steps, direct)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: ctrw([1.3], 100), r"alpha must lie in \[0.05, 1.0\] for CTRW, got 1.3"),
+        (lambda: lw([0.5], 100), r"alpha must lie in \[1.0, 1.99\] for LW, got 0.5"),
+        (lambda: fbm([np.nan], 100), r"alpha must lie in .* got nan at index 0"),
+        (lambda: sbm([[0.5]], 100), r"alpha must be a scalar or a 1-D array"),
+        (lambda: fbm([0.5], 1), r"length must be >= 2, got 1"),
+        (lambda: fbm([0.5], 10.5), r"length must be an integer"),
+        (lambda: simulate("FBM", 3), r"unknown class 'FBM'; expected one of SubATTM"),
+        (lambda: simulate("SubFBM", 3, length="long"), r"length must be 'varying' or an integer"),
+        (lambda: simulate("SubFBM", 3, length=5), r"length must be >= 10, got 5"),
+        (lambda: simulate("SubFBM", 3, length=1001), r"length must be <= 1000, got 1001"),
+        (lambda: simulate(8, 3), r"class label must be in 0..7, got 8"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_model_table_covers_every_class():
+    assert set(MODELS) == set(CLASSES) == set(ALPHA_RANGE)
+
+
+# --- statistical laws -------------------------------------------------------
+
+def _msd_ratio_check(x, theory, times):
+    """Ensemble MSD at ``times`` against theory: x_t / sqrt(MSD) is N(0, 1), so
+    mean(x_t**2) / MSD has standard error sqrt(2 / m) over m = 2n samples (x and y)."""
+    m = x.shape[0] * 2
+    for t in times:
+        ratio = np.mean(x[:, :, t] ** 2) / theory(t)
+        assert abs(ratio - 1) < Z * np.sqrt(2 / m), (t, ratio)
+
+
+@pytest.mark.parametrize("alpha", [0.2, 0.6, 1.0, 1.4, 1.8])
+def test_fbm_msd_is_t_to_the_alpha(alpha):
+    x = fbm(np.full(4000, alpha), 1000, rng=11)
+    _msd_ratio_check(x, lambda t: t**alpha, [1, 10, 100, 999])
+
+
+@pytest.mark.parametrize("alpha", [0.2, 0.5, 0.9, 1.2, 1.6, 1.9])
+def test_fbm_increment_correlation_sign_and_value(alpha):
+    n = 20000
+    d = np.diff(fbm(np.full(n, alpha), 3, rng=12), axis=-1)  # (n, 2, 2)
+    products = (d[:, :, 0] * d[:, :, 1]).ravel()  # 2n independent pairs of unit-variance steps
+    rho = 0.5 * (2**alpha - 2)
+    estimate = products.mean()
+    assert abs(estimate - rho) < Z * np.sqrt((1 + rho**2) / products.size)
+    assert np.sign(estimate) == np.sign(rho)  # negative for sub-, positive for superdiffusion
+
+
+@pytest.mark.parametrize("alpha", [0.2, 0.7, 1.0, 1.3, 1.8])
+def test_sbm_msd_and_changing_diffusivity(alpha):
+    x = sbm(np.full(4000, alpha), 1000, rng=13)
+    _msd_ratio_check(x, lambda t: (t + 1) ** alpha - 1, [1, 10, 100, 999])
+    d = np.diff(x, axis=-1)
+    m = d.shape[0] * 2
+    for t in (1, 50, 900):  # step t has variance (t+1)**alpha - t**alpha: diffusivity ~ t**(alpha-1)
+        ratio = np.mean(d[:, :, t - 1] ** 2) / ((t + 1) ** alpha - t**alpha)
+        assert abs(ratio - 1) < Z * np.sqrt(2 / m), (t, ratio)
+
+
+def test_bm_is_sbm_with_alpha_one():
+    x = bm(4000, 1000, rng=14)
+    _msd_ratio_check(x, lambda t: t, [1, 10, 100, 999])
+    assert np.array_equal(x, sbm(np.ones(4000), 1000, rng=14))
+
+
+@pytest.mark.parametrize("alpha", [0.2, 0.5, 0.8])
+def test_ctrw_waiting_times_are_pareto(alpha):
+    """The first jump happens at floor(tau), tau = (1-U)**(-1/alpha): P(no move before k) = k**-alpha."""
+    n = 20000
+    x = ctrw(np.full(n, alpha), 500, rng=15)
+    moved = np.abs(np.diff(x[:, 0], axis=-1)) > 0  # (n, 499): step t-1 -> t
+    first = np.argmax(moved, axis=1) + 1  # time of the first jump (every row moves before 500 here
+    first[~moved.any(axis=1)] = 10**9  # ... or never, then it is past every k below)
+    for k in (2, 5, 30, 200):
+        p = k ** (-alpha)
+        estimate = np.mean(first >= k)
+        assert abs(estimate - p) < Z * np.sqrt(p * (1 - p) / n), (k, estimate, p)
+
+
+def test_ctrw_jumps_are_unit_gaussian_and_shared_in_time():
+    x = ctrw(np.full(3000, 0.6), 400, rng=16)
+    d = np.diff(x, axis=-1)
+    assert np.array_equal(d[:, 0] != 0, d[:, 1] != 0)  # x and y jump at the same times
+    single = d[:, :, :50][(d[:, :, :50] != 0)]  # early bins almost always hold one jump
+    assert abs(single.var() - 1) < Z * np.sqrt(2 / single.size) + 0.02  # + the rare bins with 2 jumps
+
+
+@pytest.mark.parametrize("alpha", [1.2, 1.5, 1.8])
+def test_levy_walk_flights(alpha):
+    n, T = 6000, 300
+    x = lw(np.full(n, alpha), T, rng=17)
+    d = np.diff(x, axis=-1)  # (n, 2, T-1)
+    speed = np.hypot(d[:, 0], d[:, 1])
+    assert np.allclose(speed, speed[:, :1])  # one speed per trajectory
+    v = speed[:, 0]
+    assert abs(v.mean() - 5) < Z * 10 / np.sqrt(12 * n)  # v = 10 U(0, 1)
+    angle = np.arctan2(d[:, 1, 0], d[:, 0, 0])
+    assert abs(np.cos(angle).mean()) < Z / np.sqrt(2 * n)  # uniform direction
+    # Flights: the direction changes only at flight ends.  Flight 2 starts at the
+    # first change; its duration floor(tau), tau = (1-U)**(-1/(3-alpha)), is
+    # independent of where it starts: P(duration >= k) = k**-(3-alpha).
+    change = np.any(np.abs(np.diff(d, axis=-1)) > 1e-9 * v[:, None, None], axis=1)  # (n, T-2)
+    starts = np.argmax(change, axis=1)
+    has = change.any(axis=1)
+    for k in (2, 5, 20):
+        ok = has & (starts + k + 1 < T - 2)  # the flight can be seen for k steps
+        rows = np.flatnonzero(ok)
+        window = change[rows[:, None], starts[rows, None] + 1 + np.arange(k - 1)[None, :]]
+        survived = ~window.any(axis=1)
+        p = k ** (-(3 - alpha))
+        assert abs(survived.mean() - p) < Z * np.sqrt(p * (1 - p) / rows.size), (k, survived.mean(), p)
+
+
+@pytest.mark.parametrize("alpha", [0.2, 0.5, 0.8])
+def test_attm_parameters(alpha):
+    """sigma = 3 U(0.01, 1.1) kept when gamma = sigma/alpha <= sigma + 1: uniform on [0.03, min(3.3, alpha/(1-alpha))]."""
+    sigma, gamma = attm_parameters(np.full(20000, alpha), np.random.default_rng(18))
+    assert np.all(sigma <= gamma) and np.all(gamma <= sigma + 1) and np.allclose(gamma, sigma / alpha)
+    high = min(3.3, alpha / (1 - alpha))
+    u = (sigma - 0.03) / (high - 0.03)
+    assert u.min() >= 0 and u.max() <= 1
+    assert abs(u.mean() - 0.5) < Z * np.sqrt(1 / 12 / u.size)
+
+
+def test_attm_diffusivity_is_piecewise_constant():
+    """Within a segment steps are N(0, 2D); D jumps between segments.  The step variances of the
+    first and second half of a trajectory then differ far more often than for Brownian motion."""
+    n, T = 2000, 400
+    half = (T - 1) // 2
+
+    def log_variance_ratio(x):
+        d = np.diff(x[:, 0], axis=-1)
+        return np.log(d[:, :half].var(axis=1) / d[:, half:].var(axis=1))
+
+    bm_ratio = log_variance_ratio(bm(n, T, rng=19))
+    # For Brownian motion var(log s^2) = 2/m for m steps: std sqrt(2/199 + 2/200) = 0.14 for the ratio.
+    assert abs(bm_ratio.std() - np.sqrt(2 / half + 2 / (T - 1 - half))) < 0.02
+    assert np.mean(np.abs(bm_ratio) > 0.75) < 1e-3  # 0.75 is more than 5 of those standard deviations
+    assert np.mean(np.abs(log_variance_ratio(attm(np.full(n, 0.5), T, rng=19))) > 0.75) > 0.3
+
+
+def test_degenerate_trajectories_are_redrawn():
+    """A CTRW with alpha = 0.1 does not move within 10 steps with probability 10**-0.1 = 0.79: all are redrawn."""
+    steps, std = simulate_increments("SubCTRW", np.full(500, 0.1), np.full(500, 10), np.random.default_rng(20))
+    assert np.all(std > 0)
+    assert np.all((steps != 0).any(axis=-1))
+    # short Levy walks are often one straight flight: constant steps, also redrawn
+    steps, std = simulate_increments("SupLW", np.full(500, 1.9), np.full(500, 10), np.random.default_rng(21))
+    assert np.all(std > 0)
