@@ -4,6 +4,7 @@ Commands
 --------
 simulate  simulate and preprocess a class-balanced set into one ``.npz`` file
 split     write the paper-scale train/val/test files (resumable)
+train     train a network (the paper's recipe by default; resumable; torchrun for several GPUs)
 """
 
 from __future__ import annotations
@@ -66,6 +67,25 @@ def _parser() -> argparse.ArgumentParser:
     data_options(split, n_default=10_000)
     split.add_argument("--files", default="train=5,val=1,test=1", help="files per split, e.g. train=5,val=1,test=1")
     split.add_argument("--out", required=True, help="output folder")
+    train = commands.add_parser("train", help="train a network (the paper's recipe unless overridden)")
+    from .train import TrainConfig
+
+    defaults = TrainConfig()
+    train.add_argument("--preset", default=defaults.preset, help="network preset: lite or paper")
+    train.add_argument("--length", type=_length, default="varying", help="'varying' or T (e.g. 1000)")
+    train.add_argument("--noise", type=_noise, default=0.0)
+    train.add_argument("--out", required=True, help="run folder (checkpoint.pt, best.pt, log.json)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    for name, kind in (("train_per_class", int), ("val_per_class", int), ("lr", float), ("batch_size", int),
+                       ("step_size", int), ("gamma", float), ("patience", int), ("min_delta", float),
+                       ("max_epochs", int), ("weight_decay", float), ("seed", int), ("num_workers", int),
+                       ("checkpoint_every", int)):
+        train.add_argument("--" + name.replace("_", "-"), type=kind, default=getattr(defaults, name),
+                           help=f"default {getattr(defaults, name)}")
+    train.add_argument("--fresh-data", action="store_true", help="simulate new trajectories every epoch")
+    train.add_argument("--device", default="auto", help="auto (cuda, mps, cpu) or a torch device")
+    train.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
+    train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     return parser
 
 
@@ -81,6 +101,17 @@ def main(argv=None) -> int:
                               n_jobs=args.jobs, progress=True)
             path = ds.save(args.out)
             print(f"wrote {path}: {ds!r}, seed {ds.params['seed']}")
+        elif args.command == "train":
+            import torch
+
+            from .train import TrainConfig, fit
+
+            if args.threads:
+                torch.set_num_threads(args.threads)
+            names = [f.name for f in __import__("dataclasses").fields(TrainConfig)]
+            values = {k: getattr(args, k) for k in names if hasattr(args, k)}
+            values.update(fresh_data=args.fresh_data, amp=not args.no_amp)
+            fit(TrainConfig(**values), args.out, resume=args.resume)
         elif args.command == "split":
             files = {}
             for part in args.files.split(","):

@@ -96,6 +96,9 @@ class TrajectoryDataset(Dataset):
                          params=np.array(json.dumps({**self.params, "format": FORMAT_VERSION})))
                 fh.flush()
                 os.fsync(fh.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -221,7 +224,7 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
     --------
     >>> ds = make_dataset(5, length=100, seed=0)
     >>> ds.X.shape, ds.X.dtype, ds.y[:8].tolist()
-    ((40, 2, 1000), dtype('float32'), [4, 6, 7, 2, 1, 1, 0, 7])
+    ((40, 2, 1000), dtype('float32'), [7, 7, 0, 4, 2, 0, 5, 7])
     """
     n = check_int(n_per_class, "n_per_class", minimum=1)
     chunk = check_int(chunk, "chunk", minimum=1)
