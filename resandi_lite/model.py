@@ -1,0 +1,178 @@
+"""ResAnDi: a ResNet18 for 1-D trajectories (Bae, Baek & Jeong).
+
+Laid out like torchvision's ``models/resnet.py``: a residual block as a small
+class, the network as a stem, four stages and a head, widths, kernel sizes and
+depths as arguments, one initialisation loop.  The paper's reference code uses
+``Conv2d`` with ``(1, k)`` kernels on input ``(B, 2, 1, 1000)``; ``Conv1d`` on
+``(B, 2, 1000)`` is the same computation.
+
+Shapes through the paper's network (batch B)::
+
+    input   (B,   2, 1000)
+    stem    (B,  64,  500) conv k=35 stride 2 -> (B, 64, 250) max-pool
+    layer1  (B,  64,  250)
+    layer2  (B, 128,  125)
+    layer3  (B, 256,   63)
+    layer4  (B, 512,   32)  <- Grad-CAM
+    head    (B,   8)        global average pool, linear
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import Tensor, nn
+
+STAGES = ("layer1", "layer2", "layer3", "layer4")
+
+
+class BasicBlock(nn.Module):
+    """Two convolutions with a shortcut: ``relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x))``.
+
+    Input ``(B, in_channels, L)``, output ``(B, channels, ceil(L / stride))``.
+    The shortcut is the identity, or a 1x1 convolution with batch norm where
+    the stride or the width changes.
+    """
+
+    def __init__(self, in_channels: int, channels: int, stride: int = 1, kernel_size: int = 15):
+        super().__init__()
+        padding = kernel_size // 2
+        self.conv1 = nn.Conv1d(in_channels, channels, kernel_size, stride, padding, bias=False)
+        self.bn1 = nn.BatchNorm1d(channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv1d(channels, channels, kernel_size, 1, padding, bias=False)
+        self.bn2 = nn.BatchNorm1d(channels)
+        self.downsample = None
+        if stride != 1 or in_channels != channels:
+            self.downsample = nn.Sequential(
+                nn.Conv1d(in_channels, channels, 1, stride, bias=False), nn.BatchNorm1d(channels))
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+class ResAnDi(nn.Module):
+    """The ResAnDi classifier: stem, four residual stages, average pool, linear.
+
+    Parameters
+    ----------
+    widths : sequence of 4 int
+        Channels of the four stages (paper: 64, 128, 256, 512).
+    depths : sequence of 4 int
+        Blocks per stage (paper: 2, 2, 2, 2, i.e. ResNet18).
+    kernel_size : int
+        Kernel of the blocks' convolutions (paper: 15).
+    stem_kernel : int
+        Kernel of the stem convolution (paper: 35).
+    in_channels : int
+        Input channels (2: x and y).
+    num_classes : int
+        Output logits (8 classes).
+
+    Input ``(B, 2, 1000)`` float32 from :func:`resandi_lite.preprocess`;
+    output logits ``(B, 8)`` in :data:`resandi_lite.CLASSES` order.
+    """
+
+    def __init__(self, widths: Sequence[int] = (64, 128, 256, 512), depths: Sequence[int] = (2, 2, 2, 2), *,
+                 kernel_size: int = 15, stem_kernel: int = 35, in_channels: int = 2, num_classes: int = 8):
+        super().__init__()
+        if len(widths) != 4 or len(depths) != 4:
+            raise ValueError(f"widths and depths need 4 entries (one per stage), got {list(widths)} and {list(depths)}")
+        for name, value in (("kernel_size", kernel_size), ("stem_kernel", stem_kernel)):
+            if value < 1 or value % 2 == 0:
+                raise ValueError(f"{name} must be a positive odd integer (keeps lengths aligned), got {value}")
+        self.config = {"widths": list(widths), "depths": list(depths), "kernel_size": kernel_size,
+                       "stem_kernel": stem_kernel, "in_channels": in_channels, "num_classes": num_classes}
+        self.in_channels = in_channels
+        self.conv1 = nn.Conv1d(in_channels, widths[0], stem_kernel, 2, stem_kernel // 2, bias=False)
+        self.bn1 = nn.BatchNorm1d(widths[0])
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool1d(kernel_size=3, stride=2, padding=1)
+        channels = widths[0]
+        for i, (width, depth) in enumerate(zip(widths, depths)):
+            blocks = []
+            for j in range(depth):
+                stride = 2 if i > 0 and j == 0 else 1
+                blocks.append(BasicBlock(channels, width, stride, kernel_size))
+                channels = width
+            setattr(self, STAGES[i], nn.Sequential(*blocks))
+        self.avgpool = nn.AdaptiveAvgPool1d(1)
+        self.fc = nn.Linear(channels, num_classes)
+
+        for m in self.modules():
+            if isinstance(m, nn.Conv1d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm1d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def stem(self, x: Tensor) -> Tensor:
+        """``(B, 2, L)`` -> ``(B, widths[0], L / 4)``: strided convolution and max-pool."""
+        return self.maxpool(self.relu(self.bn1(self.conv1(x))))
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_input(x, self.in_channels)
+        x = self.stem(x)
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+    def stages(self, x: Tensor, upto: str = "layer4") -> dict[str, Tensor]:
+        """Activations of the stages up to ``upto``, without the head.
+
+        Returns
+        -------
+        dict
+            ``{"stem": (B, C0, L0), "layer1": (B, C1, L1), ...}`` for the
+            stages up to and including ``upto``; tensors keep their graph, so
+            gradients can flow back from them.
+        """
+        _check_input(x, self.in_channels)
+        if upto not in STAGES:
+            raise ValueError(f"upto must be one of {', '.join(STAGES)}, got {upto!r}")
+        out = {"stem": self.stem(x)}
+        h = out["stem"]
+        for name in STAGES[: STAGES.index(upto) + 1]:
+            h = getattr(self, name)(h)
+            out[name] = h
+        return out
+
+
+def _check_input(x, channels: int) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"input must be a torch.Tensor of shape (B, {channels}, L), got {type(x).__name__}; "
+                        f"use torch.from_numpy(X)")
+    if x.ndim != 3 or x.shape[1] != channels:
+        hint = " (add a batch dimension: x[None])" if x.ndim == 2 else ""
+        raise ValueError(f"input must have shape (B, {channels}, L), got {tuple(x.shape)}{hint}")
+    if not x.is_floating_point():
+        raise TypeError(f"input must be a floating-point tensor (float32 from preprocess), got {x.dtype}")
+
+
+#: Architectures by name.  ``paper``: the network of the paper (18.5M parameters).
+#: ``lite``: the same design at a quarter of the width (1.16M parameters), for CPUs.
+PRESETS = {
+    "paper": {"widths": (64, 128, 256, 512), "depths": (2, 2, 2, 2), "kernel_size": 15, "stem_kernel": 35},
+    "lite": {"widths": (16, 32, 64, 128), "depths": (2, 2, 2, 2), "kernel_size": 15, "stem_kernel": 35},
+}
+
+
+def build_model(preset: str = "paper", **overrides) -> ResAnDi:
+    """Build an untrained network by preset name, with any argument overridden.
+
+    >>> sum(p.numel() for p in build_model("paper").parameters())
+    18499336
+    >>> sum(p.numel() for p in build_model("lite").parameters())
+    1159624
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+    return ResAnDi(**{**PRESETS[preset], **overrides})
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
