@@ -106,14 +106,12 @@ class TrajectoryDataset(Dataset):
         return path
 
 
-def load(path, *, mmap: bool = False) -> TrajectoryDataset:
+def load(path) -> TrajectoryDataset:
     """Load a set written by :meth:`TrajectoryDataset.save`.
 
     Parameters
     ----------
     path : str or path-like
-    mmap : bool
-        Unused for ``.npz`` (kept for a future memory-mapped format).
 
     Raises
     ------

@@ -191,7 +191,8 @@ def test_attm_diffusivity_is_piecewise_constant():
 
     def log_variance_ratio(x):
         d = np.diff(x[:, 0], axis=-1)
-        return np.log(d[:, :half].var(axis=1) / d[:, half:].var(axis=1))
+        with np.errstate(divide="ignore"):  # a segment with D ~ 1e-60 after a fast one: steps lost in rounding
+            return np.log(d[:, :half].var(axis=1) / d[:, half:].var(axis=1))
 
     bm_ratio = log_variance_ratio(bm(n, T, rng=19))
     # For Brownian motion var(log s^2) = 2/m for m steps: std sqrt(2/199 + 2/200) = 0.14 for the ratio.
