@@ -45,7 +45,7 @@ def draw_until(draw: Callable, n: int, horizon: float, first: int = 8) -> tuple[
         drawn = draw(rows, k)
         padded = []
         for j, part in enumerate(drawn):
-            full = np.full((n, k), np.inf if j == 0 else 0.0)
+            full = np.full((n, k), np.inf if j == 0 else 0, dtype=part.dtype)
             full[rows] = part
             padded.append(full)
         blocks.append(tuple(padded))

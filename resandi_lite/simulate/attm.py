@@ -66,10 +66,10 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     sigma, gamma = attm_parameters(alpha, rng)
 
     def segments(rows, k):
-        diff = (1.0 - rng.uniform(0.1, 0.99, (rows.size, k))) ** (1.0 / sigma[rows, None])
-        with np.errstate(over="ignore", divide="ignore"):
-            tau = np.minimum(diff ** (-gamma[rows, None]), length)
-        return np.floor(tau), diff
+        log_d = np.log1p(-rng.uniform(0.1, 0.99, (rows.size, k))) / sigma[rows, None]  # log D
+        with np.errstate(over="ignore"):
+            tau = np.minimum(np.exp(-gamma[rows, None] * log_d), length)  # D**(-gamma)
+        return np.floor(tau), np.exp(log_d)
 
     durations, diffusivity = draw_until(segments, n, length)
     segment = interval_index(durations, length)[:, : length - 1]  # segment of steps 1 .. T-1

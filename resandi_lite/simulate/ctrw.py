@@ -49,8 +49,8 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     n = alpha.size
 
     def waits(rows, k):
-        u = rng.random((rows.size, k))
-        return ((1.0 - u) ** (-1.0 / alpha[rows, None]),)
+        log_survival = np.log1p(-rng.random((rows.size, k)))  # log(1 - U)
+        return (np.exp(-log_survival / alpha[rows, None]),)
 
     (durations,) = draw_until(waits, n, length)
     counts = epoch_counts(durations, length)[:, 1:]  # no epoch can fall in [0, 1)

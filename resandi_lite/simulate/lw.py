@@ -48,9 +48,10 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     speed = 10.0 * rng.random(n)
 
     def flights(rows, k):
-        u = rng.random((rows.size, k))
-        tau = np.minimum((1.0 - u) ** (-1.0 / (3.0 - alpha[rows, None])), length + 1)
-        return np.floor(tau), rng.uniform(0.0, 2.0 * np.pi, (rows.size, k))
+        log_survival = np.log1p(-rng.random((rows.size, k)))  # log(1 - U)
+        tau = np.minimum(np.exp(log_survival / (alpha[rows, None] - 3.0)), length + 1)
+        # Directions in single precision (resolution 2*pi / 2**24): ten times faster cosines.
+        return np.floor(tau), rng.random((rows.size, k), dtype=np.float32) * np.float32(2 * np.pi)
 
     durations, angle = draw_until(flights, n, length)
     flight = interval_index(durations, length)[:, 1:]  # flight of steps 1 .. T-1
