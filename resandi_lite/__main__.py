@@ -5,6 +5,7 @@ Commands
 simulate  simulate and preprocess a class-balanced set into one ``.npz`` file
 split     write the paper-scale train/val/test files (resumable)
 train     train a network (the paper's recipe by default; resumable; torchrun for several GPUs)
+evaluate  accuracy, per-class accuracy and confusion matrix of a network on fresh data
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="auto", help="auto (cuda, mps, cpu) or a torch device")
     train.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+
+    ev = commands.add_parser("evaluate", help="evaluate a network on a fresh seeded test set")
+    ev.add_argument("--checkpoint", required=True, help="a shipped name (lite, lite-T1000) or a .pt file")
+    ev.add_argument("--n-per-class", type=_positive, default=1000)
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--length", type=_length, default=None, help="default: the protocol the network was trained on")
+    ev.add_argument("--noise", type=_noise, default=None, help="default: the noise it was trained with")
+    ev.add_argument("--json", action="store_true", help="print the results as JSON")
     return parser
 
 
@@ -112,6 +121,8 @@ def main(argv=None) -> int:
             values = {k: getattr(args, k) for k in names if hasattr(args, k)}
             values.update(fresh_data=args.fresh_data, amp=not args.no_amp)
             fit(TrainConfig(**values), args.out, resume=args.resume)
+        elif args.command == "evaluate":
+            _evaluate(args)
         elif args.command == "split":
             files = {}
             for part in args.files.split(","):
@@ -123,6 +134,38 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
+
+
+def _evaluate(args) -> None:
+    import json
+
+    from . import make_dataset
+    from .evaluate import evaluate
+    from .pretrained import load_model
+    from .simulate import CLASSES
+    from .train import load_checkpoint
+
+    model = load_model(args.checkpoint)
+    source = args.checkpoint
+    if source in ("lite", "lite-T1000"):
+        from .pretrained import HERE
+
+        source = HERE / f"{source}.pt"
+    config = load_checkpoint(source)["config"]
+    length = config["length"] if args.length is None else args.length
+    noise = config["noise"] if args.noise is None else args.noise
+    test = make_dataset(args.n_per_class, length, noise, seed=args.seed)
+    result = evaluate(model, test)
+    report = {"checkpoint": str(args.checkpoint), "n_per_class": args.n_per_class, "seed": args.seed,
+              "length": length, "noise": noise, "accuracy": result["accuracy"],
+              "per_class": dict(zip(CLASSES, result["per_class"].tolist())),
+              "confusion": result["confusion"].tolist(), "classes": list(CLASSES)}
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print(f"accuracy {100 * result['accuracy']:.2f}% on {result['n']} trajectories (length {length}, noise {noise})")
+        for name, acc in report["per_class"].items():
+            print(f"  {name:<8} {100 * acc:6.2f}%")
 
 
 if __name__ == "__main__":

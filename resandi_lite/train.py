@@ -145,6 +145,14 @@ class _Distributed:
     def main(self) -> bool:
         return self.rank == 0
 
+    def sync_buffers(self, model: nn.Module) -> None:
+        """Average the BatchNorm running statistics over the processes (DDP keeps them per rank)."""
+        if self.enabled:
+            for buffer in model.buffers():
+                if buffer.is_floating_point():
+                    torch.distributed.all_reduce(buffer)
+                    buffer /= self.world
+
     def mean(self, values: list[float]) -> list[float]:
         """Average numbers over the processes."""
         if not self.enabled:
@@ -257,6 +265,9 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: Traje
 
     Returns
     -------
+    model : ResAnDi
+        The network as trained so far (last epoch, not the best one: load
+        ``best.pt`` with :func:`resandi_lite.load_model` for that).
     history : list of dict
         One entry per finished epoch: losses, accuracies, learning rate, time.
     """
@@ -347,8 +358,9 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: Traje
                 save()
             if stop_after_batches is not None and batches_this_call >= stop_after_batches:
                 bar.close()
-                return state["history"]
+                return model, state["history"]
         bar.close()
+        dist.sync_buffers(model)
         train_loss, train_acc = dist.mean([running[0] / max(running[2], 1), running[1] / max(running[2], 1)])
         val_loss, val_acc = evaluate_loss(model, val.X, val.y, device)
         lr = optimizer.param_groups[0]["lr"]
@@ -373,7 +385,7 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: Traje
             if progress:
                 print(f"epoch {epoch + 1}: train loss {train_loss:.4f} acc {train_acc:.4f} | "
                       f"val loss {val_loss:.4f} acc {val_acc:.4f} | lr {lr:.2e} | {entry['seconds']:.0f} s", flush=True)
-    return state["history"]
+    return model, state["history"]
 
 
 def load_checkpoint(path, device="cpu") -> dict:

@@ -1,0 +1,100 @@
+"""Figures used across the chapters: every axis labelled, with units where there are any."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .simulate.classes import CLASSES
+
+
+def _axes(ax, figsize=(5, 4)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, constrained_layout=True)
+    return ax
+
+
+def plot_confusion(confusion, ax=None, *, title: str | None = None, classes=CLASSES, vmax: float = 100.0):
+    """Draw a row-normalised confusion matrix in percent, each cell annotated.
+
+    Parameters
+    ----------
+    confusion : array-like of shape (k, k)
+        Row fractions (0-1) or percentages (0-100); rows truth, columns prediction.
+    ax : matplotlib Axes, optional
+    title : str, optional
+    classes : sequence of str
+    vmax : float
+        Top of the colour scale in percent.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    cm = np.asarray(confusion, dtype=float)
+    percent = cm * 100 if np.nanmax(cm) <= 1.0 + 1e-9 else cm
+    ax = _axes(ax, (5.5, 4.8))
+    image = ax.imshow(percent, cmap="Blues", vmin=0, vmax=vmax)
+    k = len(classes)
+    ax.set_xticks(range(k), classes, rotation=45, ha="right")
+    ax.set_yticks(range(k), classes)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    for i in range(k):
+        for j in range(k):
+            value = percent[i, j]
+            if np.isfinite(value) and value >= 0.05:
+                ax.text(j, i, f"{value:.1f}" if value < 99.95 else "100", ha="center", va="center", fontsize=7,
+                        color="white" if value > 0.6 * vmax else "black")
+    ax.figure.colorbar(image, ax=ax, label="% of the true class", fraction=0.046, pad=0.04)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_accuracy_by(result: dict, ax=None, *, xlabel: str, label: str | None = None, reference=None, **kwargs):
+    """Accuracy (%) with binomial error bars against a binned quantity (see :func:`resandi_lite.evaluate.accuracy_by`).
+
+    ``reference`` : optional ``(x, accuracy_percent, label)`` drawn as a dashed line.
+    """
+    ax = _axes(ax)
+    keep = result["count"] > 0
+    ax.errorbar(np.asarray(result["centers"])[keep], 100 * result["accuracy"][keep], yerr=100 * result["stderr"][keep],
+                marker="o", capsize=3, label=label, **kwargs)
+    if reference is not None:
+        x, y, ref_label = reference
+        ax.plot(x, y, "--", color="gray", label=ref_label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    if label or reference is not None:
+        ax.legend()
+    return ax
+
+
+def plot_learning_curves(history: list[dict], axes=None, *, label: str = ""):
+    """Loss and accuracy per epoch, training and validation, from a run's ``log.json`` history.
+
+    Returns
+    -------
+    (Axes, Axes)
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    epoch = [h["epoch"] for h in history]
+    prefix = f"{label} " if label else ""
+    axes[0].plot(epoch, [h["train_loss"] for h in history], label=f"{prefix}training")
+    axes[0].plot(epoch, [h["val_loss"] for h in history], label=f"{prefix}validation")
+    axes[0].set_ylabel("cross-entropy loss")
+    axes[1].plot(epoch, [100 * h["train_acc"] for h in history], label=f"{prefix}training")
+    axes[1].plot(epoch, [100 * h["val_acc"] for h in history], label=f"{prefix}validation")
+    axes[1].set_ylabel("accuracy (%)")
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return axes

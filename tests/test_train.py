@@ -1,0 +1,157 @@
+"""Training: the paper's recipe, files, early stopping, resuming after a kill, and DistributedDataParallel."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+import torch
+
+from resandi_lite import make_dataset
+from resandi_lite.train import TrainConfig, fit, load_checkpoint, pick_device
+
+TINY = dict(preset="lite", train_per_class=16, val_per_class=4, max_epochs=2, lr=1e-3, seed=3)
+
+
+def _weights(path):
+    return load_checkpoint(path)["model"]
+
+
+def _same(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_defaults_are_the_papers_recipe():
+    c = TrainConfig()
+    assert (c.lr, c.batch_size, c.step_size, c.gamma, c.patience, c.min_delta, c.max_epochs) == (
+        1e-4, 64, 10, 0.5, 10, 1e-3, 100)
+    assert c.preset == "paper" and c.train_per_class == 50_000 and c.val_per_class == 10_000
+    assert pick_device("auto").type in ("cuda", "mps", "cpu") and pick_device("cpu").type == "cpu"
+
+
+def test_fit_writes_checkpoint_best_and_log(tmp_path):
+    model, history = fit(TrainConfig(**TINY, step_size=1, gamma=0.5), tmp_path, progress=False)
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert [h["lr"] for h in history] == [1e-3, 5e-4]  # StepLR halves the rate
+    log = json.loads((tmp_path / "log.json").read_text())
+    assert log["history"] == history and log["config"]["seed"] == 3
+    ckpt = torch.load(tmp_path / "checkpoint.pt", weights_only=True)  # loads without pickle
+    assert ckpt["state"]["epoch"] == 2 and set(ckpt) >= {"model", "optimizer", "scheduler", "scaler", "rng"}
+    best = load_checkpoint(tmp_path / "best.pt")
+    assert best["metrics"]["epoch"] == log["best_epoch"]
+    assert _same(ckpt["model"], model.state_dict())
+
+
+def test_early_stopping(tmp_path):
+    _, history = fit(TrainConfig(**{**TINY, "max_epochs": 6}, patience=2, min_delta=100.0), tmp_path, progress=False)
+    assert len(history) == 3  # epoch 1 improves on inf; 2 and 3 do not improve by 100: stop
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["state"]["done"]
+
+
+@pytest.mark.parametrize("fresh", [True, False])
+def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path, fresh):
+    config = TrainConfig(**TINY, fresh_data=fresh, checkpoint_every=1)
+    fit(config, tmp_path / "whole", progress=False)
+    fit(config, tmp_path / "cut", progress=False, stop_after_batches=3)  # killed in epoch 2, after batch 1
+    assert load_checkpoint(tmp_path / "cut" / "checkpoint.pt")["state"]["batch"] == 1
+    fit(config, tmp_path / "cut", resume=True, progress=False)
+    assert _same(_weights(tmp_path / "whole" / "checkpoint.pt"), _weights(tmp_path / "cut" / "checkpoint.pt"))
+    whole = json.loads((tmp_path / "whole" / "log.json").read_text())["history"]
+    cut = json.loads((tmp_path / "cut" / "log.json").read_text())["history"]
+    assert [h["val_loss"] for h in whole] == [h["val_loss"] for h in cut]
+
+
+def test_resume_refuses_another_config(tmp_path):
+    fit(TrainConfig(**TINY, checkpoint_every=1), tmp_path, progress=False, stop_after_batches=1)
+    with pytest.raises(ValueError, match=r"config differs in \{'lr': \(0.001, 0.5\)\}"):
+        fit(TrainConfig(**{**TINY, "lr": 0.5}, checkpoint_every=1), tmp_path, resume=True, progress=False)
+
+
+def test_fixed_datasets_can_be_given(tmp_path):
+    train = make_dataset(8, length=200, seed=1)
+    val = make_dataset(2, length=200, seed=2)
+    _, history = fit(TrainConfig(**{**TINY, "max_epochs": 1}), tmp_path, train_data=train, val_data=val, progress=False)
+    assert history[0]["samples"] == 64
+
+
+def _cli(out, *extra):
+    return [sys.executable, "-m", "resandi_lite", "train", "--preset", "lite", "--train-per-class", "48",
+            "--val-per-class", "4", "--max-epochs", "3", "--lr", "1e-3", "--seed", "5", "--fresh-data",
+            "--checkpoint-every", "1", "--threads", "1", "--out", str(out), *extra]
+
+
+def test_a_killed_run_resumes(tmp_path):
+    """SIGKILL a training process mid-run, resume it, and compare with an uninterrupted run."""
+    subprocess.run(_cli(tmp_path / "whole"), check=True, capture_output=True)
+    proc = subprocess.Popen(_cli(tmp_path / "cut"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ckpt = tmp_path / "cut" / "checkpoint.pt"
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if ckpt.exists():
+            try:
+                state = torch.load(ckpt, weights_only=True)["state"]
+            except Exception:  # being replaced right now
+                continue
+            if state["epoch"] >= 1 and state["batch"] >= 2:
+                break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    subprocess.run(_cli(tmp_path / "cut", "--resume"), check=True, capture_output=True)
+    assert _same(_weights(tmp_path / "whole" / "checkpoint.pt"), _weights(ckpt))
+
+
+def test_distributed_training_on_two_cpu_processes(tmp_path):
+    """torchrun with 2 processes (gloo): both ranks end with identical weights, equal to rank 0's checkpoint."""
+    script = tmp_path / "ddp.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, torch
+        torch.set_num_threads(1)
+        from resandi_lite.train import TrainConfig, fit
+        config = TrainConfig(preset="lite", train_per_class=16, val_per_class=4, max_epochs=2, lr=1e-3,
+                             seed=7, fresh_data=True, device="cpu")
+        model, history = fit(config, {str(tmp_path / "run")!r}, progress=False)
+        torch.save(model.state_dict(), {str(tmp_path)!r} + f"/rank{{os.environ['RANK']}}.pt")
+    """))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+                           "--master-port", "29517", str(script)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rank0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    rank1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
+    assert _same(rank0, rank1)
+    assert _same(rank0, _weights(tmp_path / "run" / "checkpoint.pt"))
+    history = json.loads((tmp_path / "run" / "log.json").read_text())["history"]
+    assert [h["samples"] for h in history] == [128, 128]  # each rank saw half of each epoch
+
+
+def test_bad_checkpoints(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(tmp_path / "none.pt")
+    (tmp_path / "text.pt").write_text("not a checkpoint")
+    with pytest.raises(ValueError, match="not a readable checkpoint"):
+        load_checkpoint(tmp_path / "text.pt")
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a resandi-lite checkpoint"):
+        load_checkpoint(tmp_path / "other.pt")
+    fit(TrainConfig(**TINY, checkpoint_every=1), tmp_path / "run", progress=False, stop_after_batches=1)
+    data = (tmp_path / "run" / "checkpoint.pt").read_bytes()
+    (tmp_path / "truncated.pt").write_bytes(data[: len(data) // 3])
+    with pytest.raises(ValueError, match="truncated"):
+        load_checkpoint(tmp_path / "truncated.pt")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"preset": "huge"}, "preset must be one of"),
+    ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ({"lr": -1.0}, "lr must be > 0"),
+    ({"num_workers": 4}, "num_workers must be 0 or 1"),
+])
+def test_bad_config(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**kwargs)
