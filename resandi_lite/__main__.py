@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, kind in (("train_per_class", int), ("val_per_class", int), ("lr", float), ("batch_size", int),
                        ("step_size", int), ("gamma", float), ("patience", int), ("min_delta", float),
                        ("max_epochs", int), ("weight_decay", float), ("seed", int), ("num_workers", int),
-                       ("checkpoint_every", int)):
+                       ("checkpoint_every", int), ("bn_batches", int)):
         train.add_argument("--" + name.replace("_", "-"), type=kind, default=getattr(defaults, name),
                            help=f"default {getattr(defaults, name)}")
     train.add_argument("--fresh-data", action="store_true", help="simulate new trajectories every epoch")

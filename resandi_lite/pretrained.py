@@ -114,7 +114,7 @@ def load_pretrained(name: str = "lite", *, device="cpu") -> ResAnDi:
 def _command(config: dict, out: str) -> str:
     flags = [f"--preset {config['preset']}", f"--length {config['length']}", f"--out {out}"]
     for key in ("train_per_class", "val_per_class", "lr", "batch_size", "step_size", "gamma", "patience",
-                "min_delta", "max_epochs", "weight_decay", "seed", "num_workers", "checkpoint_every"):
+                "min_delta", "max_epochs", "weight_decay", "seed", "num_workers", "checkpoint_every", "bn_batches"):
         flags.append(f"--{key.replace('_', '-')} {config[key]}")
     if config.get("fresh_data"):
         flags.append("--fresh-data")

@@ -75,6 +75,13 @@ class TrainConfig:
     checkpoint_every : int
         Also checkpoint every this many batches within an epoch (0: only at
         epoch ends).
+    bn_batches : int
+        Before each validation, recompute the BatchNorm running statistics as
+        exact averages over this many fresh training batches ("precise BN";
+        0: keep the running averages, as the paper does).  With a high
+        learning rate the running averages lag behind the weights and the
+        validation accuracy collapses (measured: 42% instead of 75% after one
+        epoch of the lite network at lr 1e-3).
     """
 
     preset: str = "paper"
@@ -96,6 +103,7 @@ class TrainConfig:
     amp: bool = True
     num_workers: int = 0
     checkpoint_every: int = 0
+    bn_batches: int = 0
 
     def __post_init__(self):
         if self.preset not in PRESETS:
@@ -233,6 +241,41 @@ def evaluate_loss(model: nn.Module, X: np.ndarray, y: np.ndarray, device: torch.
     return total_loss / len(y), correct / len(y)
 
 
+@torch.no_grad()
+def recompute_batchnorm(model: nn.Module, batches) -> None:
+    """Reset every BatchNorm layer's running statistics to the exact average over ``batches``.
+
+    ``batches`` yields input tensors ``(B, 2, 1000)``; weights are not changed.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    was_training = model.training
+    model.train()
+    device = next(model.parameters()).device
+    for xb in batches:
+        model(xb.to(device))
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    model.train(was_training)
+
+
+def _bn_inputs(config: TrainConfig, train, epoch: int, rank: int):
+    """The inputs used to recompute BatchNorm statistics after ``epoch``: drawn from (seed, epoch, rank)."""
+    n = config.bn_batches * config.batch_size
+    if isinstance(train, _Stream):
+        stream = SimulatedTrajectories(max(1, n // 8), config.length, config.noise, seed=_seed_for(config.seed, 5, rank))
+        stream.set_epoch(epoch)
+        xs = torch.stack([x for x, _ in stream])
+    else:
+        g = torch.Generator().manual_seed(_seed_for(config.seed, 5, epoch, rank))
+        index = torch.randperm(len(train.data), generator=g)[:n].tolist()
+        xs = torch.stack([train.data[i][0] for i in index])
+    return xs.split(config.batch_size)
+
+
 def _atomic_save(obj, path: Path) -> None:
     tmp = path.with_name(path.name + ".part")
     torch.save(obj, tmp)
@@ -360,6 +403,8 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: Traje
                 bar.close()
                 return model, state["history"]
         bar.close()
+        if config.bn_batches:
+            recompute_batchnorm(model, _bn_inputs(config, train, epoch, dist.rank))
         dist.sync_buffers(model)
         train_loss, train_acc = dist.mean([running[0] / max(running[2], 1), running[1] / max(running[2], 1)])
         val_loss, val_acc = evaluate_loss(model, val.X, val.y, device)
