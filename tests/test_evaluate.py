@@ -1,0 +1,94 @@
+"""Evaluation and plotting: figures checked by hand, the paper's numbers as data, errors."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+import torch
+
+from resandi_lite import make_dataset
+from resandi_lite.evaluate import (PAPER_ACCURACY_VARYING, PAPER_CONFUSION, PAPER_DIAGONAL_FIXED, accuracy_by,
+                                   confusion_matrix, evaluate, predict)
+from resandi_lite.model import build_model
+from resandi_lite.plotting import plot_accuracy_by, plot_confusion, plot_learning_curves
+from resandi_lite.train import recompute_batchnorm
+
+
+def test_confusion_matrix_by_hand():
+    y_true = np.array([0, 0, 1, 1, 1, 2])
+    y_pred = np.array([0, 1, 1, 1, 2, 2])
+    counts = confusion_matrix(y_true, y_pred, 3, normalize=False)
+    assert counts.tolist() == [[1, 1, 0], [0, 2, 1], [0, 0, 1]]
+    rows = confusion_matrix(y_true, y_pred, 3)
+    assert np.allclose(rows, [[0.5, 0.5, 0], [0, 2 / 3, 1 / 3], [0, 0, 1]])
+    with pytest.raises(ValueError, match="y_pred must hold labels in 0..2"):
+        confusion_matrix(y_true, y_pred + 1, 3)
+    with pytest.raises(ValueError, match="same shape"):
+        confusion_matrix(y_true, y_pred[:-1], 3)
+
+
+def test_accuracy_by_bins():
+    values = np.array([10, 20, 30, 40, 50, 1000])
+    correct = np.array([1, 0, 1, 1, 0, 1], bool)
+    r = accuracy_by(values, correct, [10, 35, 1000])
+    assert r["count"].tolist() == [3, 3] and np.allclose(r["accuracy"], [2 / 3, 2 / 3])
+    assert np.allclose(r["stderr"], np.sqrt(2 / 9 / 3))
+
+
+def test_paper_numbers():
+    assert np.allclose(PAPER_CONFUSION.sum(axis=1), 100, atol=0.05)  # rows are percentages of the truth
+    assert PAPER_CONFUSION.shape == (8, 8) and PAPER_DIAGONAL_FIXED.shape == (8,)
+    assert abs(np.diag(PAPER_CONFUSION).mean() - PAPER_ACCURACY_VARYING) < 0.1  # balanced test set
+
+
+def test_evaluate_agrees_with_predict():
+    torch.manual_seed(0)
+    model = build_model("lite")
+    ds = make_dataset(20, noise=[0.0, 0.5], seed=1)
+    logits = predict(model, ds.X, batch_size=33)
+    assert logits.shape == (160, 8) and logits.dtype == np.float32
+    result = evaluate(model, ds)
+    pred = logits.argmax(1)
+    assert result["accuracy"] == np.mean(pred == ds.y)
+    assert np.array_equal(result["predictions"], pred)
+    assert result["counts"].sum() == 160 and np.allclose(result["confusion"].sum(axis=1), 1)
+    assert result["by_length"]["count"].sum() == 160
+    assert result["by_noise"]["count"].tolist() == [np.sum(ds.noise == 0), np.sum(ds.noise == 0.5)]
+    assert np.allclose(result["per_class"], np.diag(result["confusion"]))
+
+
+def test_predict_leaves_the_mode_and_checks_input():
+    model = build_model("lite").train()
+    predict(model, np.zeros((2, 2, 1000), np.float32))
+    assert model.training
+    with pytest.raises(ValueError, match=r"shape \(n, 2, L\)"):
+        predict(model, np.zeros((2, 1000), np.float32))
+    with pytest.raises(TypeError, match="floating point"):
+        predict(model, np.zeros((2, 2, 1000), np.int64))
+
+
+def test_recompute_batchnorm_gives_exact_averages():
+    torch.manual_seed(1)
+    model = build_model("lite")
+    batches = [torch.rand(16, 2, 1000) for _ in range(3)]
+    recompute_batchnorm(model, batches)
+    with torch.no_grad():
+        first = [model.conv1(b) for b in batches]  # input of the first BatchNorm
+    mean = torch.stack([f.mean(dim=(0, 2)) for f in first]).mean(0)
+    var = torch.stack([f.var(dim=(0, 2), unbiased=True) for f in first]).mean(0)
+    assert torch.allclose(model.bn1.running_mean, mean, atol=1e-5)
+    assert torch.allclose(model.bn1.running_var, var, rtol=1e-4)
+    assert model.bn1.momentum == 0.1 and model.training
+
+
+def test_plots_have_labelled_axes():
+    ax = plot_confusion(PAPER_CONFUSION, title="paper")
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    r = accuracy_by(np.arange(100), np.arange(100) % 3 > 0, np.linspace(0, 100, 5))
+    ax = plot_accuracy_by(r, xlabel="trajectory length T (steps)")
+    assert ax.get_ylabel() == "accuracy (%)" and "steps" in ax.get_xlabel()
+    history = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1.1 / e, "train_acc": 0.5, "val_acc": 0.4} for e in (1, 2)]
+    a, b = plot_learning_curves(history)
+    assert a.get_xlabel() == "epoch" and b.get_ylabel() == "accuracy (%)"
