@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .model import model_device
 from .simulate.classes import CLASSES
 
 #: Accuracy of the paper's varying-length model on its 80k test set (%).
@@ -52,7 +53,7 @@ def predict(model: nn.Module, X, *, batch_size: int = 512, device=None) -> np.nd
         raise ValueError(f"X must have shape (n, 2, L), got {tuple(X.shape)}")
     if not X.is_floating_point():
         raise TypeError(f"X must be floating point (float32 from preprocess), got {X.dtype}")
-    device = device or next(model.parameters()).device
+    device = device or model_device(model)
     was_training = model.training
     model.eval()
     try:

@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .model import model_device
+
 UPSAMPLING = (None, "nearest", "linear")
 
 
@@ -118,7 +120,7 @@ class GradCAM:
             captured["A"] = leaf
             return leaf
 
-        device = _device_of(self.model)
+        device = model_device(self.model)
         was_training = self.model.training
         handle = self.module.register_forward_hook(hook)
         try:
@@ -205,10 +207,3 @@ def _check_inputs(x) -> Tensor:
     if not x.is_floating_point():
         raise TypeError(f"inputs must be floating point (float32 from preprocess), got {x.dtype}")
     return x
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")

@@ -173,6 +173,14 @@ def build_model(preset: str = "paper", **overrides) -> ResAnDi:
     return ResAnDi(**{**PRESETS[preset], **overrides})
 
 
+def model_device(model: nn.Module) -> torch.device:
+    """Device of a model's first parameter (the CPU for a model without parameters)."""
+    try:
+        return next(model.parameters()).device
+    except StopIteration:
+        return torch.device("cpu")
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -1,0 +1,76 @@
+"""Erasure: band masks, random masks and erasing checked by hand; the experiment on a network built to look at one segment."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from resandi_lite.erasure import band_masks, erase, erasure_experiment, random_masks, segment_of_position
+
+
+def test_segments_cover_the_input_like_nearest_upsampling():
+    seg = segment_of_position(32, 1000)
+    assert seg[0] == 0 and seg[-1] == 31 and np.all(np.diff(seg) >= 0)
+    assert set(np.bincount(seg)) == {31, 32}  # 32 pieces of 31 or 32 steps
+    ref = torch.nn.functional.interpolate(torch.arange(32.0)[None, None], size=1000, mode="nearest")[0, 0]
+    assert np.array_equal(seg, ref.numpy().astype(int))
+
+
+def test_band_masks_by_hand():
+    maps = np.arange(10.0)[None, :]  # 10 segments with values 0..9, length 10: one step each
+    masks = band_masks(maps, bands=5, length=10)  # edges at the 0, 20, ..., 100th percentiles: 0, 1.8, 3.6, 5.4, 7.2, 9
+    assert masks.shape == (5, 1, 10)
+    assert [np.flatnonzero(m[0]).tolist() for m in masks] == [[1], [2, 3], [4, 5], [6, 7], [8]]
+    inclusive = band_masks(maps, bands=5, length=10, inclusive=True)
+    assert np.flatnonzero(inclusive[0, 0]).tolist() == [0, 1] and np.flatnonzero(inclusive[-1, 0]).tolist() == [8, 9]
+
+
+def test_random_masks_have_the_requested_counts():
+    counts = np.array([[0, 3, 32], [5, 1, 7]])
+    masks = random_masks(counts, 32, rng=0)
+    assert masks.shape == (2, 3, 32) and np.array_equal(masks.sum(-1), counts)
+    freq = random_masks(np.full(20000, 4), 32, rng=1).mean(0)  # uniform over segments: 4/32 each
+    assert np.all(np.abs(freq - 4 / 32) < 5 * np.sqrt(4 / 32 * 28 / 32 / 20000))
+
+
+def test_erase_zeroes_both_coordinates_of_the_masked_segments():
+    X = np.ones((2, 2, 1000), np.float32)
+    masks = np.zeros((2, 32), bool)
+    masks[0, 0] = masks[1, 31] = True
+    out = erase(X, masks)
+    assert np.all(out[0, :, :32] == 0) and np.all(out[0, :, 32:] == 1)  # segment 0 covers steps 0..31
+    assert np.all(out[1, :, 969:] == 0) and np.all(out[1, :, :969] == 1)
+    assert np.all(X == 1)  # the input is not changed
+    with pytest.raises(ValueError, match="segment_masks must have shape"):
+        erase(X, masks[:1])
+
+
+class LooksAtTheEnd(nn.Module):
+    """Class 1 if the mean of the last 31 steps of x exceeds 0.5, else class 0; layer4 = its evidence per segment."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer4 = nn.Identity()
+
+    def forward(self, x):
+        evidence = x[:, :1].reshape(len(x), 1, 1000)[:, :, :992].reshape(len(x), 1, 32, 31).mean(-1)
+        a = self.layer4(evidence)  # (B, 1, 32)
+        score = a[:, 0, -1:] - 0.5 + 0 * a.sum(dim=(1, 2))[:, None]
+        return torch.cat([-score, score], dim=1)
+
+
+def test_experiment_on_a_network_that_uses_one_segment():
+    rng = np.random.default_rng(0)
+    X = rng.random((400, 2, 1000)).astype(np.float32) * 0.2
+    y = rng.integers(0, 2, 400)
+    X[y == 1, 0, 961:992] += 0.9  # the evidence sits in segment 31 (steps 961..991)
+    model = LooksAtTheEnd()
+    maps = np.zeros((400, 32))
+    maps[:, 31] = 1.0  # all of the evidence in the last segment
+    maps[:, :31] = rng.random((400, 31)) * 0.1
+    result = erasure_experiment(model, X, y, maps=maps, rng=1, inclusive=True)
+    assert result["clean_accuracy"] == 1.0
+    assert result["accuracy"][-1] == pytest.approx(np.mean(y == 0))  # top band erased: class 1 is lost
+    assert np.all(result["accuracy"][:-1] == 1.0)
+    assert np.all(result["random_accuracy"] > result["accuracy"][-1])
+    assert len(result["bands"]) == 10 and result["bands"][-1] == (90.0, 100.0)
