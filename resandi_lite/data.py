@@ -31,6 +31,7 @@ from .simulate.classes import ALPHA_RANGE, CLASSES, class_label, draw_lengths, s
 
 FORMAT_VERSION = 1
 _ARRAYS = ("X", "y", "alpha", "lengths", "noise")
+_OPTIONAL = ("minmax",)
 _SHUFFLE_KEY = 1000  # spawn keys: 0-7 classes, 1000 shuffling, 2000 streaming, 3000 split files
 _STREAM_KEY = 2000
 _SPLIT_KEY = 3000
@@ -54,16 +55,21 @@ class TrajectoryDataset(Dataset):
     params : dict
         The arguments that generated the set (``seed`` is the full entropy,
         so a set made with ``seed=None`` can still be made again).
+    minmax : ndarray of shape (n, 2, 2), float64, or None
+        Minimum and range of each coordinate before MinMax scaling (in units
+        of the step std): ``positions = X * minmax[..., 1:] + minmax[..., :1]``.
+        Used to rotate trajectories or add noise after the fact.
 
     Indexing returns ``(x, y)`` with ``x`` a float32 tensor of shape (2, 1000),
     ready for a ``torch.utils.data.DataLoader``.
     """
 
-    def __init__(self, X, y, alpha, lengths, noise, params=None):
+    def __init__(self, X, y, alpha, lengths, noise, params=None, minmax=None):
         self.X, self.y, self.alpha, self.lengths, self.noise = X, y, alpha, lengths, noise
         self.params = dict(params or {})
+        self.minmax = minmax
         n = len(X)
-        for name in _ARRAYS[1:]:
+        for name in _ARRAYS[1:] + (() if minmax is None else _OPTIONAL):
             if len(getattr(self, name)) != n:
                 raise ValueError(f"{name} has {len(getattr(self, name))} entries but X has {n} trajectories")
 
@@ -92,7 +98,8 @@ class TrajectoryDataset(Dataset):
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **{k: np.asarray(getattr(self, k)) for k in _ARRAYS},
+                arrays = {k: np.asarray(getattr(self, k)) for k in _ARRAYS + _OPTIONAL if getattr(self, k) is not None}
+                np.savez(fh, **arrays,
                          params=np.array(json.dumps({**self.params, "format": FORMAT_VERSION})))
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -126,7 +133,7 @@ def load(path) -> TrajectoryDataset:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in (*_ARRAYS, "params") if k not in f.files]
             if not missing:
-                arrays = {k: f[k] for k in _ARRAYS}
+                arrays = {k: f[k] for k in _ARRAYS + _OPTIONAL if k in f.files}
                 params = json.loads(str(f["params"]))
     except Exception as err:  # zipfile.BadZipFile, EOFError, pickle refusal, bad JSON, ...
         raise ValueError(f"{path} is not a readable dataset file ({type(err).__name__}: {err}); "
@@ -164,7 +171,7 @@ def _simulate_class(label: int, n: int, length, sigmas: np.ndarray, rng: np.rand
     return alpha, lengths, sigma
 
 
-def simulate_chunk(label: int, alpha: np.ndarray, lengths: np.ndarray, sigma: np.ndarray, seed) -> np.ndarray:
+def simulate_chunk(label: int, alpha: np.ndarray, lengths: np.ndarray, sigma: np.ndarray, seed):
     """Simulate and preprocess trajectories of one class: the unit of work of :func:`make_dataset`.
 
     Parameters
@@ -177,10 +184,11 @@ def simulate_chunk(label: int, alpha: np.ndarray, lengths: np.ndarray, sigma: np
     Returns
     -------
     X : ndarray of shape (m, 2, 1000), float32
+    minmax : ndarray of shape (m, 2, 2), float64
     """
     rng = np.random.default_rng(seed)
     steps, std = simulate_increments(label, alpha, lengths, rng, width=INPUT_LENGTH - 1)
-    return preprocess_increments(steps, lengths, sigma, rng, std)
+    return preprocess_increments(steps, lengths, sigma, rng, std, return_minmax=True)
 
 
 def _run_chunk(task):
@@ -248,6 +256,7 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
             tasks.append((label, a[idx], t[idx], s[idx], np.random.SeedSequence(entropy, spawn_key=(label, j))))
             places.append(dest[idx])
     X = np.empty((total, 2, INPUT_LENGTH), dtype=np.float32)
+    minmax = np.empty((total, 2, 2))
     from tqdm.auto import tqdm
 
     with tqdm(total=total, desc="simulating", unit="traj", disable=not progress) as bar:
@@ -259,15 +268,15 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
             pool = ProcessPoolExecutor(n_jobs)
             results = pool.map(_run_chunk, tasks)
         try:
-            for place, block in zip(places, results):
-                X[place] = block
+            for place, (block, scale) in zip(places, results):
+                X[place], minmax[place] = block, scale
                 bar.update(len(place))
         finally:
             if n_jobs > 1:
                 pool.shutdown(cancel_futures=True)
     params = {"n_per_class": n, "length": length, "noise": sigmas.tolist(), "seed": int(entropy),
               "classes": [CLASSES[c] for c in labels]}
-    return TrajectoryDataset(X, y, alpha, lengths, sigma, params)
+    return TrajectoryDataset(X, y, alpha, lengths, sigma, params, minmax)
 
 
 class SimulatedTrajectories(IterableDataset):
@@ -333,7 +342,7 @@ class SimulatedTrajectories(IterableDataset):
             xs, ys = [], []
             for label in self.labels:
                 a, t, s = _simulate_class(label, per_class, self.length, self.sigmas, rng)
-                xs.append(simulate_chunk(label, a, t, s, rng))
+                xs.append(simulate_chunk(label, a, t, s, rng)[0])
                 ys.append(np.full(per_class, label))
             X, y = np.concatenate(xs), np.concatenate(ys)
             for i in rng.permutation(y.size):

@@ -74,7 +74,7 @@ def right_align(steps: np.ndarray, n_steps: np.ndarray, width: int) -> np.ndarra
 
 
 def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, sigma: np.ndarray | float = 0.0,
-                          rng=None, std: np.ndarray | None = None) -> np.ndarray:
+                          rng=None, std: np.ndarray | None = None, return_minmax: bool = False):
     """Preprocess a batch given as right-aligned increments (the fast path).
 
     Parameters
@@ -90,11 +90,17 @@ def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, sigma: np.ndar
         Source of the noise.
     std : ndarray of shape (n, 2), optional
         The increments' standard deviations, if already known.
+    return_minmax : bool
+        Also return the MinMax scaling, to undo it later (rotations, noise).
 
     Returns
     -------
     X : ndarray of shape (n, 2, 1000), float32
         Values in [0, 1].
+    minmax : ndarray of shape (n, 2, 2), float64
+        Only with ``return_minmax``: ``[..., 0]`` the minimum and ``[..., 1]``
+        the range of each coordinate in units of the step std, so that
+        ``positions = X * minmax[..., 1:] + minmax[..., :1]``.
 
     Raises
     ------
@@ -122,10 +128,28 @@ def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, sigma: np.ndar
         noise = rng.standard_normal((n, 2, INPUT_LENGTH))
         noise *= sigma[:, None, None] * inside[:, None, :]
         positions += noise
+    return minmax_scale(positions, return_minmax)
+
+
+def minmax_scale(positions: np.ndarray, return_minmax: bool = False):
+    """Scale each coordinate of each trajectory to [0, 1] over all its points (step 4).
+
+    Parameters
+    ----------
+    positions : ndarray of shape (n, 2, L), float64
+        Overwritten.
+    return_minmax : bool
+        Also return ``minmax`` (n, 2, 2): minimum and range of each coordinate.
+
+    Returns
+    -------
+    X : ndarray of shape (n, 2, L), float32
+    """
     low = positions.min(axis=-1, keepdims=True)
-    scale = 1.0 / (positions.max(axis=-1, keepdims=True) - low)
+    span = positions.max(axis=-1, keepdims=True) - low
     positions -= low
-    return np.multiply(positions, scale, out=np.empty(positions.shape, np.float32), casting="same_kind")
+    X = np.multiply(positions, 1.0 / span, out=np.empty(positions.shape, np.float32), casting="same_kind")
+    return (X, np.concatenate([low, span], axis=-1)) if return_minmax else X
 
 
 def _as_increments(trajectories) -> tuple[np.ndarray, np.ndarray]:
