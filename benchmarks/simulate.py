@@ -24,7 +24,7 @@ from resandi_lite.simulate.classes import ALPHA_RANGE, draw_lengths, simulate_in
 
 
 def ours(name: str, n: int, seed: int) -> tuple[float, float]:
-    rng = np.random.default_rng(seed)
+    rng = np.random.Generator(np.random.SFC64(seed))  # as make_dataset does
     lengths = draw_lengths(n, "varying", rng)
     alpha = rng.uniform(*ALPHA_RANGE[name], n)
     start = time.perf_counter()

@@ -50,12 +50,12 @@ def test_fixed_length_and_noise_free():
 
 def test_rows_are_the_paper_preprocessing_of_the_simulated_trajectories():
     """Rebuild a class's rows from its seed streams: raw trajectories, then the per-trajectory reference."""
-    from resandi_lite.data import _class_rng, _simulate_class
+    from resandi_lite.data import _class_rng, _generator, _simulate_class
     from resandi_lite.simulate.classes import simulate_increments
 
     ds = make_dataset(30, length=200, seed=3, classes=["SubFBM"], chunk=30)
     alpha, lengths, _ = _simulate_class(2, 30, 200, np.zeros(1), _class_rng(3, (2,)))
-    rng = np.random.default_rng(np.random.SeedSequence(3, spawn_key=(2, 0)))  # the first chunk's stream
+    rng = _generator(np.random.SeedSequence(3, spawn_key=(2, 0)))  # the first chunk's stream
     steps, _ = simulate_increments(2, alpha, lengths, rng, width=999)
     for a, step in zip(alpha, steps):
         raw = np.concatenate([np.zeros((2, 1)), np.cumsum(step[:, -199:], axis=1)], axis=1)  # (2, 200)

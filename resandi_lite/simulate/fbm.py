@@ -85,12 +85,17 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     """Steps of :func:`fbm` without argument checks: shape (n, 2, length - 1), float64."""
     n, m = alpha.size, length - 1
     size = _fft_size(max(m, 2))  # embed in a circulant of size 2 * size >= 2m
-    gamma = fgn_autocovariance(alpha / 2.0, size + 1)
-    eig = np.fft.rfft(np.concatenate([gamma, gamma[:, -2:0:-1]], axis=1), axis=1).real
-    eig = np.concatenate([eig, eig[:, -2:0:-1]], axis=1)  # the circulant is symmetric
-    # The embedding of fGn is non-negative definite; clip round-off below zero.
-    scale = np.sqrt(np.clip(eig, 0.0, None) / (2 * size))
+    gamma = fgn_autocovariance(alpha / 2.0, size + 1)  # (n, size + 1)
+    row = np.empty((n, 2 * size))  # first row of the circulant: gamma(0 .. size), gamma(size-1 .. 1)
+    row[:, :size + 1] = gamma
+    row[:, size + 1:] = gamma[:, size - 1:0:-1]
+    half = np.fft.rfft(row, axis=1).real  # eigenvalues 0 .. size; the rest mirror them
+    np.clip(half, 0.0, None, out=half)  # the embedding of fGn is non-negative definite: clip round-off
+    half /= 2 * size
+    np.sqrt(half, out=half)
     z = rng.standard_normal((n, 2 * size, 2)).view(np.complex128)[..., 0]  # complex N(0, 2)
-    w = np.fft.fft(z * scale, axis=1)[:, :m]
+    z[:, :size + 1] *= half
+    z[:, size + 1:] *= half[:, size - 1:0:-1]
+    w = np.fft.fft(z, axis=1)[:, :m]
     steps = w.view(np.float64).reshape(n, m, 2).transpose(0, 2, 1)  # real part -> x, imaginary -> y
     return steps
