@@ -1,4 +1,10 @@
-"""resandi-lite: deep learning and Grad-CAM for anomalous diffusion, after the ResAnDi paper."""
+"""resandi-lite: deep learning and Grad-CAM for anomalous diffusion, after the ResAnDi paper.
+
+The data half (simulators, preprocessing, datasets) is imported at once; the
+other modules load on first use (``rl.gradcam``, ``rl.train``, ...).
+"""
+
+import importlib
 
 from .data import SimulatedTrajectories, TrajectoryDataset, load, make_dataset, write_split
 from .preprocess import INPUT_LENGTH, preprocess
@@ -6,15 +12,31 @@ from .simulate import ALPHA_RANGE, CLASSES, simulate
 
 __version__ = "0.1.0"
 
+_MODULES = ("augment", "course", "erasure", "evaluate", "explore", "gradcam", "layerwise", "model", "msd",
+            "plotting", "pretrained", "reference", "train")
+_NAMES = {
+    "build_model": "model", "ResAnDi": "model",
+    "fit": "train", "TrainConfig": "train",
+    "evaluate_model": ("evaluate", "evaluate"), "predict": "evaluate",
+    "load_pretrained": "pretrained", "load_model": "pretrained",
+    "grad_cam": "gradcam", "GradCAM": "gradcam", "gradcam_score": "gradcam",
+    "erasure_experiment": "erasure",
+}
+
 __all__ = [
-    "ALPHA_RANGE",
-    "CLASSES",
-    "INPUT_LENGTH",
-    "SimulatedTrajectories",
-    "TrajectoryDataset",
-    "load",
-    "make_dataset",
-    "preprocess",
-    "simulate",
-    "write_split",
+    "ALPHA_RANGE", "CLASSES", "INPUT_LENGTH", "SimulatedTrajectories", "TrajectoryDataset", "load", "make_dataset",
+    "preprocess", "simulate", "write_split", *_NAMES, *_MODULES,
 ]
+
+
+def __getattr__(name):
+    if name in _MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _NAMES:
+        module, attribute = (_NAMES[name], name) if isinstance(_NAMES[name], str) else _NAMES[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attribute)
+    raise AttributeError(f"module 'resandi_lite' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

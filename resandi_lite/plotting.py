@@ -98,3 +98,48 @@ def plot_learning_curves(history: list[dict], axes=None, *, label: str = ""):
         ax.grid(alpha=0.3)
         ax.legend()
     return axes
+
+
+def plot_trajectory(x, ax=None, *, title: str | None = None, colorbar: bool = True, cmap: str = "viridis",
+                    linewidth: float = 1.0, unit: str = "step std"):
+    """A 2-D trajectory coloured by time.
+
+    Parameters
+    ----------
+    x : array-like of shape (2, T)
+    unit : str
+        Unit of the positions for the axis labels.
+    """
+    from matplotlib.collections import LineCollection
+
+    x = np.asarray(x, dtype=float)
+    ax = _axes(ax, (4.2, 4))
+    points = x.T[:, None, :]
+    segments = np.concatenate([points[:-1], points[1:]], axis=1)
+    lines = LineCollection(segments, cmap=cmap, linewidth=linewidth)
+    lines.set_array(np.arange(len(segments)))
+    ax.add_collection(lines)
+    ax.autoscale()
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel(f"x ({unit})")
+    ax.set_ylabel(f"y ({unit})")
+    if colorbar:
+        ax.figure.colorbar(lines, ax=ax, label="time (steps)", fraction=0.046, pad=0.04)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_msd(times, msd, ax=None, *, label: str | None = None, slope: float | None = None, **kwargs):
+    """MSD against time on log-log axes, with an optional guide ``t**slope`` through the first point."""
+    ax = _axes(ax)
+    times, msd = np.asarray(times, float), np.asarray(msd, float)
+    ax.loglog(times, msd, label=label, **kwargs)
+    if slope is not None:
+        ax.loglog(times, msd[0] * (times / times[0]) ** slope, "k--", lw=0.8, label=f"$t^{{{slope:g}}}$")
+    ax.set_xlabel("time lag t (steps)")
+    ax.set_ylabel("MSD (step std$^2$)")
+    ax.grid(alpha=0.3, which="both")
+    if label or slope is not None:
+        ax.legend(fontsize=8)
+    return ax
