@@ -11,47 +11,16 @@ lite / paper measured in the same run.
 from __future__ import annotations
 
 import argparse
-import time
-
 import torch
 
 from resandi_lite.model import build_model, count_parameters
-from resandi_lite.train import pick_device
-
-
-def rate(step, batch: int, repeats: int) -> float:
-    step()  # warm up
-    start = time.perf_counter()
-    for _ in range(repeats):
-        step()
-    return batch * repeats / (time.perf_counter() - start)
+from resandi_lite.train import pick_device, throughput
 
 
 def measure(preset: str, batches: int, device) -> tuple[int, float, float]:
     torch.manual_seed(0)
-    model = build_model(preset).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-    x, y = torch.rand(64, 2, 1000, device=device), torch.randint(0, 8, (64,), device=device)
-
-    def train_step():
-        optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), y).backward()
-        optimizer.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-
-    model.train()
-    train = rate(train_step, 64, batches)
-    xi = torch.rand(256, 2, 1000, device=device)
-    model.eval()
-
-    def infer_step():
-        with torch.no_grad():
-            model(xi)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-
-    infer = rate(infer_step, 256, max(2, batches // 2))
+    model = build_model(preset)
+    train, infer = throughput(model, batches=batches, device=device)
     return count_parameters(model), train, infer
 
 

@@ -173,6 +173,83 @@ def build_model(preset: str = "paper", **overrides) -> ResAnDi:
     return ResAnDi(**{**PRESETS[preset], **overrides})
 
 
+def receptive_fields(model: ResAnDi) -> dict[str, tuple[int, int]]:
+    """Receptive field and stride (in input time steps) of the output of each stage.
+
+    Follows the main path (the shortcuts see less).  Returns
+    ``{"stem": (field, stride), "layer1": ..., ..., "layer4": ...}``.
+
+    >>> receptive_fields(build_model("paper"))["layer4"]
+    (3007, 32)
+    """
+    field, jump = 1, 1
+
+    def grow(kernel, stride):
+        nonlocal field, jump
+        field += (kernel - 1) * jump
+        jump *= stride
+
+    grow(model.conv1.kernel_size[0], model.conv1.stride[0])
+    grow(model.maxpool.kernel_size, model.maxpool.stride)
+    out = {"stem": (field, jump)}
+    for name in STAGES:
+        for block in getattr(model, name):
+            grow(block.conv1.kernel_size[0], block.conv1.stride[0])
+            grow(block.conv2.kernel_size[0], block.conv2.stride[0])
+        out[name] = (field, jump)
+    return out
+
+
+def describe(model: ResAnDi, length: int = 1000) -> list[dict]:
+    """One row per stage: output shape, parameters, multiply-accumulates and receptive field.
+
+    Parameters
+    ----------
+    model : ResAnDi
+    length : int
+        Input length.
+
+    Returns
+    -------
+    list of dict
+        Keys ``stage``, ``output`` (channels, length), ``parameters``, ``macs``
+        (multiply-accumulates of the convolutions and the linear layer for one
+        trajectory), ``receptive_field`` and ``stride`` (time steps).
+    """
+    rows, macs = [], {}
+
+    def count(module, args, output):
+        if isinstance(module, nn.Conv1d):
+            macs[module] = output.shape[1] * output.shape[2] * module.in_channels * module.kernel_size[0] // module.groups
+        elif isinstance(module, nn.Linear):
+            macs[module] = module.in_features * module.out_features
+
+    handles = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Linear))]
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            acts = model.stages(torch.zeros(1, model.in_channels, length))
+            model(torch.zeros(1, model.in_channels, length))
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    fields = receptive_fields(model)
+    parts = {"stem": [model.conv1, model.bn1], **{s: [getattr(model, s)] for s in STAGES}, "head": [model.fc]}
+    for stage, modules in parts.items():
+        inner = [m for top in modules for m in top.modules()]
+        rows.append({
+            "stage": stage,
+            "output": tuple(acts[stage].shape[1:]) if stage in acts else (model.fc.out_features,),
+            "parameters": sum(p.numel() for top in modules for p in top.parameters()),
+            "macs": sum(macs.get(m, 0) for m in inner),
+            "receptive_field": fields.get(stage, (None, None))[0],
+            "stride": fields.get(stage, (None, None))[1],
+        })
+    return rows
+
+
 def model_device(model: nn.Module) -> torch.device:
     """Device of a model's first parameter (the CPU for a model without parameters)."""
     try:

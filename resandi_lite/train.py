@@ -433,6 +433,51 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: Traje
     return model, state["history"]
 
 
+def throughput(model: nn.Module, *, batches: int = 5, train_batch: int = 64, infer_batch: int = 256,
+               device=None) -> tuple[float, float]:
+    """Samples per second of a training step (forward, backward, Adam) and of inference, on random input.
+
+    The model's weights are changed by the training steps: pass a fresh model.
+
+    Returns
+    -------
+    train_rate, infer_rate : float
+    """
+    import time
+
+    device = device or pick_device("auto")
+    model = model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    x = torch.rand(train_batch, 2, 1000, device=device)
+    y = torch.randint(0, 8, (train_batch,), device=device)
+    xi = torch.rand(infer_batch, 2, 1000, device=device)
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    def train_step():
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+    def rate(step, batch, repeats):
+        step()  # warm up
+        sync()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            step()
+        sync()
+        return batch * repeats / (time.perf_counter() - start)
+
+    model.train()
+    train_rate = rate(train_step, train_batch, batches)
+    model.eval()
+    with torch.no_grad():
+        infer_rate = rate(lambda: model(xi), infer_batch, max(2, batches // 2))
+    return train_rate, infer_rate
+
+
 def load_checkpoint(path, device="cpu") -> dict:
     """Load a training checkpoint or a best-model file safely (``weights_only=True``).
 

@@ -82,3 +82,27 @@ def test_bad_construction():
         ResAnDi(kernel_size=4)
     with pytest.raises(ValueError, match="upto must be one of"):
         build_model("lite").stages(torch.zeros(1, 2, 1000), upto="layer5")
+
+
+def test_receptive_fields_by_hand():
+    from resandi_lite.model import receptive_fields
+
+    rf = receptive_fields(build_model("paper"))
+    # stem: 35, pool: +2*2; each k=15 conv adds 14 x the current stride
+    assert rf["stem"] == (39, 4)
+    assert rf["layer1"] == (39 + 4 * 14 * 4, 4)
+    assert rf["layer2"] == (263 + 14 * 4 + 3 * 14 * 8, 8)
+    assert rf["layer4"] == (3007, 32)
+    assert receptive_fields(build_model("lite")) == rf  # same geometry, narrower
+
+
+def test_describe_counts_parameters_and_macs():
+    from resandi_lite.model import describe
+
+    model = build_model("paper")
+    rows = describe(model)
+    assert [r["stage"] for r in rows] == ["stem", "layer1", "layer2", "layer3", "layer4", "head"]
+    assert sum(r["parameters"] for r in rows) == count_parameters(model)
+    assert rows[0]["macs"] == 64 * 500 * 2 * 35  # the stem convolution, by hand
+    assert rows[-1]["macs"] == 512 * 8 and rows[4]["output"] == (512, 32)
+    assert model.training  # mode restored
