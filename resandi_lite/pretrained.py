@@ -165,6 +165,7 @@ def export_pretrained(run_dir, name: str, *, test_per_class: int = 1000, test_se
                  "per_class_accuracy": dict(zip(__import__("resandi_lite").CLASSES,
                                                 np.round(result["per_class"], 4).tolist()))},
         "parameters": int(sum(v.numel() for v in half.values() if v.is_floating_point())),
+        "history": history,
     }
     (HERE / f"{name}.json").write_text(json.dumps(card, indent=1))
     (HERE / f"{name}.md").write_text(_card_markdown(card))
