@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--length", type=_length, default="varying", help="'varying' (T uniform in [10, 1000]) or T")
         p.add_argument("--noise", type=_noise, default=0.0,
                        help="localisation-noise std relative to the step std; a comma-separated list is drawn per trajectory")
-        p.add_argument("--seed", type=int, default=None, help="seed (default: fresh entropy, stored in the file)")
+        p.add_argument("--seed", type=int, default=None,
+                       help="seed (simulate: default fresh entropy, stored in the file; split: default 0)")
         p.add_argument("--jobs", type=int, default=1, help="worker processes (-1: one per CPU)")
 
     sim = commands.add_parser("simulate", help="simulate a dataset into one .npz file")

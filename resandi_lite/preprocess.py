@@ -202,7 +202,9 @@ def preprocess(trajectories, noise=0.0, rng=None) -> np.ndarray:
         first step removes them.
     noise : float or array-like of shape (n,)
         Localisation-noise std added after normalisation, in units of the step
-        std (``0`` for none); one value for all or one per trajectory.
+        std (``0`` for none); one value for all or one per trajectory.  (In
+        :func:`resandi_lite.make_dataset` a list is instead a set of levels
+        each trajectory draws from.)
     rng : numpy.random.Generator, int or None
         Source of the noise.
 
