@@ -55,24 +55,6 @@ def increment_std(steps: np.ndarray, n_steps: np.ndarray) -> np.ndarray:
     return np.where(var > _FLAT * meansq, np.sqrt(np.clip(var, 0.0, None)), 0.0)
 
 
-def right_align(steps: np.ndarray, n_steps: np.ndarray, width: int) -> np.ndarray:
-    """Move each row's first ``n_steps[i]`` values to the end of a zero array of ``width`` slots.
-
-    Parameters
-    ----------
-    steps : ndarray of shape (n, 2, W)
-    n_steps : ndarray of shape (n,), int, each <= min(W, width)
-    width : int
-
-    Returns
-    -------
-    aligned : ndarray of shape (n, 2, width)
-    """
-    source = np.arange(width)[None, :] - (width - n_steps)[:, None]  # (n, width)
-    gathered = np.take_along_axis(steps, np.clip(source, 0, steps.shape[-1] - 1)[:, None, :], axis=-1)
-    return np.where((source >= 0)[:, None, :], gathered, 0.0)
-
-
 def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, sigma: np.ndarray | float = 0.0,
                           rng=None, std: np.ndarray | None = None, return_minmax: bool = False):
     """Preprocess a batch given as right-aligned increments (the fast path).

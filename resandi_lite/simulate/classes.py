@@ -10,7 +10,7 @@ from .ctrw import ctrw
 from .fbm import fbm
 from .lw import lw
 from .sbm import sbm
-from ..preprocess import increment_std, right_align
+from ..preprocess import increment_std
 from .attm import _increments as _attm_increments
 from .ctrw import _increments as _ctrw_increments
 from .fbm import _increments as _fbm_increments
