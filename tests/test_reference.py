@@ -14,41 +14,10 @@ from scipy.stats import ks_2samp
 
 from resandi_lite import CLASSES, make_dataset
 from resandi_lite.reference import andi_simulate, preprocess_one
+from resandi_lite.signatures import STATISTICS, statistics
 
 N_OURS, N_ANDI = 2000, 300
 LEVEL = 1e-3 / 6
-STATISTICS = ("lag-1 autocorrelation", "zero steps", "kurtosis", "diffusivity change", "MSD ratio", "straightness")
-
-
-def statistics(X, lengths):
-    """Six scale-free statistics of each preprocessed trajectory's valid part.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, 2, 1000)
-    lengths : ndarray of shape (n,)
-
-    Returns
-    -------
-    ndarray of shape (n, 6)
-    """
-    out = np.empty((len(X), len(STATISTICS)))
-    for i, (x, t) in enumerate(zip(X.astype(np.float64), lengths)):
-        p = x[:, 1000 - t:]
-        d = np.diff(p, axis=1)
-        c = d - d.mean(axis=1, keepdims=True)
-        var = (c**2).mean(axis=1)
-        lag1 = np.mean((c[:, 1:] * c[:, :-1]).mean(axis=1) / var)
-        zero = np.mean(d == 0)
-        kurt = np.mean((c**4).mean(axis=1) / var**2) - 3
-        half = d.shape[1] // 2
-        with np.errstate(divide="ignore"):  # a CTRW may rest through a whole half: +-inf, fine for KS
-            change = np.log((d[:, half:] ** 2).mean() / (d[:, :half] ** 2).mean())
-        lag = max(1, (t - 1) // 10)
-        msd = np.log(((p[:, lag:] - p[:, :-lag]) ** 2).mean() / (d**2).mean())
-        straight = np.hypot(*(p[:, -1] - p[:, 0])) / np.hypot(*d).sum()
-        out[i] = lag1, zero, kurt, change, msd, straight
-    return out
 
 
 def ours(name, length, seed):
