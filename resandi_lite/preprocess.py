@@ -126,11 +126,14 @@ def minmax_scale(positions: np.ndarray, return_minmax: bool = False):
     Returns
     -------
     X : ndarray of shape (n, 2, L), float32
+        A constant coordinate gives zeros.
     """
     low = positions.min(axis=-1, keepdims=True)
     span = positions.max(axis=-1, keepdims=True) - low
     positions -= low
-    X = np.multiply(positions, 1.0 / span, out=np.empty(positions.shape, np.float32), casting="same_kind")
+    # A constant coordinate (possible after editing a trajectory, never from preprocess) scales to 0, not NaN.
+    scale = np.divide(1.0, span, out=np.zeros_like(span), where=span > 0)
+    X = np.multiply(positions, scale, out=np.empty(positions.shape, np.float32), casting="same_kind")
     return (X, np.concatenate([low, span], axis=-1)) if return_minmax else X
 
 

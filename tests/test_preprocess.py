@@ -91,3 +91,12 @@ def test_noise_is_reproducible_and_per_trajectory():
 def test_bad_input_raises_clear_errors(data, kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
         preprocess(data, **kwargs)
+
+
+def test_minmax_of_a_constant_coordinate_is_zero_not_nan():
+    from resandi_lite.preprocess import minmax_scale
+
+    P = np.stack([np.zeros((1, 50)), np.arange(50.0)[None]], axis=1)  # x constant, y a ramp
+    X, minmax = minmax_scale(P.copy(), return_minmax=True)
+    assert np.all(X[0, 0] == 0) and np.allclose(X[0, 1], np.arange(50) / 49)
+    assert minmax[0, 0].tolist() == [0.0, 0.0] and minmax[0, 1].tolist() == [0.0, 49.0]
