@@ -1,0 +1,65 @@
+"""The shipped networks: load offline, behave, and still reach the accuracy on their model cards."""
+
+import numpy as np
+import pytest
+import torch
+
+import resandi_lite as rl
+from resandi_lite.evaluate import evaluate
+from resandi_lite.pretrained import HERE, PRETRAINED, available, export_pretrained, load_model, model_card
+
+
+def test_every_network_ships_with_its_card():
+    assert set(available()) == set(PRETRAINED)
+    for name in PRETRAINED:
+        card = model_card(name)
+        assert card["command"].startswith("python -m resandi_lite train --preset lite")
+        assert card["test"]["per_class"] >= 1000 and 0 < card["test"]["accuracy"] <= 1
+        assert (HERE / f"{name}.md").read_text().startswith(f"# Model card: `{name}`")
+        assert (HERE / f"{name}.pt").stat().st_size < 5_000_000  # float16 weights
+
+
+@pytest.mark.parametrize("name", sorted(PRETRAINED))
+def test_reaches_its_card_on_fresh_data(name):
+    """A new seeded test set (not the card's): accuracy at most 1 point below the card."""
+    card = model_card(name)
+    model = rl.load_pretrained(name)
+    assert not model.training and next(model.parameters()).device.type == "cpu"
+    test = rl.make_dataset(1000, card["config"]["length"], card["config"]["noise"], seed=card["test"]["seed"] + 1)
+    accuracy = evaluate(model, test)["accuracy"]
+    assert accuracy >= card["test"]["accuracy"] - 0.01, (name, accuracy, card["test"]["accuracy"])
+
+
+def test_input_is_the_output_of_preprocess():
+    model = rl.load_pretrained("lite")
+    X, _ = rl.simulate("SupLW", 3, length=300, rng=0)
+    logits = model(torch.from_numpy(rl.preprocess(X)))
+    assert logits.shape == (3, 8) and logits.dtype == torch.float32
+
+
+def test_loading_errors(tmp_path):
+    with pytest.raises(ValueError, match="unknown pretrained network 'huge'"):
+        rl.load_pretrained("huge")
+    with pytest.raises(ValueError, match="holds a 'lite' network, not a 'paper' one"):
+        load_model("lite", preset="paper")
+    data = (HERE / "lite.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="truncated"):
+        load_model(tmp_path / "cut.pt")
+    torch.save({"format": "resandi-lite-model-1", "config": {"preset": "paper"}, "model": {"fc.weight": torch.zeros(8, 3)}},
+               tmp_path / "wrong.pt")
+    with pytest.raises(ValueError, match="do not fit a 'paper' network"):
+        load_model(tmp_path / "wrong.pt")
+    with pytest.raises(ValueError, match="name must be one of"):
+        export_pretrained(tmp_path, "mine")
+
+
+def test_cli_evaluate_prints_json():
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "resandi_lite", "evaluate", "--checkpoint", "lite",
+                           "--n-per-class", "20", "--seed", "3", "--json"], capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout)
+    assert set(report["per_class"]) == set(rl.CLASSES) and np.array(report["confusion"]).shape == (8, 8)
