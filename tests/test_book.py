@@ -18,30 +18,11 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _toc_pages() -> list[str]:
-    files = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    walk(toc)
-    return [toc["root"], *files]
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +35,8 @@ def html(tmp_path_factory) -> Path:
     return out / "_build" / "html"
 
 
-def test_every_page_of_the_toc_is_built(html):
-    for page in _toc_pages():
+def test_every_page_of_the_toc_is_built(html, toc_pages):
+    for page in toc_pages:
         assert (html / f"{page}.html").is_file(), f"{page} is in _toc.yml but was not built"
 
 
@@ -91,11 +72,11 @@ def browser():
         chromium.close()
 
 
-def test_pages_render_in_chromium(server, browser):
+def test_pages_render_in_chromium(server, browser, toc_pages):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     shots = 0
-    for name in _toc_pages():
+    for name in toc_pages:
         page.goto(f"{server}/{name}.html", wait_until="load")
         title = page.locator("main h1").first.inner_text().strip()
         assert title, f"{name}: no title"
@@ -107,7 +88,7 @@ def test_pages_render_in_chromium(server, browser):
             links = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.href).join(' ')")
             assert "mybinder.org" in links and "colab.research.google.com" in links, f"{name}: launch buttons missing"
         toc_links = page.evaluate("Array.from(document.querySelectorAll('nav.bd-links a')).map(a => a.getAttribute('href'))")
-        assert len(toc_links) >= len(_toc_pages()) - 1, f"{name}: the sidebar does not list every page"
+        assert len(toc_links) >= len(toc_pages) - 1, f"{name}: the sidebar does not list every page"
         if shots < 4:
             page.screenshot(path=str(ARTIFACTS / f"{name.replace('/', '_')}.png"), full_page=False)
             shots += 1

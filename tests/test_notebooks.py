@@ -9,28 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-
-
-def _toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(toc)
-    return files
 
 
 def _cells(path):
@@ -41,8 +22,8 @@ def _source(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
-def test_toc_and_notebooks_agree():
-    listed = {f for f in _toc_files() if f.startswith("notebooks/")}
+def test_toc_and_notebooks_agree(toc_pages):
+    listed = {f for f in toc_pages if f.startswith("notebooks/")}
     present = {f"notebooks/{p.stem}" for p in NOTEBOOKS}
     assert listed == present, f"in _toc.yml only: {listed - present}; in notebooks/ only: {present - listed}"
     assert len(NOTEBOOKS) >= 1
