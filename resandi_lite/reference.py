@@ -55,7 +55,8 @@ def andi_simulate(name, n: int, *, length=1000, seed=None) -> tuple[list[np.ndar
 
     Exponents and lengths are drawn as in :func:`resandi_lite.simulate`; a
     trajectory with a flat coordinate is redrawn with the same exponent and
-    length (the paper's rule).  Seeds numpy's global state with ``seed``.
+    length (the paper's rule).  Seeds numpy's global state and the generator of
+    ``stochastic`` (behind andi's FBM) with ``seed``, so the output is reproducible.
 
     Returns
     -------
@@ -65,6 +66,9 @@ def andi_simulate(name, n: int, *, length=1000, seed=None) -> tuple[list[np.ndar
     name = CLASSES[class_label(name)]
     models = _models_theory()
     np.random.seed(seed)
+    from stochastic import random as stochastic_random  # andi's FBM draws from stochastic's own generator
+
+    stochastic_random.seed(seed)
     rng = np.random.default_rng(seed)
     lengths = draw_lengths(n, length, rng)
     low, high = ALPHA_RANGE[name]

@@ -66,3 +66,10 @@ def test_same_alpha_distribution():
             assert kstest(a, "uniform", args=(low, high - low)).pvalue > 1e-3
     lengths = ds.lengths
     assert kstest(lengths + np.random.default_rng(0).random(lengths.size), "uniform", args=(10, 991)).pvalue > 1e-3
+
+
+def test_the_reference_is_reproducible():
+    """andi-datasets' FBM draws from the package stochastic's own generator; andi_simulate seeds it too."""
+    a, _ = andi_simulate("SupFBM", 3, length=60, seed=5)
+    b, _ = andi_simulate("SupFBM", 3, length=60, seed=5)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
