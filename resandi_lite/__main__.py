@@ -142,17 +142,12 @@ def _evaluate(args) -> None:
 
     from . import make_dataset
     from .evaluate import evaluate
-    from .pretrained import load_model
+    from .pretrained import checkpoint_path, load_model
     from .simulate import CLASSES
     from .train import load_checkpoint
 
     model = load_model(args.checkpoint)
-    source = args.checkpoint
-    if source in ("lite", "lite-T1000"):
-        from .pretrained import HERE
-
-        source = HERE / f"{source}.pt"
-    config = load_checkpoint(source)["config"]
+    config = load_checkpoint(checkpoint_path(args.checkpoint))["config"]
     length = config["length"] if args.length is None else args.length
     noise = config["noise"] if args.noise is None else args.noise
     test = make_dataset(args.n_per_class, length, noise, seed=args.seed)

@@ -44,6 +44,14 @@ def _check_name(name: str) -> None:
                                 f"reinstall resandi-lite")
 
 
+def checkpoint_path(source) -> Path:
+    """The file behind a shipped name (``"lite"``, ``"lite-T1000"``) or a path given as is."""
+    if isinstance(source, str) and source in PRETRAINED:
+        _check_name(source)
+        return HERE / f"{source}.pt"
+    return Path(source)
+
+
 def load_model(source, *, device="cpu", preset: str | None = None) -> ResAnDi:
     """Load a network from a shipped name, a ``best.pt``, or a training ``checkpoint.pt``.
 
@@ -70,11 +78,7 @@ def load_model(source, *, device="cpu", preset: str | None = None) -> ResAnDi:
     """
     from .train import load_checkpoint
 
-    if isinstance(source, str) and source in PRETRAINED:
-        _check_name(source)
-        path = HERE / f"{source}.pt"
-    else:
-        path = Path(source)
+    path = checkpoint_path(source)
     ckpt = load_checkpoint(path, "cpu")
     config, state = ckpt.get("config"), ckpt.get("model")
     if not isinstance(config, dict) or not isinstance(state, dict):

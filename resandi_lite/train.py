@@ -363,7 +363,7 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: Traje
     loss_fn = nn.CrossEntropyLoss()
     batches_this_call = 0
 
-    def save(final: bool = False) -> None:
+    def save() -> None:
         if dist.main:
             _atomic_save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                           "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(),
