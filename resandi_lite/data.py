@@ -28,7 +28,7 @@ from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
 from ._checks import check_int, check_sigma
 from .preprocess import INPUT_LENGTH, preprocess_increments
-from .simulate.classes import ALPHA_RANGE, CLASSES, class_label, draw_lengths, simulate_increments
+from .simulate.classes import CLASSES, class_label, draw_alpha, draw_lengths, simulate_increments
 
 FORMAT_VERSION = 1
 _ARRAYS = ("X", "y", "alpha", "lengths", "noise")
@@ -172,10 +172,8 @@ def _check_classes(classes) -> list[int]:
 
 def _simulate_class(label: int, n: int, length, sigmas: np.ndarray, rng: np.random.Generator):
     """Exponents, lengths and noise levels of ``n`` trajectories of one class."""
-    name = CLASSES[label]
     lengths = draw_lengths(n, length, rng)
-    low, high = ALPHA_RANGE[name]
-    alpha = rng.uniform(low, high, n) if high > low else np.full(n, low)
+    alpha = draw_alpha(label, n, rng)
     sigma = sigmas[rng.integers(sigmas.size, size=n)] if sigmas.size > 1 else np.full(n, sigmas[0])
     return alpha, lengths, sigma
 

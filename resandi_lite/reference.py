@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .preprocess import INPUT_LENGTH
-from .simulate.classes import ALPHA_RANGE, CLASSES, class_label, draw_lengths
+from .simulate.classes import CLASSES, class_label, draw_alpha, draw_lengths
 
 #: The andi-datasets model and its method name behind each class.
 ANDI_MODEL = {
@@ -71,8 +71,7 @@ def andi_simulate(name, n: int, *, length=1000, seed=None) -> tuple[list[np.ndar
     stochastic_random.seed(seed)
     rng = np.random.default_rng(seed)
     lengths = draw_lengths(n, length, rng)
-    low, high = ALPHA_RANGE[name]
-    alpha = rng.uniform(low, high, n) if high > low else np.full(n, low)
+    alpha = draw_alpha(name, n, rng)
     out = []
     for t, a in zip(lengths, alpha):
         while True:

@@ -224,21 +224,15 @@ def validation_set(config: TrainConfig) -> TrajectoryDataset:
     return make_dataset(config.val_per_class, config.length, config.noise, seed=_seed_for(config.seed, 3))
 
 
-@torch.no_grad()
 def evaluate_loss(model: nn.Module, X: np.ndarray, y: np.ndarray, device: torch.device,
                   batch_size: int = 512) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on ``(X, y)`` in eval mode."""
-    was_training = model.training
-    model.eval()
-    total_loss, correct = 0.0, 0
-    for start in range(0, len(y), batch_size):
-        xb = torch.from_numpy(np.ascontiguousarray(X[start:start + batch_size])).to(device)
-        yb = torch.from_numpy(np.asarray(y[start:start + batch_size])).to(device)
-        logits = model(xb).float()
-        total_loss += nn.functional.cross_entropy(logits, yb, reduction="sum").item()
-        correct += (logits.argmax(1) == yb).sum().item()
-    model.train(was_training)
-    return total_loss / len(y), correct / len(y)
+    """Mean cross-entropy and accuracy of ``model`` on ``(X, y)`` in eval mode (logits from :func:`predict`)."""
+    from .evaluate import predict
+
+    logits = torch.from_numpy(predict(model, X, batch_size=batch_size, device=device))
+    labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
+    loss = nn.functional.cross_entropy(logits.double(), labels).item()
+    return loss, (logits.argmax(1) == labels).double().mean().item()
 
 
 @torch.no_grad()

@@ -94,6 +94,17 @@ def draw_lengths(n: int, length, rng: np.random.Generator) -> np.ndarray:
     return np.full(n, length, dtype=np.int64)
 
 
+def draw_alpha(name, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Exponents of ``n`` trajectories of a class: uniform on its :data:`ALPHA_RANGE` (1 for BM).
+
+    Returns
+    -------
+    alpha : ndarray of shape (n,), float64
+    """
+    low, high = ALPHA_RANGE[CLASSES[class_label(name)]]
+    return rng.uniform(low, high, n) if high > low else np.full(n, low)
+
+
 def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.random.Generator,
                         width: int | None = None, group: int = 512) -> tuple[np.ndarray, np.ndarray]:
     """Simulate one class and return its steps, right-aligned and zero-padded.
@@ -177,8 +188,7 @@ def simulate(name, n: int, *, length=1000, rng=None):
     n = check_int(n, "n", minimum=1)
     rng = np.random.default_rng(rng)
     lengths = draw_lengths(n, length, rng)
-    low, high = ALPHA_RANGE[name]
-    alpha = rng.uniform(low, high, n) if high > low else np.full(n, low)
+    alpha = draw_alpha(name, n, rng)
     steps, _ = simulate_increments(name, alpha, lengths, rng)
     positions = np.zeros(steps.shape[:-1] + (steps.shape[-1] + 1,))
     np.cumsum(steps, axis=-1, out=positions[..., 1:])
