@@ -12,7 +12,7 @@ from .simulate import ALPHA_RANGE, CLASSES, simulate
 
 __version__ = "0.1.0"
 
-_MODULES = ("augment", "baseline", "course", "erasure", "evaluate", "explore", "gradcam", "layerwise", "model", "msd",
+_MODULES = ("augment", "baseline", "course", "erasure", "evaluate", "exercises", "explore", "gradcam", "layerwise", "model", "msd",
             "plotting", "pretrained", "reference", "signatures", "train")
 _NAMES = {
     "build_model": "model", "ResAnDi": "model",

@@ -1,0 +1,99 @@
+"""Reading a student's answer and reporting on it, the same way in every check.
+
+Each reader turns an answer into a plain Python value or a float64 array, or
+raises ``TypeError``/``ValueError`` naming what was expected and what was
+received; :func:`verdict` prints the one-line result and returns it.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def _received(answer) -> str:
+    if answer is Ellipsis:
+        return "the placeholder `...` (replace it with your answer)"
+    text = repr(answer)
+    return f"{type(answer).__name__} {text if len(text) < 60 else text[:57] + '...'}"
+
+
+def verdict(ok, correct: str, hint: str) -> bool:
+    """Print ``Correct: <correct>`` or ``Not yet: <hint>`` and return ``ok`` as a bool.
+
+    >>> verdict(True, "alpha is about 1.", "fit the log-log slope.")
+    Correct: alpha is about 1.
+    True
+    """
+    ok = bool(ok)
+    print(f"Correct: {correct}" if ok else f"Not yet: {hint}")
+    return ok
+
+
+def as_number(answer, what: str = "a number") -> float:
+    """The answer as a finite float: a Python or numpy real number, or an array holding one value.
+
+    >>> as_number(np.float32(0.5))
+    0.5
+    """
+    if isinstance(answer, (bool, np.bool_)) or isinstance(answer, (str, bytes)) or answer is Ellipsis:
+        raise TypeError(f"answer must be {what}, got {_received(answer)}")
+    if isinstance(answer, numbers.Real):
+        value = float(answer)
+    else:
+        try:
+            array = np.asarray(answer, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"answer must be {what}, got {_received(answer)}") from None
+        if array.size != 1:
+            raise ValueError(f"answer must be {what} (one value), got an array of shape {array.shape}")
+        value = float(array.reshape(()))
+    if not np.isfinite(value):
+        raise ValueError(f"answer must be {what}, got {value} (not finite)")
+    return value
+
+
+def as_numbers(answer, n: int, what: str = "numbers") -> np.ndarray:
+    """The answer as a float64 array of shape ``(n,)``: a list, tuple or array of ``n`` real numbers.
+
+    >>> as_numbers((1, 2.5), 2)
+    array([1. , 2.5])
+    """
+    if answer is Ellipsis or isinstance(answer, (str, bytes, dict)) or np.ndim(answer) == 0:
+        raise TypeError(f"answer must be a sequence of {n} {what}, got {_received(answer)}")
+    try:
+        array = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"answer must be a sequence of {n} {what}, got {_received(answer)}") from None
+    if array.shape != (n,):
+        raise ValueError(f"answer must be a sequence of {n} {what}, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"answer must hold finite {what}, got {array}")
+    return array
+
+
+def as_integer(answer, what: str = "an integer") -> int:
+    """The answer as an int: a Python or numpy integer, or a float that is a whole number.
+
+    >>> as_integer(np.int64(3))
+    3
+    """
+    value = as_number(answer, what)
+    if value != round(value):
+        raise ValueError(f"answer must be {what}, got {value}")
+    return int(round(value))
+
+
+def as_choice(answer, choices: str) -> str:
+    """The answer as one lower-case letter among ``choices`` (e.g. ``"abcd"``); ``"B"`` and ``"(b)"`` count as ``"b"``.
+
+    >>> as_choice("(B)", "abcd")
+    'b'
+    """
+    if not isinstance(answer, str):
+        raise TypeError(f"answer must be one letter among {', '.join(choices)} (a string), got {_received(answer)}")
+    letter = answer.strip().strip("()").strip().lower()
+    if len(letter) != 1 or letter not in choices:
+        raise ValueError(f"answer must be one letter among {', '.join(choices)}, got {answer!r}")
+    return letter
