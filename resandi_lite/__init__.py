@@ -12,8 +12,8 @@ from .simulate import ALPHA_RANGE, CLASSES, simulate
 
 __version__ = "0.1.0"
 
-_MODULES = ("augment", "baseline", "course", "erasure", "evaluate", "exercises", "explore", "gradcam", "layerwise", "model", "msd",
-            "plotting", "pretrained", "reference", "signatures", "train")
+_MODULES = ("augment", "baseline", "course", "erasure", "evaluate", "exercises", "explore", "gradcam", "layerwise", "model",
+            "msd", "plotting", "pretrained", "reference", "signatures", "train")
 _NAMES = {
     "build_model": "model", "ResAnDi": "model",
     "fit": "train", "TrainConfig": "train",
