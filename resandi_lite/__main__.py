@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="auto", help="auto (cuda, mps, cpu) or a torch device")
     train.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    train.add_argument("--init", default="", help="start from these weights (a shipped name or a .pt file)")
 
     ev = commands.add_parser("evaluate", help="evaluate a network on a fresh seeded test set")
     ev.add_argument("--checkpoint", required=True, help="a shipped name (lite, lite-T1000) or a .pt file")

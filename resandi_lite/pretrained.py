@@ -122,6 +122,8 @@ def _command(config: dict, out: str) -> str:
         flags.append(f"--{key.replace('_', '-')} {config[key]}")
     if config.get("fresh_data"):
         flags.append("--fresh-data")
+    if config.get("init"):
+        flags.append(f"--init {config['init']}")
     noise = config.get("noise", 0.0)
     if noise not in (0, 0.0, [0.0]):
         flags.append(f"--noise {noise if not isinstance(noise, list) else ','.join(map(str, noise))}")

@@ -82,6 +82,11 @@ class TrainConfig:
         learning rate the running averages lag behind the weights and the
         validation accuracy collapses (measured: 42% instead of 75% after one
         epoch of the lite network at lr 1e-3).
+    init : str
+        Start from these weights instead of a random initialisation: a
+        shipped name (``"lite"``) or a ``best.pt``/``checkpoint.pt`` path of
+        the same preset ("" : random, the paper).  Used to fine-tune, e.g. in
+        the CPU-scale augmentation experiment.
     """
 
     preset: str = "paper"
@@ -104,6 +109,7 @@ class TrainConfig:
     num_workers: int = 0
     checkpoint_every: int = 0
     bn_batches: int = 0
+    init: str = ""
 
     def __post_init__(self):
         if self.preset not in PRESETS:
@@ -331,8 +337,10 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: Traje
     ckpt_path = out_dir / CHECKPOINT
     if resume and ckpt_path.exists():
         ckpt = load_checkpoint(ckpt_path, device)
-        if ckpt["config"] != config.to_dict():
-            changed = {k: (ckpt["config"].get(k), v) for k, v in config.to_dict().items() if ckpt["config"].get(k) != v}
+        # fields added to TrainConfig after a checkpoint was written take their defaults
+        saved = {**dataclasses.asdict(TrainConfig()), **ckpt["config"]}
+        if saved != config.to_dict():
+            changed = {k: (saved.get(k), v) for k, v in config.to_dict().items() if saved.get(k) != v}
             raise ValueError(f"cannot resume {ckpt_path}: its config differs in {changed} (saved, requested)")
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
@@ -340,8 +348,14 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: Traje
         scaler.load_state_dict(ckpt["scaler"])
         state = ckpt["state"]
         torch.set_rng_state(ckpt["rng"]["torch"])
-    elif resume and dist.main and progress:
-        print(f"no checkpoint in {out_dir}; starting a new run")
+    else:
+        if resume and dist.main and progress:
+            print(f"no checkpoint in {out_dir}; starting a new run")
+        if config.init:
+            from .pretrained import load_model
+
+            start = load_model(config.init, preset=config.preset)
+            model.load_state_dict(start.state_dict())
 
     net = model
     if dist.enabled:

@@ -71,6 +71,29 @@ def test_resume_refuses_another_config(tmp_path):
         fit(TrainConfig(**{**TINY, "lr": 0.5}, checkpoint_every=1), tmp_path, resume=True, progress=False)
 
 
+def test_resume_accepts_a_checkpoint_written_before_a_field_was_added(tmp_path):
+    fit(TrainConfig(**TINY, checkpoint_every=1), tmp_path, progress=False, stop_after_batches=1)
+    ckpt = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    del ckpt["config"]["init"]  # as written by an older version
+    torch.save(ckpt, tmp_path / "checkpoint.pt")
+    _, history = fit(TrainConfig(**TINY, checkpoint_every=1), tmp_path, resume=True, progress=False)
+    assert len(history) == TINY["max_epochs"]
+
+
+def test_init_starts_from_given_weights(tmp_path):
+    fit(TrainConfig(**{**TINY, "max_epochs": 1}), tmp_path / "a", progress=False)
+    config = TrainConfig(**{**TINY, "max_epochs": 1, "seed": 9, "lr": 1e-12}, init=str(tmp_path / "a" / "best.pt"))
+    tuned, _ = fit(config, tmp_path / "b", progress=False)
+    start = load_checkpoint(tmp_path / "a" / "best.pt")["model"]
+    # a learning rate of 1e-12 keeps the weights where they started (BatchNorm statistics do move)
+    for name, value in tuned.state_dict().items():
+        if "running" not in name and "num_batches" not in name:
+            torch.testing.assert_close(value, start[name].float(), atol=1e-6, rtol=0)
+    with pytest.raises(ValueError, match="not a 'paper' one"):
+        fit(TrainConfig(**{**TINY, "preset": "paper"}, init=str(tmp_path / "a" / "best.pt")), tmp_path / "c",
+            progress=False)
+
+
 def test_fixed_datasets_can_be_given(tmp_path):
     train = make_dataset(8, length=200, seed=1)
     val = make_dataset(2, length=200, seed=2)
