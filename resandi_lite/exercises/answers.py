@@ -97,3 +97,20 @@ def as_choice(answer, choices: str) -> str:
     if len(letter) != 1 or letter not in choices:
         raise ValueError(f"answer must be one letter among {', '.join(choices)}, got {answer!r}")
     return letter
+
+
+def as_array(answer, shape: tuple, what: str = "numbers") -> np.ndarray:
+    """The answer as a float64 array of the given shape (a nested list or an array).
+
+    >>> as_array([[1, 2]], (1, 2)).dtype
+    dtype('float64')
+    """
+    if answer is Ellipsis or isinstance(answer, (str, bytes, dict)) or np.ndim(answer) == 0:
+        raise TypeError(f"answer must be an array of shape {shape} of {what}, got {_received(answer)}")
+    try:
+        array = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"answer must be an array of shape {shape} of {what}, got {_received(answer)}") from None
+    if array.shape != tuple(shape):
+        raise ValueError(f"answer must be an array of shape {shape} of {what}, got shape {array.shape}")
+    return array
