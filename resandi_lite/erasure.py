@@ -6,6 +6,17 @@ every trajectory and every percentile band of its own map (0-10, 10-20, ...,
 in both coordinates of the network's input, and the network classifies what
 is left.  The baseline erases the same number of segments chosen at random.
 If Grad-CAM points at what the network uses, erasing the top band hurts most.
+
+Two options go beyond the paper, both off by default:
+
+- ``fill="interpolate"`` replaces an erased stretch by the straight line
+  between its kept neighbours instead of 0.  Setting positions of a
+  MinMax-scaled trajectory to 0 creates two jumps and a rest, which a network
+  may read as evidence of its own (CTRW and ATTM trajectories have rests and
+  jumps); a straight line removes the information without adding a step.
+- ``within="observed"`` computes the percentile bands, and draws the random
+  baseline, among the segments that lie entirely inside the observed
+  trajectory, so neither can pick the zero padding in front of a short one.
 """
 
 from __future__ import annotations
@@ -27,7 +38,43 @@ def segment_of_position(n_segments: int, length: int) -> np.ndarray:
     return (np.arange(length) * n_segments) // length
 
 
-def band_masks(maps: np.ndarray, bands: int = 10, length: int = 1000, *, inclusive: bool = False) -> np.ndarray:
+FILLS = ("zero", "interpolate")
+WITHIN = ("input", "observed")
+
+
+def observed_segments(lengths, n_segments: int = 32, length: int = 1000) -> np.ndarray:
+    """Segments lying entirely inside the observed part of left-padded trajectories.
+
+    A trajectory of ``T`` points occupies the last ``T`` of ``length`` input
+    positions; a segment counts as observed if all its positions do.
+
+    Parameters
+    ----------
+    lengths : array-like of shape (n,), int
+        Trajectory lengths ``T`` (1 .. ``length``).
+    n_segments : int
+        Segments of the map (32 at layer4).
+    length : int
+        Input length (1000).
+
+    Returns
+    -------
+    ndarray of shape (n, n_segments), bool
+
+    Examples
+    --------
+    >>> observed_segments([1000, 500, 31, 10]).sum(axis=1).tolist()
+    [32, 16, 1, 0]
+    """
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or np.any(lengths < 1) or np.any(lengths > length):
+        raise ValueError(f"lengths must be a 1-D array of trajectory lengths in 1..{length}, got {lengths!r:.80}")
+    first = np.searchsorted(segment_of_position(n_segments, length), np.arange(n_segments))  # first position of each
+    return first[None, :] >= (length - lengths)[:, None]
+
+
+def band_masks(maps: np.ndarray, bands: int = 10, length: int = 1000, *, inclusive: bool = False,
+               allowed: np.ndarray | None = None) -> np.ndarray:
     """Which segments of each map lie inside each percentile band of that map.
 
     Parameters
@@ -42,6 +89,10 @@ def band_masks(maps: np.ndarray, bands: int = 10, length: int = 1000, *, inclusi
     inclusive : bool
         ``False`` (the paper): strictly inside, ``lo < value < hi``;
         ``True``: ``lo <= value <= hi``.
+    allowed : ndarray of shape (n, S), bool, optional
+        Only these segments count: the percentiles are those of the allowed
+        part of each map, and no other segment is selected (e.g.
+        :func:`observed_segments`).  Rows without allowed segments select none.
 
     Returns
     -------
@@ -50,14 +101,25 @@ def band_masks(maps: np.ndarray, bands: int = 10, length: int = 1000, *, inclusi
     maps = np.asarray(maps, dtype=np.float64)
     if maps.ndim != 2:
         raise ValueError(f"maps must have shape (n, segments), got {maps.shape}")
-    up = maps[:, segment_of_position(maps.shape[1], length)]
-    edges = np.percentile(up, np.linspace(0, 100, bands + 1), axis=1)  # (bands + 1, n)
+    seg = segment_of_position(maps.shape[1], length)
+    up = maps[:, seg]
+    q = np.linspace(0, 100, bands + 1)
+    if allowed is None:
+        edges = np.percentile(up, q, axis=1)  # (bands + 1, n)
+    else:
+        allowed = np.asarray(allowed, dtype=bool)
+        if allowed.shape != maps.shape:
+            raise ValueError(f"allowed must have the shape of maps {maps.shape}, got {allowed.shape}")
+        edges = np.full((bands + 1, len(maps)), np.nan)
+        rows = allowed.any(axis=1)
+        edges[:, rows] = np.nanpercentile(np.where(allowed[:, seg], up, np.nan)[rows], q, axis=1)
     lo, hi = edges[:-1, :, None], edges[1:, :, None]
     v = maps[None]
-    return (v >= lo) & (v <= hi) if inclusive else (v > lo) & (v < hi)
+    masks = (v >= lo) & (v <= hi) if inclusive else (v > lo) & (v < hi)
+    return masks if allowed is None else masks & allowed[None]
 
 
-def random_masks(counts: np.ndarray, n_segments: int, rng=None) -> np.ndarray:
+def random_masks(counts: np.ndarray, n_segments: int, rng=None, *, allowed: np.ndarray | None = None) -> np.ndarray:
     """Random segment masks with given numbers of segments per row.
 
     Parameters
@@ -65,6 +127,9 @@ def random_masks(counts: np.ndarray, n_segments: int, rng=None) -> np.ndarray:
     counts : ndarray of shape (..., n), int
     n_segments : int
     rng : numpy.random.Generator, int or None
+    allowed : ndarray of shape (n, n_segments), bool, optional
+        Draw only among these segments (uniformly); ``counts`` must not exceed
+        the number of allowed segments of its row.
 
     Returns
     -------
@@ -72,32 +137,76 @@ def random_masks(counts: np.ndarray, n_segments: int, rng=None) -> np.ndarray:
     """
     rng = np.random.default_rng(rng)
     counts = np.asarray(counts)
-    rank = rng.random(counts.shape + (n_segments,)).argsort(axis=-1).argsort(axis=-1)
+    keys = rng.random(counts.shape + (n_segments,))
+    if allowed is not None:
+        allowed = np.asarray(allowed, dtype=bool)
+        if allowed.shape != counts.shape[-1:] + (n_segments,):
+            raise ValueError(f"allowed must have shape {counts.shape[-1:] + (n_segments,)}, got {allowed.shape}")
+        if np.any(counts > allowed.sum(axis=1)):
+            raise ValueError("counts must not exceed the number of allowed segments of each row")
+        keys = np.where(allowed, keys, 2.0)  # disallowed segments rank last
+    rank = keys.argsort(axis=-1).argsort(axis=-1)
     return rank < counts[..., None]
 
 
-def erase(X: np.ndarray, segment_masks: np.ndarray) -> np.ndarray:
-    """Set the input to 0 (both coordinates) on the masked segments.
+def erase(X: np.ndarray, segment_masks: np.ndarray, *, fill: str = "zero") -> np.ndarray:
+    """Erase the masked segments of the input (both coordinates).
 
     Parameters
     ----------
     X : ndarray of shape (n, 2, L), float32
     segment_masks : ndarray of shape (n, S), bool
+    fill : "zero" or "interpolate"
+        ``"zero"`` (the paper): set the erased positions to 0.
+        ``"interpolate"``: the straight line between the nearest kept
+        positions on either side (the nearest kept value at the ends; 0 if
+        nothing is kept), as :func:`numpy.interp` would draw it.
 
     Returns
     -------
     ndarray of shape (n, 2, L), float32 (a copy)
+
+    Examples
+    --------
+    >>> X = np.arange(8, dtype=np.float32).reshape(1, 1, 8) ** 2
+    >>> mask = np.array([[False, True, False, False]])  # segment 1 = positions 2, 3
+    >>> erase(X, mask)[0, 0].tolist(), erase(X, mask, fill="interpolate")[0, 0].tolist()
+    ([0.0, 1.0, 0.0, 0.0, 16.0, 25.0, 36.0, 49.0], [0.0, 1.0, 6.0, 11.0, 16.0, 25.0, 36.0, 49.0])
     """
     X = np.asarray(X)
     masks = np.asarray(segment_masks, dtype=bool)
     if masks.ndim != 2 or masks.shape[0] != X.shape[0]:
         raise ValueError(f"segment_masks must have shape (n, segments) with n = {X.shape[0]}, got {masks.shape}")
+    if fill not in FILLS:
+        raise ValueError(f"fill must be one of {', '.join(map(repr, FILLS))}, got {fill!r}")
     keep = ~masks[:, segment_of_position(masks.shape[1], X.shape[-1])]
-    return X * keep[:, None, :]
+    if fill == "zero":
+        return X * keep[:, None, :]
+    return _interpolate(X, keep)
+
+
+def _interpolate(X: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Linear interpolation over the positions where ``keep`` (n, L) is False, vectorised over rows."""
+    n, L = keep.shape
+    t = np.arange(L)
+    before = np.maximum.accumulate(np.where(keep, t, -1), axis=1)  # last kept position <= t, or -1
+    after = np.minimum.accumulate(np.where(keep, t, L)[:, ::-1], axis=1)[:, ::-1]  # first kept >= t, or L
+    left = np.where(before >= 0, before, after)
+    right = np.where(after < L, after, left)
+    nothing = ~keep.any(axis=1)
+    left, right = np.where(nothing[:, None], 0, left), np.where(nothing[:, None], 0, right)
+    span = right - left
+    w = np.divide(t - left, span, out=np.zeros((n, L)), where=span > 0)
+    a = np.take_along_axis(X, left[:, None, :], axis=2)
+    b = np.take_along_axis(X, right[:, None, :], axis=2)
+    out = (a + w[:, None, :] * (b - a)).astype(X.dtype)
+    out[nothing] = 0
+    return out
 
 
 def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: int = 10, rng=None,
-                       inclusive: bool = False, batch_size: int = 512) -> dict:
+                       inclusive: bool = False, fill: str = "zero", within: str = "input", lengths=None,
+                       batch_size: int = 512) -> dict:
     """Accuracy after erasing each percentile band of Grad-CAM, and after erasing at random.
 
     Parameters
@@ -114,6 +223,14 @@ def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: 
         Source of the random baseline.
     inclusive : bool
         See :func:`band_masks`.
+    fill : "zero" or "interpolate"
+        ``"zero"`` as in the paper; see :func:`erase`.
+    within : "input" or "observed"
+        ``"input"`` (the paper): bands and random baseline over all segments;
+        ``"observed"``: over the segments entirely inside the observed
+        trajectory only (needs ``lengths``; see :func:`observed_segments`).
+    lengths : ndarray of shape (n,), int, optional
+        Trajectory lengths, for ``within="observed"``.
     batch_size : int
 
     Returns
@@ -121,7 +238,9 @@ def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: 
     dict
         ``bands`` list of (lo, hi) percent, ``accuracy`` (bands,) after
         erasing each band, ``random_accuracy`` (bands,), ``segments_erased``
-        (bands,) mean number of segments erased, ``clean_accuracy`` float.
+        (bands,) mean number of segments erased, ``clean_accuracy`` float;
+        per trajectory ``predictions`` and ``random_predictions`` (bands, n)
+        int64 and ``clean_predictions`` (n,), for splits by class or length.
     """
     X = np.asarray(X, dtype=np.float32)
     y = np.asarray(y)
@@ -133,21 +252,38 @@ def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: 
     maps = np.asarray(maps)
     if maps.ndim != 2 or maps.shape[0] != X.shape[0]:
         raise ValueError(f"maps must have shape (n, segments) with n = {X.shape[0]}, got {maps.shape}")
+    if fill not in FILLS:
+        raise ValueError(f"fill must be one of {', '.join(map(repr, FILLS))}, got {fill!r}")
+    if within not in WITHIN:
+        raise ValueError(f"within must be one of {', '.join(map(repr, WITHIN))}, got {within!r}")
+    allowed = None
+    if within == "observed":
+        if lengths is None:
+            raise ValueError("within='observed' needs the trajectory lengths: pass lengths=dataset.lengths")
+        allowed = observed_segments(np.asarray(lengths).reshape(-1), maps.shape[1], X.shape[-1])
+        if len(allowed) != len(X):
+            raise ValueError(f"lengths must have one entry per trajectory ({len(X)}), got {len(allowed)}")
     rng = np.random.default_rng(rng)
-    masks = band_masks(maps, bands, X.shape[-1], inclusive=inclusive)
+    masks = band_masks(maps, bands, X.shape[-1], inclusive=inclusive, allowed=allowed)
     counts = masks.sum(axis=2)  # (bands, n)
-    random = random_masks(counts, maps.shape[1], rng)
+    random = random_masks(counts, maps.shape[1], rng, allowed=allowed)
 
-    def accuracy(inputs):
-        return float(np.mean(predict(model, inputs, batch_size=batch_size).argmax(1) == y))
+    def classify(inputs):
+        return predict(model, inputs, batch_size=batch_size).argmax(1)
 
+    predictions = np.stack([classify(erase(X, m, fill=fill)) for m in masks])
+    random_predictions = np.stack([classify(erase(X, m, fill=fill)) for m in random])
+    clean = classify(X)
     edges = np.linspace(0, 100, bands + 1)
     return {
         "bands": [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:])],
-        "accuracy": np.array([accuracy(erase(X, m)) for m in masks]),
-        "random_accuracy": np.array([accuracy(erase(X, m)) for m in random]),
+        "accuracy": (predictions == y).mean(axis=1),
+        "random_accuracy": (random_predictions == y).mean(axis=1),
         "segments_erased": counts.mean(axis=1),
-        "clean_accuracy": accuracy(X),
+        "clean_accuracy": float(np.mean(clean == y)),
+        "predictions": predictions,
+        "random_predictions": random_predictions,
+        "clean_predictions": clean,
     }
 
 

@@ -5,7 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from resandi_lite.erasure import band_masks, erase, erasure_experiment, random_masks, segment_of_position
+from resandi_lite.erasure import (band_masks, erase, erasure_experiment, observed_segments, random_masks,
+                                  segment_of_position)
 
 
 def test_segments_cover_the_input_like_nearest_upsampling():
@@ -74,3 +75,84 @@ def test_experiment_on_a_network_that_uses_one_segment():
     assert np.all(result["accuracy"][:-1] == 1.0)
     assert np.all(result["random_accuracy"] > result["accuracy"][-1])
     assert len(result["bands"]) == 10 and result["bands"][-1] == (90.0, 100.0)
+
+
+def test_observed_segments_by_hand():
+    seg = segment_of_position(32, 1000)
+    obs = observed_segments([1000, 500, 969, 31, 30, 10])
+    assert obs.sum(1).tolist() == [32, 16, 31, 1, 0, 0]
+    # segment 16 starts at position 500 (the first of the last 500); segment 1 starts at 32 (= 1000 - 968)
+    assert np.flatnonzero(seg == 16)[0] == 500 and np.flatnonzero(obs[1]).tolist() == list(range(16, 32))
+    assert not obs[2, 0] and obs[2, 1]
+    with pytest.raises(ValueError, match="lengths must be"):
+        observed_segments([0, 1001])
+
+
+def test_band_masks_over_allowed_segments_only():
+    maps = np.array([[9.0, 8, 0, 1, 2, 3, 4, 5, 6, 7]])  # segments 0, 1 are "padding" with the largest values
+    allowed = np.ones((1, 10), bool)
+    allowed[0, :2] = False
+    # the allowed values 0..7 (one step each) have quartile edges 0, 1.75, 3.5, 5.25, 7
+    masks = band_masks(maps, bands=4, length=10, allowed=allowed)
+    assert [np.flatnonzero(m[0]).tolist() for m in masks] == [[3], [4, 5], [6, 7], [8]]
+    assert np.array_equal(band_masks(maps, 4, 10, allowed=np.ones((1, 10), bool)), band_masks(maps, 4, 10))
+    nothing = band_masks(maps, 4, 10, allowed=np.zeros((1, 10), bool))  # no allowed segment: none selected, no warning
+    assert not nothing.any()
+
+
+def test_random_masks_respect_allowed_segments():
+    allowed = np.zeros((3000, 32), bool)
+    allowed[:, 20:] = True  # 12 allowed segments
+    masks = random_masks(np.full((2, 3000), 3), 32, rng=2, allowed=allowed)
+    assert np.array_equal(masks.sum(-1), np.full((2, 3000), 3)) and not masks[..., :20].any()
+    freq = masks.mean(axis=(0, 1))[20:]  # uniform among the allowed: 3/12 each
+    assert np.all(np.abs(freq - 0.25) < 5 * np.sqrt(0.25 * 0.75 / 6000))
+    with pytest.raises(ValueError, match="must not exceed"):
+        random_masks(np.array([13]), 32, allowed=allowed[:1])
+
+
+def test_interpolating_fill_matches_numpy_interp():
+    rng = np.random.default_rng(3)
+    X = rng.random((20, 2, 1000)).astype(np.float32)
+    masks = rng.random((20, 32)) < 0.3
+    masks[0] = True  # nothing kept: zeros
+    masks[1] = False  # nothing erased: unchanged
+    masks[2, :3] = masks[2, -2:] = True  # erased ends: the nearest kept value is held
+    out = erase(X, masks, fill="interpolate")
+    keep = ~masks[:, segment_of_position(32, 1000)]
+    t = np.arange(1000)
+    for i in range(2, 20):
+        for c in range(2):
+            expected = np.interp(t, t[keep[i]], X[i, c, keep[i]])
+            assert np.allclose(out[i, c], expected, atol=1e-6)
+    assert np.all(out[0] == 0) and np.array_equal(out[1], X[1]) and out.dtype == np.float32
+    ramp = np.broadcast_to(np.linspace(0, 1, 1000, dtype=np.float32), (1, 2, 1000))
+    middle = np.zeros((1, 32), bool)
+    middle[0, 10:14] = True
+    assert np.allclose(erase(ramp, middle, fill="interpolate"), ramp, atol=1e-6)  # a straight line stays straight
+    with pytest.raises(ValueError, match="fill must be one of 'zero', 'interpolate', got 'mean'"):
+        erase(X, masks, fill="mean")
+
+
+def test_experiment_within_observed_segments():
+    rng = np.random.default_rng(4)
+    n = 300
+    X = rng.random((n, 2, 1000)).astype(np.float32) * 0.2
+    y = rng.integers(0, 2, n)
+    X[y == 1, 0, 961:992] += 0.9
+    lengths = rng.integers(100, 800, n)  # segments 0-4 (the first 160 positions) are always padding
+    maps = rng.random((n, 32)) * 0.1
+    maps[:, 31] = 1.0
+    maps[:, :5] = 2.0  # "padding" segments with the largest values: only within="input" can pick them
+    result = erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, rng=1, within="observed", lengths=lengths,
+                                inclusive=True)
+    assert result["accuracy"][-1] == pytest.approx(np.mean(y == 0))  # the top observed band is segment 31
+    assert np.all(result["random_accuracy"] > result["accuracy"][-1])
+    assert result["predictions"].shape == result["random_predictions"].shape == (10, n)
+    assert np.array_equal(result["accuracy"], (result["predictions"] == y).mean(1))
+    paper = erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, rng=1, inclusive=True)
+    assert paper["accuracy"][-1] == 1.0  # the top band over the whole input is the fake padding, segment 31 survives
+    with pytest.raises(ValueError, match="needs the trajectory lengths"):
+        erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, within="observed")
+    with pytest.raises(ValueError, match="within must be one of"):
+        erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, within="padding")
