@@ -1,0 +1,123 @@
+"""Checks for chapter 4: a classical baseline (hand-made features and scikit-learn)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..baseline import FEATURES, features, make_classifier
+from ..data import make_dataset
+from ..evaluate import confusion_matrix
+from ..preprocess import preprocess
+from ..simulate import CLASSES, lw
+from .answers import as_choice, as_number, as_numbers, verdict
+
+
+def check_linear_boundary(answer) -> bool:
+    """Exercise 4.1: why the logistic regression falls behind the forest on SubSBM and SubATTM.
+
+    Choices: (a) it sees fewer features; (b) a linear boundary cannot express a
+    rule that needs two features at once, such as "large kurtosis but small
+    diffusivity change"; (c) it is trained on fewer trajectories; (d) the
+    forest overfits. The key is (b): both models get the same nine features and
+    the same training set.
+    """
+    letter = as_choice(answer, "abcd")
+    return verdict(letter == "b",
+                   "a linear model draws one hyperplane per class in feature space; telling ATTM from SBM needs "
+                   "interactions (large kurtosis AND small diffusivity change, or features whose meaning changes "
+                   "with the length), which trees express and a linear model cannot.",
+                   "both models are trained on the same features and the same data: what differs is the shape of "
+                   "the boundary each can draw.")
+
+
+def check_without_flight_fraction(answer, F_train, train, F_test, test, seed: int) -> bool:
+    """Exercise 4.2: SupLW accuracy (%) of a forest trained without the flight fraction.
+
+    The check fits ``make_classifier("forest", random_state=seed)`` on every
+    column but the flight fraction and scores SupLW on the test set; the forest
+    is deterministic for a given seed, so the tolerance is 0.05 points.
+    """
+    answer = as_number(answer, "a number (the SupLW accuracy in percent)")
+    if 0 <= answer <= 1 and len(test) > 8:
+        raise ValueError(f"answer must be a percentage (0 to 100), got {answer}; multiply a fraction by 100")
+    keep = [k for k, name in enumerate(FEATURES) if name != "flight fraction"]
+    forest = make_classifier("forest", random_state=seed).fit(np.asarray(F_train)[:, keep], train.y)
+    predicted = forest.predict(np.asarray(F_test)[:, keep])
+    lw_label = CLASSES.index("SupLW")
+    reference = 100 * float(np.mean(predicted[test.y == lw_label] == lw_label))
+    return verdict(abs(answer - reference) < 0.05,
+                   f"SupLW keeps {reference:.1f}% without its defining feature: the straightness, the negative "
+                   "kurtosis of a walk with one speed and the MSD exponent still separate most Levy walks.",
+                   "keep = [0, 1, 2, 3, 4, 5, 6, 8]; fit make_classifier('forest', random_state=seed) on "
+                   "F_train[:, keep] and train.y, predict F_test[:, keep], and give 100 * the SupLW diagonal entry "
+                   "of the confusion matrix.")
+
+
+def check_fixed_length_forest(answer, n_train: int, n_test: int, seed: int) -> bool:
+    """Exercise 4.3: overall accuracy (%) of a forest trained and tested on trajectories of length 1000.
+
+    Train on ``rl.make_dataset(n_train, length=1000, seed=seed + 2)``, test on
+    ``rl.make_dataset(n_test, length=1000, seed=seed + 3)``. The check repeats
+    the computation (datasets and forest are seeded), so the tolerance is 0.05 points.
+    """
+    answer = as_number(answer, "a number (the accuracy in percent)")
+    if 0 <= answer <= 1:
+        raise ValueError(f"answer must be a percentage (0 to 100), got {answer}; multiply a fraction by 100")
+    train = make_dataset(n_train, length=1000, seed=seed + 2)
+    test = make_dataset(n_test, length=1000, seed=seed + 3)
+    forest = make_classifier("forest", random_state=seed).fit(features(train.X, train.lengths), train.y)
+    reference = 100 * float(np.mean(forest.predict(features(test.X, test.lengths)) == test.y))
+    return verdict(abs(answer - reference) < 0.05,
+                   f"{reference:.1f}% at T = 1000: every statistic is sharper on long trajectories, so the forest "
+                   "gains several points over varying lengths; compare its diagonal with "
+                   "rl.evaluate.PAPER_DIAGONAL_FIXED to see where the network still does better.",
+                   "train = rl.make_dataset(n_train, length=1000, seed=seed + 2), test with seed + 3 and n_test; fit "
+                   "make_classifier('forest', random_state=seed) on features(train.X, train.lengths).")
+
+
+def check_noisy_test_accuracy(answer, models, n_test: int, seed: int) -> bool:
+    """Exercise 4.4: per-class accuracy (%) of the chapter's forest on a test set with noise 0.3.
+
+    The test set is ``rl.make_dataset(n_test, length="varying", noise=0.3, seed=seed + 4)``;
+    the check predicts it with ``models["forest"]`` and compares the eight
+    diagonal entries; tolerance 0.05 points (same data, same model).
+    """
+    answer = as_numbers(answer, len(CLASSES), "per-class accuracies in percent")
+    noisy = make_dataset(n_test, length="varying", noise=0.3, seed=seed + 4)
+    predicted = models["forest"].predict(features(noisy.X, noisy.lengths))
+    reference = 100 * np.diag(confusion_matrix(noisy.y, predicted))
+    worst = [CLASSES[k] for k in np.argsort(reference)[:2]]
+    return verdict(np.allclose(answer, reference, atol=0.05),
+                   f"the classes that lose most are {worst[0]} and {worst[1]}: noise makes no step exactly zero and "
+                   "no two steps equal, so the zero-step and flight features vanish; a test-only shift breaks a "
+                   "model that relied on exact equalities.",
+                   "noisy = rl.make_dataset(n_test, length='varying', noise=0.3, seed=seed + 4); predict "
+                   "features(noisy.X, noisy.lengths) with models['forest'] and take 100 * the diagonal of "
+                   "confusion_matrix(noisy.y, predictions).")
+
+
+def check_features_changed_by_preprocessing(answer, seed: int) -> bool:
+    """Exercise 4.5: which features differ between raw trajectories and the network's input.
+
+    ``answer`` is a collection of names from ``rl.baseline.FEATURES``. The check
+    computes the features of ``lw(np.full(200, 1.5), 500, rng=seed)`` raw and
+    after ``preprocess`` and calls a feature changed if its largest absolute
+    difference exceeds 0.01: float32 rounding of the input moves the flight
+    fraction (a test of near-equal steps) by about 0.002, the changed features
+    move by 0.3 or more.
+    """
+    if answer is Ellipsis or isinstance(answer, (str, bytes)) or not hasattr(answer, "__iter__"):
+        raise TypeError(f"answer must be a list or set of feature names, got {type(answer).__name__}")
+    names = set(answer)
+    unknown = names - set(FEATURES)
+    if unknown:
+        raise ValueError(f"answer holds names that are not features: {sorted(unknown)}; choose from {list(FEATURES)}")
+    raw = lw(np.full(200, 1.5), 500, rng=seed)
+    difference = np.abs(features(raw) - features(preprocess(raw), np.full(200, 500))).max(axis=0)
+    changed = {name for name, d in zip(FEATURES, difference) if d > 0.01}
+    return verdict(names == changed,
+                   f"{', '.join(sorted(changed))} change: the preprocessing rescales x and y separately, so features "
+                   "that pool both coordinates move, while those of one coordinate at a time do not; a classifier "
+                   "trained on one representation and tested on the other would see shifted features.",
+                   "compute features(raw) and features(rl.preprocess(raw), lengths) for the same trajectories and "
+                   "list the features whose largest absolute difference is clearly above rounding (0.01).")
