@@ -143,3 +143,93 @@ def plot_msd(times, msd, ax=None, *, label: str | None = None, slope: float | No
     if label or slope is not None:
         ax.legend(fontsize=8)
     return ax
+
+
+def plot_noise_robustness(result: dict, ax=None, *, arms=None, reference: dict | None = None):
+    """Mean test accuracy (%) against the localisation noise, one line per arm, error bars = standard error over seeds.
+
+    Parameters
+    ----------
+    result : dict
+        The output of :func:`resandi_lite.augment.noise_robustness`.
+    arms : list of str, optional
+        Which arms to draw (default: all).
+    reference : dict, optional
+        ``{label: (sigmas, accuracy_percent)}`` drawn as dashed lines (e.g. the paper's curves).
+    """
+    ax = _axes(ax, figsize=(6, 4))
+    sigmas = np.asarray(result["sigmas"])
+    for arm in arms or [k for k in result if k != "sigmas"]:
+        r = result[arm]
+        n = len(np.atleast_2d(r["accuracy"]))
+        ax.errorbar(sigmas, 100 * np.asarray(r["mean"]), yerr=100 * np.asarray(r["stderr"]), marker="o", ms=4,
+                    capsize=3, label=f"{arm} ({n} seed{'s' if n > 1 else ''})")
+    for label, (x, y) in (reference or {}).items():
+        ax.plot(x, y, "--", lw=1.2, label=label)
+    ax.set_xlabel("localisation noise sigma (step std)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_trajectory_importance(x, importance, ax=None, *, title: str | None = None, colorbar: bool = True,
+                               vmax: float | None = None, cmap: str = "coolwarm", linewidth: float = 1.5,
+                               unit: str = "scaled", label: str = "Grad-CAM value"):
+    """A 2-D trajectory coloured by a value per point, such as its upsampled Grad-CAM map.
+
+    Each step from point ``t`` to ``t + 1`` gets the colour of ``importance[t]``.
+    The colour scale is symmetric about zero (``-vmax .. vmax``), so with the
+    default diverging colour map positive values (evidence for the class) are
+    red, negative ones (evidence against it) blue and zero white-grey.
+
+    Parameters
+    ----------
+    x : array-like of shape (2, T)
+        Positions; for a network input, the observed part ``X[i, :, 1000 - T:]``.
+    importance : array-like of shape (T,)
+        Value per point, e.g. ``grad_cam(...)[i, 1000 - T:]``.
+    ax : matplotlib Axes, optional
+    title : str, optional
+    colorbar : bool
+    vmax : float, optional
+        Half-width of the colour scale (default: the largest ``|importance|``);
+        pass one value to compare several panels.
+    cmap : str
+    linewidth : float
+    unit : str
+        Unit of the positions, for the axis labels.
+    label : str
+        Colour bar label.
+
+    Returns
+    -------
+    matplotlib Axes
+        The line collection is ``ax.collections[-1]``; its array holds the colour values.
+    """
+    from matplotlib.collections import LineCollection
+
+    x = np.asarray(x, dtype=float)
+    importance = np.asarray(importance, dtype=float)
+    if x.ndim != 2 or x.shape[0] != 2 or x.shape[1] < 2:
+        raise ValueError(f"x must have shape (2, T) with T >= 2, got {x.shape}")
+    if importance.shape != (x.shape[1],):
+        raise ValueError(f"importance must have shape (T,) = ({x.shape[1]},) like x, got {importance.shape}")
+    if vmax is None:
+        vmax = float(np.max(np.abs(importance))) or 1.0
+    ax = _axes(ax, (4.2, 4))
+    points = x.T[:, None, :]
+    lines = LineCollection(np.concatenate([points[:-1], points[1:]], axis=1), cmap=cmap, linewidth=linewidth)
+    lines.set_array(importance[:-1])
+    lines.set_clim(-vmax, vmax)
+    ax.add_collection(lines)
+    ax.autoscale()
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel(f"x ({unit})")
+    ax.set_ylabel(f"y ({unit})")
+    if colorbar:
+        ax.figure.colorbar(lines, ax=ax, label=label, fraction=0.046, pad=0.04)
+    if title:
+        ax.set_title(title)
+    return ax

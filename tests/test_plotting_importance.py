@@ -1,0 +1,43 @@
+"""plot_trajectory_importance: one coloured step per pair of points, a symmetric colour scale, clear errors."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from resandi_lite.plotting import plot_trajectory_importance  # noqa: E402
+
+
+def test_steps_take_the_value_of_their_first_point():
+    x = np.array([[0.0, 1, 2, 3], [0, 0, 1, 1]])
+    values = np.array([-2.0, 0.5, 1.0, 7.0])
+    fig, ax = plt.subplots()
+    plot_trajectory_importance(x, values, ax, title="t")
+    lines = ax.collections[-1]
+    assert np.array_equal(lines.get_array(), [-2.0, 0.5, 1.0])  # 3 steps
+    assert np.allclose(lines.get_segments()[1], [[1, 0], [2, 1]])
+    assert lines.get_clim() == (-7.0, 7.0)  # symmetric about 0, from the largest |value| (the last point's too)
+    assert ax.get_xlabel() == "x (scaled)" and ax.get_ylabel() == "y (scaled)" and ax.get_title() == "t"
+    assert fig.axes[-1].get_ylabel() == "Grad-CAM value"  # the colour bar
+    plt.close(fig)
+
+
+def test_common_scale_and_zero_map():
+    x = np.random.default_rng(0).random((2, 50))
+    fig, axes = plt.subplots(1, 2)
+    plot_trajectory_importance(x, np.zeros(50), axes[0], colorbar=False)
+    assert axes[0].collections[-1].get_clim() == (-1.0, 1.0)  # an all-zero map still draws
+    plot_trajectory_importance(x, np.linspace(-1, 1, 50), axes[1], vmax=3.0, colorbar=False)
+    assert axes[1].collections[-1].get_clim() == (-3.0, 3.0)
+    assert len(fig.axes) == 2
+    plt.close(fig)
+
+
+def test_shape_errors():
+    with pytest.raises(ValueError, match=r"x must have shape \(2, T\)"):
+        plot_trajectory_importance(np.zeros((3, 10)), np.zeros(10))
+    with pytest.raises(ValueError, match=r"importance must have shape \(T,\) = \(10,\)"):
+        plot_trajectory_importance(np.zeros((2, 10)), np.zeros(1000))
