@@ -569,3 +569,102 @@ def ablation_by_feature(model: nn.Module, X, y, features: dict, *, rng=None, min
         peak, replacement = _targeted_swap(f, min_distance)
         out[name] = scores(swap_windows(X, replacement, peak))
     return out
+
+
+def correlation_table(correlations: dict, classes=None, features=COMPOSITES) -> np.ndarray:
+    """A ``{(class, feature): value}`` dict as a (classes, features) array, NaN where a pair is missing.
+
+    >>> correlation_table({("SubFBM", "AC"): -0.2}, classes=["SubFBM", "BM"], features=["AC"]).tolist()
+    [[-0.2], [nan]]
+    """
+    from .simulate.classes import CLASSES
+
+    classes = CLASSES if classes is None else classes
+    return np.array([[correlations.get((c, f), np.nan) for f in features] for c in classes], dtype=np.float64)
+
+
+def plot_correlation_table(correlations: dict, ax=None, *, title: str | None = None, classes=None,
+                           features=COMPOSITES, vmax: float = 0.6):
+    """Heatmap of map-feature correlations per class (rows) and composite (columns), each cell annotated.
+
+    Parameters
+    ----------
+    correlations : dict of (class, feature) to float
+        E.g. :func:`map_correlations` or :data:`PAPER_CORRELATIONS`; missing pairs stay blank.
+    vmax : float
+        The colour scale runs from -vmax (blue) to +vmax (red).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from .simulate.classes import CLASSES
+
+    classes = CLASSES if classes is None else classes
+    table = correlation_table(correlations, classes, features)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.6, 4.6), constrained_layout=True)
+    image = ax.imshow(table, cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="auto")
+    ax.set_xticks(range(len(features)), features)
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("composite feature")
+    ax.set_ylabel("true class")
+    for i, j in zip(*np.nonzero(np.isfinite(table))):
+        ax.text(j, i, f"{table[i, j]:+.2f}", ha="center", va="center", fontsize=8,
+                color="white" if abs(table[i, j]) > 0.6 * vmax else "black")
+    ax.figure.colorbar(image, ax=ax, label="correlation with the layer4 map", fraction=0.08, pad=0.04)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_windows(x, stats: dict, cam_map, axes=None, *, title: str | None = None, show=(0, 9, 18, 27)):
+    """One trajectory, its 32 windows, its layer4 map and its window statistics, in three panels.
+
+    Parameters
+    ----------
+    x : ndarray of shape (2, 1000)
+        One network input.
+    stats : dict of str to ndarray of shape (32,)
+        Its window statistics (a row of :func:`window_statistics`).
+    cam_map : ndarray of shape (32,)
+        Its raw layer4 Grad-CAM map.
+    axes : sequence of 3 matplotlib Axes, optional
+    show : sequence of int
+        Windows drawn as shaded spans on the trajectory (0, 9, 18, 27 do not overlap).
+
+    Returns
+    -------
+    sequence of 3 matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(3, 1, figsize=(6, 6.5), sharex=True, constrained_layout=True)
+    t = np.arange(np.shape(x)[-1])
+    centres = STRIDE * np.arange(N_WINDOWS) + WINDOW // 2
+    ax = axes[0]
+    ax.plot(t, x[0], lw=0.8, label="x")
+    ax.plot(t, x[1], lw=0.8, label="y")
+    for k, i in enumerate(show):
+        ax.axvspan(STRIDE * i, STRIDE * i + WINDOW - 1, color=f"C{2 + k}", alpha=0.15, lw=0)
+        ax.text(STRIDE * i + WINDOW / 2, 1.02, f"window {i}", ha="center", va="bottom", fontsize=7)
+    ax.set_ylabel("scaled position")
+    ax.set_ylim(-0.05, 1.12)
+    ax.legend(fontsize=7, loc="lower right")
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax = axes[1]
+    ax.step(centres, cam_map, where="mid", color="k")
+    ax.axhline(0, color="gray", lw=0.5)
+    ax.set_ylabel("layer4 map\n(signed)")
+    ax = axes[2]
+    for name in STATISTICS:
+        ax.plot(centres, stats[name], marker=".", ms=3, lw=1, label=name)
+    ax.axhline(0, color="gray", lw=0.5)
+    ax.set_ylabel("statistic")
+    ax.set_xlabel("time step (window centre)")
+    ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+    return axes
