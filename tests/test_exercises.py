@@ -1,0 +1,294 @@
+"""The exercises' automatic checks, and the form of every chapter's exercise cells.
+
+Each check accepts the right answer (computed here the way a student would),
+rejects a wrong one with a hint, and refuses an answer of the wrong kind with
+TypeError/ValueError. Every exercise cell of every chapter follows the
+convention of :mod:`resandi_lite.exercises` and calls a check that exists, and
+the committed (instructor) notebooks print "Correct" in every exercise cell.
+"""
+
+import ast
+import builtins
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import resandi_lite as rl
+from resandi_lite import msd
+from resandi_lite import signatures as sig
+from resandi_lite.baseline import FEATURES, features, make_classifier
+from resandi_lite.evaluate import confusion_matrix, evaluate
+from resandi_lite.model import build_model, count_parameters, receptive_fields
+from resandi_lite.simulate import bm, ctrw, fbm, lw, sbm
+from resandi_lite.student import is_exercise_cell, parse_exercise
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+T, N, SEED = 200, 40, 0
+TIMES = np.unique(np.geomspace(1, T - 1, 30).astype(int))
+LAGS = np.unique(np.geomspace(1, T // 10, 15).astype(int))
+
+
+def _source(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+# ---------------------------------------------------------------- contexts (small, built once)
+
+@pytest.fixture(scope="module")
+def small():
+    """A tiny chapter-4/7 context: datasets, features, a forest, the shipped network's result."""
+    train = rl.make_dataset(20, length="varying", seed=SEED)
+    test = rl.make_dataset(10, length="varying", seed=SEED + 1)
+    F_train, F_test = features(train.X, train.lengths), features(test.X, test.lengths)
+    forest = make_classifier("forest", random_state=SEED).fit(F_train, train.y)
+    model = rl.load_pretrained("lite")
+    return dict(train=train, test=test, F_train=F_train, F_test=F_test, models={"forest": forest}, model=model,
+                result=evaluate(model, test))
+
+
+def _ch01(s):
+    walk = ctrw(np.full(100, 0.3), T, rng=SEED)
+    lag, ta = msd.time_averaged_msd(walk[:50], LAGS)
+    walks = bm(20, T, rng=SEED)
+    long_lags = np.unique(np.geomspace(1, T // 2, 15).astype(int))
+    steps = np.diff(fbm(np.full(1, 1.5), 1000, rng=SEED)[0, 0])
+    return [
+        ("check_exponent_scatter", float(np.std([msd.fit_exponent(*msd.ensemble_msd(bm(10, T, rng=k), TIMES))[0]
+                                                 for k in range(20)])), 0.01, (T, TIMES)),
+        ("check_ctrw_exponents", (msd.fit_exponent(*msd.ensemble_msd(walk, TIMES))[0],
+                                  np.nanmedian(msd.fit_exponent(lag, ta)[0])), (0.3, 0.3), (100, T, TIMES, LAGS, SEED)),
+        ("check_fbm_step_correlation", float(np.corrcoef(steps[:-1], steps[1:])[0, 1]), 0.0, (1000,)),
+        ("check_fbm_ergodicity", [msd.ergodicity_breaking(msd.time_averaged_msd(fbm(np.full(200, 0.5), t, rng=SEED),
+                                                                                 [5])[1])[0] for t in (100, 1000)],
+         (0.02, 0.02), ()),
+        ("check_long_lag_scatter", [np.std(msd.fit_exponent(*msd.time_averaged_msd(walks, lags))[0])
+                                    for lags in (long_lags, LAGS)], (0.1, 0.2), (T, LAGS, SEED)),
+    ]
+
+
+def _ch02(s):
+    def middle(x):
+        q = x.shape[-1] // 4
+        return np.median(sig.diffusivity_change(x[:, :, q:3 * q]))
+    return [
+        ("check_sbm_attm_statistic", "b", "a", ()),
+        ("check_fbm_short_bias", [np.median(sig.lag1_autocorrelation(fbm(np.full(N, a), 50, rng=SEED)))
+                                  for a in (0.4, 1.0, 1.6)], 2 ** (np.array([0.4, 1.0, 1.6]) - 1) - 1 + 0.2, (N,)),
+        ("check_ctrw_rest_fraction", [np.mean(sig.rest_fraction(ctrw(np.full(N, 0.7), t, rng=SEED)))
+                                      for t in (30, 100, 1000)], (0.5, 0.5, 0.5), (N, SEED)),
+        ("check_levy_straightness", [np.median(sig.straightness(lw(np.full(N // 2, 1.5), t, rng=SEED)))
+                                     for t in (20, 50, 100, 300, 1000)], [0.5] * 5, (N, SEED)),
+        ("check_middle_diffusivity_change", (middle(sbm(np.full(N, 0.5), T, rng=SEED)), middle(bm(N, T, rng=SEED))),
+         (0.0, 0.0), (N, T)),
+    ]
+
+
+def _ch03(s):
+    ds = s["train"]
+    return [
+        ("check_skip_normalisation", 0.0, 0.3, ()),
+        ("check_padding_fraction", (float(np.mean(1 - ds.lengths / 1000)), 0.495), (0.5, 0.5), (ds,)),
+        ("check_padding_level", -ds.minmax[:10, :, 0] / ds.minmax[:10, :, 1], np.zeros((10, 2)), (ds,)),
+        ("check_noisy_increment_variance", (1.5, np.sqrt(2)), (1.25, 2.0), ()),
+        ("check_noise_level_counts", _noise_counts(), np.full((8, 3), 33), (SEED,)),
+        ("check_padding_side", "b", "a", ()),
+    ]
+
+
+def _noise_counts():
+    noisy = rl.make_dataset(100, noise=[0.0, 0.5, 1.0], seed=SEED)
+    levels = np.searchsorted([0.0, 0.5, 1.0], noisy.noise)
+    return np.array([np.bincount(levels[noisy.y == c], minlength=3) for c in range(8)])
+
+
+def _ch04(s):
+    train, test = s["train"], s["test"]
+    keep = [0, 1, 2, 3, 4, 5, 6, 8]
+    forest = make_classifier("forest", random_state=SEED).fit(s["F_train"][:, keep], train.y)
+    lw_acc = 100 * np.diag(confusion_matrix(test.y, forest.predict(s["F_test"][:, keep])))[5]
+    fixed_train, fixed_test = (rl.make_dataset(n, length=1000, seed=SEED + k) for k, n in ((2, 6), (3, 4)))
+    fixed = make_classifier("forest", random_state=SEED).fit(features(fixed_train.X, fixed_train.lengths),
+                                                             fixed_train.y)
+    fixed_acc = 100 * np.mean(fixed.predict(features(fixed_test.X, fixed_test.lengths)) == fixed_test.y)
+    noisy = rl.make_dataset(4, length="varying", noise=0.3, seed=SEED + 4)
+    noisy_acc = 100 * np.diag(confusion_matrix(noisy.y, s["models"]["forest"].predict(features(noisy.X, noisy.lengths))))
+    return [
+        ("check_linear_boundary", "b", "d", ()),
+        ("check_without_flight_fraction", lw_acc, lw_acc - 10, (s["F_train"], train, s["F_test"], test, SEED)),
+        ("check_fixed_length_forest", fixed_acc, fixed_acc - 5, (6, 4, SEED)),
+        ("check_noisy_test_accuracy", noisy_acc, noisy_acc + 1, (s["models"], 4, SEED)),
+        ("check_features_changed_by_preprocessing",
+         ["diffusivity change", "MSD ratio", "straightness", "MSD exponent"], ["MSD ratio"], (SEED,)),
+    ]
+
+
+def _ch05(s):
+    net = build_model("paper")
+    small_net = build_model("lite", kernel_size=7)
+    return [
+        ("check_block_parameters", 64 * 128 * 15 + 128 * 128 * 15 + 2 * 2 * 128 + 64 * 128 + 2 * 128,
+         64 * 128 * 15 + 128 * 128 * 15, (net,)),
+        ("check_small_kernel", (receptive_fields(small_net)["layer4"][0], count_parameters(small_net)),
+         (receptive_fields(build_model("lite"))["layer4"][0], count_parameters(small_net)), ()),
+        ("check_no_maxpool_length", 63, 32, ()),
+        ("check_pooling_classes", "b", "a", ()),
+        ("check_tiny_parameters", count_parameters(rl.model.ResAnDi(widths=(8, 16, 32, 64))),
+         count_parameters(build_model("lite")) // 4, ()),
+    ]
+
+
+def _ch06(s):
+    seen = rl.pretrained.model_card("lite")["samples_seen"]
+    return [
+        ("check_learning_rate", "a", "c", ()),
+        ("check_early_stopping", "a", "b", ()),
+        ("check_batchnorm_statistics", "a", "b", ()),
+        ("check_ddp_command", "torchrun --nproc_per_node=2 -m resandi_lite train --preset paper --length 1000 --out x",
+         "torchrun --nproc-per-node 2 -m resandi_lite train --preset lite --length 1000 --out x", ()),
+        ("check_samples_seen", (seen, seen / 400_000), (seen, seen / 40_000), ()),
+    ]
+
+
+def _ch07(s):
+    model, test, result = s["model"], s["test"], s["result"]
+    fixed = rl.make_dataset(2, length=1000, seed=3000 + SEED)
+    gain = evaluate(rl.load_pretrained("lite-T1000"), fixed)["per_class"] - evaluate(model, fixed)["per_class"]
+    short = rl.make_dataset(2, length=50, seed=4000 + SEED)
+    cm = evaluate(model, short)["confusion"]
+    off = cm - np.diag(np.diag(cm))
+    i, j = np.unravel_index(off.argmax(), off.shape)
+    correct = result["predictions"] == test.y
+    rows = np.isin(test.y, [2, 4]) & ~correct
+    counts = np.bincount(result["predictions"][rows], minlength=8)
+    sub_super = (100 * correct[test.y <= 3].mean(), 100 * correct[(test.y >= 4) & (test.y <= 6)].mean())
+    return [
+        ("check_fixed_length_gain", rl.CLASSES[int(np.argmax(gain))], rl.CLASSES[int(np.argmin(gain))], (4, SEED)),
+        ("check_short_confusion", (rl.CLASSES[i], rl.CLASSES[j]), (rl.CLASSES[i], rl.CLASSES[i]), (model, 4, SEED)),
+        ("check_noise_scale", "a", "b", ()),
+        ("check_sub_super_accuracy", sub_super, (sub_super[0] + 3, sub_super[1]), (result, test)),
+        ("check_fbm_failures", rl.CLASSES[int(np.argmax(counts))], rl.CLASSES[int(np.argmin(counts))] if
+         counts.max() > counts.min() else None, (result, test)),
+    ]
+
+
+CHAPTERS = {1: _ch01, 2: _ch02, 3: _ch03, 4: _ch04, 5: _ch05, 6: _ch06, 7: _ch07}
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
+def test_checks_accept_right_and_reject_wrong(chapter, small, capsys):
+    cases = CHAPTERS[chapter](small)
+    module = __import__(f"resandi_lite.exercises.ch{chapter:02d}", fromlist=["_"])
+    assert sorted(name for name, *_ in cases) == sorted(n for n in dir(module) if n.startswith("check_")), \
+        "every check of the chapter has a case here"
+    for name, right, wrong, context in cases:
+        check = getattr(rl.exercises, name)
+        assert check(right, *context) is True, name
+        assert capsys.readouterr().out.startswith("Correct: "), name
+        if wrong is not None:
+            assert check(wrong, *context) is False, name
+            out = capsys.readouterr().out
+            assert out.startswith("Not yet: ") and len(out) > 30, f"{name}: a hint, not just a no"
+        with pytest.raises((TypeError, ValueError)):
+            check(..., *context)  # the student edition's placeholder
+
+
+def test_answer_readers_refuse_the_wrong_kind():
+    from resandi_lite.exercises.answers import as_array, as_choice, as_integer, as_number, as_numbers
+
+    with pytest.raises(TypeError, match="placeholder"):
+        as_number(...)
+    with pytest.raises(TypeError, match="a number"):
+        as_number("0.5")
+    with pytest.raises(TypeError):
+        as_number(True)
+    with pytest.raises(ValueError, match="one value"):
+        as_number([1.0, 2.0])
+    with pytest.raises(ValueError, match="not finite"):
+        as_number(float("nan"))
+    with pytest.raises(ValueError, match="sequence of 3"):
+        as_numbers([1, 2], 3)
+    with pytest.raises(TypeError):
+        as_numbers(1.0, 3)
+    with pytest.raises(ValueError, match="integer"):
+        as_integer(2.5)
+    with pytest.raises(ValueError, match="shape"):
+        as_array(np.zeros((3, 2)), (10, 2))
+    with pytest.raises(ValueError, match="one letter among a, b"):
+        as_choice("e", "ab")
+    with pytest.raises(TypeError, match="string"):
+        as_choice(1, "ab")
+    assert as_choice(" (C) ", "abc") == "c" and as_integer(np.int32(4)) == 4
+
+
+def test_check_names_are_unique_and_found_by_the_package():
+    found = rl.exercises.checks()
+    assert len(found) >= 36 and all(callable(f) for f in found.values())
+    with pytest.raises(AttributeError, match="checks()"):
+        rl.exercises.check_does_not_exist
+
+
+# ---------------------------------------------------------------- the chapters' exercise cells
+
+def _body_names(cells):
+    """Names bound by the chapter's code before the solutions (assignments, imports, defs, loop targets)."""
+    names = set()
+    for cell in cells:
+        if cell["cell_type"] != "code":
+            continue
+        code = "\n".join(line[:len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+                         for line in _source(cell).splitlines())  # IPython magics and shell lines bind nothing
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+    return names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercise_cells_follow_the_convention(path):
+    cells = json.loads(path.read_text())["cells"]
+    heading = next(k for k, c in enumerate(cells) if c["cell_type"] == "markdown" and "### Solutions" in _source(c))
+    exercises_md = next(_source(c) for c in cells if c["cell_type"] == "markdown" and "## Exercises" in _source(c))
+    items = re.findall(r"^(\d+)\. (.*)$", exercises_md.split("## Exercises", 1)[1].split("### Solutions")[0], re.M)
+    after = cells[heading + 1:]
+    assert after and all(is_exercise_cell(c) and "hide-cell" in c["metadata"].get("tags", []) for c in after), \
+        "after '### Solutions' come only exercise cells, tagged hide-cell"
+    assert not any(is_exercise_cell(c) for c in cells[:heading])
+    assert [int(n) for n, _ in items] == list(range(1, len(items) + 1)) and len(items) == len(after), \
+        "one exercise cell per numbered exercise"
+    for _, text in items:
+        assert "**Answer:**" in text, f"every exercise says what `answer` holds: {text[:80]}"
+    defined = _body_names(cells[:heading]) | set(dir(builtins)) | {"rl"}
+    checks = rl.exercises.checks()
+    for k, cell in enumerate(after, start=1):
+        exercise = parse_exercise(_source(cell))  # raises if the form is broken
+        assert exercise.number == k
+        assert exercise.check_name in checks, f"Exercise {k} calls {exercise.check_name}, which does not exist"
+        solution = "\n".join(exercise.solution)
+        assert "rl.exercises.check_" not in solution, "the check is called once, on the last line"
+        assigned = {n.id for n in ast.walk(ast.parse(solution)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        assert "answer" in assigned, f"Exercise {k}: the solution sets `answer`"
+        call = ast.parse("\n".join(exercise.check)).body[-1].value
+        used = {n.id for arg in [*call.args[1:], *(kw.value for kw in call.keywords)] for n in ast.walk(arg)
+                if isinstance(n, ast.Name)}
+        assert not used & (assigned - defined), f"Exercise {k}: the check uses names the student edition deletes"
+        assert used <= defined, f"Exercise {k}: the check uses names the chapter never defines: {used - defined}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_instructor_edition_passes_its_checks(path):
+    """The committed outputs (book profile) say "Correct" in every exercise cell."""
+    for cell in json.loads(path.read_text())["cells"]:
+        if is_exercise_cell(cell):
+            text = "".join(_source({"source": o.get("text", "")}) for o in cell.get("outputs", [])
+                           if o["output_type"] == "stream")
+            number = _source(cell).split(":", 1)[0]
+            assert "Correct: " in text and "Not yet" not in text, f"{path.name}, {number}: {text[:200]!r}"
