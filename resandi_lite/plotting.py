@@ -233,3 +233,46 @@ def plot_trajectory_importance(x, importance, ax=None, *, title: str | None = No
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_erasure(result: dict, ax=None, *, label: str = "this network", paper: bool = False, color=None):
+    """Accuracy after erasing each Grad-CAM percentile band, beside the random baseline.
+
+    Parameters
+    ----------
+    result : dict
+        From :func:`resandi_lite.erasure.erasure_experiment`; the error bars are
+        binomial standard errors over its ``predictions.shape[1]`` trajectories.
+    ax : matplotlib Axes, optional
+    label : str
+        Legend label of this curve; the baseline is labelled ``"<label>, random"``.
+    paper : bool
+        Also draw the paper's curve and the range of its random baseline (shaded).
+    color : optional
+        Matplotlib colour of both curves (bands solid, random dashed).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from .erasure import PAPER_ERASURE, PAPER_RANDOM_RANGE
+
+    ax = _axes(ax, (6, 4))
+    centers = np.array([(lo + hi) / 2 for lo, hi in result["bands"]])
+    n = result["predictions"].shape[1]
+    for key, style, suffix in (("accuracy", "-o", ""), ("random_accuracy", "--s", ", random")):
+        p = np.asarray(result[key], dtype=float)
+        line = ax.errorbar(centers, 100 * p, yerr=100 * np.sqrt(p * (1 - p) / n), fmt=style, capsize=3,
+                           markersize=4, color=color, label=f"{label}{suffix}")
+        color = line[0].get_color()
+    ax.axhline(100 * result["clean_accuracy"], color=color, ls=":", lw=1, label=f"{label}, nothing erased")
+    if paper:
+        ax.plot(centers, PAPER_ERASURE, "-^", color="gray", label="paper")
+        ax.axhspan(*PAPER_RANDOM_RANGE, color="gray", alpha=0.2, label="paper, random (range)")
+    ax.set_xticks(centers, [f"{lo:.0f}-{hi:.0f}" for lo, hi in result["bands"]], rotation=45)
+    ax.set_xlabel("Grad-CAM percentile band erased (%)")
+    ax.set_ylabel("accuracy after erasing (%)")
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax

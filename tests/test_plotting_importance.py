@@ -1,4 +1,4 @@
-"""plot_trajectory_importance: one coloured step per pair of points, a symmetric colour scale, clear errors."""
+"""Plots for Grad-CAM and erasure: a trajectory coloured by importance, the erasure curve; axes, scales, errors."""
 
 import matplotlib
 
@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from resandi_lite.plotting import plot_trajectory_importance  # noqa: E402
+from resandi_lite.plotting import plot_erasure, plot_trajectory_importance  # noqa: E402
 
 
 def test_steps_take_the_value_of_their_first_point():
@@ -41,3 +41,24 @@ def test_shape_errors():
         plot_trajectory_importance(np.zeros((3, 10)), np.zeros(10))
     with pytest.raises(ValueError, match=r"importance must have shape \(T,\) = \(10,\)"):
         plot_trajectory_importance(np.zeros((2, 10)), np.zeros(1000))
+
+
+def test_plot_erasure_draws_bands_random_and_the_paper():
+    from resandi_lite.erasure import PAPER_ERASURE
+
+    bands = [(10.0 * k, 10.0 * k + 10) for k in range(10)]
+    acc = np.linspace(0.5, 0.2, 10)
+    result = {"bands": bands, "accuracy": acc, "random_accuracy": np.full(10, 0.3), "clean_accuracy": 0.9,
+              "predictions": np.zeros((10, 100), int)}
+    fig, ax = plt.subplots()
+    plot_erasure(result, ax, label="net", paper=True)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert np.allclose(lines["paper"].get_ydata(), PAPER_ERASURE)
+    assert np.allclose(lines["paper"].get_xdata(), np.arange(5, 100, 10))
+    labels = ax.get_legend_handles_labels()[1]
+    assert {"net", "net, random", "net, nothing erased", "paper", "paper, random (range)"} <= set(labels)
+    # binomial error bars over 100 trajectories: 50% -> +-5 points
+    segments = ax.containers[0].lines[2][0].get_segments()
+    assert np.allclose(segments[0][:, 1], [45, 55])
+    assert ax.get_xlabel() == "Grad-CAM percentile band erased (%)" and ax.get_ylabel() == "accuracy after erasing (%)"
+    plt.close(fig)
