@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from resandi_lite.simulate import ALPHA_RANGE, CLASSES, MODELS, attm, bm, class_label, ctrw, fbm, lw, sbm, simulate
+from resandi_lite.simulate._normal import normal_pairs
 from resandi_lite.simulate.attm import attm_parameters
 from resandi_lite.simulate.classes import simulate_increments
 
@@ -80,6 +81,32 @@ def test_model_table_covers_every_class():
 
 
 # --- statistical laws -------------------------------------------------------
+
+def test_normal_pairs_are_independent_gaussians_with_the_given_variance():
+    """Box-Muller pairs: x / sqrt(v) and y / sqrt(v) are N(0, 1), independent of each other and of the next pair."""
+    from scipy import stats
+
+    n = 400_000
+    variance = np.where(np.arange(n) % 2 == 0, 0.25, 9.0)
+    x, y = np.empty(n), np.empty(n)
+    normal_pairs(np.random.default_rng(30), variance, x, y)
+    for z in (x / np.sqrt(variance), y / np.sqrt(variance)):
+        assert stats.kstest(z, "norm").pvalue > 1e-6
+        assert abs(z.mean()) < Z / np.sqrt(n)
+        assert abs(np.mean(z**2) - 1) < Z * np.sqrt(2 / n)
+        assert abs(np.mean(z**4) - 3) < Z * np.sqrt(96 / n)  # var(z**4) = 105 - 9
+        p = 2 * stats.norm.sf(3.5)  # the tails are there
+        assert abs(np.mean(np.abs(z) > 3.5) - p) < Z * np.sqrt(p / n)
+    zx, zy = x / np.sqrt(variance), y / np.sqrt(variance)
+    for a, b in ((zx, zy), (zx[1:], zx[:-1]), (zx**2, zy**2)):  # no correlation within or between pairs
+        assert abs(np.corrcoef(a, b)[0, 1]) < Z / np.sqrt(n)
+    again = np.empty(n), np.empty(n)
+    normal_pairs(np.random.default_rng(30), variance, *again)
+    assert np.array_equal(x, again[0]) and np.array_equal(y, again[1])
+    single = np.empty(3, np.float32), np.empty(3, np.float32)
+    normal_pairs(np.random.default_rng(0), np.array([0.0, 1.0, 4.0]), *single)
+    assert single[0][0] == 0 and single[1][0] == 0 and np.all(np.isfinite(single))
+
 
 def _msd_ratio_check(x, theory, times):
     """Ensemble MSD at ``times`` against theory: x_t / sqrt(MSD) is N(0, 1), so

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_alpha, check_int
+from ._normal import normal_pairs
 from ._renewal import draw_until, interval_index
 from .sbm import _positions
 
@@ -73,6 +74,8 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
 
     durations, diffusivity = draw_until(segments, n, length)
     segment = interval_index(durations, length)[:, : length - 1]  # segment of steps 1 .. T-1
-    step_std = np.sqrt(2.0 * np.take_along_axis(diffusivity, segment, axis=1))
-    steps = rng.standard_normal((n, 2, length - 1)) * step_std[:, None, :]
+    variance = np.take_along_axis(diffusivity, segment, axis=1)
+    variance *= 2.0
+    steps = np.empty((n, 2, length - 1))
+    normal_pairs(rng, variance, steps[:, 0], steps[:, 1])
     return steps

@@ -106,7 +106,7 @@ def draw_alpha(name, n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.random.Generator,
-                        width: int | None = None, group: int = 512) -> tuple[np.ndarray, np.ndarray]:
+                        width: int | None = None, block: int = 1 << 15) -> tuple[np.ndarray, np.ndarray]:
     """Simulate one class and return its steps, right-aligned and zero-padded.
 
     Trajectories are simulated in groups of similar length (sorted), each group
@@ -116,6 +116,10 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
     fluctuate within its length (a CTRW that waits through all of it, a Levy
     walk that is one straight flight) cannot be normalised and is redrawn with
     the same exponent and length, as in the paper.
+
+    A group holds about ``block`` steps per coordinate, so that its arrays stay
+    in the processor's cache: the standard deviations are taken there, and the
+    (large) output array is written once, row by row.
 
     Parameters
     ----------
@@ -127,8 +131,8 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
     rng : numpy.random.Generator
     width : int, optional
         Number of step slots, at least ``max(lengths) - 1`` (default).
-    group : int
-        Trajectories simulated per vectorised call.
+    block : int
+        Steps per coordinate simulated per vectorised call (at least 8 rows).
 
     Returns
     -------
@@ -141,18 +145,27 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
     n_steps = lengths - 1
     width = int(n_steps.max()) if width is None else width
     out = np.zeros((alpha.size, 2, width))
+    std = np.empty((alpha.size, 2))
     order = np.argsort(lengths, kind="stable")
-    for start in range(0, order.size, group):
-        rows = order[start:start + group]
-        steps = model(alpha[rows], int(lengths[rows].max()), rng)
+    sorted_steps = n_steps[order]
+    start = 0
+    while start < order.size:
+        # As many rows as fit in the block at the group's longest length (one shrink suffices: rows are sorted).
+        stop = min(order.size, start + max(8, block // int(sorted_steps[start])))
+        stop = min(stop, start + max(8, block // int(sorted_steps[stop - 1])))
+        rows, counts = order[start:stop], sorted_steps[start:stop]
+        steps = model(alpha[rows], int(counts[-1]) + 1, rng)  # (g, 2, counts[-1])
+        if counts[0] < counts[-1]:  # zero each row's steps past its own length
+            steps *= (np.arange(steps.shape[-1]) < counts[:, None])[:, None, :]
+        std[rows] = increment_std(steps, counts)
         # Right-align each row's valid steps: one contiguous copy per row, measured
         # 5x faster than a boolean-mask scatter and 15x faster than take_along_axis.
-        for row, step, c in zip(rows, steps, n_steps[rows]):
+        for row, step, c in zip(rows.tolist(), steps, counts.tolist()):
             out[row, :, width - c:] = step[:, :c]
-    std = increment_std(out, n_steps)
+        start = stop
     flat = np.flatnonzero((std == 0).any(axis=1))
     if flat.size:
-        out[flat], std[flat] = simulate_increments(name, alpha[flat], lengths[flat], rng, width, group)
+        out[flat], std[flat] = simulate_increments(name, alpha[flat], lengths[flat], rng, width, block)
     return out, std
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_alpha, check_int
+from ._normal import normal_pairs
 from ._renewal import draw_until, epoch_counts
 from .sbm import _positions
 
@@ -55,6 +56,8 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     (durations,) = draw_until(waits, n, length)
     counts = epoch_counts(durations, length)[:, 1:]  # no epoch can fall in [0, 1)
     row, col = np.nonzero(counts)  # most bins hold no jump: draw normals only where one does
+    jumps = np.empty((2, row.size))
+    normal_pairs(rng, counts[row, col], jumps[0], jumps[1])
     steps = np.zeros((n, 2, length - 1))
-    steps[row, :, col] = rng.standard_normal((row.size, 2)) * np.sqrt(counts[row, col])[:, None]
+    steps[row, :, col] = jumps.T
     return steps

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_alpha, check_int
+from ._normal import normal_pairs
 from .sbm import _positions
 
 
@@ -92,10 +93,11 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     half = np.fft.rfft(row, axis=1).real  # eigenvalues 0 .. size; the rest mirror them
     np.clip(half, 0.0, None, out=half)  # the embedding of fGn is non-negative definite: clip round-off
     half /= 2 * size
-    np.sqrt(half, out=half)
-    z = rng.standard_normal((n, 2 * size, 2)).view(np.complex128)[..., 0]  # complex N(0, 2)
-    z[:, :size + 1] *= half
-    z[:, size + 1:] *= half[:, size - 1:0:-1]
+    row[:, :size + 1] = half  # variance of each Fourier coefficient's real and imaginary part
+    row[:, size + 1:] = half[:, size - 1:0:-1]
+    z = np.empty((n, 2 * size), np.complex128)
+    normal_pairs(rng, row, z.real, z.imag)
     w = np.fft.fft(z, axis=1)[:, :m]
-    steps = w.view(np.float64).reshape(n, m, 2).transpose(0, 2, 1)  # real part -> x, imaginary -> y
+    steps = np.empty((n, 2, m))
+    steps[:, 0], steps[:, 1] = w.real, w.imag  # real part -> x, imaginary -> y
     return steps

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_alpha, check_int
+from ._normal import normal_pairs
 
 
 def sbm(alpha, length: int, *, rng=None) -> np.ndarray:
@@ -42,11 +43,14 @@ def sbm(alpha, length: int, *, rng=None) -> np.ndarray:
 
 def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
     """Steps of :func:`sbm` without argument checks: shape (n, 2, length - 1), float64."""
-    log_t = np.log(np.arange(1, length + 1, dtype=np.float64))  # log 1 .. log T
-    power = np.exp(alpha[:, None] * log_t)  # t**alpha, (n, T)
-    std = np.sqrt(power[:, 1:] - power[:, :-1])  # variance (t+1)**alpha - t**alpha, t = 1 .. T-1
-    steps = rng.standard_normal((alpha.size, 2, length - 1))
-    steps *= std[:, None, :]
+    if np.all(alpha == 1.0):  # Brownian motion: unit variance (the formula below gives 1 up to rounding)
+        variance = 1.0
+    else:
+        log_t = np.log(np.arange(1, length + 1, dtype=np.float64))  # log 1 .. log T
+        power = np.exp(alpha[:, None] * log_t)  # t**alpha, (n, T)
+        variance = power[:, 1:] - power[:, :-1]  # (t+1)**alpha - t**alpha, t = 1 .. T-1
+    steps = np.empty((alpha.size, 2, length - 1))
+    normal_pairs(rng, variance, steps[:, 0], steps[:, 1])
     return steps
 
 
