@@ -197,6 +197,11 @@ def test_checks_accept_right_and_reject_wrong(chapter, small, capsys):
             check(..., *context)  # the student edition's placeholder
 
 
+def test_every_chapter_module_has_cases_here():
+    modules = {int(m.name[2:]) for m in __import__("pkgutil").iter_modules(rl.exercises.__path__) if m.name.startswith("ch")}
+    assert modules <= set(CHAPTERS), f"add cases (a _chNN function in CHAPTERS) for chapters {sorted(modules - set(CHAPTERS))}"
+
+
 def test_answer_readers_refuse_the_wrong_kind():
     from resandi_lite.exercises.answers import as_array, as_choice, as_integer, as_number, as_numbers
 

@@ -68,8 +68,9 @@ A student notebook therefore runs to its first exercise and stops there.
 Tests (``tests/test_exercises.py``, ``tests/test_student_edition.py``)
 ----------------------------------------------------------------------
 Every check accepts the right answer and rejects a wrong one with a hint and
-a wrong kind of answer with TypeError/ValueError; every exercise cell of every
-chapter follows the form above; the generated notebooks contain no solution
+a wrong kind of answer with TypeError/ValueError (each chapter adds its cases:
+a function ``_chNN`` listed in ``CHAPTERS`` in ``tests/test_exercises.py``);
+every exercise cell of every chapter follows the form above; the generated notebooks contain no solution
 line; a student notebook runs in the ci profile up to its first exercise and
 stops with ``NotImplementedError``, after which the instructor's cells, run in
 the same kernel, all print ``Correct``.
