@@ -73,6 +73,28 @@ def observed_segments(lengths, n_segments: int = 32, length: int = 1000) -> np.n
     return first[None, :] >= (length - lengths)[:, None]
 
 
+def padding_segments(lengths, n_segments: int = 32, length: int = 1000) -> np.ndarray:
+    """Segments lying entirely in the padding in front of left-padded trajectories.
+
+    The complement of :func:`observed_segments` minus the one segment, if
+    any, that holds both padding and the trajectory's first points.
+
+    Returns
+    -------
+    ndarray of shape (n, n_segments), bool
+
+    Examples
+    --------
+    >>> padding_segments([1000, 500, 10]).sum(axis=1).tolist()
+    [0, 16, 31]
+    """
+    lengths = np.asarray(lengths)
+    observed = observed_segments(lengths, n_segments, length)  # checks lengths
+    last = np.searchsorted(segment_of_position(n_segments, length), np.arange(n_segments), side="right") - 1
+    padded = last[None, :] < (length - lengths)[:, None]
+    return padded & ~observed
+
+
 def band_masks(maps: np.ndarray, bands: int = 10, length: int = 1000, *, inclusive: bool = False,
                allowed: np.ndarray | None = None) -> np.ndarray:
     """Which segments of each map lie inside each percentile band of that map.

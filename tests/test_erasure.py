@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from resandi_lite.erasure import (band_masks, erase, erasure_experiment, observed_segments, random_masks,
-                                  segment_of_position)
+from resandi_lite.erasure import (band_masks, erase, erasure_experiment, observed_segments, padding_segments,
+                                  random_masks, segment_of_position)
 
 
 def test_segments_cover_the_input_like_nearest_upsampling():
@@ -86,6 +86,13 @@ def test_observed_segments_by_hand():
     assert not obs[2, 0] and obs[2, 1]
     with pytest.raises(ValueError, match="lengths must be"):
         observed_segments([0, 1001])
+    lengths = np.arange(1, 1001)
+    pad, obs = padding_segments(lengths), observed_segments(lengths)
+    assert not np.any(pad & obs) and np.all((~pad & ~obs).sum(1) <= 1)  # at most one mixed segment
+    # by position: a segment is padding iff all its positions are < 1000 - T
+    positions_padded = (np.arange(1000)[None, :] < (1000 - lengths)[:, None])
+    expected = np.stack([positions_padded[:, seg == s].all(1) for s in range(32)], 1)
+    assert np.array_equal(pad, expected)
 
 
 def test_band_masks_over_allowed_segments_only():
