@@ -33,7 +33,7 @@ def check_subfbm_autocorrelation(answer, ds) -> bool:
     ok = abs(answer[0] - measured) < 1e-6 and abs(answer[1] - SUBFBM_MEAN_RHO) < 5e-3
     return verdict(ok, f"the windows give {measured:+.3f}, theory {SUBFBM_MEAN_RHO:+.3f}: subdiffusive FBM steps are "
                        "anti-correlated, and 224 steps per window are enough to measure it (removing each window's "
-                       "mean biases it slightly low).",
+                       "mean shifts it slightly).",
                    "average stats['f1'] over the rows of SubFBM (ds.y == 2) with np.nanmean; for theory, integrate "
                    "2**(a - 1) - 1 over a from 0.1 to 0.9 and divide by 0.8.")
 
@@ -51,8 +51,9 @@ def check_suplw_spearman(answer, maps, ds) -> bool:
     cs = lw.composites(lw.window_statistics(np.asarray(ds.X)[rows]))["CS"]
     right = lw.correlation(np.asarray(maps)[rows], cs, "spearman")
     return verdict(abs(answer - right) < 1e-6,
-                   f"Spearman {right:+.3f} (the paper: {lw.PAPER_SPEARMAN[('SupLW', 'CS')]:+.3f}). Ranks ignore "
-                   "the few windows where a Levy flight gives extreme values, which dominate Pearson's correlation.",
+                   f"Spearman {right:+.3f} (the paper: {lw.PAPER_SPEARMAN[('SupLW', 'CS')]:+.3f}). A rank correlation "
+                   "asks whether the map rises or falls with CS at all, not whether it does so linearly; the paper "
+                   "used it for SupLW, whose Pearson correlations it found to be about 0.",
                    "use lw.map_correlations(maps, comp, ds.y, method='spearman') and read the key ('SupLW', 'CS').")
 
 
