@@ -1,0 +1,91 @@
+"""Checks for chapter 9: the erasure experiment."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..erasure import band_masks, erase, random_masks
+from ..evaluate import predict
+from ..simulate import CLASSES
+from .answers import as_choice, as_number, as_numbers, verdict
+
+
+def check_inclusive_band_counts(answer) -> bool:
+    """Exercise 9.1: segments per band of the map 0, 1, ..., 31 with the band edges included.
+
+    Exact: each band has 3.2 segments' worth of percentiles, edges land on
+    segment values, and an edge segment now belongs to both bands it bounds.
+    """
+    value = as_numbers(answer, 10, "segment counts (one per band)")
+    right = band_masks(np.arange(32.0)[None, :], 10, 1000, inclusive=True).sum(axis=2)[:, 0]
+    return verdict(np.array_equal(value, right),
+                   f"{right.tolist()}: {right.sum()} erasures for 32 segments, because a segment on an inner edge "
+                   "now counts in both of its bands; the maximum (31) is in the top band.",
+                   "call band_masks(np.arange(32.0)[None, :], 10, 1000, inclusive=True) and sum over the segments "
+                   "(the last axis).")
+
+
+def check_attm_ctrw_share(answer, result: dict) -> bool:
+    """Exercise 9.2: fraction of the random baseline's predictions (all bands) that are SubATTM or SubCTRW.
+
+    From ``result["random_predictions"]``; exact up to 1e-9.
+    """
+    value = as_number(answer, "a fraction between 0 and 1")
+    if not 0 <= value <= 1:
+        raise ValueError(f"answer must be a fraction between 0 and 1, got {value}")
+    p = np.asarray(result["random_predictions"])
+    right = float(np.isin(p, [CLASSES.index("SubATTM"), CLASSES.index("SubCTRW")]).mean())
+    return verdict(abs(value - right) <= 1e-9,
+                   f"{100 * right:.0f}% of the randomly erased trajectories are called SubATTM or SubCTRW "
+                   "(a quarter of the test set truly is): the zeros, not the erased content, decide.",
+                   "np.isin(paper_def['random_predictions'], [0, 1]) marks those predictions; take its mean.")
+
+
+def check_top_segment_accuracy(answer, model, dataset, maps) -> bool:
+    """Exercise 9.3: accuracy after erasing (zeros) only the segment with the largest map value of each trajectory.
+
+    Recomputed on ``dataset`` with ``maps``; exact up to 1e-9.
+    """
+    value = as_number(answer, "an accuracy between 0 and 1")
+    if not 0 <= value <= 1:
+        raise ValueError(f"answer must be an accuracy between 0 and 1 (not percent), got {value}")
+    maps = np.asarray(maps)
+    top = np.zeros(maps.shape, bool)
+    top[np.arange(len(maps)), maps.argmax(axis=1)] = True
+    right = float(np.mean(predict(model, erase(dataset.X, top)).argmax(1) == np.asarray(dataset.y)))
+    return verdict(abs(value - right) <= 1e-9,
+                   f"{100 * right:.1f}% after erasing the single most important segment, which no band of the "
+                   "paper's definition erases; compare with the top band and with one random segment.",
+                   "build a boolean (n, 32) mask with True at maps.argmax(axis=1) in each row, erase it with "
+                   "rl.erasure.erase(test.X, mask) and classify with rl.predict(model, ...).argmax(1).")
+
+
+def check_interpolated_padding(answer) -> bool:
+    """Exercise 9.4 (multiple choice): why fill="interpolate" over the whole input would flatter the random baseline (c)."""
+    letter = as_choice(answer, "abcd")
+    return verdict(letter == "c",
+                   "(c): the padding is constant, so the straight line across an erased padding segment is the "
+                   "padding itself; the random baseline, which picks padding about as often as the padding's "
+                   "share of the input, erases nothing there.",
+                   "what does the straight line between two kept neighbours look like where the input is constant?")
+
+
+def check_inclusive_top_band(answer, model, dataset, maps, seed) -> bool:
+    """Exercise 9.5: (top band, its random baseline) accuracies of the paper's experiment with ``inclusive=True``.
+
+    Recomputed exactly as :func:`resandi_lite.erasure.erasure_experiment` does
+    with ``rng=seed`` (the random masks of all bands are drawn at once, so the
+    same seed gives the same baseline); exact up to 1e-9.
+    """
+    value = as_numbers(answer, 2, "accuracies between 0 and 1")
+    if np.any(value < 0) or np.any(value > 1):
+        raise ValueError(f"answer must hold accuracies between 0 and 1 (not percent), got {value}")
+    masks = band_masks(maps, 10, dataset.X.shape[-1], inclusive=True)
+    random = random_masks(masks.sum(axis=2), np.asarray(maps).shape[1], np.random.default_rng(seed))
+    y = np.asarray(dataset.y)
+    right = np.array([np.mean(predict(model, erase(dataset.X, m[-1])).argmax(1) == y) for m in (masks, random)])
+    return verdict(np.max(np.abs(value - right)) <= 1e-9,
+                   f"top band {100 * right[0]:.1f}%, random {100 * right[1]:.1f}%: including the band's edges adds "
+                   "the most important segment (and one more segment), but the zeros still set the floor.",
+                   "call rl.erasure_experiment(model, test.X, test.y, maps=maps, rng=seed, inclusive=True) and read "
+                   "the last entries of 'accuracy' and 'random_accuracy'.")
