@@ -37,22 +37,30 @@ def draw_until(draw: Callable, n: int, horizon: float, first: int = 8) -> tuple[
     *attributes : ndarray of shape (n, K)
         The extra items returned by ``draw``, zero where unused.
     """
-    blocks: list[tuple[np.ndarray, ...]] = []
+    parts: list[tuple[np.ndarray, tuple[np.ndarray, ...]]] = []
     total = np.zeros(n)
     rows = np.arange(n)
-    k = first
+    k = max(1, int(first))
     while rows.size:
         drawn = draw(rows, k)
-        padded = []
-        for j, part in enumerate(drawn):
-            full = np.full((n, k), np.inf if j == 0 else 0, dtype=part.dtype)
-            full[rows] = part
-            padded.append(full)
-        blocks.append(tuple(padded))
+        parts.append((rows, drawn))
         total[rows] += drawn[0].sum(axis=1)
         rows = rows[total[rows] < horizon]
         k *= 2
-    return tuple(np.concatenate(parts, axis=1) for parts in zip(*blocks))
+    width = sum(drawn[0].shape[1] for _, drawn in parts)
+    out = []
+    for j, part in enumerate(parts[0][1]):  # assemble each item once: unused slots inf (durations) or 0
+        full = np.full((n, width), np.inf if j == 0 else 0, dtype=part.dtype)
+        offset = 0
+        for rows, drawn in parts:
+            k = drawn[j].shape[1]
+            if rows.size == n:
+                full[:, offset:offset + k] = drawn[j]
+            else:
+                full[rows, offset:offset + k] = drawn[j]
+            offset += k
+        out.append(full)
+    return tuple(out)
 
 
 def epoch_counts(durations: np.ndarray, horizon: int) -> np.ndarray:
@@ -78,14 +86,25 @@ def epoch_counts(durations: np.ndarray, horizon: int) -> np.ndarray:
     return np.bincount(flat, minlength=n * horizon).reshape(n, horizon)
 
 
-def interval_index(durations: np.ndarray, horizon: int) -> np.ndarray:
+def interval_index(durations: np.ndarray, horizon: int, flat: bool = False) -> np.ndarray:
     """Index of the interval that contains each integer time ``t = 0 .. horizon-1``.
 
     Interval ``k`` covers ``[t_k, t_{k+1})`` with ``t_0 = 0``; for integer-valued
     durations this is exact, for real durations it uses ``floor(t_k)``.
 
+    Parameters
+    ----------
+    durations : ndarray of shape (n, K), float64
+    horizon : int
+    flat : bool
+        Return indices into ``durations.ravel()`` (row ``i`` offset by ``i * K``),
+        ready for ``np.take(values.ravel(), index, out=...)``.
+
     Returns
     -------
     index : ndarray of shape (n, horizon), int64
     """
-    return np.cumsum(epoch_counts(durations, horizon), axis=1)
+    counts = epoch_counts(durations, horizon)
+    if flat:
+        counts[:, 0] += np.arange(durations.shape[0]) * durations.shape[1]
+    return np.cumsum(counts, axis=1, out=counts)

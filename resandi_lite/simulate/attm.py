@@ -11,22 +11,22 @@ from .sbm import _positions
 
 
 def attm_parameters(alpha: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ATTM's (sigma, gamma) for each exponent, regime 1, by rejection.
+    """Draw ATTM's (sigma, gamma) for each exponent, regime 1.
 
-    ``sigma = 3 U(0.01, 1.1)``, ``gamma = sigma / alpha``, redrawn until
-    ``sigma <= gamma <= sigma + 1``.
+    The AnDi rule draws ``sigma = 3 U(0.01, 1.1)``, sets ``gamma = sigma / alpha``
+    and redraws until ``sigma <= gamma <= sigma + 1``.  The first inequality holds
+    for ``alpha <= 1``; the second is ``sigma <= alpha / (1 - alpha)``.  Rejection
+    from a uniform leaves a uniform, so sigma is drawn directly from
+    ``U(0.03, min(3.3, alpha / (1 - alpha)))``: the same law without the loop
+    (which needs 40 rounds on average at ``alpha = 0.1``).
 
     Returns
     -------
     sigma, gamma : ndarray of shape (n,), float64
     """
-    sigma = np.empty_like(alpha)
-    todo = np.arange(alpha.size)
-    while todo.size:
-        s = 3.0 * rng.uniform(0.01, 1.1, todo.size)
-        ok = s / alpha[todo] <= s + 1.0  # gamma >= sigma holds for alpha <= 1
-        sigma[todo[ok]] = s[ok]
-        todo = todo[~ok]
+    with np.errstate(divide="ignore"):
+        high = np.minimum(3.3, alpha / (1.0 - alpha))  # alpha = 1: inf -> 3.3
+    sigma = rng.uniform(0.03, high)
     return sigma, sigma / alpha
 
 
@@ -73,9 +73,9 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
         return np.floor(tau), np.exp(log_d)
 
     durations, diffusivity = draw_until(segments, n, length)
-    segment = interval_index(durations, length)[:, : length - 1]  # segment of steps 1 .. T-1
-    variance = np.take_along_axis(diffusivity, segment, axis=1)
-    variance *= 2.0
+    segment = interval_index(durations, length, flat=True)[:, : length - 1]  # segment of steps 1 .. T-1
+    diffusivity *= 2.0  # step variance 2 D
+    variance = np.take(diffusivity.ravel(), segment, mode="clip")
     steps = np.empty((n, 2, length - 1))
     normal_pairs(rng, variance, steps[:, 0], steps[:, 1])
     return steps

@@ -106,7 +106,8 @@ def draw_alpha(name, n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.random.Generator,
-                        width: int | None = None, block: int = 1 << 15) -> tuple[np.ndarray, np.ndarray]:
+                        width: int | None = None, block: int = 1 << 15,
+                        dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     """Simulate one class and return its steps, right-aligned and zero-padded.
 
     Trajectories are simulated in groups of similar length (sorted), each group
@@ -118,8 +119,11 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
     the same exponent and length, as in the paper.
 
     A group holds about ``block`` steps per coordinate, so that its arrays stay
-    in the processor's cache: the standard deviations are taken there, and the
-    (large) output array is written once, row by row.
+    in the processor's cache: the standard deviations are taken there (in
+    float64), and the (large) output array is written once, row by row.  It is
+    single precision by default: half the memory traffic, and a relative
+    rounding of 6e-8 per step, below the precision of the network's float32
+    input (:func:`simulate` asks for float64).
 
     Parameters
     ----------
@@ -133,10 +137,12 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
         Number of step slots, at least ``max(lengths) - 1`` (default).
     block : int
         Steps per coordinate simulated per vectorised call (at least 8 rows).
+    dtype : numpy dtype
+        Of ``steps``: float32 (default) or float64.
 
     Returns
     -------
-    steps : ndarray of shape (n, 2, width), float64
+    steps : ndarray of shape (n, 2, width), ``dtype``
         Row i holds its ``lengths[i] - 1`` steps in the last slots and zeros before.
     std : ndarray of shape (n, 2), float64
         Standard deviation of each row's steps (all > 0).
@@ -144,7 +150,7 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
     model = _INCREMENTS[CLASSES[class_label(name)]]
     n_steps = lengths - 1
     width = int(n_steps.max()) if width is None else width
-    out = np.zeros((alpha.size, 2, width))
+    out = np.zeros((alpha.size, 2, width), dtype=dtype)
     std = np.empty((alpha.size, 2))
     order = np.argsort(lengths, kind="stable")
     sorted_steps = n_steps[order]
@@ -155,8 +161,9 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
         stop = min(stop, start + max(8, block // int(sorted_steps[stop - 1])))
         rows, counts = order[start:stop], sorted_steps[start:stop]
         steps = model(alpha[rows], int(counts[-1]) + 1, rng)  # (g, 2, counts[-1])
-        if counts[0] < counts[-1]:  # zero each row's steps past its own length
-            steps *= (np.arange(steps.shape[-1]) < counts[:, None])[:, None, :]
+        if counts[0] < counts[-1]:  # zero each row's steps past its own length (only the last columns differ)
+            tail = np.arange(int(counts[0]), steps.shape[-1])
+            steps[:, :, tail[0]:] *= (tail < counts[:, None])[:, None, :]
         std[rows] = increment_std(steps, counts)
         # Right-align each row's valid steps: one contiguous copy per row, measured
         # 5x faster than a boolean-mask scatter and 15x faster than take_along_axis.
@@ -165,7 +172,7 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
         start = stop
     flat = np.flatnonzero((std == 0).any(axis=1))
     if flat.size:
-        out[flat], std[flat] = simulate_increments(name, alpha[flat], lengths[flat], rng, width, block)
+        out[flat], std[flat] = simulate_increments(name, alpha[flat], lengths[flat], rng, width, block, dtype)
     return out, std
 
 
@@ -202,7 +209,7 @@ def simulate(name, n: int, *, length=1000, rng=None):
     rng = np.random.default_rng(rng)
     lengths = draw_lengths(n, length, rng)
     alpha = draw_alpha(name, n, rng)
-    steps, _ = simulate_increments(name, alpha, lengths, rng)
+    steps, _ = simulate_increments(name, alpha, lengths, rng, dtype=np.float64)
     positions = np.zeros(steps.shape[:-1] + (steps.shape[-1] + 1,))
     np.cumsum(steps, axis=-1, out=positions[..., 1:])
     if isinstance(length, str):  # drop the left padding of each row

@@ -53,9 +53,12 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
         # Directions in single precision (resolution 2*pi / 2**24): ten times faster cosines.
         return np.floor(tau), rng.random((rows.size, k), dtype=np.float32) * np.float32(2 * np.pi)
 
-    durations, angle = draw_until(flights, n, length)
-    flight = interval_index(durations, length)[:, 1:]  # flight of steps 1 .. T-1
+    # Flights needed to cover the length: about length / E[floor(tau)] = length / zeta(3 - alpha) (zeta(b) ~ 1/(b-1) + 0.58).
+    first = length / (1.0 / (2.0 - alpha.mean()) + 0.58)
+    durations, angle = draw_until(flights, n, length, first=int(1.2 * first) + 4)
+    flight = interval_index(durations, length, flat=True)[:, 1:]  # flight of steps 1 .. T-1, into durations.ravel()
     steps = np.empty((n, 2, length - 1))
-    for axis, direction in enumerate((np.cos(angle), np.sin(angle))):  # per flight, then per step
-        np.multiply(np.take_along_axis(direction, flight, axis=1), speed[:, None], out=steps[:, axis])
+    for axis, direction in enumerate((np.cos(angle), np.sin(angle))):  # velocity per flight, then per step
+        velocity = np.multiply(direction, speed[:, None])  # float64
+        np.take(velocity.ravel(), flight, out=steps[:, axis], mode="clip")
     return steps
