@@ -28,6 +28,7 @@ INPUT_LENGTH = 1000
 #: Shortest trajectory the paper uses.
 MIN_LENGTH = 10
 
+_CHUNK = 64  # rows preprocessed at a time: 1 MB of float64 positions
 _FLAT = 1e-10  # a coordinate whose step variance is below this fraction of its mean square step is flat
 
 
@@ -36,7 +37,7 @@ def increment_std(steps: np.ndarray, n_steps: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    steps : ndarray of shape (n, 2, W), float64
+    steps : ndarray of shape (n, 2, W), float32 or float64
         Increments; each row holds ``n_steps[i]`` values and zeros elsewhere.
     n_steps : ndarray of shape (n,), int
         Number of increments of each row (>= 1).
@@ -49,8 +50,8 @@ def increment_std(steps: np.ndarray, n_steps: np.ndarray) -> np.ndarray:
         time (its variance is below ``1e-10`` of its mean square step).
     """
     count = n_steps[:, None].astype(np.float64)
-    mean = steps.sum(axis=-1) / count
-    meansq = np.einsum("ijk,ijk->ij", steps, steps) / count
+    mean = steps.sum(axis=-1, dtype=np.float64) / count
+    meansq = np.einsum("ijk,ijk->ij", steps, steps, dtype=np.float64) / count
     var = meansq - mean**2
     return np.where(var > _FLAT * meansq, np.sqrt(np.clip(var, 0.0, None)), 0.0)
 
@@ -61,9 +62,8 @@ def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, sigma: np.ndar
 
     Parameters
     ----------
-    steps : ndarray of shape (n, 2, 999), float64
-        Increments, right-aligned, zeros in front.  Overwritten (divided by
-        their standard deviation) to save memory.
+    steps : ndarray of shape (n, 2, 999), float32 or float64
+        Increments, right-aligned, zeros in front (summed in float64).
     lengths : ndarray of shape (n,), int
         Number of positions of each trajectory, in [10, 1000].
     sigma : float or ndarray of shape (n,)
@@ -99,21 +99,35 @@ def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, sigma: np.ndar
             f"trajectory {i}: the {axis} coordinate has increments with zero standard deviation "
             f"(it does not move, or moves by the same step every time), so it cannot be normalised; "
             f"remove it before calling preprocess ({flat.size} such trajectories in total)")
-    steps /= std[:, :, None]
-    positions = np.empty((n, 2, INPUT_LENGTH))
-    positions[:, :, 0] = 0.0
-    np.cumsum(steps, axis=-1, out=positions[:, :, 1:])
+    # Step 1 divides each coordinate by its step std; MinMax (step 4) undoes any such scale, so the
+    # positions stay in raw units (one pass less) and the noise is scaled up by the std instead.
+    # Rows go in chunks whose float64 positions stay in the processor's cache.
     sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), (n,))
-    if np.any(sigma > 0):
+    noisy = bool(np.any(sigma > 0))
+    if noisy:
         rng = np.random.default_rng(rng)
-        inside = np.arange(INPUT_LENGTH)[None, :] >= (INPUT_LENGTH - lengths)[:, None]  # (n, 1000)
-        noise = rng.standard_normal((n, 2, INPUT_LENGTH))
-        noise *= sigma[:, None, None] * inside[:, None, :]
-        positions += noise
-    return minmax_scale(positions, return_minmax)
+    X = np.empty((n, 2, INPUT_LENGTH), np.float32)
+    minmax = np.empty((n, 2, 2))
+    buffer = np.empty((min(n, _CHUNK), 2, INPUT_LENGTH))
+    for start in range(0, n, _CHUNK):
+        rows = slice(start, min(n, start + _CHUNK))
+        positions = buffer[:rows.stop - start]
+        positions[:, :, 0] = 0.0
+        np.cumsum(steps[rows], axis=-1, dtype=np.float64, out=positions[:, :, 1:])
+        if noisy:  # drawn chunk by chunk: the same numbers as one (n, 2, 1000) draw
+            inside = np.arange(INPUT_LENGTH)[None, :] >= (INPUT_LENGTH - lengths[rows])[:, None]  # (m, 1000)
+            noise = rng.standard_normal(positions.shape)
+            noise *= (sigma[rows, None] * std[rows])[:, :, None] * inside[:, None, :]
+            positions += noise
+        minmax_scale(positions, out=X[rows], minmax=minmax[rows])
+    if not return_minmax:
+        return X
+    minmax /= std[:, :, None]  # in units of the step std
+    return X, minmax
 
 
-def minmax_scale(positions: np.ndarray, return_minmax: bool = False):
+def minmax_scale(positions: np.ndarray, return_minmax: bool = False, *, out: np.ndarray | None = None,
+                 minmax: np.ndarray | None = None):
     """Scale each coordinate of each trajectory to [0, 1] over all its points (step 4).
 
     Parameters
@@ -122,6 +136,10 @@ def minmax_scale(positions: np.ndarray, return_minmax: bool = False):
         Overwritten.
     return_minmax : bool
         Also return ``minmax`` (n, 2, 2): minimum and range of each coordinate.
+    out : ndarray of shape (n, 2, L), float32, optional
+        Where to write ``X``.
+    minmax : ndarray of shape (n, 2, 2), float64, optional
+        Where to write the minimum and range (then also returned).
 
     Returns
     -------
@@ -133,7 +151,11 @@ def minmax_scale(positions: np.ndarray, return_minmax: bool = False):
     positions -= low
     # A constant coordinate (possible after editing a trajectory, never from preprocess) scales to 0, not NaN.
     scale = np.divide(1.0, span, out=np.zeros_like(span), where=span > 0)
-    X = np.multiply(positions, scale, out=np.empty(positions.shape, np.float32), casting="same_kind")
+    X = np.multiply(positions, scale, out=np.empty(positions.shape, np.float32) if out is None else out,
+                    casting="same_kind")
+    if minmax is not None:
+        minmax[..., :1], minmax[..., 1:] = low, span
+        return X, minmax
     return (X, np.concatenate([low, span], axis=-1)) if return_minmax else X
 
 
