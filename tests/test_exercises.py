@@ -176,7 +176,47 @@ def _ch07(s):
     ]
 
 
-CHAPTERS = {1: _ch01, 2: _ch02, 3: _ch03, 4: _ch04, 5: _ch05, 6: _ch06, 7: _ch07}
+def _ch08(s):  # right answers computed independently in tests/test_exercises_ch08_09.py; here the same, briefly
+    model, test = s["model"], s["test"]
+    X = torch.from_numpy(test.X)
+    maps = torch.stack([rl.grad_cam(model, X[:1], c, upsample=None)[0] for c in range(8)])
+    layer1 = rl.grad_cam(model, X, torch.from_numpy(test.y), layer="layer1", upsample=None)
+    scores = rl.gradcam_score(model, X, torch.from_numpy(test.y)).numpy()
+    best = rl.CLASSES[int(np.argmax([np.median(scores[test.y == c]) for c in range(8)]))]
+    with torch.no_grad():
+        cam = (model.fc.weight[5] @ model.stages(X[:1])["layer4"][0] / 32).numpy()
+    return [
+        ("check_cam_by_hand", cam, 32 * cam, (model, X)),
+        ("check_logits_from_maps", (32 * maps.mean(1) + model.fc.bias.detach()).numpy(), maps.mean(1).numpy(), (model, X)),
+        ("check_negative_fraction_layer1", float((layer1 < 0).double().mean()),
+         1 - float((layer1 < 0).double().mean()), (model, X, test.y)),
+        ("check_padding_map", "b", "a", ()),
+        ("check_top_score_class", best, next(c for c in rl.CLASSES if c != best), (model, test)),
+    ]
+
+
+def _ch09(s):
+    from resandi_lite.erasure import erase, erasure_experiment
+
+    model, test = s["model"], s["test"]
+    maps = rl.grad_cam(model, test.X, test.y, upsample=None).numpy()
+    result = erasure_experiment(model, test.X, test.y, maps=maps, rng=SEED)
+    top = np.zeros(maps.shape, bool)
+    top[np.arange(len(maps)), maps.argmax(1)] = True
+    top_acc = float(np.mean(rl.predict(model, erase(test.X, top)).argmax(1) == test.y))
+    inclusive = erasure_experiment(model, test.X, test.y, maps=maps, rng=SEED, inclusive=True)
+    pair = (inclusive["accuracy"][-1], inclusive["random_accuracy"][-1])
+    share = float(np.isin(result["random_predictions"], [0, 1]).mean())
+    return [
+        ("check_inclusive_band_counts", [4] * 10, [2, 2, 2, 2, 3, 3, 2, 2, 2, 2], ()),
+        ("check_attm_ctrw_share", share, share / 2 + 0.01, (result,)),
+        ("check_top_segment_accuracy", top_acc, min(1.0, top_acc + 0.05) if top_acc < 0.95 else 0.0, (model, test, maps)),
+        ("check_interpolated_padding", "c", "a", ()),
+        ("check_inclusive_top_band", pair, (pair[0], (pair[1] + 0.1) % 1), (model, test, maps, SEED)),
+    ]
+
+
+CHAPTERS = {1: _ch01, 2: _ch02, 3: _ch03, 4: _ch04, 5: _ch05, 6: _ch06, 7: _ch07, 8: _ch08, 9: _ch09}
 
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
