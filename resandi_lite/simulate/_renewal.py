@@ -86,25 +86,28 @@ def epoch_counts(durations: np.ndarray, horizon: int) -> np.ndarray:
     return np.bincount(flat, minlength=n * horizon).reshape(n, horizon)
 
 
-def interval_index(durations: np.ndarray, horizon: int, flat: bool = False) -> np.ndarray:
-    """Index of the interval that contains each integer time ``t = 0 .. horizon-1``.
+def per_step(values: np.ndarray, durations: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Spread each interval's value over the integer times it covers (integer durations).
 
-    Interval ``k`` covers ``[t_k, t_{k+1})`` with ``t_0 = 0``; for integer-valued
-    durations this is exact, for real durations it uses ``floor(t_k)``.
+    Interval ``k`` covers ``[t_k, t_{k+1})``, ``t_0 = 0``, ``t_k = d_1 + ... + d_k``;
+    each interval's value is repeated once per integer time ``t`` in
+    ``start .. stop-1`` that it covers.  One ``np.repeat`` writes the result.
 
     Parameters
     ----------
+    values : ndarray of shape (n, c, K)
+        ``c`` values per interval (e.g. the x and y velocity of a flight).
     durations : ndarray of shape (n, K), float64
-    horizon : int
-    flat : bool
-        Return indices into ``durations.ravel()`` (row ``i`` offset by ``i * K``),
-        ready for ``np.take(values.ravel(), index, out=...)``.
+        Integer-valued durations (``inf`` after a row's last needed interval);
+        every row must cover ``stop``.
+    start, stop : int
 
     Returns
     -------
-    index : ndarray of shape (n, horizon), int64
+    per_time : ndarray of shape (n, c, stop - start), values' dtype
     """
-    counts = epoch_counts(durations, horizon)
-    if flat:
-        counts[:, 0] += np.arange(durations.shape[0]) * durations.shape[1]
-    return np.cumsum(counts, axis=1, out=counts)
+    epochs = np.cumsum(durations, axis=1)
+    np.clip(epochs, start, stop, out=epochs)
+    counts = np.diff(epochs, axis=1, prepend=float(start)).astype(np.int64)  # times covered, sums to stop - start
+    repeats = np.broadcast_to(counts[:, None, :], values.shape)
+    return np.repeat(values.ravel(), repeats.ravel()).reshape(values.shape[:-1] + (stop - start,))

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._checks import check_alpha, check_int
 from ._normal import normal_pairs
-from ._renewal import draw_until, interval_index
+from ._renewal import draw_until, per_step
 from .sbm import _positions
 
 
@@ -73,9 +73,8 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
         return np.floor(tau), np.exp(log_d)
 
     durations, diffusivity = draw_until(segments, n, length)
-    segment = interval_index(durations, length, flat=True)[:, : length - 1]  # segment of steps 1 .. T-1
     diffusivity *= 2.0  # step variance 2 D
-    variance = np.take(diffusivity.ravel(), segment, mode="clip")
+    variance = per_step(diffusivity[:, None, :], durations, 0, length - 1)[:, 0]  # steps 1 .. T-1
     steps = np.empty((n, 2, length - 1))
     normal_pairs(rng, variance, steps[:, 0], steps[:, 1])
     return steps

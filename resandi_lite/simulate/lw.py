@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_alpha, check_int
-from ._renewal import draw_until, interval_index
+from ._renewal import draw_until, per_step
 from .sbm import _positions
 
 
@@ -56,9 +56,7 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     # Flights needed to cover the length: about length / E[floor(tau)] = length / zeta(3 - alpha) (zeta(b) ~ 1/(b-1) + 0.58).
     first = length / (1.0 / (2.0 - alpha.mean()) + 0.58)
     durations, angle = draw_until(flights, n, length, first=int(1.2 * first) + 4)
-    flight = interval_index(durations, length, flat=True)[:, 1:]  # flight of steps 1 .. T-1, into durations.ravel()
-    steps = np.empty((n, 2, length - 1))
-    for axis, direction in enumerate((np.cos(angle), np.sin(angle))):  # velocity per flight, then per step
-        velocity = np.multiply(direction, speed[:, None])  # float64
-        np.take(velocity.ravel(), flight, out=steps[:, axis], mode="clip")
-    return steps
+    velocity = np.empty((n, 2, angle.shape[1]))  # per flight
+    np.multiply(np.cos(angle), speed[:, None], out=velocity[:, 0])
+    np.multiply(np.sin(angle), speed[:, None], out=velocity[:, 1])
+    return per_step(velocity, durations, 1, length)  # steps 1 .. T-1
