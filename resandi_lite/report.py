@@ -1,0 +1,227 @@
+"""The reproduction report: every number the paper reports beside the course's own, in one table.
+
+The paper's numbers live beside the code that measures them
+(:mod:`resandi_lite.evaluate`, :mod:`resandi_lite.erasure`,
+:mod:`resandi_lite.augment`, :mod:`resandi_lite.layerwise`); this module runs
+each measurement on fresh seeded test sets and lines the results up, one
+:class:`Row` per reported number (spec sections 5, 7, 8 and 9).
+
+>>> rows = paper_rows()
+>>> len(rows), rows[0].quantity, rows[0].paper
+(53, 'accuracy, varying length', 90.36)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .augment import PAPER_RANDOM, PAPER_SIGMAS, PAPER_TARGETED
+from .erasure import PAPER_ERASURE, PAPER_RANDOM_RANGE
+from .evaluate import PAPER_ACCURACY_FIXED, PAPER_ACCURACY_VARYING, PAPER_CONFUSION, PAPER_DIAGONAL_FIXED
+from .layerwise import PAPER_CORRELATIONS, PAPER_GROUPS, PAPER_PROBES, PAPER_SPEARMAN
+from .simulate.classes import CLASSES
+
+SECTIONS = {
+    "5": "classification (spec section 5)",
+    "7": "erasure (section 7)",
+    "8": "augmentation and noise (section 8)",
+    "9": "layer-wise analysis (section 9)",
+}
+
+
+@dataclasses.dataclass
+class Row:
+    """One number of the paper and ours.
+
+    Attributes
+    ----------
+    section : str
+        Key of :data:`SECTIONS`.
+    quantity : str
+        What is measured.
+    paper : float
+        The paper's value.
+    ours : float or None
+        The course's value (``None``: not measured in this run).
+    unit : str
+        ``"%"`` (accuracy points) or ``""`` (a correlation).
+    key : str
+        Stable identifier, e.g. ``"accuracy/varying"``.
+    stderr : float or None
+        Standard error of ``ours`` from the size of the test set (binomial for
+        accuracies), where known.
+    """
+
+    section: str
+    quantity: str
+    paper: float
+    ours: float | None = None
+    unit: str = "%"
+    key: str = ""
+    stderr: float | None = None
+
+    @property
+    def difference(self) -> float | None:
+        return None if self.ours is None else self.ours - self.paper
+
+    @property
+    def same_sign(self) -> bool | None:
+        """For correlations: do ours and the paper's have the same sign (``None`` for accuracies)."""
+        if self.unit or self.ours is None:
+            return None
+        return bool(np.sign(self.ours) == np.sign(self.paper))
+
+
+def paper_rows() -> list[Row]:
+    """Every number the paper reports, in the order of the spec, with ``ours`` empty."""
+    rows = [Row("5", "accuracy, varying length", PAPER_ACCURACY_VARYING, key="accuracy/varying"),
+            Row("5", "accuracy, T = 1000", PAPER_ACCURACY_FIXED, key="accuracy/fixed")]
+    rows += [Row("5", f"per-class accuracy, varying length: {name}", float(PAPER_CONFUSION[k, k]),
+                 key=f"per_class/varying/{name}") for k, name in enumerate(CLASSES)]
+    rows += [Row("5", f"per-class accuracy, T = 1000: {name}", float(PAPER_DIAGONAL_FIXED[k]),
+                 key=f"per_class/fixed/{name}") for k, name in enumerate(CLASSES)]
+    rows += [Row("7", f"accuracy after erasing band {10 * b}-{10 * b + 10}%", float(PAPER_ERASURE[b]),
+                 key=f"erasure/{b}") for b in range(10)]
+    rows.append(Row("7", "accuracy after random erasure (mean over bands)", float(np.mean(PAPER_RANDOM_RANGE)),
+                    key="erasure/random"))
+    for s, t, r in zip(PAPER_SIGMAS, PAPER_TARGETED, PAPER_RANDOM):
+        if s in (0.0, 0.3, 0.5, 0.7, 1.0):
+            rows.append(Row("8", f"targeted - random, sigma = {s:.1f}", round(float(t - r), 2), key=f"gain/{s:.1f}"))
+    rows += [Row("8", f"accuracy, targeted arm, sigma = {s:.1f}", float(t), key=f"targeted/{s:.1f}")
+             for s, t in zip(PAPER_SIGMAS, PAPER_TARGETED) if s in (0.0, 0.5, 1.0)]
+    rows += [Row("9", f"Pearson r(map, {f}), {c}", v, unit="", key=f"pearson/{c}/{f}")
+             for (c, f), v in PAPER_CORRELATIONS.items()]
+    rows += [Row("9", f"Spearman r(map, {f}), {c}", v, unit="", key=f"spearman/{c}/{f}")
+             for (c, f), v in PAPER_SPEARMAN.items()]
+    rows += [Row("9", f"probe after {stage}, accuracy on the paper's {len(PAPER_GROUPS[stage])} groups", v,
+                 key=f"probe/{stage}") for stage, v in PAPER_PROBES.items()]
+    return rows
+
+
+def _percent(p, n: int) -> tuple[float, float]:
+    """A fraction ``p`` measured on ``n`` trials as percent, with its binomial standard error."""
+    p = float(p)
+    return 100 * p, 100 * float(np.sqrt(p * (1 - p) / n))
+
+
+def _accuracy(correct) -> tuple[float, float]:
+    return _percent(np.mean(correct), np.size(correct))
+
+
+def measure_classification(n_per_class: int, seed: int = 0) -> dict:
+    """Accuracy and per-class accuracy (%) of the shipped networks on fresh seeded test sets.
+
+    Returns
+    -------
+    dict
+        ``{key: (value, stderr)}`` for the keys of section 5 of :func:`paper_rows`.
+    """
+    from .data import make_dataset
+    from .evaluate import evaluate
+    from .pretrained import load_pretrained
+
+    out = {}
+    for protocol, name, length in (("varying", "lite", "varying"), ("fixed", "lite-T1000", 1000)):
+        test = make_dataset(n_per_class, length, seed=seed + (length == 1000))
+        correct = evaluate(load_pretrained(name), test)["predictions"] == test.y
+        out[f"accuracy/{protocol}"] = _accuracy(correct)
+        out.update({f"per_class/{protocol}/{c}": _accuracy(correct[test.y == k]) for k, c in enumerate(CLASSES)})
+    return out
+
+
+def measure_erasure(n_per_class: int, seed: int = 0) -> dict:
+    """The erasure curve (%) of the shipped varying-length network, the paper's definition (section 7)."""
+    from .data import make_dataset
+    from .erasure import erasure_experiment
+    from .pretrained import load_pretrained
+
+    test = make_dataset(n_per_class, "varying", seed=seed + 2)
+    result = erasure_experiment(load_pretrained("lite"), test.X, test.y, rng=seed)
+    n, random = len(test.y), result["random_accuracy"]
+    out = {f"erasure/{b}": _percent(a, n) for b, a in enumerate(result["accuracy"])}
+    out["erasure/random"] = _percent(np.mean(random), n * len(random))
+    return out
+
+
+def measure_layerwise(n_per_class: int, seed: int = 0) -> dict:
+    """Correlations of the maps with the composites and probe accuracies of the shipped T = 1000 network."""
+    from .data import make_dataset
+    from .gradcam import grad_cam
+    from .layerwise import block_probes, composites, group_accuracy, map_correlations, window_statistics
+    from .pretrained import load_pretrained
+
+    model = load_pretrained("lite-T1000")
+    test = make_dataset(n_per_class, 1000, seed=seed + 3)
+    maps = grad_cam(model, test.X, test.y, upsample=None).numpy()
+    feats = composites(window_statistics(test.X))
+    out = {}
+    for method, paper in (("pearson", PAPER_CORRELATIONS), ("spearman", PAPER_SPEARMAN)):
+        r = map_correlations(maps, feats, test.y, method=method)
+        out.update({f"{method}/{c}/{f}": float(r[(c, f)]) for (c, f) in paper})
+    train = make_dataset(n_per_class, 1000, seed=seed + 4)
+    probes = block_probes(model, train, test, stages=tuple(PAPER_PROBES), seed=seed)
+    for stage in PAPER_PROBES:
+        out[f"probe/{stage}"] = _percent(group_accuracy(test.y, probes[stage]["predictions"], PAPER_GROUPS[stage]),
+                                         len(test.y))
+    return out
+
+
+def augmentation_from_results(results) -> dict:
+    """Section 8 values from a ``results.json`` of :func:`resandi_lite.augment.augmentation_experiment` (or its dict).
+
+    Only the noise levels present in the results are filled in; standard
+    errors are those over seeds (added in quadrature for the difference).
+    """
+    if isinstance(results, (str, Path)):
+        results = json.loads(Path(results).read_text())
+    sigmas = np.round(np.asarray(results["sigmas"], dtype=float), 2)
+    mean = {arm: 100 * np.asarray(results[arm]["mean"], dtype=float) for arm in ("targeted", "random")}
+    se = {arm: 100 * np.asarray(results[arm]["stderr"], dtype=float) for arm in ("targeted", "random")}
+    out = {}
+    for j, s in enumerate(sigmas):
+        out[f"gain/{s:.1f}"] = (float(mean["targeted"][j] - mean["random"][j]),
+                                float(np.hypot(se["targeted"][j], se["random"][j])))
+        out[f"targeted/{s:.1f}"] = (float(mean["targeted"][j]), float(se["targeted"][j]))
+    return out
+
+
+def reproduction_table(measured: dict) -> list[Row]:
+    """The paper's rows with ``ours`` filled in from ``measured``.
+
+    ``measured`` maps row keys to a value or a ``(value, stderr)`` pair;
+    missing keys stay empty ("not measured").
+    """
+    unknown = set(measured) - {row.key for row in paper_rows()}
+    if unknown:
+        raise ValueError(f"measured has keys that are not in the paper's table: {sorted(unknown)}")
+    rows = []
+    for row in paper_rows():
+        value = measured.get(row.key)
+        value, stderr = value if isinstance(value, tuple) else (value, None)
+        rows.append(dataclasses.replace(row, ours=None if value is None else float(value),
+                                        stderr=None if stderr is None else float(stderr)))
+    return rows
+
+
+def to_markdown(rows: list[Row]) -> str:
+    """The table as Markdown, one block per section; correlations marked when the sign differs."""
+    lines = []
+    for section, title in SECTIONS.items():
+        chosen = [r for r in rows if r.section == section]
+        if not chosen:
+            continue
+        lines += [f"**{title}**", "", "| quantity | paper | ours (± standard error) | difference |",
+                  "| --- | ---: | ---: | ---: |"]
+        for r in chosen:
+            digits = 1 if r.unit else 3
+            ours = "not measured" if r.ours is None else f"{r.ours:.{digits}f}" + (
+                "" if r.stderr is None else f" ± {r.stderr:.{digits}f}") + r.unit
+            diff = "" if r.ours is None else f"{r.difference:+.{digits}f}" + (
+                "" if r.same_sign in (None, True) else " (sign differs)")
+            lines.append(f"| {r.quantity} | {r.paper:.{digits}f}{r.unit} | {ours} | {diff} |")
+        lines.append("")
+    return "\n".join(lines)

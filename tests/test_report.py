@@ -1,0 +1,54 @@
+"""The reproduction report: the paper's numbers as the spec lists them, and ours lined up beside them."""
+
+import json
+
+import numpy as np
+import pytest
+
+from resandi_lite import report
+
+def test_paper_rows_hold_every_section_and_unique_keys():
+    rows = report.paper_rows()
+    keys = [r.key for r in rows]
+    assert len(keys) == len(set(keys)) == 53
+    assert {r.section for r in rows} == set(report.SECTIONS)
+    by_key = {r.key: r.paper for r in rows}
+    assert by_key["accuracy/varying"] == 90.36 and by_key["accuracy/fixed"] == 94.89
+    assert by_key["per_class/varying/SubATTM"] == 75.52 and by_key["per_class/fixed/BM"] == 90.27
+    assert by_key["erasure/0"] == 44.7 and by_key["erasure/9"] == 23.8
+    assert by_key["erasure/random"] == pytest.approx((24.7 + 27.9) / 2)
+    assert by_key["gain/0.5"] == pytest.approx(49.43 - 45.61)  # the paper's +3.8 points at sigma = 0.5
+    assert by_key["pearson/SubCTRW/AC"] == -0.375 and by_key["probe/layer3"] == 93.24
+
+
+def test_table_fills_values_and_stderr_and_refuses_unknown_keys():
+    rows = report.reproduction_table({"accuracy/varying": (85.0, 0.4), "pearson/SubFBM/AC": 0.1})
+    by_key = {r.key: r for r in rows}
+    assert by_key["accuracy/varying"].ours == 85.0 and by_key["accuracy/varying"].stderr == 0.4
+    assert by_key["accuracy/varying"].difference == pytest.approx(85.0 - 90.36)
+    assert by_key["pearson/SubFBM/AC"].same_sign is False and by_key["accuracy/varying"].same_sign is None
+    assert by_key["accuracy/fixed"].ours is None
+    text = report.to_markdown(rows)
+    assert "| accuracy, varying length | 90.4% | 85.0 ± 0.4% | -5.4 |" in text
+    assert "(sign differs)" in text and "not measured" in text
+    with pytest.raises(ValueError, match="not in the paper's table"):
+        report.reproduction_table({"accuracy/typo": 1.0})
+
+
+def test_augmentation_results_are_read_with_standard_errors(tmp_path):
+    results = {"sigmas": [0.0, 0.5], "targeted": {"mean": [0.8, 0.5], "stderr": [0.03, 0.04]},
+               "random": {"mean": [0.8, 0.45], "stderr": [0.0, 0.03]}}
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    values = report.augmentation_from_results(tmp_path / "results.json")
+    assert values["gain/0.5"] == pytest.approx((5.0, 5.0))  # 50 - 45 points, hypot(4, 3) = 5
+    assert values["targeted/0.0"] == pytest.approx((80.0, 3.0))
+    assert set(values) <= {r.key for r in report.paper_rows()}
+
+
+def test_measured_accuracies_carry_binomial_standard_errors():
+    values = report.measure_classification(3, seed=1)
+    assert set(values) == {r.key for r in report.paper_rows() if r.section == "5"}
+    for key, (value, stderr) in values.items():
+        n = 24 if key.startswith("accuracy/") else 3  # 3 per class, 8 classes
+        p = value / 100
+        assert 0 <= p <= 1 and stderr == pytest.approx(100 * np.sqrt(p * (1 - p) / n))
