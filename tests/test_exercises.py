@@ -216,7 +216,28 @@ def _ch09(s):
     ]
 
 
-CHAPTERS = {1: _ch01, 2: _ch02, 3: _ch03, 4: _ch04, 5: _ch05, 6: _ch06, 7: _ch07, 8: _ch08, 9: _ch09}
+def _ch11(s):  # right answers computed independently in tests/test_exercises_ch11.py; here the same, briefly
+    from resandi_lite import layerwise
+
+    test = s["test"]
+    f1 = layerwise.window_statistics(test.X)["f1"]
+    subfbm = (float(np.nanmean(f1[test.y == 2])), (2 ** -0.1 - 2 ** -0.9) / np.log(2) / 0.8 - 1)
+    maps = np.random.default_rng(SEED).standard_normal((len(test.y), 32))
+    spearman = layerwise.map_correlations(maps, layerwise.composites(layerwise.window_statistics(test.X)), test.y,
+                                          method="spearman")[("SupLW", "CS")]
+    probes = {"layer1": {"confusion": s["result"]["confusion"]}}
+    n_groups = len(layerwise.confusion_groups(probes["layer1"]["confusion"], 0.1))
+    ablation = {name: {"accuracy": a} for name, a in zip(layerwise.COMPOSITES, (0.85, 0.86, 0.84, 0.77))}
+    return [
+        ("check_subfbm_autocorrelation", subfbm, (subfbm[0], -0.5), (test,)),
+        ("check_suplw_spearman", spearman, spearman / 2 + 0.1, (maps, test)),
+        ("check_block1_groups", n_groups, n_groups % 8 + 1, (probes,)),
+        ("check_most_harmful_composite", "d", "a", (ablation,)),
+        ("check_ctrw_autocorrelation", "b", "c", ()),
+    ]
+
+
+CHAPTERS = {1: _ch01, 2: _ch02, 3: _ch03, 4: _ch04, 5: _ch05, 6: _ch06, 7: _ch07, 8: _ch08, 9: _ch09, 11: _ch11}
 
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
