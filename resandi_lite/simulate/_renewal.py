@@ -63,29 +63,6 @@ def draw_until(draw: Callable, n: int, horizon: float, first: int = 8) -> tuple[
     return tuple(out)
 
 
-def epoch_counts(durations: np.ndarray, horizon: int) -> np.ndarray:
-    """Count renewal epochs per unit time bin.
-
-    Parameters
-    ----------
-    durations : ndarray of shape (n, K), float64
-        Interval durations (``inf`` allowed at the end of a row).
-    horizon : int
-        Number of bins.
-
-    Returns
-    -------
-    counts : ndarray of shape (n, horizon), int64
-        ``counts[i, b]`` is the number of epochs ``t_j = d_1 + ... + d_j``
-        of row ``i`` with ``floor(t_j) == b``.
-    """
-    n = durations.shape[0]
-    epochs = np.cumsum(durations, axis=1)
-    row, col = np.nonzero(epochs < horizon)
-    flat = row * horizon + np.floor(epochs[row, col]).astype(np.int64)
-    return np.bincount(flat, minlength=n * horizon).reshape(n, horizon)
-
-
 def per_step(values: np.ndarray, durations: np.ndarray, start: int, stop: int) -> np.ndarray:
     """Spread each interval's value over the integer times it covers (integer durations).
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._checks import check_alpha, check_int
 from ._normal import normal_pairs
-from ._renewal import draw_until, epoch_counts
+from ._renewal import draw_until
 from .sbm import _positions
 
 
@@ -54,10 +54,18 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
         return (np.exp(-log_survival / alpha[rows, None]),)
 
     (durations,) = draw_until(waits, n, length)
-    counts = epoch_counts(durations, length)[:, 1:]  # no epoch can fall in [0, 1)
-    row, col = np.nonzero(counts)  # most bins hold no jump: draw normals only where one does
-    jumps = np.empty((2, row.size))
-    normal_pairs(rng, counts[row, col], jumps[0], jumps[1])
+    # Jumps by unit time bin, read off the sorted epochs (no (n, T) count array): bin b of row i holds the
+    # jumps with floor(t_j) == b; no epoch can fall in [0, 1), so bin b >= 1 is step b - 1.
+    epochs = np.cumsum(durations, axis=1)
+    row, col = np.nonzero(epochs < length)
+    flat = row * length + np.floor(epochs[row, col]).astype(np.int64)  # sorted: row by row, in time
+    first = np.flatnonzero(np.diff(flat, prepend=-1))  # first jump of each occupied bin
+    count = np.diff(first, append=flat.size)  # jumps in it
+    jumps = np.empty((2, first.size))
+    normal_pairs(rng, count.astype(np.float64), jumps[0], jumps[1])
+    occupied = flat[first]
     steps = np.zeros((n, 2, length - 1))
-    steps[row, :, col] = jumps.T
+    x = occupied // length * (2 * (length - 1)) + occupied % length - 1  # flat index of the x step
+    steps.ravel()[x] = jumps[0]
+    steps.ravel()[x + (length - 1)] = jumps[1]
     return steps
