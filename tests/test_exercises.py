@@ -237,7 +237,39 @@ def _ch11(s):  # right answers computed independently in tests/test_exercises_ch
     ]
 
 
-CHAPTERS = {1: _ch01, 2: _ch02, 3: _ch03, 4: _ch04, 5: _ch05, 6: _ch06, 7: _ch07, 8: _ch08, 9: _ch09, 11: _ch11}
+def _ch10(s):  # right answers computed independently in tests/test_exercises_ch10.py; here the same, briefly
+    from resandi_lite.augment import select_by_score
+
+    train = s["train"]
+    scores = np.random.default_rng(SEED).normal(size=len(train.y))
+    chosen = np.zeros(len(train.y), bool)
+    chosen[select_by_score(scores, train.y, 0.6)] = True
+    lw = train.y == rl.CLASSES.index("SupLW")
+    fraction = float(np.mean(train.lengths[chosen & lw] > np.median(train.lengths[lw])))
+    result = {"sigmas": np.array([0.0, 0.5, 1.0]), "lite": {"mean": np.array([0.8, 0.45, 0.2])}}
+    return [
+        ("check_noisy_increment_correlation", -0.25 / 1.5, 0.0, (0.5,)),
+        ("check_selected_longer_fraction", fraction, (fraction + 0.5) % 1, (scores, train, "SupLW")),
+        ("check_augmented_size", len(train.y) + int(chosen.sum()), len(train.y), (train, 0.6)),
+        ("check_first_sigma_below", 0.5, 1.0, (result, 0.5)),
+        ("check_rotation_and_noise", "b", "c", ()),
+    ]
+
+
+def _ch12(s):
+    from resandi_lite import report
+
+    rows = report.reproduction_table({"pearson/SubCTRW/AC": -0.1, "pearson/SubFBM/AC": 0.2})
+    return [
+        ("check_sign_agreements", 1, 2, (rows,)),
+        ("check_paper_stderr", 100 * np.sqrt(0.9036 * 0.0964 / 80_000), 0.9036 / 80_000, ()),
+        ("check_test_size", 3600, 360, ()),
+        ("check_gap_explanation", "c", "a", ()),
+    ]
+
+
+CHAPTERS = {1: _ch01, 2: _ch02, 3: _ch03, 4: _ch04, 5: _ch05, 6: _ch06, 7: _ch07, 8: _ch08, 9: _ch09, 10: _ch10,
+            11: _ch11, 12: _ch12}
 
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
