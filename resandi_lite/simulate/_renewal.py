@@ -3,8 +3,8 @@
 CTRW (waiting times), Levy walks (flight times) and ATTM (segments of constant
 diffusivity) all cut time into random intervals.  Instead of a Python loop per
 trajectory, the intervals of a whole batch are drawn as a matrix, in blocks
-until every row has covered its horizon, and the interval that contains each
-integer time step is then read off with a cumulative sum of counts.
+until every row has covered its horizon; each interval's value (a velocity, a
+variance) is then repeated over the integer time steps it covers.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def draw_until(draw: Callable, n: int, horizon: float, first: int = 8) -> tuple[
     horizon : float
         Time every row must cover.
     first : int
-        Columns drawn in the first block; each further block doubles.
+        Columns drawn in the first block (for the rows still short of the
+        horizon, each further block doubles).
 
     Returns
     -------
