@@ -10,6 +10,7 @@ import pytest
 
 from resandi_lite.simulate import ALPHA_RANGE, CLASSES, MODELS, attm, bm, class_label, ctrw, fbm, lw, sbm, simulate
 from resandi_lite.simulate._normal import normal_pairs
+from resandi_lite.simulate._renewal import draw_until, per_step
 from resandi_lite.simulate.attm import attm_parameters
 from resandi_lite.simulate.classes import simulate_increments
 
@@ -226,6 +227,43 @@ def test_attm_diffusivity_is_piecewise_constant():
     assert abs(bm_ratio.std() - np.sqrt(2 / half + 2 / (T - 1 - half))) < 0.02
     assert np.mean(np.abs(bm_ratio) > 0.75) < 1e-3  # 0.75 is more than 5 of those standard deviations
     assert np.mean(np.abs(log_variance_ratio(attm(np.full(n, 0.5), T, rng=19))) > 0.75) > 0.3
+
+
+def test_renewal_blocks_cover_the_horizon_and_values_spread_over_their_steps():
+    rng = np.random.default_rng(22)
+    durations, tag = draw_until(lambda rows, k: (rng.integers(1, 4, (rows.size, k)).astype(float),
+                                                 rng.random((rows.size, k))), 50, 100, first=3)
+    finite = np.isfinite(durations)
+    starts = np.array([0, 3, 9, 21, 45, 93])  # blocks of 3, 6, 12, ... columns
+    used = finite.sum(axis=1)  # a row stops after the first block that reaches the horizon ...
+    assert set(used) <= set(starts[1:]) and np.all(finite == (np.arange(durations.shape[1]) < used[:, None]))
+    cum = np.cumsum(np.where(finite, durations, 0), axis=1)
+    before = np.where(used > 3, cum[np.arange(50), starts[np.searchsorted(starts, used) - 1] - 1], 0)
+    assert np.all(cum[:, -1] >= 100) and np.all(before < 100)
+    assert np.all(np.isinf(durations) == (tag == 0))  # ... and pads the blocks it did not need with inf / 0
+    # Interval k covers [t_k, t_k+1): durations 2, 3, 1 cover times 0-1, 2-4, 5.
+    values = np.array([[[10.0, 20.0, 30.0, 40.0]]])
+    d = np.array([[2.0, 3.0, 1.0, np.inf]])
+    assert per_step(values, d, 0, 6).tolist() == [[[10, 10, 20, 20, 20, 30]]]
+    assert per_step(values, d, 1, 8).tolist() == [[[10, 20, 20, 20, 30, 40, 40]]]
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_steps_in_single_precision_keep_their_std(name):
+    """The float32 steps (default) are the float64 ones rounded; the std taken in float64 fits both."""
+    lengths = np.random.default_rng(23).integers(10, 1001, 200)
+    alpha = np.full(200, np.mean(ALPHA_RANGE[name]))
+    s32, std32 = simulate_increments(name, alpha, lengths, np.random.default_rng(24), width=999)
+    s64, std64 = simulate_increments(name, alpha, lengths, np.random.default_rng(24), width=999, dtype=np.float64)
+    assert s32.dtype == np.float32 and s64.dtype == np.float64
+    assert np.array_equal(s32, s64.astype(np.float32)) and np.array_equal(std32, std64)
+    n_steps = lengths - 1
+    inside = np.broadcast_to((np.arange(999) >= 999 - n_steps[:, None])[:, None, :], s32.shape)
+    assert np.all(s32[~inside] == 0)  # right-aligned, zeros in front
+    x = s32.astype(np.float64)
+    meansq = np.einsum("ijk,ijk->ij", x, x) / n_steps[:, None]
+    var = meansq - (x.sum(axis=-1) / n_steps[:, None]) ** 2
+    assert np.all(np.abs(var - std32**2) <= 1e-6 * meansq)  # float32 rounding: relative 6e-8 per step
 
 
 def test_degenerate_trajectories_are_redrawn():

@@ -34,7 +34,8 @@ def draw_until(draw: Callable, n: int, horizon: float, first: int = 8) -> tuple[
     Returns
     -------
     durations : ndarray of shape (n, K), float64
-        Durations; entries after a row's last needed interval are ``inf``.
+        Durations; ``inf`` in the blocks a row did not need (the first block
+        that reaches the horizon is kept whole).
     *attributes : ndarray of shape (n, K)
         The extra items returned by ``draw``, zero where unused.
     """
