@@ -104,6 +104,11 @@ def test_normal_pairs_are_independent_gaussians_with_the_given_variance():
     again = np.empty(n), np.empty(n)
     normal_pairs(np.random.default_rng(30), variance, *again)
     assert np.array_equal(x, again[0]) and np.array_equal(y, again[1])
+    scalar = np.empty(n), np.empty(n)  # one variance for all: the single-precision radius path
+    normal_pairs(np.random.default_rng(31), 4.0, *scalar)
+    for z in scalar:
+        assert stats.kstest(z / 2.0, "norm").pvalue > 1e-6 and abs(np.mean(z**2) / 4 - 1) < Z * np.sqrt(2 / n)
+    assert abs(np.corrcoef(*scalar)[0, 1]) < Z / np.sqrt(n)
     single = np.empty(3, np.float32), np.empty(3, np.float32)
     normal_pairs(np.random.default_rng(0), np.array([0.0, 1.0, 4.0]), *single)
     assert single[0][0] == 0 and single[1][0] == 0 and np.all(np.isfinite(single))

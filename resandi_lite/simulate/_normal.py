@@ -48,8 +48,12 @@ def normal_pairs(rng: np.random.Generator, variance, out_x: np.ndarray, out_y: n
     log_u = np.subtract(1.0, u[0], out=np.empty(shape, np.float32), casting="same_kind")  # in (0, 1]
     np.log(log_u, out=log_u)
     log_u *= np.float32(-2.0)
-    radius = np.multiply(log_u, variance, out=u[0])  # -2 v ln(1 - U1), float64
-    np.sqrt(radius, out=radius)
+    if np.ndim(variance) == 0:  # one variance for all (e.g. Brownian motion): the radius in single precision
+        radius = np.sqrt(log_u)
+        radius *= np.float32(np.sqrt(variance))
+    else:
+        radius = np.multiply(log_u, variance, out=u[0])  # -2 v ln(1 - U1), float64 (v may be tiny)
+        np.sqrt(radius, out=radius)
     theta = np.multiply(u[1], _TWO_PI, out=log_u, casting="same_kind")
     trig = np.cos(theta, out=np.empty(shape, np.float32))
     np.multiply(trig, radius, out=out_x, casting="same_kind")
