@@ -170,6 +170,35 @@ def measure_layerwise(n_per_class: int, seed: int = 0) -> dict:
     return out
 
 
+def measure_augmentation(n_per_class: int, seed: int = 0, *, seeds=(0, 1), test_per_class: int = 100,
+                         sigmas=(0.0, 0.3, 0.5, 0.7, 1.0)) -> dict:
+    """Section 8 at CPU scale: chapter 10's book-profile protocol, for the report.
+
+    Both arms start from the shipped ``lite`` network and are fine-tuned for
+    one epoch (Adam 1e-4) on ``n_per_class`` varying-length trajectories per
+    class plus 60% rotated copies, one network per arm and seed, in a
+    temporary folder; the paper trains from scratch on 80,000 + 48,000.
+
+    Returns
+    -------
+    dict
+        ``{key: (value, stderr)}`` as :func:`augmentation_from_results`.
+    """
+    import tempfile
+
+    from .augment import augmentation_experiment
+    from .data import make_dataset
+    from .pretrained import load_pretrained
+    from .train import TrainConfig
+
+    train = make_dataset(n_per_class, "varying", seed=seed + 5)
+    config = TrainConfig(preset="lite", lr=1e-4, max_epochs=1, init="lite")
+    with tempfile.TemporaryDirectory() as tmp:
+        result = augmentation_experiment(load_pretrained("lite"), train, tmp, seeds=seeds, config=config,
+                                         test_per_class=test_per_class, sigmas=sigmas, progress=False)
+    return augmentation_from_results(result)
+
+
 def augmentation_from_results(results) -> dict:
     """Section 8 values from a ``results.json`` of :func:`resandi_lite.augment.augmentation_experiment` (or its dict).
 

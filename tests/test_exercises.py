@@ -156,8 +156,9 @@ def _ch06(s):
 
 def _ch07(s):
     model, test, result = s["model"], s["test"], s["result"]
-    fixed = rl.make_dataset(2, length=1000, seed=3000 + SEED)
+    fixed = rl.make_dataset(10, length=1000, seed=3000 + SEED)  # the check's set for n_test = 20
     gain = evaluate(rl.load_pretrained("lite-T1000"), fixed)["per_class"] - evaluate(model, fixed)["per_class"]
+    not_best = [c for c, g in zip(rl.CLASSES, gain) if g < gain.max()]  # ties for the largest gain are all right
     short = rl.make_dataset(2, length=50, seed=4000 + SEED)
     cm = evaluate(model, short)["confusion"]
     off = cm - np.diag(np.diag(cm))
@@ -167,7 +168,7 @@ def _ch07(s):
     counts = np.bincount(result["predictions"][rows], minlength=8)
     sub_super = (100 * correct[test.y <= 3].mean(), 100 * correct[(test.y >= 4) & (test.y <= 6)].mean())
     return [
-        ("check_fixed_length_gain", rl.CLASSES[int(np.argmax(gain))], rl.CLASSES[int(np.argmin(gain))], (4, SEED)),
+        ("check_fixed_length_gain", rl.CLASSES[int(np.argmax(gain))], not_best[0], (20, SEED)),
         ("check_short_confusion", (rl.CLASSES[i], rl.CLASSES[j]), (rl.CLASSES[i], rl.CLASSES[i]), (model, 4, SEED)),
         ("check_noise_scale", "a", "b", ()),
         ("check_sub_super_accuracy", sub_super, (sub_super[0] + 3, sub_super[1]), (result, test)),

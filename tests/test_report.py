@@ -52,3 +52,10 @@ def test_measured_accuracies_carry_binomial_standard_errors():
         n = 24 if key.startswith("accuracy/") else 3  # 3 per class, 8 classes
         p = value / 100
         assert 0 <= p <= 1 and stderr == pytest.approx(100 * np.sqrt(p * (1 - p) / n))
+
+
+def test_cpu_scale_augmentation_fills_the_section_8_rows():
+    values = report.measure_augmentation(2, seeds=(0,), test_per_class=2, sigmas=(0.0, 0.5))
+    assert set(values) == {"gain/0.0", "gain/0.5", "targeted/0.0", "targeted/0.5"}
+    for value, stderr in values.values():
+        assert -100 <= value <= 100 and stderr == 0.0  # one seed: no spread to measure
