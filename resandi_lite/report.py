@@ -202,7 +202,7 @@ def measure_augmentation(n_per_class: int, seed: int = 0, *, seeds=(0, 1), test_
 def augmentation_from_results(results) -> dict:
     """Section 8 values from a ``results.json`` of :func:`resandi_lite.augment.augmentation_experiment` (or its dict).
 
-    Only the noise levels present in the results are filled in; standard
+    Only the rows of :func:`paper_rows` whose noise level is present in the results are filled in; standard
     errors are those over seeds (added in quadrature for the difference).
     """
     if isinstance(results, (str, Path)):
@@ -215,7 +215,8 @@ def augmentation_from_results(results) -> dict:
         out[f"gain/{s:.1f}"] = (float(mean["targeted"][j] - mean["random"][j]),
                                 float(np.hypot(se["targeted"][j], se["random"][j])))
         out[f"targeted/{s:.1f}"] = (float(mean["targeted"][j]), float(se["targeted"][j]))
-    return out
+    reported = {row.key for row in paper_rows()}
+    return {k: v for k, v in out.items() if k in reported}  # the paper lists only some noise levels
 
 
 def reproduction_table(measured: dict) -> list[Row]:
