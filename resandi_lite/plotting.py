@@ -15,6 +15,14 @@ def _axes(ax, figsize=(5, 4)):
     return ax
 
 
+def _accuracy_axes(ax, xlabel: str, ylabel: str = "accuracy (%)"):
+    """The axes every accuracy plot shares: labels, 0-100% and a light grid."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+
+
 def plot_confusion(confusion, ax=None, *, title: str | None = None, classes=CLASSES, vmax: float = 100.0):
     """Draw a row-normalised confusion matrix in percent, each cell annotated.
 
@@ -65,10 +73,7 @@ def plot_accuracy_by(result: dict, ax=None, *, xlabel: str, label: str | None = 
     if reference is not None:
         x, y, ref_label = reference
         ax.plot(x, y, "--", color="gray", label=ref_label)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("accuracy (%)")
-    ax.set_ylim(0, 100)
-    ax.grid(alpha=0.3)
+    _accuracy_axes(ax, xlabel)
     if label or reference is not None:
         ax.legend()
     return ax
@@ -166,10 +171,7 @@ def plot_noise_robustness(result: dict, ax=None, *, arms=None, reference: dict |
                     capsize=3, label=f"{arm} ({n} seed{'s' if n > 1 else ''})")
     for label, (x, y) in (reference or {}).items():
         ax.plot(x, y, "--", lw=1.2, label=label)
-    ax.set_xlabel("localisation noise sigma (step std)")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_ylim(0, 100)
-    ax.grid(alpha=0.3)
+    _accuracy_axes(ax, "localisation noise sigma (step std)", "test accuracy (%)")
     ax.legend(fontsize=8)
     return ax
 
@@ -270,9 +272,6 @@ def plot_erasure(result: dict, ax=None, *, label: str = "this network", paper: b
         ax.plot(centers, PAPER_ERASURE, "-^", color="gray", label="paper")
         ax.axhspan(*PAPER_RANDOM_RANGE, color="gray", alpha=0.2, label="paper, random (range)")
     ax.set_xticks(centers, [f"{lo:.0f}-{hi:.0f}" for lo, hi in result["bands"]], rotation=45)
-    ax.set_xlabel("Grad-CAM percentile band erased (%)")
-    ax.set_ylabel("accuracy after erasing (%)")
-    ax.set_ylim(0, 100)
-    ax.grid(alpha=0.3)
+    _accuracy_axes(ax, "Grad-CAM percentile band erased (%)", "accuracy after erasing (%)")
     ax.legend(fontsize=8)
     return ax
