@@ -14,7 +14,12 @@ it counts only the time this process ran (both sides are single-threaded; the
 class alternates the two sides ``--repeat`` times on the same trajectories and
 keeps each side's fastest run, which filters out interference from other load.
 
-    python benchmarks/simulate.py [--n-ours 8000] [--n-andi 300] [--jobs 2] [--repeat 3] [--seed 0] [--clock wall|cpu]
+On a shared virtual machine the speed of the host drifts by tens of percent
+over minutes, and not equally for both sides (andi-datasets' pure-Python
+Levy walks gain more in a fast phase than our numpy code): ``--rounds``
+repeats the whole table and prints the median and range of the overall ratio.
+
+    python benchmarks/simulate.py [--n-ours 8000] [--n-andi 300] [--jobs 2] [--repeat 3] [--rounds 1] [--seed 0] [--clock wall|cpu]
 """
 
 from __future__ import annotations
@@ -68,6 +73,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="processes for make_dataset (0: skip; wall clock only)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="alternate ours and andi this often per class (same trajectories), keep each side's fastest")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat the whole table this often and summarise the overall ratios (median, range)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall clock, or this process's CPU time (for a busy machine)")
@@ -78,6 +85,14 @@ def main() -> None:
     for name in CLASSES:  # warm up both sides: imports, FFT plans, andi's model objects
         ours(name, 100, args.seed + 1)
         andi(name, 2, args.seed + 1)
+    overall = [table(args, jobs) for _ in range(max(1, args.rounds))]
+    if len(overall) > 1:
+        print(f"overall simulation ratio over {len(overall)} rounds: median {np.median(overall):.1f}, "
+              f"range {min(overall):.1f}-{max(overall):.1f} ({', '.join(f'{r:.1f}' for r in overall)})")
+
+
+def table(args, jobs: int) -> float:
+    """Measure and print one table; return the overall simulation-only ratio."""
     header = (f"{'class':<8} {'ours sim/s':>11} {'andi sim/s':>11} {'ratio':>7} {'ours +prep/s':>13} "
               f"{'andi +prep/s':>13} {'ratio':>7}" + (f" {f'{jobs} jobs/s':>10} {'ratio':>7}" if jobs else ""))
     print(header)
@@ -104,6 +119,7 @@ def main() -> None:
           f"alternating runs of {args.n_ours} ours and {args.n_andi} andi trajectories per class); "
           f"target >= 30 overall, >= 1 per class")
 
+    return float(totals[1] / totals[0])
 
 if __name__ == "__main__":
     main()

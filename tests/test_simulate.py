@@ -109,6 +109,15 @@ def test_normal_pairs_are_independent_gaussians_with_the_given_variance():
     for z in scalar:
         assert stats.kstest(z / 2.0, "norm").pvalue > 1e-6 and abs(np.mean(z**2) / 4 - 1) < Z * np.sqrt(2 / n)
     assert abs(np.corrcoef(*scalar)[0, 1]) < Z / np.sqrt(n)
+    by_std = np.empty(n), np.empty(n)  # standard deviations instead of variances (FBM's path)
+    normal_pairs(np.random.default_rng(32), None, *by_std, std=np.sqrt(variance).astype(np.float32))
+    for z in by_std:
+        z = z / np.sqrt(variance)
+        assert stats.kstest(z, "norm").pvalue > 1e-6 and abs(np.mean(z**2) - 1) < Z * np.sqrt(2 / n)
+    radius = np.hypot(*by_std) / np.sqrt(variance)
+    assert radius.max() <= np.sqrt(2 * 33 * np.log(2)) * (1 + 1e-6)  # U1 >= 2**-33: the documented bound
+    with pytest.raises(TypeError, match="either variance or std"):
+        normal_pairs(np.random.default_rng(0), 1.0, *by_std, std=np.ones(n, np.float32))
     single = np.empty(3, np.float32), np.empty(3, np.float32)
     normal_pairs(np.random.default_rng(0), np.array([0.0, 1.0, 4.0]), *single)
     assert single[0][0] == 0 and single[1][0] == 0 and np.all(np.isfinite(single))

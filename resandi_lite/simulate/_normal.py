@@ -5,16 +5,19 @@ the x and y steps of a trajectory at one time (SBM, BM, ATTM, CTRW), or the
 real and imaginary parts of one Fourier coefficient (FBM).  The Box-Muller
 transform makes exactly such a pair from two uniforms,
 
-    r = sqrt(-2 v ln(1 - U1)),  theta = 2 pi U2,  (x, y) = (r cos theta, r sin theta),
+    r = sqrt(-2 v ln U1),  theta = 2 pi U2,  (x, y) = (r cos theta, r sin theta),
 
 x and y independent N(0, v).  Vectorised with numpy (SIMD logarithm and
-trigonometry) it costs about half of ``Generator.standard_normal`` followed by a
-scaling: 6-7 ns against 11-12 ns of CPU time per normal, measured here, with the
-variance applied inside the transform at no extra pass.  The uniforms come
-from the ``numpy.random.Generator`` in double precision, so ``1 - U1 >= 2**-53``
-and the tails reach 8.5 standard deviations (probability 1e-17 beyond);
-logarithm and angle are evaluated in single precision, so each normal carries a
-relative rounding error below 1e-6, far below any statistic of a trajectory.
+trigonometry) it costs well under half of ``Generator.standard_normal``
+followed by a scaling, with the variance applied inside the transform at no
+extra pass.  The two uniforms of a pair come from one 64-bit draw of the
+``numpy.random.Generator``, split into two 32-bit integers k and taken at
+the middle of their cells, ``U = (k + 1/2) / 2**32``: drawing 64 bits costs a
+third of drawing two doubles.  Hence ``U1 >= 2**-33`` and the radius, and
+so each normal, stays below 6.76 standard deviations; a pair's radius lies
+beyond that with probability ``2**-33 = 1.2e-10``, which no statistic of a
+trajectory can see.  Logarithm and angle are evaluated in single precision,
+so each normal carries a relative rounding error below 1e-6.
 """
 
 from __future__ import annotations
@@ -24,17 +27,23 @@ import numpy as np
 _TWO_PI = 2.0 * np.pi
 
 
-def normal_pairs(rng: np.random.Generator, variance, out_x: np.ndarray, out_y: np.ndarray) -> None:
+def normal_pairs(rng: np.random.Generator, variance, out_x: np.ndarray, out_y: np.ndarray, *,
+                 std: np.ndarray | None = None) -> None:
     """Fill ``out_x`` and ``out_y`` with independent ``N(0, variance)`` numbers.
 
     Parameters
     ----------
     rng : numpy.random.Generator
         Source of the uniforms (two per pair).
-    variance : float or ndarray broadcastable to ``out_x.shape``, float64
+    variance : float or ndarray broadcastable to ``out_x.shape``, float64, or None
         Variance of each pair (>= 0); x and y at one index share it.
     out_x, out_y : ndarray, float64 or float32
         Arrays (or views, e.g. ``z.real`` and ``z.imag``) of the same shape, overwritten.
+    std : ndarray broadcastable to ``out_x.shape``, float32, optional
+        Standard deviations instead of variances (``variance`` must be None):
+        the whole transform then runs in single precision, which suits
+        standard deviations that are neither tiny nor huge (FBM's Fourier
+        coefficients, whose square roots are taken once per distinct value).
 
     Examples
     --------
@@ -44,17 +53,24 @@ def normal_pairs(rng: np.random.Generator, variance, out_x: np.ndarray, out_y: n
     True
     """
     shape = out_x.shape
-    u = rng.random((2,) + shape)
-    log_u = np.subtract(1.0, u[0], out=np.empty(shape, np.float32), casting="same_kind")  # in (0, 1]
+    # 64 random bits per pair, as two 32-bit integers: one for the radius, one for the angle.
+    bits = rng.integers(0, 1 << 64, size=out_x.size, dtype=np.uint64).view(np.uint32).reshape((2,) + shape)
+    log_u = np.multiply(bits[0], np.float32(2.0 ** -32), dtype=np.float32)
+    log_u += np.float32(2.0 ** -33)  # the midpoint of the integer's cell: in (0, 1)
     np.log(log_u, out=log_u)
     log_u *= np.float32(-2.0)
-    if np.ndim(variance) == 0:  # one variance for all (e.g. Brownian motion): the radius in single precision
+    if std is not None:
+        if variance is not None:
+            raise TypeError("pass either variance or std, not both")
+        radius = np.sqrt(log_u)
+        radius *= std
+    elif np.ndim(variance) == 0:  # one variance for all (e.g. Brownian motion): the radius in single precision
         radius = np.sqrt(log_u)
         radius *= np.float32(np.sqrt(variance))
     else:
-        radius = np.multiply(log_u, variance, out=u[0])  # -2 v ln(1 - U1), float64 (v may be tiny)
+        radius = np.multiply(log_u, variance, dtype=np.float64)  # -2 v ln U1 in double precision (v may be tiny)
         np.sqrt(radius, out=radius)
-    theta = np.multiply(u[1], _TWO_PI, out=log_u, casting="same_kind")
+    theta = np.multiply(bits[1], np.float32(_TWO_PI * 2.0 ** -32), out=log_u, dtype=np.float32)
     trig = np.cos(theta, out=np.empty(shape, np.float32))
     np.multiply(trig, radius, out=out_x, casting="same_kind")
     np.sin(theta, out=trig)

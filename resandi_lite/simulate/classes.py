@@ -165,10 +165,12 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
             tail = np.arange(int(counts[0]), steps.shape[-1])
             steps[:, :, tail[0]:] *= (tail < counts[:, None])[:, None, :]
         std[rows] = increment_std(steps, counts)
-        # Right-align each row's valid steps: one contiguous copy per row, measured
-        # 5x faster than a boolean-mask scatter and 15x faster than take_along_axis.
-        for row, step, c in zip(rows.tolist(), steps, counts.tolist()):
-            out[row, :, width - c:] = step[:, :c]
+        # Right-align each row's valid steps: one block copy per run of equal lengths (about 8 rows in
+        # the paper's mix), measured faster than a copy per row, a boolean-mask scatter or take_along_axis.
+        bounds = [0, *(np.flatnonzero(counts[1:] != counts[:-1]) + 1).tolist(), counts.size]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            c = int(counts[a])
+            out[rows[a:b], :, width - c:] = steps[a:b, :, :c]
         start = stop
     flat = np.flatnonzero((std == 0).any(axis=1))
     if flat.size:

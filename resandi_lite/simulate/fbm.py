@@ -93,10 +93,12 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     half = np.fft.rfft(row, axis=1).real  # eigenvalues 0 .. size; the rest mirror them
     np.clip(half, 0.0, None, out=half)  # the embedding of fGn is non-negative definite: clip round-off
     half /= 2 * size
-    row[:, :size + 1] = half  # variance of each Fourier coefficient's real and imaginary part
-    row[:, size + 1:] = half[:, size - 1:0:-1]
-    z = np.empty((n, 2 * size), np.complex128)
-    normal_pairs(rng, row, z.real, z.imag)
+    np.sqrt(half, out=half)  # standard deviation of each Fourier coefficient's real and imaginary part
+    std = np.empty((n, 2 * size), np.float32)
+    std[:, :size + 1] = half
+    std[:, size + 1:] = half[:, size - 1:0:-1]
+    z = np.empty((n, 2 * size), np.complex128)  # (numpy's complex64 transform measured 3.6x slower here)
+    normal_pairs(rng, None, z.real, z.imag, std=std)
     w = np.fft.fft(z, axis=1)[:, :m]
     steps = np.empty((n, 2, m))
     steps[:, 0], steps[:, 1] = w.real, w.imag  # real part -> x, imaginary -> y
