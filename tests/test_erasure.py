@@ -163,3 +163,50 @@ def test_experiment_within_observed_segments():
         erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, within="observed")
     with pytest.raises(ValueError, match="within must be one of"):
         erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, within="padding")
+
+
+def test_selected_bands_equal_the_full_run():
+    """which=[-1, 0] gives the full run's bands 9 and 0 (same maps, same masks), in that order."""
+    rng = np.random.default_rng(5)
+    X = rng.random((200, 2, 1000)).astype(np.float32) * 0.2
+    y = rng.integers(0, 2, 200)
+    X[y == 1, 0, 961:992] += 0.9
+    maps = rng.random((200, 32))
+    full = erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, rng=1)
+    some = erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, rng=1, which=[-1, 0])
+    assert some["bands"] == [(90.0, 100.0), (0.0, 10.0)]
+    assert np.array_equal(some["predictions"], full["predictions"][[9, 0]])
+    assert np.array_equal(some["segments_erased"], full["segments_erased"][[9, 0]])
+    assert some["random_predictions"].shape == (2, 200)
+    with pytest.raises(ValueError, match="which must hold band indices"):
+        erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, which=[10])
+    with pytest.raises(TypeError, match="which must be a sequence of band indices"):
+        erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, which=[0.5])
+
+
+def test_paired_comparison_with_the_random_baseline():
+    """The paired difference equals the difference of the two accuracies; its standard error is that of
+    the per-trajectory differences, smaller than the unpaired one when most pairs agree."""
+    from resandi_lite.erasure import compare_with_random
+
+    rng = np.random.default_rng(6)
+    n = 5000
+    y = rng.integers(0, 8, n)
+    random_pred = np.where(rng.random(n) < 0.3, y, (y + 1) % 8)
+    band_pred = np.where(rng.random(n) < 0.9, random_pred, (y + 2) % 8)  # 10% of the pairs differ
+    result = {"predictions": np.stack([band_pred, random_pred]), "random_predictions": np.stack([random_pred] * 2)}
+    c = compare_with_random(result, y)
+    acc_band, acc_random = 100 * np.mean(band_pred == y), 100 * np.mean(random_pred == y)
+    assert c["band"][0] == pytest.approx(acc_band) and c["random"][0] == pytest.approx(acc_random)
+    assert c["difference"][0] == pytest.approx(acc_random - acc_band)
+    d = (random_pred == y).astype(float) - (band_pred == y)
+    assert c["stderr"][0] == pytest.approx(100 * d.std(ddof=1) / np.sqrt(n))
+    unpaired = 100 * np.sqrt(2 * 0.3 * 0.7 / n)
+    assert c["stderr"][0] < 0.5 * unpaired
+    assert c["z"][0] == pytest.approx(c["difference"][0] / c["stderr"][0])
+    assert c["difference"][1] == 0 and c["stderr"][1] == 0 and c["z"][1] == 0  # identical predictions
+    assert c["n"] == n
+    with pytest.raises(ValueError, match="one label per trajectory"):
+        compare_with_random(result, y[:-1])
+    with pytest.raises(TypeError, match="returned by erasure_experiment"):
+        compare_with_random({"accuracy": 1}, y)

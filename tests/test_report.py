@@ -10,13 +10,14 @@ from resandi_lite import report
 def test_paper_rows_hold_every_section_and_unique_keys():
     rows = report.paper_rows()
     keys = [r.key for r in rows]
-    assert len(keys) == len(set(keys)) == 53
+    assert len(keys) == len(set(keys)) == 54
     assert {r.section for r in rows} == set(report.SECTIONS)
     by_key = {r.key: r.paper for r in rows}
     assert by_key["accuracy/varying"] == 90.36 and by_key["accuracy/fixed"] == 94.89
     assert by_key["per_class/varying/SubATTM"] == 75.52 and by_key["per_class/fixed/BM"] == 90.27
     assert by_key["erasure/0"] == 44.7 and by_key["erasure/9"] == 23.8
     assert by_key["erasure/random"] == pytest.approx((24.7 + 27.9) / 2)
+    assert by_key["erasure/top-random"] == pytest.approx(23.8 - (24.7 + 27.9) / 2)
     assert by_key["gain/0.5"] == pytest.approx(49.43 - 45.61)  # the paper's +3.8 points at sigma = 0.5
     assert by_key["pearson/SubCTRW/AC"] == -0.375 and by_key["probe/layer3"] == 93.24
 
