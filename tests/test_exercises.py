@@ -214,6 +214,7 @@ def _ch09(s):
         ("check_top_segment_accuracy", top_acc, min(1.0, top_acc + 0.05) if top_acc < 0.95 else 0.0, (model, test, maps)),
         ("check_interpolated_padding", "c", "a", ()),
         ("check_inclusive_top_band", pair, (pair[0], (pair[1] + 0.1) % 1), (model, test, maps, SEED)),
+        ("check_paired_sample_size", 810, 1200, ({"stderr": np.array([0.3]), "n": 8000},)),  # sd 26.8 points: 9 * 720 / 8
     ]
 
 

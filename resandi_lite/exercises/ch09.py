@@ -7,7 +7,7 @@ import numpy as np
 from ..erasure import band_masks, erase, random_masks
 from ..evaluate import predict
 from ..simulate import CLASSES
-from .answers import as_choice, as_number, as_numbers, verdict
+from .answers import as_choice, as_integer, as_number, as_numbers, verdict
 
 
 def check_inclusive_band_counts(answer) -> bool:
@@ -89,3 +89,24 @@ def check_inclusive_top_band(answer, model, dataset, maps, seed) -> bool:
                    "the most important segment (and one more segment), but the zeros still set the floor.",
                    "call rl.erasure_experiment(model, test.X, test.y, maps=maps, rng=seed, inclusive=True) and read "
                    "the last entries of 'accuracy' and 'random_accuracy'.")
+
+
+def check_paired_sample_size(answer, paired: dict) -> bool:
+    """Exercise 9.6: trajectories per class for a paired difference of 1 point to lie 3 standard errors from zero.
+
+    ``paired`` is the output of :func:`resandi_lite.erasure.compare_with_random`
+    for one band; the standard deviation of the per-trajectory differences is
+    ``stderr * sqrt(n)`` (points), and ``3 * sd / sqrt(N) = 1`` gives the total
+    ``N``, divided among the 8 classes and rounded up.  Accepted within 1% (or 1).
+    """
+    value = as_integer(answer, "trajectories per class")
+    if value <= 0:
+        raise ValueError(f"answer must be a positive number of trajectories per class, got {value}")
+    sd = float(np.ravel(paired["stderr"])[0]) * np.sqrt(int(paired["n"]))
+    right = int(np.ceil((3 * sd) ** 2 / len(CLASSES)))
+    return verdict(abs(value - right) <= max(1, 0.01 * right),
+                   f"about {right} per class ({len(CLASSES) * right:,} trajectories): the standard deviation of the "
+                   f"paired differences is {sd:.0f} points, and the standard error falls as one over the square "
+                   "root of the number of trajectories.",
+                   "sd = paired['stderr'][0] * sqrt(paired['n']) is the spread of one trajectory's difference; "
+                   "solve 3 * sd / sqrt(N) = 1 for the total N and divide by the 8 classes.")

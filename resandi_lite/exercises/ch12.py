@@ -41,6 +41,6 @@ def check_gap_explanation(answer) -> bool:
     """Exercise 12.4 (multiple choice): the invalid explanation of the accuracy gap is (c)."""
     letter = as_choice(answer, "abcd")
     return verdict(letter == "c",
-                   "(c): a gap of several points is many standard errors of 0.6 points, so it is a real difference "
+                   "(c): a gap of several points is many standard errors of about half a point, so it is a real difference "
                    "between the networks; (a), (b) and (d) are all true of the shipped network.",
                    "compute how many standard errors the gap is; which of the statements is then false?")
