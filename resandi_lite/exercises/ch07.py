@@ -34,8 +34,8 @@ def check_fixed_length_gain(answer, n_test: int, seed: int) -> bool:
     best = [CLASSES[k] for k in np.flatnonzero(np.isclose(gain, gain.max()))]
     return verdict(name in best,
                    f"{' and '.join(best)} {'gains' if len(best) == 1 else 'gain'} most ({100 * gain.max():+.1f} points): a network trained only on long "
-                   "trajectories spends all its capacity on them, and the classes whose signature is subtle at "
-                   "T = 1000 (a slow drift of diffusivity, weak correlations) profit most.",
+                   "trajectories spends all its capacity on them, and the classes whose signature needs many "
+                   "steps to show profit most.",
                    "evaluate both networks on the same length-1000 test set and subtract their result['per_class'] "
                    "arrays; give rl.CLASSES[k] of the largest difference.")
 
@@ -76,7 +76,7 @@ def check_noise_scale(answer) -> bool:
     return verdict(letter == "a",
                    "the step-scale signatures (anticorrelated FBM steps, exact CTRW rests, straight LW flights) "
                    "vanish once the noise is comparable to one step; what is left at larger sigma lives at longer "
-                   "scales (the MSD, the diffusivity's trend) and degrades slowly.",
+                   "scales (the MSD, the diffusivity's trend).",
                    "noise of sigma is in units of the step std: which class signatures are visible only step by "
                    "step?")
 

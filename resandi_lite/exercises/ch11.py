@@ -67,7 +67,7 @@ def check_block1_groups(answer, probes) -> bool:
         raise ValueError(f"answer must be a number of groups in 1..{len(CLASSES)}, got {answer}")
     groups = lw.confusion_groups(probes["layer1"]["confusion"], 0.1)
     return verdict(answer == len(groups),
-                   f"{len(groups)} groups: {groups}. A lower threshold links more pairs, so groups merge; the "
+                   f"{len(groups)} groups: {groups}. A lower threshold can only link more pairs, so groups can only merge; the "
                    "grouping is a summary of the confusion matrix, and the paper's 4 groups depend on such a choice too.",
                    "call lw.confusion_groups(probes['layer1']['confusion'], 0.1) and count the tuples.")
 
