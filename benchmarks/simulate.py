@@ -19,7 +19,12 @@ over minutes, and not equally for both sides (andi-datasets' pure-Python
 Levy walks gain more in a fast phase than our numpy code): ``--rounds``
 repeats the whole table and prints the median and range of the overall ratio.
 
-    python benchmarks/simulate.py [--n-ours 8000] [--n-andi 300] [--jobs 2] [--repeat 3] [--rounds 1] [--seed 0] [--clock wall|cpu]
+Our side is timed as ``make_dataset`` runs it: a class's trajectories sorted
+by length and simulated in chunks of ``--chunk`` (2048, make_dataset's
+default; 0 for one call with all of them, which also pays for faulting in one
+fresh 64 MB array per class).
+
+    python benchmarks/simulate.py [--n-ours 8000] [--n-andi 300] [--jobs 2] [--repeat 3] [--rounds 1] [--chunk 2048] [--seed 0] [--clock wall|cpu]
 """
 
 from __future__ import annotations
@@ -38,16 +43,27 @@ from resandi_lite.simulate.classes import ALPHA_RANGE, draw_lengths, simulate_in
 clock = time.perf_counter
 
 
-def ours(name: str, n: int, seed: int) -> tuple[float, float]:
+def ours(name: str, n: int, seed: int, chunk: int = 2048) -> tuple[float, float]:
+    """Seconds to simulate (and to simulate and preprocess) ``n`` trajectories, as make_dataset does.
+
+    ``make_dataset`` sorts a class's trajectories by length and simulates them in
+    chunks of ``chunk`` (its default, 2048); so does this, timing only the
+    library calls (``chunk=0``: one call for all ``n``).
+    """
     rng = np.random.Generator(np.random.SFC64(seed))  # as make_dataset does
     lengths = draw_lengths(n, "varying", rng)
     alpha = rng.uniform(*ALPHA_RANGE[name], n)
-    start = clock()
-    steps, std = simulate_increments(name, alpha, lengths, rng, width=INPUT_LENGTH - 1)
-    middle = clock()
-    preprocess_increments(steps, lengths, 0.0, rng, std)
-    end = clock()
-    return middle - start, end - start
+    order = np.argsort(lengths, kind="stable")
+    simulated = total = 0.0
+    for begin in range(0, n, chunk or n):
+        rows = order[begin:begin + (chunk or n)]
+        start = clock()
+        steps, std = simulate_increments(name, alpha[rows], lengths[rows], rng, width=INPUT_LENGTH - 1)
+        middle = clock()
+        preprocess_increments(steps, lengths[rows], 0.0, rng, std)
+        end = clock()
+        simulated, total = simulated + middle - start, total + end - start
+    return simulated, total
 
 
 def ours_jobs(name: str, n: int, seed: int, jobs: int) -> float:
@@ -75,6 +91,8 @@ def main() -> None:
                         help="alternate ours and andi this often per class (same trajectories), keep each side's fastest")
     parser.add_argument("--rounds", type=int, default=1,
                         help="repeat the whole table this often and summarise the overall ratios (median, range)")
+    parser.add_argument("--chunk", type=int, default=2048,
+                        help="trajectories per library call, sorted by length as in make_dataset (0: all in one call)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall clock, or this process's CPU time (for a busy machine)")
@@ -105,7 +123,7 @@ def table(args, jobs: int) -> float:
               flush=True)
 
     for name in CLASSES:
-        runs = np.array([ours(name, args.n_ours, args.seed) + andi(name, args.n_andi, args.seed)
+        runs = np.array([ours(name, args.n_ours, args.seed, args.chunk) + andi(name, args.n_andi, args.seed)
                          for _ in range(max(1, args.repeat))])  # (repeat, 4): ours sim, ours all, andi sim, andi all
         o_sim, o_all, a_sim, a_all = runs.min(axis=0)
         o_jobs = ours_jobs(name, args.n_ours, args.seed, jobs) if jobs else np.nan
