@@ -275,3 +275,61 @@ def plot_erasure(result: dict, ax=None, *, label: str = "this network", paper: b
     _accuracy_axes(ax, "Grad-CAM percentile band erased (%)", "accuracy after erasing (%)")
     ax.legend(fontsize=8)
     return ax
+
+
+
+def plot_paired_erasure(runs: dict, ax=None, *, paper: bool = False):
+    """Accuracy each band costs beyond its own random baseline, with 95% intervals (paired).
+
+    One point per band and run: ``difference`` of
+    :func:`resandi_lite.erasure.compare_with_random` (random accuracy minus
+    band accuracy, in points; above 0 the band hurts more than random erasure),
+    with an error bar of 1.96 paired standard errors.
+
+    Parameters
+    ----------
+    runs : dict
+        ``{label: (result, y)}``: ``result`` from
+        :func:`resandi_lite.erasure.erasure_experiment` (all bands, or some with
+        ``which``) and ``y`` of shape (n,), the labels it was run with.  Runs are
+        drawn side by side; the number of trajectories is added to each label.
+    ax : matplotlib Axes, optional
+    paper : bool
+        Also draw, per band, the range the paper's numbers allow: its random
+        baseline is reported only as a range over bands (24.7-27.9%), so its
+        difference for band ``b`` lies between ``24.7 - paper[b]`` and ``27.9 - paper[b]``.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from .erasure import PAPER_ERASURE, PAPER_RANDOM_RANGE, compare_with_random
+
+    if not isinstance(runs, dict) or not runs:
+        raise TypeError("runs must be a non-empty dict {label: (result, y)}")
+    ax = _axes(ax, (6, 4))
+    ticks = {}
+    for k, (label, (result, y)) in enumerate(runs.items()):
+        paired = compare_with_random(result, y)
+        centers = np.array([(lo + hi) / 2 for lo, hi in result["bands"]])
+        ticks.update({c: f"{lo:.0f}-{hi:.0f}" for c, (lo, hi) in zip(centers, result["bands"])})
+        shift = 2.0 * (k - (len(runs) - 1) / 2)  # runs side by side around the band centre
+        ax.errorbar(centers + shift, paired["difference"], yerr=1.96 * paired["stderr"], fmt="o", capsize=3,
+                    markersize=5, label=f"{label} ({paired['n']:,} trajectories)")
+    if paper:
+        if any(label.split("-") != [f"{10 * k:.0f}", f"{10 * k + 10:.0f}"] for label in ticks.values()
+               for k in [int(label.split("-")[0]) // 10]):
+            raise ValueError("paper=True needs bands of the paper's ten deciles (erasure_experiment(..., bands=10))")
+        centers = np.array(sorted(ticks))
+        index = np.clip((centers // 10).astype(int), 0, len(PAPER_ERASURE) - 1)
+        low, high = PAPER_RANDOM_RANGE[0] - PAPER_ERASURE[index], PAPER_RANDOM_RANGE[1] - PAPER_ERASURE[index]
+        ax.bar(centers, high - low, bottom=low, width=6, color="gray", alpha=0.3, label="paper (range)")
+        bottom, top = ax.get_ylim()  # bars stick to their base: leave a margin below the lowest
+        ax.set_ylim(bottom - 0.05 * (top - bottom), top)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(sorted(ticks), [ticks[c] for c in sorted(ticks)], rotation=45)
+    ax.set_xlabel("Grad-CAM percentile band erased (%)")
+    ax.set_ylabel("random minus band accuracy (points)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax

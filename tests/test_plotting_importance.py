@@ -62,3 +62,45 @@ def test_plot_erasure_draws_bands_random_and_the_paper():
     assert np.allclose(segments[0][:, 1], [45, 55])
     assert ax.get_xlabel() == "Grad-CAM percentile band erased (%)" and ax.get_ylabel() == "accuracy after erasing (%)"
     plt.close(fig)
+
+
+def test_plot_paired_erasure_points_intervals_and_the_paper_range():
+    from resandi_lite.erasure import PAPER_ERASURE, compare_with_random
+    from resandi_lite.plotting import plot_paired_erasure
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 8, 400)
+    bands = [(10.0 * k, 10.0 * k + 10) for k in range(10)]
+    correct = lambda p: np.where(rng.random((10, y.size)) < p, y, (y + 1) % 8)  # noqa: E731
+    small = {"bands": bands, "predictions": correct(0.3), "random_predictions": correct(0.35)}
+    top = {"bands": bands[-1:], "predictions": correct(0.25)[:1], "random_predictions": correct(0.3)[:1]}
+    fig, ax = plt.subplots()
+    plot_paired_erasure({"all bands": (small, y), "top band": (top, y)}, ax, paper=True)
+    first, second = ax.containers[0], ax.containers[1]
+    expected = compare_with_random(small, y)
+    assert np.allclose(first.lines[0].get_ydata(), expected["difference"])
+    assert np.allclose(first.lines[0].get_xdata(), np.arange(5, 100, 10) - 1.0)  # two runs side by side
+    assert np.allclose(second.lines[0].get_xdata(), [95 + 1.0])
+    bars = first.lines[2][0].get_segments()  # 95% intervals: 1.96 paired standard errors
+    assert np.allclose([b[1, 1] - b[0, 1] for b in bars], 2 * 1.96 * expected["stderr"])
+    paper = [p for p in ax.patches]
+    assert len(paper) == 10
+    assert np.allclose([p.get_y() for p in paper], 24.7 - PAPER_ERASURE)
+    assert np.allclose([p.get_height() for p in paper], 27.9 - 24.7)
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[:2] == ["all bands (400 trajectories)", "top band (400 trajectories)"] and "paper (range)" in labels
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "90-100" and len(ax.get_xticks()) == 10
+    assert ax.get_ylabel() == "random minus band accuracy (points)"
+    plt.close(fig)
+
+
+def test_plot_paired_erasure_errors():
+    from resandi_lite.plotting import plot_paired_erasure
+
+    with pytest.raises(TypeError, match="runs must be a non-empty dict"):
+        plot_paired_erasure([])
+    y = np.zeros(4, int)
+    five = {"bands": [(0.0, 20.0)], "predictions": np.zeros((1, 4), int), "random_predictions": np.zeros((1, 4), int)}
+    with pytest.raises(ValueError, match="paper's ten deciles"):
+        plot_paired_erasure({"five bands": (five, y)}, paper=True)
+    plt.close("all")
