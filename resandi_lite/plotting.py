@@ -333,3 +333,68 @@ def plot_paired_erasure(runs: dict, ax=None, *, paper: bool = False):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_reproduction(rows, axes=None):
+    """Every measured number of the reproduction table against the paper's: on the diagonal, reproduced.
+
+    Three panels: accuracies (%), differences of accuracies (points: targeted
+    minus random augmentation, top band minus its random baseline) and
+    correlations.  Each point is one row of
+    :func:`resandi_lite.report.reproduction_table` with ``ours`` measured, with a
+    95% error bar (1.96 standard errors) where the row has a standard error,
+    coloured by section of the paper.  On the correlation panel the shaded
+    quadrants are where the signs agree.
+
+    Parameters
+    ----------
+    rows : list of resandi_lite.report.Row
+    axes : sequence of 3 matplotlib Axes, optional
+
+    Returns
+    -------
+    axes : list of 3 matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from .report import SECTIONS
+
+    measured = [r for r in rows if r.ours is not None]
+    if not measured:
+        raise ValueError("rows has no measured values (ours is None everywhere)")
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(14, 4.4), constrained_layout=True)
+    is_difference = lambda r: r.key.startswith("gain/") or r.key == "erasure/top-random"  # noqa: E731
+    panels = [
+        ([r for r in measured if r.unit and not is_difference(r)], "accuracy (%)", (0, 100)),
+        ([r for r in measured if is_difference(r)], "difference of accuracies (points)", None),
+        ([r for r in measured if not r.unit], "correlation r", (-1, 1)),
+    ]
+    colors = {s: f"C{k}" for k, s in enumerate(SECTIONS)}
+    for ax, (chosen, what, limits) in zip(axes, panels):
+        for section, title in SECTIONS.items():
+            part = [r for r in chosen if r.section == section]
+            if part:
+                err = [1.96 * r.stderr if r.stderr is not None else 0.0 for r in part]
+                ax.errorbar([r.paper for r in part], [r.ours for r in part], yerr=err, fmt="o", markersize=4,
+                            capsize=2, color=colors[section], label=title)
+        if limits is None:
+            spread = lambda r: 1.96 * (r.stderr or 0.0)  # noqa: E731
+            values = [v for r in chosen for v in (r.paper, r.ours - spread(r), r.ours + spread(r))] or [0.0]
+            pad = 0.1 * (max(values) - min(values)) + 1.0
+            limits = (min(values) - pad, max(values) + pad)
+        ax.plot(limits, limits, color="gray", lw=1, ls="--", label="ours = paper")
+        if what.startswith("correlation"):
+            ax.fill_between([0, 1], 0, 1, color="gray", alpha=0.12, label="same sign")
+            ax.fill_between([-1, 0], -1, 0, color="gray", alpha=0.12)
+        if not what.startswith("accuracy"):
+            ax.axhline(0, color="black", lw=0.6)
+            ax.axvline(0, color="black", lw=0.6)
+        ax.set_xlim(limits)
+        ax.set_ylim(limits)
+        ax.set_aspect("equal")
+        ax.set_xlabel(f"paper: {what}")
+        ax.set_ylabel(f"ours: {what}")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    return list(axes)

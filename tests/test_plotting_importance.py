@@ -104,3 +104,28 @@ def test_plot_paired_erasure_errors():
     with pytest.raises(ValueError, match="paper's ten deciles"):
         plot_paired_erasure({"five bands": (five, y)}, paper=True)
     plt.close("all")
+
+
+def test_plot_reproduction_puts_each_row_on_its_panel():
+    from resandi_lite import report
+    from resandi_lite.plotting import plot_reproduction
+
+    measured = {"accuracy/varying": (86.0, 0.5), "erasure/0": (38.0, 1.4), "erasure/top-random": (-1.6, 0.3),
+                "gain/0.5": (3.0, 1.5), "pearson/SubFBM/AC": -0.4}
+    rows = report.reproduction_table(measured)
+    fig, axes = plt.subplots(1, 3)
+    plot_reproduction(rows, axes)
+    points = lambda ax: sorted((float(x), float(y)) for c in ax.containers  # noqa: E731
+                               for x, y in zip(c.lines[0].get_xdata(), c.lines[0].get_ydata()))
+    paper = {r.key: r.paper for r in rows}
+    assert points(axes[0]) == sorted([(paper["accuracy/varying"], 86.0), (paper["erasure/0"], 38.0)])
+    assert points(axes[1]) == sorted([(paper["erasure/top-random"], -1.6), (paper["gain/0.5"], 3.0)])
+    assert points(axes[2]) == [(paper["pearson/SubFBM/AC"], -0.4)]
+    bars = axes[0].containers[0].lines[2][0].get_segments()  # the classification point: +-1.96 standard errors
+    assert np.allclose(bars[0][:, 1], [86.0 - 1.96 * 0.5, 86.0 + 1.96 * 0.5])
+    assert axes[0].get_xlim() == (0, 100) and axes[2].get_xlim() == (-1, 1)
+    assert axes[0].get_xlabel() == "paper: accuracy (%)" and axes[2].get_ylabel() == "ours: correlation r"
+    assert "same sign" in axes[2].get_legend_handles_labels()[1]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no measured values"):
+        plot_reproduction(report.paper_rows())
