@@ -277,7 +277,6 @@ def plot_erasure(result: dict, ax=None, *, label: str = "this network", paper: b
     return ax
 
 
-
 def plot_paired_erasure(runs: dict, ax=None, *, paper: bool = False):
     """Accuracy each band costs beyond its own random baseline, with 95% intervals (paired).
 
@@ -308,26 +307,26 @@ def plot_paired_erasure(runs: dict, ax=None, *, paper: bool = False):
     if not isinstance(runs, dict) or not runs:
         raise TypeError("runs must be a non-empty dict {label: (result, y)}")
     ax = _axes(ax, (6, 4))
-    ticks = {}
+    bands = set()
     for k, (label, (result, y)) in enumerate(runs.items()):
         paired = compare_with_random(result, y)
         centers = np.array([(lo + hi) / 2 for lo, hi in result["bands"]])
-        ticks.update({c: f"{lo:.0f}-{hi:.0f}" for c, (lo, hi) in zip(centers, result["bands"])})
+        bands.update(result["bands"])
         shift = 2.0 * (k - (len(runs) - 1) / 2)  # runs side by side around the band centre
         ax.errorbar(centers + shift, paired["difference"], yerr=1.96 * paired["stderr"], fmt="o", capsize=3,
                     markersize=5, label=f"{label} ({paired['n']:,} trajectories)")
+    bands = sorted(bands)
+    centers = np.array([(lo + hi) / 2 for lo, hi in bands])
     if paper:
-        if any(label.split("-") != [f"{10 * k:.0f}", f"{10 * k + 10:.0f}"] for label in ticks.values()
-               for k in [int(label.split("-")[0]) // 10]):
+        if any(hi - lo != 10 or lo % 10 for lo, hi in bands):
             raise ValueError("paper=True needs bands of the paper's ten deciles (erasure_experiment(..., bands=10))")
-        centers = np.array(sorted(ticks))
-        index = np.clip((centers // 10).astype(int), 0, len(PAPER_ERASURE) - 1)
+        index = np.array([int(lo) // 10 for lo, _ in bands])
         low, high = PAPER_RANDOM_RANGE[0] - PAPER_ERASURE[index], PAPER_RANDOM_RANGE[1] - PAPER_ERASURE[index]
         ax.bar(centers, high - low, bottom=low, width=6, color="gray", alpha=0.3, label="paper (range)")
         bottom, top = ax.get_ylim()  # bars stick to their base: leave a margin below the lowest
         ax.set_ylim(bottom - 0.05 * (top - bottom), top)
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(sorted(ticks), [ticks[c] for c in sorted(ticks)], rotation=45)
+    ax.set_xticks(centers, [f"{lo:.0f}-{hi:.0f}" for lo, hi in bands], rotation=45)
     ax.set_xlabel("Grad-CAM percentile band erased (%)")
     ax.set_ylabel("random minus band accuracy (points)")
     ax.grid(alpha=0.3)
@@ -364,10 +363,9 @@ def plot_reproduction(rows, axes=None):
         raise ValueError("rows has no measured values (ours is None everywhere)")
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(14, 4.4), constrained_layout=True)
-    is_difference = lambda r: r.key.startswith("gain/") or r.key == "erasure/top-random"  # noqa: E731
     panels = [
-        ([r for r in measured if r.unit and not is_difference(r)], "accuracy (%)", (0, 100)),
-        ([r for r in measured if is_difference(r)], "difference of accuracies (points)", None),
+        ([r for r in measured if r.unit and not r.is_difference], "accuracy (%)", (0, 100)),
+        ([r for r in measured if r.is_difference], "difference of accuracies (points)", None),
         ([r for r in measured if not r.unit], "correlation r", (-1, 1)),
     ]
     colors = {s: f"C{k}" for k, s in enumerate(SECTIONS)}

@@ -69,6 +69,11 @@ class Row:
         return None if self.ours is None else self.ours - self.paper
 
     @property
+    def is_difference(self) -> bool:
+        """A difference of two accuracies (points; may be negative): augmentation gains, top band minus random."""
+        return self.key.startswith("gain/") or self.key == "erasure/top-random"
+
+    @property
     def same_sign(self) -> bool | None:
         """For correlations: do ours and the paper's have the same sign (``None`` for accuracies)."""
         if self.unit or self.ours is None:
