@@ -13,6 +13,7 @@ from resandi_lite.simulate._normal import normal_pairs
 from resandi_lite.simulate._renewal import draw_until, per_step
 from resandi_lite.simulate.attm import attm_parameters
 from resandi_lite.simulate.classes import simulate_increments
+from resandi_lite.simulate.fbm import fgn_autocovariance
 
 Z = 5.0
 ALL_MODELS = {"fbm": (fbm, 0.5), "sbm": (sbm, 0.5), "ctrw": (ctrw, 0.5), "lw": (lw, 1.5), "attm": (attm, 0.5)}
@@ -147,6 +148,22 @@ def test_fbm_increment_correlation_sign_and_value(alpha):
     estimate = products.mean()
     assert abs(estimate - rho) < Z * np.sqrt((1 + rho**2) / products.size)
     assert np.sign(estimate) == np.sign(rho)  # negative for sub-, positive for superdiffusion
+
+
+@pytest.mark.parametrize("alpha, length", [(0.3, 101), (0.9, 242), (1.7, 101)])
+def test_fbm_increments_have_the_fgn_autocovariance_at_every_lag(alpha, length):
+    """Each trajectory's mean of d_j d_{j+k} over j estimates gamma(k); trajectories (and x, y) are independent,
+    so the tolerance is Z standard errors of their average, estimated from its spread.  Catches a wrong
+    scale of any Fourier coefficient (e.g. the two real ones, k = 0 and M): an error of order 1/M."""
+    n = 20000
+    steps = np.diff(fbm(np.full(n, alpha), length, rng=13), axis=-1)  # (n, 2, length - 1)
+    d = steps.reshape(2 * n, length - 1)
+    gamma = fgn_autocovariance(np.array([alpha / 2]), length - 1)[0]
+    for k in (0, 1, 2, 5, length // 2, length - 2):
+        per_trajectory = np.mean(d[:, :d.shape[1] - k] * d[:, k:], axis=1)
+        estimate, se = per_trajectory.mean(), per_trajectory.std() / np.sqrt(2 * n)
+        assert abs(estimate - gamma[k]) < Z * se, (k, estimate, gamma[k], se)
+    assert abs(np.corrcoef(steps[:, 0, -1], steps[:, 1, -1])[0, 1]) < Z / np.sqrt(n)  # x and y independent
 
 
 @pytest.mark.parametrize("alpha", [0.2, 0.7, 1.0, 1.3, 1.8])

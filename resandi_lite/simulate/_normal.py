@@ -42,8 +42,10 @@ def normal_pairs(rng: np.random.Generator, variance, out_x: np.ndarray, out_y: n
     std : ndarray broadcastable to ``out_x.shape``, float32, optional
         Standard deviations instead of variances (``variance`` must be None):
         the whole transform then runs in single precision, which suits
-        standard deviations that are neither tiny nor huge (FBM's Fourier
-        coefficients, whose square roots are taken once per distinct value).
+        standard deviations within float32's normal range (above 1.2e-38).
+        Every simulator passes these: square roots taken once per distinct
+        value (an FBM Fourier coefficient, an ATTM segment, an SBM time), and
+        single-precision arithmetic at half the memory traffic.
 
     Examples
     --------

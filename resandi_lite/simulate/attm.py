@@ -73,8 +73,9 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
         return np.floor(tau), np.exp(log_d)
 
     durations, diffusivity = draw_until(segments, n, length)
-    diffusivity *= 2.0  # step variance 2 D
-    variance = per_step(diffusivity[:, None, :], durations, 0, length - 1)[:, 0]  # steps 1 .. T-1
+    # Step variance 2 D; its square root in single precision (D >= 0.01**(1 / 0.03) = 1e-67: std >= 4e-34).
+    std = np.sqrt(2.0 * diffusivity).astype(np.float32)  # (the root first: 2 D itself may underflow float32)
+    std = per_step(std[:, None, :], durations, 0, length - 1)[:, 0]  # steps 1 .. T-1
     steps = np.empty((n, 2, length - 1))
-    normal_pairs(rng, variance, steps[:, 0], steps[:, 1])
+    normal_pairs(rng, None, steps[:, 0], steps[:, 1], std=std)
     return steps

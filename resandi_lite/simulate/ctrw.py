@@ -62,7 +62,7 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     first = np.flatnonzero(np.diff(flat, prepend=-1))  # first jump of each occupied bin
     count = np.diff(first, append=flat.size)  # jumps in it
     jumps = np.empty((2, first.size))
-    normal_pairs(rng, count.astype(np.float64), jumps[0], jumps[1])
+    normal_pairs(rng, None, jumps[0], jumps[1], std=np.sqrt(count, dtype=np.float32))  # sum of count unit jumps
     occupied = flat[first]
     steps = np.zeros((n, 2, length - 1))
     x = occupied // length * (2 * (length - 1)) + occupied % length - 1  # flat index of the x step

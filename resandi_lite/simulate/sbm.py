@@ -50,7 +50,10 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
         power = np.exp(alpha[:, None] * log_t)  # t**alpha, (n, T)
         variance = power[:, 1:] - power[:, :-1]  # (t+1)**alpha - t**alpha, t = 1 .. T-1
     steps = np.empty((alpha.size, 2, length - 1))
-    normal_pairs(rng, variance, steps[:, 0], steps[:, 1])
+    if np.ndim(variance):  # standard deviations in single precision (variances here are above 1e-5)
+        normal_pairs(rng, None, steps[:, 0], steps[:, 1], std=np.sqrt(variance, dtype=np.float32))
+    else:
+        normal_pairs(rng, variance, steps[:, 0], steps[:, 1])
     return steps
 
 
