@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -202,6 +203,22 @@ def _run_chunk(task):
     return simulate_chunk(*task)
 
 
+def _in_order(pool, tasks, depth: int):
+    """``pool.map(_run_chunk, tasks)`` with at most ``depth`` chunks in flight.
+
+    ``Executor.map`` submits every task at once, so finished chunks pile up in
+    the main process whenever the workers are faster than it; here memory stays
+    at the output array plus ``depth`` chunks.
+    """
+    pending = deque()
+    for task in tasks:
+        pending.append(pool.submit(_run_chunk, task))
+        if len(pending) >= depth:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
 def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, classes=CLASSES, *,
                  n_jobs: int = 1, chunk: int = 2048, progress: bool = False) -> TrajectoryDataset:
     """Simulate and preprocess a class-balanced set of trajectories.
@@ -273,7 +290,7 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
             from concurrent.futures import ProcessPoolExecutor
 
             pool = ProcessPoolExecutor(n_jobs)
-            results = pool.map(_run_chunk, tasks)
+            results = _in_order(pool, tasks, 2 * n_jobs)
         try:
             for place, (block, scale) in zip(places, results):
                 X[place], minmax[place] = block, scale
