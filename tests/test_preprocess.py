@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from resandi_lite import preprocess
+from resandi_lite.preprocess import increment_std
 from resandi_lite.reference import preprocess_one
 from resandi_lite.simulate import bm, simulate
 
@@ -100,3 +101,24 @@ def test_minmax_of_a_constant_coordinate_is_zero_not_nan():
     X, minmax = minmax_scale(P.copy(), return_minmax=True)
     assert np.all(X[0, 0] == 0) and np.allclose(X[0, 1], np.arange(50) / 49)
     assert minmax[0, 0].tolist() == [0.0, 0.0] and minmax[0, 1].tolist() == [0.0, 49.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_increment_std_of_zero_padded_rows(dtype):
+    """Equal to numpy's std over each row's own steps, for rows of any length (float32 rows are taken in
+    blocks of about 32 rows: 300 rows span several), and exactly 0 for a flat coordinate."""
+    rng = np.random.default_rng(5)
+    n_steps = rng.integers(2, 1000, 300)
+    steps = np.zeros((300, 2, 999), dtype)
+    for i, m in enumerate(n_steps):
+        steps[i, :, 999 - m:] = rng.normal(3.0, 2.0, (2, m))  # a mean as large as the spread
+    steps[7, 1, 999 - n_steps[7]:] = dtype(0.3)  # moves by the same step every time: flat
+    steps[8, 0] = 0.0  # does not move: flat
+    std = increment_std(steps, n_steps)
+    expected = np.array([[steps[i, k, 999 - m:].astype(np.float64).std() for k in range(2)]
+                         for i, m in enumerate(n_steps)])
+    expected[7, 1] = expected[8, 0] = 0.0
+    assert std.dtype == np.float64 and std.shape == (300, 2)
+    assert np.allclose(std, expected, rtol=1e-12, atol=0)
+    assert std[7, 1] == 0.0 and std[8, 0] == 0.0 and np.all(np.delete(std.ravel(), [15, 16]) > 0)
+    assert increment_std(np.zeros((0, 2, 999), dtype), np.zeros(0, np.int64)).shape == (0, 2)
