@@ -92,3 +92,13 @@ def test_chapter_9(context, capsys):
             check(..., *args)
     with pytest.raises(ValueError, match="not percent"):
         exercises.check_top_segment_accuracy(25.0, model, test, maps)
+
+
+def test_paired_sample_size_on_a_set_without_discordant_pairs(capsys):
+    """The ci profile's tiny set can have no trajectory whose verdict differs: spread 0, answer 0."""
+    zero = {"stderr": np.array([0.0]), "n": 40}
+    assert exercises.check_paired_sample_size(0, zero)
+    assert "Correct" in capsys.readouterr().out
+    assert not exercises.check_paired_sample_size(5, zero)
+    with pytest.raises(ValueError, match="non-negative"):
+        exercises.check_paired_sample_size(-1, zero)
