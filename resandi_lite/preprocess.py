@@ -55,8 +55,9 @@ def increment_std(steps: np.ndarray, n_steps: np.ndarray) -> np.ndarray:
         ones = np.ones(steps.shape[-1])
         # Double precision as is; single precision converted to double a block of rows at a time.
         rows = steps.shape[0] if steps.dtype == np.float64 else (1 << 16) // max(1, steps.shape[1] * steps.shape[2])
-        for a in range(0, steps.shape[0], max(1, rows)):
-            part = steps[a:a + max(1, rows)].astype(np.float64, copy=False)
+        rows = max(1, rows)
+        for a in range(0, steps.shape[0], rows):
+            part = steps[a:a + rows].astype(np.float64, copy=False)
             np.vecdot(part, ones, out=total[a:a + part.shape[0]])
             np.vecdot(part, part, out=sumsq[a:a + part.shape[0]])
         mean, meansq = total / count, sumsq / count

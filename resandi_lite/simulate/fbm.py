@@ -99,7 +99,7 @@ def fbm(alpha, length: int, *, rng=None) -> np.ndarray:
     """
     alpha = check_alpha(alpha, 0.05, 1.95, what="FBM")
     length = check_int(length, "length", minimum=2)
-    return _positions(_increments(alpha, length, np.random.default_rng(rng)).astype(np.float64))
+    return _positions(_increments(alpha, length, np.random.default_rng(rng)))
 
 
 def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:

@@ -39,7 +39,7 @@ def lw(alpha, length: int, *, rng=None) -> np.ndarray:
     """
     alpha = check_alpha(alpha, 1.0, 1.99, what="LW")
     length = check_int(length, "length", minimum=2)
-    return _positions(_increments(alpha, length, np.random.default_rng(rng)).astype(np.float64))
+    return _positions(_increments(alpha, length, np.random.default_rng(rng)))
 
 
 def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:

@@ -77,7 +77,7 @@ def bm(n: int, length: int, *, rng=None) -> np.ndarray:
 
 
 def _positions(steps: np.ndarray) -> np.ndarray:
-    """Cumulative sum of steps (n, 2, T-1) into positions (n, 2, T) starting at 0."""
+    """Cumulative sum of steps (n, 2, T-1), float32 or float64, into float64 positions (n, 2, T) starting at 0."""
     out = np.zeros(steps.shape[:-1] + (steps.shape[-1] + 1,))
-    np.cumsum(steps, axis=-1, out=out[..., 1:])
+    np.cumsum(steps, axis=-1, dtype=np.float64, out=out[..., 1:])
     return out
