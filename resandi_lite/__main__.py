@@ -70,25 +70,31 @@ def _parser() -> argparse.ArgumentParser:
     split.add_argument("--files", default="train=5,val=1,test=1", help="files per split, e.g. train=5,val=1,test=1")
     split.add_argument("--out", required=True, help="output folder")
     train = commands.add_parser("train", help="train a network (the paper's recipe unless overridden)")
-    from .train import TrainConfig
+    from .train import PRECISIONS, RECIPES, TrainConfig
 
-    defaults = TrainConfig()
-    train.add_argument("--preset", default=defaults.preset, help="network preset: lite or paper")
-    train.add_argument("--length", type=_length, default="varying", help="'varying' or T (e.g. 1000)")
-    train.add_argument("--noise", type=_noise, default=0.0)
+    train.add_argument("--recipe", choices=list(RECIPES), default="paper",
+                       help="named recipe whose values the other options override (default: paper)")
     train.add_argument("--out", required=True, help="run folder (checkpoint.pt, best.pt, log.json)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    # the options below default to the recipe's values (None: not given)
+    train.add_argument("--preset", default=None, help="network preset: lite or paper")
+    train.add_argument("--length", type=_length, default=None, help="'varying' or T (e.g. 1000)")
+    train.add_argument("--noise", type=_noise, default=None)
     for name, kind in (("train_per_class", int), ("val_per_class", int), ("lr", float), ("batch_size", int),
                        ("step_size", int), ("gamma", float), ("patience", int), ("min_delta", float),
                        ("max_epochs", int), ("weight_decay", float), ("seed", int), ("num_workers", int),
-                       ("checkpoint_every", int), ("bn_batches", int)):
-        train.add_argument("--" + name.replace("_", "-"), type=kind, default=getattr(defaults, name),
-                           help=f"default {getattr(defaults, name)}")
-    train.add_argument("--fresh-data", action="store_true", help="simulate new trajectories every epoch")
-    train.add_argument("--device", default="auto", help="auto (cuda, mps, cpu) or a torch device")
-    train.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
+                       ("checkpoint_every", int), ("bn_batches", int), ("warmup_epochs", float),
+                       ("label_smoothing", float)):
+        train.add_argument("--" + name.replace("_", "-"), type=kind, default=None,
+                           help=f"paper recipe: {getattr(TrainConfig(), name)}")
+    train.add_argument("--schedule", choices=["step", "cosine"], default=None)
+    train.add_argument("--precision", choices=list(PRECISIONS), default=None,
+                       help="auto: fp16 on CUDA, bf16 on a CPU with bfloat16 instructions, else fp32")
+    train.add_argument("--fresh-data", action="store_true", default=None,
+                       help="simulate new trajectories every epoch")
+    train.add_argument("--device", default=None, help="auto (cuda, mps, cpu) or a torch device")
     train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    train.add_argument("--init", default="", help="start from these weights (a shipped name or a .pt file)")
+    train.add_argument("--init", default=None, help="start from these weights (a shipped name or a .pt file)")
 
     ev = commands.add_parser("evaluate", help="evaluate a network on a fresh seeded test set")
     ev.add_argument("--checkpoint", required=True, help="a shipped name (lite, lite-T1000) or a .pt file")
@@ -120,9 +126,8 @@ def main(argv=None) -> int:
             if args.threads:
                 torch.set_num_threads(args.threads)
             names = [f.name for f in __import__("dataclasses").fields(TrainConfig)]
-            values = {k: getattr(args, k) for k in names if hasattr(args, k)}
-            values.update(fresh_data=args.fresh_data, amp=not args.no_amp)
-            fit(TrainConfig(**values), args.out, resume=args.resume)
+            given = {k: getattr(args, k) for k in names if getattr(args, k, None) is not None}
+            fit(TrainConfig.recipe(args.recipe, **given), args.out, resume=args.resume)
         elif args.command == "evaluate":
             _evaluate(args)
         elif args.command == "split":
