@@ -557,10 +557,12 @@ def make_scheduler(optimizer, config: TrainConfig, batches_per_epoch: int):
 
 
 def throughput(model: nn.Module, *, batches: int = 5, train_batch: int = 64, infer_batch: int = 256,
-               device=None) -> tuple[float, float]:
+               device=None, precision: str = "fp32") -> tuple[float, float]:
     """Samples per second of a training step (forward, backward, Adam) and of inference, on random input.
 
     The model's weights are changed by the training steps: pass a fresh model.
+    ``precision`` ("fp32", "bf16", "fp16" or "auto") is the arithmetic of both
+    passes, as in :func:`fit`.
 
     Returns
     -------
@@ -569,6 +571,7 @@ def throughput(model: nn.Module, *, batches: int = 5, train_batch: int = 64, inf
     import time
 
     device = device or pick_device("auto")
+    precision = resolve_precision(precision, device)
     model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
     x = torch.rand(train_batch, 2, 1000, device=device)
@@ -581,7 +584,9 @@ def throughput(model: nn.Module, *, batches: int = 5, train_batch: int = 64, inf
 
     def train_step():
         optimizer.zero_grad()
-        nn.functional.cross_entropy(model(x), y).backward()
+        with autocast(precision, device):
+            loss = nn.functional.cross_entropy(model(x).float(), y)
+        loss.backward()
         optimizer.step()
 
     def rate(step, batch, repeats):
@@ -596,7 +601,7 @@ def throughput(model: nn.Module, *, batches: int = 5, train_batch: int = 64, inf
     model.train()
     train_rate = rate(train_step, train_batch, batches)
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), autocast(precision, device):
         infer_rate = rate(lambda: model(xi), infer_batch, max(2, batches // 2))
     return train_rate, infer_rate
 
