@@ -375,7 +375,7 @@ def plot_reproduction(rows, axes=None):
             if part:
                 err = [1.96 * r.stderr if r.stderr is not None else 0.0 for r in part]
                 ax.errorbar([r.paper for r in part], [r.ours for r in part], yerr=err, fmt="o", markersize=4,
-                            capsize=2, color=colors[section], label=title)
+                            capsize=2, color=colors[section], label=title.split(" (")[0])
         if limits is None:
             spread = lambda r: 1.96 * (r.stderr or 0.0)  # noqa: E731
             values = [v for r in chosen for v in (r.paper, r.ours - spread(r), r.ours + spread(r))] or [0.0]

@@ -4,7 +4,9 @@ The paper's numbers live beside the code that measures them
 (:mod:`resandi_lite.evaluate`, :mod:`resandi_lite.erasure`,
 :mod:`resandi_lite.augment`, :mod:`resandi_lite.layerwise`); this module runs
 each measurement on fresh seeded test sets and lines the results up, one
-:class:`Row` per reported number (spec sections 5, 7, 8 and 9).
+:class:`Row` per reported number: the paper's accuracies and confusion matrix, its erasure
+curve, its accuracies under noise with and without Grad-CAM-guided augmentation, and its layer-wise
+correlations and block-wise probes.
 
 >>> rows = paper_rows()
 >>> len(rows), rows[0].quantity, rows[0].paper
@@ -25,11 +27,12 @@ from .evaluate import PAPER_ACCURACY_FIXED, PAPER_ACCURACY_VARYING, PAPER_CONFUS
 from .layerwise import PAPER_CORRELATIONS, PAPER_GROUPS, PAPER_PROBES, PAPER_SPEARMAN
 from .simulate.classes import CLASSES
 
+#: Section key -> title; each title names the paper's result the rows reproduce (Bae et al. 2026).
 SECTIONS = {
-    "5": "classification (spec section 5)",
-    "7": "erasure (section 7)",
-    "8": "augmentation and noise (section 8)",
-    "9": "layer-wise analysis (section 9)",
+    "5": "classification (the paper's test accuracies and confusion matrix)",
+    "7": "erasure (the paper's accuracy after erasing each Grad-CAM band, and at random)",
+    "8": "augmentation and noise (the paper's accuracy under noise, targeted against random copies)",
+    "9": "layer-wise analysis (the paper's Grad-CAM-statistic correlations and block-wise probes)",
 }
 
 
@@ -260,6 +263,19 @@ def reproduction_table(measured: dict) -> list[Row]:
     return rows
 
 
+def _cells(r: Row) -> tuple[str, str, str, str]:
+    """The four printed cells of one row: quantity, paper, ours (with standard error), difference."""
+    digits = 1 if r.unit else 3
+    ours = "not measured" if r.ours is None else f"{r.ours:.{digits}f}" + (
+        "" if r.stderr is None else f" ± {r.stderr:.{digits}f}") + r.unit
+    diff = "" if r.ours is None else f"{r.difference:+.{digits}f}" + (
+        "" if r.same_sign in (None, True) else " (sign differs)")
+    return r.quantity, f"{r.paper:.{digits}f}{r.unit}", ours, diff
+
+
+_HEADER = ("quantity", "paper", "ours (± standard error)", "difference")
+
+
 def to_markdown(rows: list[Row]) -> str:
     """The table as Markdown, one block per section; correlations marked when the sign differs."""
     lines = []
@@ -267,14 +283,50 @@ def to_markdown(rows: list[Row]) -> str:
         chosen = [r for r in rows if r.section == section]
         if not chosen:
             continue
-        lines += [f"**{title}**", "", "| quantity | paper | ours (± standard error) | difference |",
-                  "| --- | ---: | ---: | ---: |"]
-        for r in chosen:
-            digits = 1 if r.unit else 3
-            ours = "not measured" if r.ours is None else f"{r.ours:.{digits}f}" + (
-                "" if r.stderr is None else f" ± {r.stderr:.{digits}f}") + r.unit
-            diff = "" if r.ours is None else f"{r.difference:+.{digits}f}" + (
-                "" if r.same_sign in (None, True) else " (sign differs)")
-            lines.append(f"| {r.quantity} | {r.paper:.{digits}f}{r.unit} | {ours} | {diff} |")
+        lines += [f"**{title}**", "", "| " + " | ".join(_HEADER) + " |", "| --- | ---: | ---: | ---: |"]
+        lines += ["| " + " | ".join(_cells(r)) + " |" for r in chosen]
         lines.append("")
     return "\n".join(lines)
+
+
+def to_html(rows: list[Row]) -> str:
+    """The table as HTML: one ``<table>`` per section, headed by the section's title as its caption."""
+    import html
+
+    parts = []
+    for section, title in SECTIONS.items():
+        chosen = [r for r in rows if r.section == section]
+        if not chosen:
+            continue
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in _HEADER)
+        body = "".join("<tr>" + "".join(f'<td style="text-align:{"left" if k == 0 else "right"}">{html.escape(c)}</td>'
+                                        for k, c in enumerate(_cells(r))) + "</tr>" for r in chosen)
+        parts.append(f'<table class="reproduction-table" data-section="{html.escape(section)}">'
+                     f"<caption><strong>{html.escape(title)}</strong></caption>"
+                     f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return "\n".join(parts)
+
+
+class Table:
+    """The reproduction table as a notebook output: HTML in Jupyter and in the built book, Markdown elsewhere.
+
+    The built book renders an output's ``text/html`` before its ``text/markdown``; MyST-NB reads
+    ``text/markdown`` as CommonMark, which has no tables, so a Markdown table alone would print as pipe text.
+    """
+
+    def __init__(self, rows: list[Row]):
+        self.rows = list(rows)
+
+    def _repr_html_(self) -> str:
+        return to_html(self.rows)
+
+    def _repr_markdown_(self) -> str:
+        return to_markdown(self.rows)
+
+    def __repr__(self) -> str:
+        return f"<reproduction table: {len(self.rows)} rows, {sum(r.ours is not None for r in self.rows)} measured>"
+
+
+def table(rows: list[Row]) -> Table:
+    """The rows as a displayable :class:`Table` (the last expression of a cell shows it as a table)."""
+    return Table(rows)

@@ -60,3 +60,15 @@ def test_cpu_scale_augmentation_fills_the_section_8_rows():
     assert set(values) == {"gain/0.0", "gain/0.3", "gain/0.5", "targeted/0.0", "targeted/0.5"}  # the paper's rows only
     for value, stderr in values.values():
         assert -100 <= value <= 100 and stderr == 0.0  # one seed: no spread to measure
+
+
+def test_table_renders_as_html_with_every_row_and_as_markdown():
+    rows = report.reproduction_table({"accuracy/varying": (85.0, 0.4), "pearson/SubFBM/AC": 0.1})
+    shown = report.table(rows)
+    page = shown._repr_html_()
+    assert page.count("<table") == len(report.SECTIONS) and page.count("<tbody>") == len(report.SECTIONS)
+    assert page.count("<tr>") == len(rows) + len(report.SECTIONS)  # one header row per section
+    assert "<td style=\"text-align:right\">85.0 ± 0.4%</td>" in page and "sign differs" in page
+    assert "|" not in page and "spec" not in page
+    assert shown._repr_markdown_() == report.to_markdown(rows)
+    assert all("spec" not in title for title in report.SECTIONS.values())
