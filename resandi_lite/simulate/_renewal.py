@@ -4,7 +4,10 @@ CTRW (waiting times), Levy walks (flight times) and ATTM (segments of constant
 diffusivity) all cut time into random intervals.  Instead of a Python loop per
 trajectory, the intervals of a whole batch are drawn as a matrix, in blocks
 until every row has covered its horizon; each interval's value (a velocity, a
-variance) is then repeated over the integer time steps it covers.
+variance) is then repeated over the integer time steps it covers, and
+:func:`interval_starts` marks the times where a new interval begins (the
+mechanism's events, for :func:`resandi_lite.simulate.simulate` with
+``events=True``).
 """
 
 from __future__ import annotations
@@ -90,3 +93,33 @@ def per_step(values: np.ndarray, durations: np.ndarray, start: int, stop: int) -
     counts = np.diff(epochs, axis=1, prepend=float(start)).astype(np.int64)  # times covered, sums to stop - start
     repeats = np.broadcast_to(counts[:, None, :], values.shape)
     return np.repeat(values.ravel(), repeats.ravel()).reshape(values.shape[:-1] + (stop - start,))
+
+
+def interval_starts(durations: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Mark the integer times ``start .. stop-1`` in which an interval ``k >= 1`` begins.
+
+    Interval ``k`` begins at ``t_k = d_1 + ... + d_k``; time ``t`` is marked
+    when ``floor(t_k) == t`` for some ``k >= 1`` (several intervals may begin
+    in one time bin).  The first interval, which begins at 0, is never marked.
+    Draws nothing: the random stream is the same with or without the marks.
+
+    Parameters
+    ----------
+    durations : ndarray of shape (n, K), float64
+        As returned by :func:`draw_until` (``inf`` after a row's last interval).
+    start, stop : int
+
+    Returns
+    -------
+    marks : ndarray of shape (n, stop - start), bool
+
+    Examples
+    --------
+    >>> interval_starts(np.array([[2.0, 1.5, 3.0, np.inf]]), 0, 8).astype(int).tolist()
+    [[0, 0, 1, 1, 0, 0, 1, 0]]
+    """
+    epochs = np.floor(np.cumsum(durations, axis=1))
+    row, col = np.nonzero((epochs >= start) & (epochs < stop))
+    marks = np.zeros((durations.shape[0], stop - start), dtype=bool)
+    marks[row, epochs[row, col].astype(np.int64) - start] = True
+    return marks

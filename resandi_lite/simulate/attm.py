@@ -6,7 +6,7 @@ import numpy as np
 
 from .._checks import check_alpha, check_int
 from ._normal import normal_pairs
-from ._renewal import draw_until, per_step
+from ._renewal import draw_until, interval_starts, per_step
 from .sbm import _positions
 
 
@@ -61,8 +61,13 @@ def attm(alpha, length: int, *, rng=None) -> np.ndarray:
     return _positions(_increments(alpha, length, np.random.default_rng(rng)))
 
 
-def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
-    """Steps of :func:`attm` without argument checks: shape (n, 2, length - 1), float64."""
+def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator, *, events: bool = False):
+    """Steps of :func:`attm` without argument checks: shape (n, 2, length - 1), float64.
+
+    With ``events=True``, also the marks of shape (n, length - 1), bool: step
+    ``s`` (drawn at time s) is marked when a new segment, with a new
+    diffusivity, begins at time s.  The step std is constant between marks.
+    """
     n = alpha.size
     sigma, gamma = attm_parameters(alpha, rng)
 
@@ -78,4 +83,4 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     std = per_step(std[:, None, :], durations, 0, length - 1)[:, 0]  # steps 1 .. T-1
     steps = np.empty((n, 2, length - 1))
     normal_pairs(rng, None, steps[:, 0], steps[:, 1], std=std)
-    return steps
+    return (steps, interval_starts(durations, 0, length - 1)) if events else steps

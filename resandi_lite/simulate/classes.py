@@ -107,7 +107,7 @@ def draw_alpha(name, n: int, rng: np.random.Generator) -> np.ndarray:
 
 def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.random.Generator,
                         width: int | None = None, block: int = 1 << 15,
-                        dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+                        dtype=np.float32, events: bool = False) -> tuple[np.ndarray, ...]:
     """Simulate one class and return its steps, right-aligned and zero-padded.
 
     Trajectories are simulated in groups of similar length (sorted), each group
@@ -139,6 +139,8 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
         Steps per coordinate simulated per vectorised call (at least 8 rows).
     dtype : numpy dtype
         Of ``steps``: float32 (default) or float64.
+    events : bool
+        Also return the mechanism's event marks (drawing nothing more: the steps are the same).
 
     Returns
     -------
@@ -146,6 +148,8 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
         Row i holds its ``lengths[i] - 1`` steps in the last slots and zeros before.
     std : ndarray of shape (n, 2), float64
         Standard deviation of each row's steps (all > 0).
+    marks : ndarray of shape (n, width), bool
+        Only with ``events=True``: the steps in which an event happens, aligned with ``steps``.
     """
     model = _INCREMENTS[CLASSES[class_label(name)]]
     n_steps = lengths - 1
@@ -156,13 +160,15 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
     # Filled in sorted order with plain slices; every slot is written once (steps or zero padding).
     out = np.empty((alpha.size, 2, width), dtype=dtype)
     std = np.empty((alpha.size, 2))
+    marks = np.zeros((alpha.size, width), dtype=bool) if events else None
     start = 0
     while start < order.size:
         # As many rows as fit in the block at the group's longest length (one shrink suffices: rows are sorted).
         stop = min(order.size, start + max(8, block // int(sorted_steps[start])))
         stop = min(stop, start + max(8, block // int(sorted_steps[stop - 1])))
         counts = sorted_steps[start:stop]
-        steps = model(alpha[order[start:stop]], int(counts[-1]) + 1, rng)  # (g, 2, counts[-1])
+        steps = model(alpha[order[start:stop]], int(counts[-1]) + 1, rng, events=events)  # (g, 2, counts[-1])
+        steps, group_marks = steps if events else (steps, None)
         if counts[0] < counts[-1]:  # zero each row's steps past its own length (only the last columns differ)
             tail = np.arange(int(counts[0]), steps.shape[-1])
             steps[:, :, tail[0]:] *= (tail < counts[:, None])[:, None, :]
@@ -175,18 +181,25 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
         for a, b in zip(bounds[:-1], bounds[1:]):
             c = int(counts[a])
             out[start + a:start + b, :, width - c:] = steps[a:b, :, :c]
+            if events:  # a row's marks past its own length are dropped with its steps
+                marks[start + a:start + b, width - c:] = group_marks[a:b, :c]
         start = stop
     if not in_order:  # back to the caller's order
         unsorted = np.empty_like(out)
         unsorted[order], std[order] = out, std.copy()
         out = unsorted
+        if events:
+            marks[order] = marks.copy()
     flat = np.flatnonzero((std == 0).any(axis=1))
     if flat.size:
-        out[flat], std[flat] = simulate_increments(name, alpha[flat], lengths[flat], rng, width, block, dtype)
-    return out, std
+        redrawn = simulate_increments(name, alpha[flat], lengths[flat], rng, width, block, dtype, events)
+        out[flat], std[flat] = redrawn[:2]
+        if events:
+            marks[flat] = redrawn[2]
+    return (out, std, marks) if events else (out, std)
 
 
-def simulate(name, n: int, *, length=1000, rng=None):
+def simulate(name, n: int, *, length=1000, rng=None, events: bool = False):
     """Simulate ``n`` raw 2-D trajectories of one class.
 
     Parameters
@@ -199,6 +212,9 @@ def simulate(name, n: int, *, length=1000, rng=None):
         Number of positions T in [10, 1000], or ``"varying"`` for T uniform in
         [10, 1000] per trajectory.
     rng : numpy.random.Generator, int or None
+    events : bool
+        Also return where the mechanism's events happen (the trajectories are
+        bit-identical either way: the marks draw no random numbers).
 
     Returns
     -------
@@ -207,6 +223,13 @@ def simulate(name, n: int, *, length=1000, rng=None):
         for varying lengths.
     alpha : ndarray of shape (n,), float64
         The exponent of each trajectory, drawn uniformly from :data:`ALPHA_RANGE`.
+    events : ndarray of shape (n, T), bool, or list of n arrays of shape (T_i,)
+        Only with ``events=True``.  ``events[i, t]`` (t >= 1) is True when the
+        mechanism's event happens in the step from position t - 1 to t: a jump
+        (CTRW), the start of a new flight (Levy walk), a change of diffusivity
+        (ATTM).  FBM, SBM and BM have no discrete events: all False.  Never
+        True at t = 0.  :func:`resandi_lite.groundtruth.events_to_input` places
+        the marks on the network's 1000 input positions.
 
     Examples
     --------
@@ -219,9 +242,12 @@ def simulate(name, n: int, *, length=1000, rng=None):
     rng = np.random.default_rng(rng)
     lengths = draw_lengths(n, length, rng)
     alpha = draw_alpha(name, n, rng)
-    steps, _ = simulate_increments(name, alpha, lengths, rng, dtype=np.float64)
+    steps, _, *marks = simulate_increments(name, alpha, lengths, rng, dtype=np.float64, events=events)
     positions = np.zeros(steps.shape[:-1] + (steps.shape[-1] + 1,))
     np.cumsum(steps, axis=-1, out=positions[..., 1:])
+    marks = [np.pad(m, ((0, 0), (1, 0))) for m in marks]  # position t marks the step t - 1 -> t
     if isinstance(length, str):  # drop the left padding of each row
-        return [positions[i, :, positions.shape[-1] - lengths[i]:] for i in range(n)], alpha
-    return positions, alpha
+        width = positions.shape[-1]
+        return ([positions[i, :, width - lengths[i]:] for i in range(n)], alpha,
+                *([m[i, width - lengths[i]:] for i in range(n)] for m in marks))
+    return (positions, alpha, *marks)

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._checks import check_alpha, check_int
 from ._normal import normal_pairs
-from ._renewal import draw_until
+from ._renewal import draw_until, interval_starts
 from .sbm import _positions
 
 
@@ -45,8 +45,13 @@ def ctrw(alpha, length: int, *, rng=None) -> np.ndarray:
     return _positions(_increments(alpha, length, np.random.default_rng(rng)))
 
 
-def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
-    """Steps of :func:`ctrw` without argument checks: shape (n, 2, length - 1), float64."""
+def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator, *, events: bool = False):
+    """Steps of :func:`ctrw` without argument checks: shape (n, 2, length - 1), float64.
+
+    With ``events=True``, also the marks of shape (n, length - 1), bool: step
+    ``s`` (from position s to s + 1) is marked when it holds at least one jump,
+    the only steps that are not exactly zero.
+    """
     n = alpha.size
 
     def waits(rows, k):
@@ -68,4 +73,4 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     x = occupied // length * (2 * (length - 1)) + occupied % length - 1  # flat index of the x step
     steps.ravel()[x] = jumps[0]
     steps.ravel()[x + (length - 1)] = jumps[1]
-    return steps
+    return (steps, interval_starts(durations, 1, length)) if events else steps  # bin b >= 1 is step b - 1

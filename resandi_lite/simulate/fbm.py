@@ -102,8 +102,10 @@ def fbm(alpha, length: int, *, rng=None) -> np.ndarray:
     return _positions(_increments(alpha, length, np.random.default_rng(rng)))
 
 
-def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator, *, events: bool = False):
     """Steps of :func:`fbm` without argument checks: shape (n, 2, length - 1), float32.
+
+    FBM has no discrete events: with ``events=True`` the marks (n, length - 1) are all False.
 
     With ``lambda_k`` (k = 0 .. 2M-1) the circulant's eigenvalues, the steps
     ``x_j = irfft(Y)_j = (1/2M) sum_k Y_k exp(i pi j k / M)`` have the fGn
@@ -124,4 +126,5 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     std[:, :, [0, size]] *= np.float32(np.sqrt(2.0))
     coefficients = np.empty((n, 2, size + 1), np.complex64)  # x and y
     normal_pairs(rng, None, coefficients.real, coefficients.imag, std=std)
-    return np.fft.irfft(coefficients, 2 * size, axis=-1)[..., :m]
+    steps = np.fft.irfft(coefficients, 2 * size, axis=-1)[..., :m]
+    return (steps, np.zeros((n, m), dtype=bool)) if events else steps

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_alpha, check_int
-from ._renewal import draw_until, per_step
+from ._renewal import draw_until, interval_starts, per_step
 from .sbm import _positions
 
 
@@ -42,8 +42,14 @@ def lw(alpha, length: int, *, rng=None) -> np.ndarray:
     return _positions(_increments(alpha, length, np.random.default_rng(rng)))
 
 
-def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
-    """Steps of :func:`lw` without argument checks: shape (n, 2, length - 1), float32."""
+def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator, *, events: bool = False):
+    """Steps of :func:`lw` without argument checks: shape (n, 2, length - 1), float32.
+
+    With ``events=True``, also the marks of shape (n, length - 1), bool: step
+    ``s`` (the velocity at time s + 1) is marked when it is the first step of
+    a new flight; the first step, whose flight began at or before the start,
+    never is.  The velocity is constant between marks.
+    """
     n = alpha.size
     speed = 10.0 * rng.random(n)
 
@@ -61,4 +67,9 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
     speed = speed.astype(np.float32)[:, None]
     np.multiply(np.cos(angle), speed, out=velocity[:, 0])
     np.multiply(np.sin(angle), speed, out=velocity[:, 1])
-    return per_step(velocity, durations, 1, length)  # steps 1 .. T-1
+    steps = per_step(velocity, durations, 1, length)  # steps 1 .. T-1
+    if not events:
+        return steps
+    marks = interval_starts(durations, 1, length)
+    marks[:, 0] = False  # a flight beginning at time 1 is the first one observed: no change of velocity
+    return steps, marks

@@ -41,8 +41,11 @@ def sbm(alpha, length: int, *, rng=None) -> np.ndarray:
     return _positions(_increments(alpha, length, np.random.default_rng(rng)))
 
 
-def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
-    """Steps of :func:`sbm` without argument checks: shape (n, 2, length - 1), float64."""
+def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator, *, events: bool = False):
+    """Steps of :func:`sbm` without argument checks: shape (n, 2, length - 1), float64.
+
+    SBM has no discrete events: with ``events=True`` the marks (n, length - 1) are all False.
+    """
     if np.all(alpha == 1.0):  # Brownian motion: unit variance (the formula below gives 1 up to rounding)
         variance = 1.0
     else:
@@ -54,7 +57,7 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator) -> np.
         normal_pairs(rng, None, steps[:, 0], steps[:, 1], std=np.sqrt(variance, dtype=np.float32))
     else:
         normal_pairs(rng, variance, steps[:, 0], steps[:, 1])
-    return steps
+    return (steps, np.zeros((alpha.size, length - 1), dtype=bool)) if events else steps
 
 
 def bm(n: int, length: int, *, rng=None) -> np.ndarray:
