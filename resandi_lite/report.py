@@ -57,6 +57,9 @@ class Row:
     stderr : float or None
         Standard error of ``ours`` from the size of the test set (binomial for
         accuracies), where known.
+    network : str or None
+        The network ``ours`` was measured on (a shipped name or a ``.pt``
+        path), where known.
     """
 
     section: str
@@ -66,6 +69,7 @@ class Row:
     unit: str = "%"
     key: str = ""
     stderr: float | None = None
+    network: str | None = None
 
     @property
     def difference(self) -> float | None:
@@ -123,8 +127,27 @@ def _accuracy(correct) -> tuple[float, float]:
     return _percent(np.mean(correct), np.size(correct))
 
 
-def measure_classification(n_per_class: int, seed: int = 0) -> dict:
-    """Accuracy and per-class accuracy (%) of the shipped networks on fresh seeded test sets.
+def protocol_of(key: str) -> str:
+    """The protocol whose network measures the row ``key``: ``"fixed"`` (T = 1000, layer-wise) or ``"varying"``."""
+    fixed = ("/fixed", "pearson/", "spearman/", "probe/")
+    return "fixed" if key.endswith("/fixed") or any(part in key for part in fixed) else "varying"
+
+
+def _networks(networks) -> dict:
+    from .reproduce import SHIPPED
+
+    chosen = {**SHIPPED, **(networks or {})}
+    if set(chosen) != set(SHIPPED):
+        raise ValueError(f"networks must map {' and '.join(SHIPPED)} to a shipped name or a .pt path, "
+                         f"got keys {sorted(networks)}")
+    return chosen
+
+
+def measure_classification(n_per_class: int, seed: int = 0, *, networks: dict | None = None) -> dict:
+    """Accuracy and per-class accuracy (%) of the networks of both protocols on fresh seeded test sets.
+
+    ``networks`` maps ``"varying"`` and ``"fixed"`` to a shipped name or a
+    ``.pt`` path (default: the shipped ``lite`` and ``lite-T1000``).
 
     Returns
     -------
@@ -133,19 +156,21 @@ def measure_classification(n_per_class: int, seed: int = 0) -> dict:
     """
     from .data import make_dataset
     from .evaluate import evaluate
-    from .pretrained import load_pretrained
+    from .pretrained import load_model
 
+    chosen = _networks(networks)
     out = {}
-    for protocol, name, length in (("varying", "lite", "varying"), ("fixed", "lite-T1000", 1000)):
+    for protocol, length in (("varying", "varying"), ("fixed", 1000)):
         test = make_dataset(n_per_class, length, seed=seed + (length == 1000))
-        correct = evaluate(load_pretrained(name), test)["predictions"] == test.y
+        correct = evaluate(load_model(chosen[protocol]), test)["predictions"] == test.y
         out[f"accuracy/{protocol}"] = _accuracy(correct)
         out.update({f"per_class/{protocol}/{c}": _accuracy(correct[test.y == k]) for k, c in enumerate(CLASSES)})
     return out
 
 
-def measure_erasure(n_per_class: int, seed: int = 0, *, top_per_class: int | None = None) -> dict:
-    """The erasure curve (%) of the shipped varying-length network, the paper's definition (section 7).
+def measure_erasure(n_per_class: int, seed: int = 0, *, top_per_class: int | None = None,
+                    network="lite") -> dict:
+    """The erasure curve (%) of the varying-length ``network`` (default: shipped), the paper's definition (section 7).
 
     The row ``erasure/top-random`` compares the top band with the random
     baseline of the same band, paired over the trajectories
@@ -157,9 +182,9 @@ def measure_erasure(n_per_class: int, seed: int = 0, *, top_per_class: int | Non
     """
     from .data import make_dataset
     from .erasure import compare_with_random, erasure_experiment
-    from .pretrained import load_pretrained
+    from .pretrained import load_model
 
-    model = load_pretrained("lite")
+    model = load_model(network)
     test = make_dataset(n_per_class, "varying", seed=seed + 2)
     result = erasure_experiment(model, test.X, test.y, rng=seed)
     n, random = len(test.y), result["random_accuracy"]
@@ -173,14 +198,14 @@ def measure_erasure(n_per_class: int, seed: int = 0, *, top_per_class: int | Non
     return out
 
 
-def measure_layerwise(n_per_class: int, seed: int = 0) -> dict:
-    """Correlations of the maps with the composites and probe accuracies of the shipped T = 1000 network."""
+def measure_layerwise(n_per_class: int, seed: int = 0, *, network="lite-T1000") -> dict:
+    """Correlations of the maps with the composites and probe accuracies of the T = 1000 ``network`` (default: shipped)."""
     from .data import make_dataset
     from .gradcam import grad_cam
     from .layerwise import block_probes, composites, group_accuracy, map_correlations, window_statistics
-    from .pretrained import load_pretrained
+    from .pretrained import load_model
 
-    model = load_pretrained("lite-T1000")
+    model = load_model(network)
     test = make_dataset(n_per_class, 1000, seed=seed + 3)
     maps = grad_cam(model, test.X, test.y, upsample=None).numpy()
     feats = composites(window_statistics(test.X))
@@ -197,10 +222,10 @@ def measure_layerwise(n_per_class: int, seed: int = 0) -> dict:
 
 
 def measure_augmentation(n_per_class: int, seed: int = 0, *, seeds=(0, 1), test_per_class: int = 100,
-                         sigmas=(0.0, 0.3, 0.5, 0.7, 1.0)) -> dict:
+                         sigmas=(0.0, 0.3, 0.5, 0.7, 1.0), network="lite") -> dict:
     """Section 8 at CPU scale: chapter 10's book-profile protocol, for the report.
 
-    Both arms start from the shipped ``lite`` network and are fine-tuned for
+    Both arms start from ``network`` (default: the shipped ``lite``) and are fine-tuned for
     one epoch (Adam 1e-4) on ``n_per_class`` varying-length trajectories per
     class plus 60% rotated copies, one network per arm and seed, in a
     temporary folder; the paper trains from scratch on 80,000 + 48,000.
@@ -214,13 +239,16 @@ def measure_augmentation(n_per_class: int, seed: int = 0, *, seeds=(0, 1), test_
 
     from .augment import augmentation_experiment
     from .data import make_dataset
-    from .pretrained import load_pretrained
+    from .pretrained import load_model
     from .train import TrainConfig
 
     train = make_dataset(n_per_class, "varying", seed=seed + 5)
-    config = TrainConfig(preset="lite", lr=1e-4, max_epochs=1, init="lite")
+    from .reproduce import describe
+
+    base = load_model(network)
+    config = TrainConfig(preset=describe(network)["preset"], lr=1e-4, max_epochs=1, init=str(network))
     with tempfile.TemporaryDirectory() as tmp:
-        result = augmentation_experiment(load_pretrained("lite"), train, tmp, seeds=seeds, config=config,
+        result = augmentation_experiment(base, train, tmp, seeds=seeds, config=config,
                                          test_per_class=test_per_class, sigmas=sigmas, progress=False)
     return augmentation_from_results(result)
 
@@ -245,11 +273,13 @@ def augmentation_from_results(results) -> dict:
     return {k: v for k, v in out.items() if k in reported}  # the paper lists only some noise levels
 
 
-def reproduction_table(measured: dict) -> list[Row]:
+def reproduction_table(measured: dict, *, networks: dict | None = None) -> list[Row]:
     """The paper's rows with ``ours`` filled in from ``measured``.
 
     ``measured`` maps row keys to a value or a ``(value, stderr)`` pair;
-    missing keys stay empty ("not measured").
+    missing keys stay empty ("not measured").  ``networks`` (protocol to
+    shipped name or path, as for :func:`measure_classification`) names the
+    network of each measured row (:func:`protocol_of`).
     """
     unknown = set(measured) - {row.key for row in paper_rows()}
     if unknown:
@@ -258,8 +288,9 @@ def reproduction_table(measured: dict) -> list[Row]:
     for row in paper_rows():
         value = measured.get(row.key)
         value, stderr = value if isinstance(value, tuple) else (value, None)
+        network = None if value is None or networks is None else str(networks[protocol_of(row.key)])
         rows.append(dataclasses.replace(row, ours=None if value is None else float(value),
-                                        stderr=None if stderr is None else float(stderr)))
+                                        stderr=None if stderr is None else float(stderr), network=network))
     return rows
 
 
@@ -330,3 +361,37 @@ class Table:
 def table(rows: list[Row]) -> Table:
     """The rows as a displayable :class:`Table` (the last expression of a cell shows it as a table)."""
     return Table(rows)
+
+
+def write_report(rows: list[Row], out_dir, networks: dict) -> dict:
+    """Write ``out_dir/report.md`` and ``out_dir/report.json``: which networks were measured, and the table.
+
+    Parameters
+    ----------
+    rows : list of Row
+    out_dir : str or path-like
+    networks : dict
+        ``{"varying": source, "fixed": source}``, each a shipped name or a ``.pt`` path.
+
+    Returns
+    -------
+    dict
+        ``{"checkpoints": {protocol: path}, "networks": {protocol: description},
+        "rows": [{"quantity", "paper", "ours", "stderr", "unit", "key",
+        "section", "network"}, ...]}`` (as written to ``report.json``).
+    """
+    from .pretrained import checkpoint_path
+    from .reproduce import describe
+
+    networks = _networks(networks)
+    described = {p: describe(source) for p, source in networks.items()}
+    report = {"checkpoints": {p: str(checkpoint_path(s)) for p, s in networks.items()}, "networks": described,
+              "rows": [dataclasses.asdict(r) for r in rows]}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=1))
+    head = ["# Reproduction report", "", "Networks measured:", ""]
+    head += [f"- {p}: `{d['label']}`, preset `{d['preset']}`, {d['parameters']:,} parameters, file `{d['path']}` "
+             f"(sha256 {d['sha256']}); {d['origin']}" for p, d in described.items()]
+    (out_dir / "report.md").write_text("\n".join(head) + "\n\n" + to_markdown(rows))
+    return report
