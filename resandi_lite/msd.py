@@ -7,7 +7,10 @@
 * the **exponent** alpha is the slope of log MSD against log time;
 * the **ergodicity-breaking parameter** ``EB = <delta^2>^2 / <delta>^2 - 1``
   of the time-averaged MSDs ``delta`` vanishes for ergodic processes (BM,
-  FBM) and stays finite for a CTRW (weak ergodicity breaking).
+  FBM) and stays finite for a CTRW (weak ergodicity breaking);
+  :func:`ctrw_ergodicity_breaking` is its long-time limit for a CTRW;
+* :func:`expected_tamsd` is the mean time-averaged MSD of a process with
+  independent increments (BM, SBM) from its ensemble MSD.
 """
 
 from __future__ import annotations
@@ -106,3 +109,52 @@ def ergodicity_breaking(tamsd: np.ndarray) -> np.ndarray:
     """``EB(lag) = <delta^2>^2 / <delta>^2 - 1`` over trajectories, for each lag of ``tamsd`` (n, k)."""
     d = np.asarray(tamsd, dtype=np.float64)
     return (d**2).mean(axis=0) / d.mean(axis=0) ** 2 - 1
+
+
+def ctrw_ergodicity_breaking(alpha) -> np.ndarray:
+    """Long-time limit of EB for a subdiffusive CTRW, ``2 Gamma(1+alpha)^2 / Gamma(1+2 alpha) - 1``.
+
+    The number of jumps ``N(T)`` of a CTRW with waiting-time tail ``t^(-alpha)``
+    follows a Mittag-Leffler law whose relative variance is this value; for
+    ``lag << T`` the time-averaged MSD is proportional to ``N(T)``.
+
+    Parameters
+    ----------
+    alpha : float or array-like, in (0, 1]
+
+    Returns
+    -------
+    float64 or ndarray of float64, same shape as ``alpha`` (0 at ``alpha = 1``)
+    """
+    from scipy.special import gammaln
+
+    a = np.asarray(alpha, dtype=np.float64)
+    if np.any(~(a > 0)) or np.any(a > 1):
+        raise ValueError(f"alpha must lie in (0, 1], got {alpha!r}")
+    return np.exp(np.log(2.0) + 2 * gammaln(1 + a) - gammaln(1 + 2 * a)) - 1
+
+
+def expected_tamsd(msd, lags) -> np.ndarray:
+    """Mean time-averaged MSD ``<delta^2(lag)>`` of a process with independent, zero-mean increments.
+
+    With independent increments ``<|x(t + lag) - x(t)|^2> = m(t + lag) - m(t)``
+    for the ensemble MSD ``m``, so the time average over ``t = 0 .. T-1-lag`` is
+    the mean of these differences (exact for BM and SBM).
+
+    Parameters
+    ----------
+    msd : array-like of shape (T,)
+        Ensemble MSD ``m(t)`` at ``t = 0, 1, ..., T-1`` (``m(0) = 0``).
+    lags : array-like of int, in 1 .. T-1
+
+    Returns
+    -------
+    ndarray of shape (k,), float64
+    """
+    m = np.asarray(msd, dtype=np.float64)
+    lags = np.asarray(lags, dtype=np.int64)
+    if m.ndim != 1 or m.size < 2:
+        raise ValueError(f"msd must be one-dimensional with at least 2 values, got shape {m.shape}")
+    if lags.size == 0 or lags.min() < 1 or lags.max() >= m.size:
+        raise ValueError(f"lags must lie in 1..{m.size - 1}, got {lags.tolist()}")
+    return np.array([np.mean(m[lag:] - m[:-lag]) for lag in lags])

@@ -397,3 +397,35 @@ def flight_fraction(X, lengths=None, *, rtol: float = 1e-3) -> np.ndarray:
     moving = np.bincount(owner, weights=durations, minlength=len(P))
     with np.errstate(divide="ignore", invalid="ignore"):
         return repeated / moving
+
+
+def survival_exponent(durations, t_min: float, t_max: float, *, n_points: int = 10) -> float:
+    """Exponent ``g`` of a power-law tail ``P(D >= t) ~ t^(-g)``, fitted on ``t_min .. t_max``.
+
+    Least squares of log P(D >= t) against log t on ``n_points`` log-spaced
+    integer times (for the rests of a CTRW ``g = alpha``, for the flights of a
+    Levy walk ``g = 3 - alpha``).
+
+    Parameters
+    ----------
+    durations : array-like of shape (m,), int or float
+        For example the first output of :func:`rest_durations` or :func:`flight_durations`.
+    t_min, t_max : float
+        Fit range, ``1 <= t_min < t_max``; keep ``t_max`` well below the trajectory length,
+        which cuts the tail off.
+
+    Returns
+    -------
+    float
+    """
+    from .msd import fit_exponent
+
+    d = np.asarray(durations, dtype=np.float64).ravel()
+    if not 1 <= t_min < t_max:
+        raise ValueError(f"t_min and t_max must satisfy 1 <= t_min < t_max, got {t_min!r} and {t_max!r}")
+    t = np.unique(np.geomspace(t_min, t_max, n_points).astype(np.int64))
+    survival = np.array([np.mean(d >= k) for k in t]) if d.size else np.zeros(t.size)
+    if t.size < 2 or np.any(survival == 0):
+        raise ValueError(f"durations must reach beyond t_max = {t_max} to fit a tail (longest: "
+                         f"{d.max() if d.size else None})")
+    return float(-fit_exponent(t, survival)[0])

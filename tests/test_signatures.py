@@ -12,7 +12,7 @@ from resandi_lite import CLASSES, make_dataset
 from resandi_lite.msd import fit_exponent, time_averaged_msd
 from resandi_lite.signatures import (STATISTICS, diffusivity_change, excess_kurtosis, flight_durations,
                                      lag1_autocorrelation, local_diffusivity, msd_exponent, msd_ratio, rest_durations,
-                                     rest_fraction, statistics, straightness)
+                                     rest_fraction, statistics, straightness, survival_exponent)
 from resandi_lite.simulate import bm, ctrw, fbm, lw, sbm
 
 N, T = 200, 1000
@@ -148,3 +148,14 @@ def test_statistics_columns_on_the_eight_classes():
     assert np.nanmax(s[:, 5]) <= 1 + 1e-9
     zero = {CLASSES[c]: s[ds.y == c, 1].mean() for c in range(len(CLASSES))}
     assert zero["SubCTRW"] > 0.3 and zero["BM"] == 0 and zero["SubFBM"] == 0
+
+
+def test_survival_exponent_of_a_pareto_sample_and_of_levy_flights():
+    d = np.floor(np.random.default_rng(0).pareto(0.7, 200_000) + 1)  # P(D >= t) = t^-0.7 at integer t
+    assert survival_exponent(d, 2, 100) == pytest.approx(0.7, abs=0.03)
+    flights, _ = flight_durations(lw(np.full(300, 1.5), 1000, rng=1))
+    assert survival_exponent(flights, 2, 50) == pytest.approx(3 - 1.5, abs=0.15)
+    with pytest.raises(ValueError, match="beyond t_max"):
+        survival_exponent([1, 2, 3], 2, 50)
+    with pytest.raises(ValueError, match="1 <= t_min < t_max"):
+        survival_exponent(d, 5, 2)
