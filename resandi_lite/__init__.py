@@ -5,15 +5,21 @@ other modules load on first use (``rl.gradcam``, ``rl.train``, ...).
 """
 
 import importlib
+import importlib.metadata
 
 from .data import SimulatedTrajectories, TrajectoryDataset, load, make_dataset, write_split
 from .preprocess import INPUT_LENGTH, preprocess
 from .simulate import ALPHA_RANGE, CLASSES, simulate
 
-__version__ = "0.1.0"
+try:  # the one version is pyproject.toml's, read from the installed package's metadata
+    __version__ = importlib.metadata.version("resandi-lite")
+except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
-_MODULES = ("augment", "baseline", "course", "erasure", "evaluate", "exercises", "explore", "gradcam", "layerwise", "model",
-            "msd", "plotting", "pretrained", "reference", "signatures", "train")
+_MODULES = ("augment", "baseline", "erasure", "evaluate", "gradcam", "layerwise", "model", "msd", "plotting",
+            "pretrained", "reference", "signatures", "train")
+_COURSE = "course"  # the course's support (profiles, explorers, exercises, student edition): not in __all__
+_MOVED = ("exercises", "explore", "student")  # moved to resandi_lite.course; the old names warn for one release
 _NAMES = {
     "build_model": "model", "ResAnDi": "model",
     "fit": "train", "TrainConfig": "train",
@@ -30,7 +36,12 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name in _MODULES:
+    if name in _MOVED:
+        from .course._moved import warn
+
+        warn(f"{__name__}.{name}")
+        return importlib.import_module(f".course.{name}", __name__)
+    if name in _MODULES or name == _COURSE:
         return importlib.import_module(f".{name}", __name__)
     if name in _NAMES:
         module, attribute = (_NAMES[name], name) if isinstance(_NAMES[name], str) else _NAMES[name]
@@ -39,4 +50,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | {_COURSE})

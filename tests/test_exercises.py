@@ -3,7 +3,7 @@
 Each check accepts the right answer (computed here the way a student would),
 rejects a wrong one with a hint, and refuses an answer of the wrong kind with
 TypeError/ValueError. Every exercise cell of every chapter follows the
-convention of :mod:`resandi_lite.exercises` and calls a check that exists, and
+convention of :mod:`resandi_lite.course.exercises` and calls a check that exists, and
 the committed (instructor) notebooks print "Correct" in every exercise cell.
 """
 
@@ -24,7 +24,7 @@ from resandi_lite.baseline import FEATURES, features, make_classifier
 from resandi_lite.evaluate import confusion_matrix, evaluate
 from resandi_lite.model import build_model, count_parameters, receptive_fields
 from resandi_lite.simulate import bm, ctrw, fbm, lw, sbm
-from resandi_lite.student import is_exercise_cell, parse_exercise
+from resandi_lite.course.student import is_exercise_cell, parse_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -277,11 +277,11 @@ CHAPTERS = {1: _ch01, 2: _ch02, 3: _ch03, 4: _ch04, 5: _ch05, 6: _ch06, 7: _ch07
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
 def test_checks_accept_right_and_reject_wrong(chapter, small, capsys):
     cases = CHAPTERS[chapter](small)
-    module = __import__(f"resandi_lite.exercises.ch{chapter:02d}", fromlist=["_"])
+    module = __import__(f"resandi_lite.course.exercises.ch{chapter:02d}", fromlist=["_"])
     assert sorted(name for name, *_ in cases) == sorted(n for n in dir(module) if n.startswith("check_")), \
         "every check of the chapter has a case here"
     for name, right, wrong, context in cases:
-        check = getattr(rl.exercises, name)
+        check = getattr(rl.course.exercises, name)
         assert check(right, *context) is True, name
         assert capsys.readouterr().out.startswith("Correct: "), name
         if wrong is not None:
@@ -293,12 +293,12 @@ def test_checks_accept_right_and_reject_wrong(chapter, small, capsys):
 
 
 def test_every_chapter_module_has_cases_here():
-    modules = {int(m.name[2:]) for m in __import__("pkgutil").iter_modules(rl.exercises.__path__) if m.name.startswith("ch")}
+    modules = {int(m.name[2:]) for m in __import__("pkgutil").iter_modules(rl.course.exercises.__path__) if m.name.startswith("ch")}
     assert modules <= set(CHAPTERS), f"add cases (a _chNN function in CHAPTERS) for chapters {sorted(modules - set(CHAPTERS))}"
 
 
 def test_answer_readers_refuse_the_wrong_kind():
-    from resandi_lite.exercises.answers import as_array, as_choice, as_integer, as_number, as_numbers
+    from resandi_lite.course.exercises.answers import as_array, as_choice, as_integer, as_number, as_numbers
 
     with pytest.raises(TypeError, match="placeholder"):
         as_number(...)
@@ -326,10 +326,10 @@ def test_answer_readers_refuse_the_wrong_kind():
 
 
 def test_check_names_are_unique_and_found_by_the_package():
-    found = rl.exercises.checks()
+    found = rl.course.exercises.checks()
     assert len(found) >= 36 and all(callable(f) for f in found.values())
     with pytest.raises(AttributeError, match="checks()"):
-        rl.exercises.check_does_not_exist
+        rl.course.exercises.check_does_not_exist
 
 
 # ---------------------------------------------------------------- the chapters' exercise cells
@@ -367,13 +367,13 @@ def test_exercise_cells_follow_the_convention(path):
     for _, text in items:
         assert "**Answer:**" in text, f"every exercise says what `answer` holds: {text[:80]}"
     defined = _body_names(cells[:heading]) | set(dir(builtins)) | {"rl"}
-    checks = rl.exercises.checks()
+    checks = rl.course.exercises.checks()
     for k, cell in enumerate(after, start=1):
         exercise = parse_exercise(_source(cell))  # raises if the form is broken
         assert exercise.number == k
         assert exercise.check_name in checks, f"Exercise {k} calls {exercise.check_name}, which does not exist"
         solution = "\n".join(exercise.solution)
-        assert "rl.exercises.check_" not in solution, "the check is called once, on the last line"
+        assert "rl.course.exercises.check_" not in solution, "the check is called once, on the last line"
         assigned = {n.id for n in ast.walk(ast.parse(solution)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         assert "answer" in assigned, f"Exercise {k}: the solution sets `answer`"
         call = ast.parse("\n".join(exercise.check)).body[-1].value
@@ -392,3 +392,48 @@ def test_instructor_edition_passes_its_checks(path):
                            if o["output_type"] == "stream")
             number = _source(cell).split(":", 1)[0]
             assert "Correct: " in text and "Not yet" not in text, f"{path.name}, {number}: {text[:200]!r}"
+
+
+def _multiple_choice_checks():
+    import inspect
+
+    return {name: check for name, check in rl.course.exercises.checks().items() if "is_key(" in inspect.getsource(check)}
+
+
+def test_multiple_choice_keys_are_not_in_help_and_exactly_one_letter_is_right(capsys):
+    import pydoc
+
+    found = _multiple_choice_checks()
+    assert len(found) >= 10, f"the multiple-choice checks are found by their is_key call, got {sorted(found)}"
+    for name, check in found.items():
+        right = [letter for letter in "abcd" if check(letter)]
+        assert len(right) == 1, f"{name}: exactly one letter is right, got {right}"
+        shown = pydoc.render_doc(check, renderer=pydoc.plaintext) + pydoc.render_doc(
+            inspect_module(check), renderer=pydoc.plaintext)
+        assert "key" not in pydoc.render_doc(check, renderer=pydoc.plaintext).lower(), name
+        letters = {letter for letter in "abcd" if f"({letter})" in (check.__doc__ or "")}
+        assert letters in (set(), set("abcd")), f"{name}: the docstring names some letters only: {sorted(letters)}"
+        assert f"'{right[0]}'" not in shown and f'"{right[0]}"' not in shown, f"{name}: help() shows the key"
+    capsys.readouterr()
+
+
+def inspect_module(check):
+    import sys
+
+    return sys.modules[check.__module__]
+
+
+def test_old_course_paths_warn_and_give_the_new_modules():
+    import importlib
+    import sys
+
+    for old, new in [("exercises", "exercises"), ("explore", "explore"), ("student", "student")]:
+        with pytest.warns(DeprecationWarning, match=f"resandi_lite.course.{new}"):
+            module = getattr(rl, old)
+        assert module is importlib.import_module(f"resandi_lite.course.{new}")
+    sys.modules.pop("resandi_lite.exercises", None)
+    with pytest.warns(DeprecationWarning, match="resandi_lite.course.exercises"):
+        ch08 = importlib.import_module("resandi_lite.exercises.ch08")
+    assert ch08 is importlib.import_module("resandi_lite.course.exercises.ch08")
+    assert "exercises" not in rl.__all__ and "course" not in rl.__all__ and "explore" not in rl.__all__
+    assert rl.course.pick(rl.course.profile("ci"), ci=1, book=2, paper=3) == 1

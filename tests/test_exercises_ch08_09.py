@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import resandi_lite as rl
-from resandi_lite import exercises
+from resandi_lite.course import exercises
 from resandi_lite.erasure import erase, erasure_experiment
 
 

@@ -5,7 +5,7 @@ import pytest
 
 import resandi_lite as rl
 from resandi_lite.augment import select_by_score
-from resandi_lite.exercises import (check_augmented_size, check_first_sigma_below, check_noisy_increment_correlation,
+from resandi_lite.course.exercises import (check_augmented_size, check_first_sigma_below, check_noisy_increment_correlation,
                                     check_rotation_and_noise, check_selected_longer_fraction)
 
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from resandi_lite import exercises, layerwise as lw, make_dataset
-from resandi_lite.exercises import ch11
+from resandi_lite import layerwise as lw, make_dataset
+from resandi_lite.course import exercises
+from resandi_lite.course.exercises import ch11
 
 
 @pytest.fixture(scope="module")

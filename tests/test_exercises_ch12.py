@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from resandi_lite import report
-from resandi_lite.exercises import check_gap_explanation, check_paper_stderr, check_sign_agreements, check_test_size
+from resandi_lite.course.exercises import check_gap_explanation, check_paper_stderr, check_sign_agreements, check_test_size
 
 
 def test_sign_agreements_counts_from_the_rows():

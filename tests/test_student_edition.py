@@ -15,7 +15,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from resandi_lite.student import (PLACEHOLDER, SOLUTIONS_HEADING, STUDENT_HEADING, ZIP_NAME, is_exercise_cell, main,
+from resandi_lite.course.student import (PLACEHOLDER, SOLUTIONS_HEADING, STUDENT_HEADING, ZIP_NAME, is_exercise_cell, main,
                                   parse_exercise, student_notebook, write_edition)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ EXAMPLE = """# Exercise 3: Fit the exponent.
 # (a comment of the solution)
 slope = 2.0
 answer = slope / 2
-rl.exercises.check_something(answer,
+rl.course.exercises.check_something(answer,
                              ds)"""
 
 
@@ -46,7 +46,7 @@ def test_student_cell_keeps_statement_hint_and_check_only():
     assert _source(cell) == "\n".join([
         "# Exercise 3: Fit the exponent.", "# Hint: use msd.fit_exponent.", PLACEHOLDER,
         'raise NotImplementedError("Exercise 3: use msd.fit_exponent.")  # delete this line when `answer` is ready',
-        "rl.exercises.check_something(answer,", "                             ds)"])
+        "rl.course.exercises.check_something(answer,", "                             ds)"])
     assert "tags" not in cell["metadata"] and cell["outputs"] == [] and cell["execution_count"] is None
     assert STUDENT_HEADING in _source(student["cells"][0]) and SOLUTIONS_HEADING not in _source(student["cells"][0])
 
@@ -54,9 +54,9 @@ def test_student_cell_keeps_statement_hint_and_check_only():
 @pytest.mark.parametrize("broken, message", [
     (EXAMPLE.replace("# Hint: use", "# use"), "second line"),
     (EXAMPLE.replace("# Exercise 3:", "# Exercise three:"), "starts with"),
-    (EXAMPLE.replace("rl.exercises.check_something(answer,", "print(answer,"), "last statement"),
+    (EXAMPLE.replace("rl.course.exercises.check_something(answer,", "print(answer,"), "last statement"),
     (EXAMPLE.replace("check_something(answer,", "check_something(slope,"), "first argument"),
-    ("# Exercise 1: x\n# Hint: y\nrl.exercises.check_x(answer)", "no solution lines"),
+    ("# Exercise 1: x\n# Hint: y\nrl.course.exercises.check_x(answer)", "no solution lines"),
 ])
 def test_broken_exercise_cells_are_refused(broken, message):
     with pytest.raises(ValueError, match=message):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..erasure import band_masks, erase, random_masks
-from ..evaluate import predict
-from ..simulate import CLASSES
-from .answers import as_choice, as_integer, as_number, as_numbers, verdict
+from ...erasure import band_masks, erase, random_masks
+from ...evaluate import predict
+from ...simulate import CLASSES
+from .answers import as_choice, as_integer, as_number, as_numbers, is_key, verdict
 
 
 def check_inclusive_band_counts(answer) -> bool:
@@ -61,10 +61,10 @@ def check_top_segment_accuracy(answer, model, dataset, maps) -> bool:
 
 
 def check_interpolated_padding(answer) -> bool:
-    """Exercise 9.4 (multiple choice): why fill="interpolate" over the whole input would flatter the random baseline (c)."""
+    """Exercise 9.4 (multiple choice): why fill="interpolate" over the whole input would flatter the random baseline."""
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "c",
-                   "(c): the padding is constant, so the straight line across an erased padding segment is the "
+    return verdict(is_key(letter, "check_interpolated_padding", "8179e46e9925515b"),
+                   "the padding is constant, so the straight line across an erased padding segment is the "
                    "padding itself; the random baseline, which picks padding about as often as the padding's "
                    "share of the input, erases nothing there.",
                    "what does the straight line between two kept neighbours look like where the input is constant?")

@@ -5,19 +5,17 @@ from __future__ import annotations
 import re
 import shlex
 
-from .answers import as_choice, as_numbers, verdict
+from .answers import as_choice, as_numbers, is_key, verdict
 
 
 def check_learning_rate(answer) -> bool:
     """Exercise 6.1: how the first epochs of the live run change with the paper's learning rate 1e-4 instead of 1e-3.
 
     Choices: (a) the loss falls more slowly; (b) it falls faster; (c) nothing
-    changes, Adam adapts the step size; (d) training diverges. The key is (a):
-    Adam normalises the gradient's scale, so its step is about the learning
-    rate, ten times smaller here.
+    changes, Adam adapts the step size; (d) training diverges.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "a",
+    return verdict(is_key(letter, "check_learning_rate", "0fb580607acc3331"),
                    "with a ten times smaller learning rate the validation loss falls more slowly in the first epochs: "
                    "Adam's steps have about the size of the learning rate, whatever the gradient's scale. The paper "
                    "can afford 1e-4 because it trains for many more steps.",
@@ -31,10 +29,10 @@ def check_early_stopping(answer) -> bool:
     Choices: (a) no trajectory is seen twice, so the network cannot overfit and
     the validation loss keeps falling with the training loss; (b) early stopping
     is switched off with fresh data; (c) the validation set changes every epoch;
-    (d) the learning rate schedule prevents it. The key is (a).
+    (d) the learning rate schedule prevents it.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "a",
+    return verdict(is_key(letter, "check_early_stopping", "92a6dd4d6c6857da"),
                    "with fresh data the training set is infinite: the network cannot memorise it, so the validation "
                    "loss follows the training loss down and rarely stalls for `patience` epochs. Early stopping "
                    "still matters with a fixed, small training set, where the network starts to overfit.",
@@ -48,10 +46,10 @@ def check_batchnorm_statistics(answer) -> bool:
     Choices: (a) evaluation uses running averages that lag behind weights that
     change fast early in training, so the validation accuracy is often lower;
     (b) nothing, batch norm has no effect in evaluation; (c) training becomes
-    slower; (d) the validation accuracy is always higher. The key is (a).
+    slower; (d) the validation accuracy is always higher.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "a",
+    return verdict(is_key(letter, "check_batchnorm_statistics", "af4811f6660646b9"),
                    "in evaluation mode batch norm uses running means and variances, averaged with momentum over past "
                    "batches; early in training the weights move fast and those averages describe an older network, "
                    "so evaluation can be far off. Recomputing them on a few batches with the final weights fixes it.",
@@ -99,7 +97,7 @@ def check_samples_seen(answer) -> bool:
     Read from the model card ``rl.pretrained.model_card("lite")``; tolerance: exact
     count, ratio to 1e-3.
     """
-    from ..pretrained import model_card
+    from ...pretrained import model_card
 
     answer = as_numbers(answer, 2, "numbers (samples seen, ratio to 400,000)")
     seen = model_card("lite")["samples_seen"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import make_dataset
-from ..evaluate import evaluate
-from ..simulate import CLASSES
-from .answers import as_choice, as_numbers, verdict
+from ...data import make_dataset
+from ...evaluate import evaluate
+from ...simulate import CLASSES
+from .answers import as_choice, as_numbers, is_key, verdict
 
 
 def _class_name(answer, what: str) -> str:
@@ -18,19 +18,22 @@ def _class_name(answer, what: str) -> str:
     return answer
 
 
-def check_fixed_length_gain(answer, n_test: int, seed: int) -> bool:
+def check_fixed_length_gain(answer, n_test: int, seed: int, *, networks: dict | None = None) -> bool:
     """Exercise 7.1: the class that gains most from the fixed-length network on trajectories of 1000 points.
 
     The test set is ``rl.make_dataset(max(2, n_test // 2), length=1000, seed=3000 + seed)``;
     the gain is the per-class accuracy of ``lite-T1000`` minus that of ``lite``.
     The check evaluates both networks on the same set; any class tied for the
-    largest gain is accepted.
+    largest gain is accepted.  ``networks`` (``{"varying": ..., "fixed": ...}``,
+    shipped names or ``.pt`` paths) replaces the shipped pair, as the chapter's
+    ``network_varying`` and ``network_T1000`` parameters do.
     """
-    from ..pretrained import load_pretrained
+    from ...pretrained import load_model
 
     name = _class_name(answer, "answer")
+    chosen = {"varying": "lite", "fixed": "lite-T1000", **(networks or {})}
     fixed = make_dataset(max(2, n_test // 2), length=1000, seed=3000 + seed)
-    gain = evaluate(load_pretrained("lite-T1000"), fixed)["per_class"] - evaluate(load_pretrained("lite"), fixed)["per_class"]
+    gain = evaluate(load_model(chosen["fixed"]), fixed)["per_class"] - evaluate(load_model(chosen["varying"]), fixed)["per_class"]
     best = [CLASSES[k] for k in np.flatnonzero(np.isclose(gain, gain.max()))]
     return verdict(name in best,
                    f"{' and '.join(best)} {'gains' if len(best) == 1 else 'gain'} most ({100 * gain.max():+.1f} points): a network trained only on long "
@@ -70,10 +73,10 @@ def check_noise_scale(answer) -> bool:
     LW) are erased first, because noise of sigma ~ 0.3 is comparable to one
     step; (b) the network was trained with noise of 0.5; (c) noise changes the
     length of the trajectories; (d) noise shifts the MSD exponent of every
-    class equally. The key is (a).
+    class equally.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "a",
+    return verdict(is_key(letter, "check_noise_scale", "db4d2f4a207bf56b"),
                    "the step-scale signatures (anticorrelated FBM steps, exact CTRW rests, straight LW flights) "
                    "vanish once the noise is comparable to one step; what is left at larger sigma lives at longer "
                    "scales (the MSD, the diffusivity's trend).",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..model import ResAnDi, build_model, count_parameters, receptive_fields
-from .answers import as_choice, as_integer, as_numbers, verdict
+from ...model import ResAnDi, build_model, count_parameters, receptive_fields
+from .answers import as_choice, as_integer, as_numbers, is_key, verdict
 
 
 def check_block_parameters(answer, net) -> bool:
@@ -65,10 +65,10 @@ def check_pooling_classes(answer) -> bool:
 
     Choices: (a) FBM and BM, whose steps are stationary; (b) SBM and ATTM, whose
     signature is a change of diffusivity in time; (c) LW, whose flights are
-    straight; (d) none, the pool keeps everything. The key is (b).
+    straight; (d) none, the pool keeps everything.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "b",
+    return verdict(is_key(letter, "check_pooling_classes", "6b586ddd454df5a5"),
                    "SBM's signature is a trend in time (a diffusivity that drifts from start to end) and ATTM's a "
                    "change of diffusivity at some time; after the pool only the average over time is left, so the "
                    "network must encode the trend in the channels themselves (its receptive fields span the whole "

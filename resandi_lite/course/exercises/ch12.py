@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .answers import as_choice, as_integer, as_number, verdict
+from .answers import as_choice, as_integer, as_number, is_key, verdict
 
 
 def check_sign_agreements(answer, rows) -> bool:
@@ -38,9 +38,9 @@ def check_test_size(answer) -> bool:
 
 
 def check_gap_explanation(answer) -> bool:
-    """Exercise 12.4 (multiple choice): the invalid explanation of the accuracy gap is (c)."""
+    """Exercise 12.4 (multiple choice): the invalid explanation of the accuracy gap."""
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "c",
-                   "(c): a gap of several points is many standard errors of about half a point, so it is a real difference "
+    return verdict(is_key(letter, "check_gap_explanation", "128129fb07e9606c"),
+                   "a gap of several points is many standard errors of about half a point, so it is a real difference "
                    "between the networks; (a), (b) and (d) are all true of the shipped network.",
                    "compute how many standard errors the gap is; which of the statements is then false?")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import make_dataset
-from ..preprocess import INPUT_LENGTH
-from .answers import as_array, as_choice, as_number, as_numbers, verdict
+from ...data import make_dataset
+from ...preprocess import INPUT_LENGTH
+from .answers import as_array, as_choice, as_number, as_numbers, is_key, verdict
 
 NOISE_LEVELS = (0.0, 0.5, 1.0)
 
@@ -103,10 +103,10 @@ def check_padding_side(answer) -> bool:
     Choices: (a) nothing, the input would be the mirror image; (b) a jump from
     the trajectory's end point to the level of the start, at an index that
     depends on the length; (c) the padding would sit at 0 for every
-    trajectory; (d) MinMax scaling would remove the padding. The key is (b).
+    trajectory; (d) MinMax scaling would remove the padding.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "b",
+    return verdict(is_key(letter, "check_padding_side", "b58a2ce32cfb7ded"),
                    "padded on the right, the zeros (the start's level) follow the end point, so the input jumps "
                    "where the trajectory ends, at a different index for every length; on the left the zeros "
                    "continue the start x_0 = 0 smoothly and every trajectory ends at index 999.",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..gradcam import grad_cam, gradcam_score
-from ..simulate import CLASSES
-from .answers import as_choice, as_number, as_numbers, verdict
+from ...gradcam import grad_cam, gradcam_score
+from ...simulate import CLASSES
+from .answers import as_choice, as_number, as_numbers, is_key, verdict
 
 
 def check_cam_by_hand(answer, model, X) -> bool:
@@ -59,10 +59,10 @@ def check_negative_fraction_layer1(answer, model, X, y) -> bool:
 
 
 def check_padding_map(answer) -> bool:
-    """Exercise 8.4 (multiple choice): why the layer4 map is not zero on the padding (b)."""
+    """Exercise 8.4 (multiple choice): why the layer4 map is not zero on the padding."""
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "b",
-                   "(b): a layer4 position sees more than the whole input (receptive field 3007 steps), so "
+    return verdict(is_key(letter, "check_padding_map", "36e509c422cf5e3d"),
+                   "a layer4 position sees more than the whole input (receptive field 3007 steps), so "
                    "its activations, and the map, depend on the observed part too; the padding is not 0 after "
                    "MinMax scaling either, but that alone would not make the features of (a) vanish.",
                    "look at receptive_fields(model)['layer4']: how much of the input does one position see?")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import layerwise as lw
-from ..simulate.classes import CLASSES
-from .answers import as_choice, as_integer, as_number, as_numbers, verdict
+from ... import layerwise as lw
+from ...simulate.classes import CLASSES
+from .answers import as_choice, as_integer, as_number, as_numbers, is_key, verdict
 
 #: Mean over alpha ~ U(0.1, 0.9) of the lag-1 correlation of FBM increments, 2^(alpha - 1) - 1.
 SUBFBM_MEAN_RHO = float((2 ** -0.1 - 2 ** -0.9) / np.log(2) / 0.8 - 1)
@@ -94,10 +94,10 @@ def check_ctrw_autocorrelation(answer) -> bool:
     in resting windows, and in moving windows the jumps are independent, so f1
     barely varies: AC cannot see the map's main contrast, rest against
     movement; (c) CTRW increments are strongly anti-correlated, which cancels
-    the correlation; (d) the Grad-CAM maps of CTRW are zero. The key is (b).
+    the correlation; (d) the Grad-CAM maps of CTRW are zero.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "b",
+    return verdict(is_key(letter, "check_ctrw_autocorrelation", "3fe3693935cb32c5"),
                    "a resting window has no increments to correlate (f1 undefined), and a moving one has independent "
                    "jumps (f1 near 0). The map follows rest against movement, which AC only shows if rests get a "
                    "value of their own: the paper's sign is a statement about how rests are scored.",

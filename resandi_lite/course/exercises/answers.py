@@ -7,6 +7,8 @@ received; :func:`verdict` prints the one-line result and returns it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import numbers
 
 import numpy as np
@@ -114,3 +116,27 @@ def as_array(answer, shape: tuple, what: str = "numbers") -> np.ndarray:
     if array.shape != tuple(shape):
         raise ValueError(f"answer must be an array of shape {shape} of {what}, got shape {array.shape}")
     return array
+
+
+_SALT = "resandi-lite exercises, v1"
+
+
+def key_digest(question: str, letter: str) -> str:
+    """The salted digest under which a multiple-choice check stores its key (so ``help()`` cannot show it).
+
+    ``question`` is the check's name; the digest is the first 16 hex digits of
+    SHA-256 over the salt, the question and the letter.
+
+    >>> len(key_digest("check_x", "a"))
+    16
+    """
+    return hashlib.sha256(f"{_SALT}|{question}|{letter}".encode()).hexdigest()[:16]
+
+
+def is_key(letter: str, question: str, digest: str) -> bool:
+    """Whether ``letter`` is the key of ``question``, whose key's digest (:func:`key_digest`) is ``digest``.
+
+    >>> is_key("a", "check_x", key_digest("check_x", "a")), is_key("b", "check_x", key_digest("check_x", "a"))
+    (True, False)
+    """
+    return hmac.compare_digest(key_digest(question, letter), digest)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import signatures as sig
-from ..simulate import attm, ctrw, fbm, lw, sbm
-from .answers import as_choice, as_numbers, verdict
+from ... import signatures as sig
+from ...simulate import attm, ctrw, fbm, lw, sbm
+from .answers import as_choice, as_numbers, is_key, verdict
 
 STRAIGHTNESS_LENGTHS = (20, 50, 100, 300, 1000)
 
@@ -15,15 +15,14 @@ def check_sbm_attm_statistic(answer) -> bool:
     """Exercise 2.1: which statistic separates SubSBM from SubATTM when the step correlation cannot.
 
     Choices: (a) the rest fraction, (b) the excess kurtosis of the steps, (c) the
-    straightness, (d) none of them. The key is (b). The check also measures the
-    medians on 400 trajectories of each (alpha = 0.5, T = 1000) for its message:
-    kurtosis about 2 for SBM against about 30 for ATTM, while rests and
-    straightness are alike.
+    straightness, (d) none of them. The check also measures the
+    three statistics' medians on 400 trajectories of each (alpha = 0.5, T = 1000)
+    for its message.
     """
     letter = as_choice(answer, "abcd")
     walks = {"SubSBM": sbm(np.full(400, 0.5), 1000, rng=1), "SubATTM": attm(np.full(400, 0.5), 1000, rng=1)}
     kurtosis = {name: float(np.median(sig.excess_kurtosis(x))) for name, x in walks.items()}
-    return verdict(letter == "b",
+    return verdict(is_key(letter, "check_sbm_attm_statistic", "a7a1a2d171c99f6c"),
                    f"both have independent steps (lag-1 correlation 0), but ATTM's diffusivity jumps by orders of "
                    f"magnitude, so its pooled steps are heavy-tailed: median excess kurtosis {kurtosis['SubATTM']:.0f} "
                    f"against {kurtosis['SubSBM']:.1f} for SBM, whose diffusivity drifts smoothly.",

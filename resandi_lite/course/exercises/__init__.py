@@ -17,13 +17,13 @@ the wrong shape, a letter outside the choices, the placeholder ``...``) raises
 Layout (why a package, not one file: a dozen chapters' checks would make one
 module too long to read and one file that every chapter author edits)
 -------------------------------------------------------------------------
-* ``resandi_lite/exercises/__init__.py`` -- this convention and the lookup:
-  ``rl.exercises.check_<name>`` finds the check in whichever chapter module
+* ``resandi_lite/course/exercises/__init__.py`` -- this convention and the lookup:
+  ``rl.course.exercises.check_<name>`` finds the check in whichever chapter module
   defines it, so notebooks never import chapter modules directly;
-* ``resandi_lite/exercises/answers.py`` -- shared helpers: ``verdict``
+* ``resandi_lite/course/exercises/answers.py`` -- shared helpers: ``verdict``
   (print and return), ``as_number``, ``as_numbers``, ``as_choice``,
   ``as_integer``; use them so that every check reacts to bad input alike;
-* ``resandi_lite/exercises/chNN.py`` -- the checks of chapter NN (``ch01.py``
+* ``resandi_lite/course/exercises/chNN.py`` -- the checks of chapter NN (``ch01.py``
   ... ``ch12.py``), one function per exercise, in exercise order. Check names
   are unique across chapters (a test asserts it).
 
@@ -39,7 +39,7 @@ The chapter notebook (instructor edition, the only one in git)
       # Exercise k: <the statement in one line>
       # Hint: <one line shown to students; also printed when they ask for it>
       <solution lines, any code and comments, that end with `answer` set>
-      rl.exercises.check_<name>(answer, <context>)
+      rl.course.exercises.check_<name>(answer, <context>)
 
   - line 1 starts ``# Exercise k:`` and line 2 ``# Hint:``, one line each;
   - the last statement is the check call (it may span lines); its arguments
@@ -53,7 +53,7 @@ The chapter notebook (instructor edition, the only one in git)
 
 The student edition (generated, never edited by hand)
 -----------------------------------------------------
-``scripts/student-edition [--out DIR]`` (``python -m resandi_lite.student``)
+``scripts/student-edition [--out DIR]`` (``python -m resandi_lite.course.student``)
 writes every chapter's student notebook to ``student/`` (gitignored) and a zip
 ``student/resandi-lite-student.zip``. In each exercise cell it keeps the two
 comment lines and the check call and replaces the solution lines by::
@@ -111,8 +111,8 @@ def __getattr__(name):
             module = importlib.import_module(f".{chapter}", __name__)
             if hasattr(module, name):
                 return getattr(module, name)
-    raise AttributeError(f"module 'resandi_lite.exercises' has no attribute {name!r}"
-                         + ("; the checks are listed by rl.exercises.checks()" if name.startswith("check_") else ""))
+    raise AttributeError(f"module 'resandi_lite.course.exercises' has no attribute {name!r}"
+                         + ("; the checks are listed by rl.course.exercises.checks()" if name.startswith("check_") else ""))
 
 
 def __dir__():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import msd
-from ..simulate import bm, ctrw, fbm
+from ... import msd
+from ...simulate import bm, ctrw, fbm
 from .answers import as_number, as_numbers, verdict
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..baseline import FEATURES, features, make_classifier
-from ..data import make_dataset
-from ..evaluate import confusion_matrix
-from ..preprocess import preprocess
-from ..simulate import CLASSES, lw
-from .answers import as_choice, as_number, as_numbers, verdict
+from ...baseline import FEATURES, features, make_classifier
+from ...data import make_dataset
+from ...evaluate import confusion_matrix
+from ...preprocess import preprocess
+from ...simulate import CLASSES, lw
+from .answers import as_choice, as_number, as_numbers, is_key, verdict
 
 
 def check_linear_boundary(answer) -> bool:
@@ -18,11 +18,10 @@ def check_linear_boundary(answer) -> bool:
     Choices: (a) it sees fewer features; (b) a linear boundary cannot express a
     rule that needs two features at once, such as "large kurtosis but small
     diffusivity change"; (c) it is trained on fewer trajectories; (d) the
-    forest overfits. The key is (b): both models get the same nine features and
-    the same training set.
+    forest overfits.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "b",
+    return verdict(is_key(letter, "check_linear_boundary", "995a487fe1f758d5"),
                    "a linear model draws one hyperplane per class in feature space; telling ATTM from SBM needs "
                    "interactions (large kurtosis AND small diffusivity change, or features whose meaning changes "
                    "with the length), which trees express and a linear model cannot.",

@@ -43,6 +43,6 @@ def pick(active: str, *, ci, book, paper):
 
 def device():
     """CUDA, then Apple's MPS, then the CPU (as :func:`resandi_lite.train.pick_device`)."""
-    from .train import pick_device
+    from ..train import pick_device
 
     return pick_device("auto")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..augment import select_by_score
-from ..simulate import CLASSES
-from .answers import as_choice, as_integer, as_number, verdict
+from ...augment import select_by_score
+from ...simulate import CLASSES
+from .answers import as_choice, as_integer, as_number, is_key, verdict
 
 
 def check_noisy_increment_correlation(answer, sigma: float) -> bool:
@@ -78,10 +78,10 @@ def check_first_sigma_below(answer, result: dict, level: float = 0.5) -> bool:
 
 
 def check_rotation_and_noise(answer) -> bool:
-    """Exercise 10.5 (multiple choice): why rotated copies alone do not teach noise robustness (b)."""
+    """Exercise 10.5 (multiple choice): why rotated copies alone do not teach noise robustness."""
     letter = as_choice(answer, "abcd")
-    return verdict(letter == "b",
-                   "(b): a rotated copy is exactly as clean as the original; the processes are isotropic, so "
+    return verdict(is_key(letter, "check_rotation_and_noise", "6bfc44bc8011325f"),
+                   "a rotated copy is exactly as clean as the original; the processes are isotropic, so "
                    "rotation keeps the class (not a) and all increment statistics (not c), and MinMax scaling does "
                    "not undo a rotation (not d).",
                    "the processes are isotropic, so a rotation keeps the class and the statistics; what is missing "
