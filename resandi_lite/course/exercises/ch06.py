@@ -26,16 +26,18 @@ def check_learning_rate(answer) -> bool:
 def check_early_stopping(answer) -> bool:
     """Exercise 6.2: why early stopping almost never triggers when every epoch draws fresh data.
 
-    Choices: (a) no trajectory is seen twice, so the network cannot overfit and
-    the validation loss keeps falling with the training loss; (b) early stopping
+    Choices: (a) no trajectory is seen twice, so the network cannot memorise its
+    training set, and the validation loss stops improving only when the network
+    itself stops learning (it levels off rather than turning up); (b) early stopping
     is switched off with fresh data; (c) the validation set changes every epoch;
     (d) the learning rate schedule prevents it.
     """
     letter = as_choice(answer, "abcd")
     return verdict(is_key(letter, "check_early_stopping", "92a6dd4d6c6857da"),
                    "with fresh data the training set is infinite: the network cannot memorise it, so the validation "
-                   "loss follows the training loss down and rarely stalls for `patience` epochs. Early stopping "
-                   "still matters with a fixed, small training set, where the network starts to overfit.",
+                   "loss stalls only when learning itself levels off, which a short budget rarely reaches; then early "
+                   "stopping ends a plateau, not overfitting. With a fixed, small training set it matters more: the "
+                   "validation loss turns up once the network starts to overfit.",
                    "early stopping reacts to a validation loss that stops improving; what makes it stop improving "
                    "when the training set is fixed, and does that happen when it never repeats?")
 
