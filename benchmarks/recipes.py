@@ -1,6 +1,6 @@
 """A/B of training recipes and precisions on the lite network, on the same data.
 
-    python benchmarks/recipes.py [--per-class 2500] [--epochs 4] [--out benchmarks/results/recipes-ab.json]
+    python benchmarks/recipes.py [--per-class 2500] [--epochs 4] [--out resandi_lite/pretrained/recipes-ab.json]
 
 Every arm starts from the same random weights (seed 0), sees the same fresh
 trajectories in every epoch and is validated on the same set; only the recipe
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--val-per-class", type=int, default=500)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--arms", default=",".join(ARMS))
-    parser.add_argument("--out", default="benchmarks/results/recipes-ab.json")
+    parser.add_argument("--out", default="resandi_lite/pretrained/recipes-ab.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     out = Path(args.out)
