@@ -44,11 +44,21 @@ LENGTHS = {"varying": "varying", "fixed": 1000}
 CHAPTERS = ("06_training", "07_evaluation", "08_gradcam", "09_erasure", "10_augmentation", "11_layerwise",
             "12_reproduction")
 #: The commands that write the paper profile's default networks.
-PRODUCE = ("papermill notebooks/06_training.ipynb runs/06_training.ipynb -p profile paper "
-           "(or: python -m resandi_lite reproduce --out runs)")
+PRODUCE = ("chapter 6 in the paper profile (papermill notebooks/06_training.ipynb runs/06_training.ipynb "
+           "-p profile paper, from the repository's root), or `python -m resandi_lite reproduce --out DIR`, which "
+           "writes DIR/paper-varying/best.pt and DIR/paper-T1000/best.pt")
 #: ``--tiny``: a handful of batches per protocol, still the paper's network and recipe otherwise.
 TINY_TRAINING = dict(train_per_class=2, val_per_class=1, batch_size=8, max_epochs=1)
 STATE = "reproduce.json"
+
+
+def _checkpoints():
+    """The module with ``load_checkpoint``, ``BEST`` and ``CHECKPOINT`` (``checkpoint``, formerly ``train``)."""
+    try:
+        from . import checkpoint
+    except ImportError:
+        from . import train as checkpoint
+    return checkpoint
 
 
 def sizes(profile: str, tiny: bool = False) -> str:
@@ -116,10 +126,9 @@ def describe(source) -> dict:
         ``path`` and ``sha256`` (first 16 hex digits) of the file.
     """
     from .pretrained import PRETRAINED, checkpoint_path, model_card
-    from .train import load_checkpoint
 
     path = checkpoint_path(source)
-    ckpt = load_checkpoint(path)
+    ckpt = _checkpoints().load_checkpoint(path)
     config = ckpt.get("config", {})
     parameters = int(sum(v.numel() for v in ckpt["model"].values() if v.is_floating_point()))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
@@ -131,6 +140,17 @@ def describe(source) -> dict:
         label = f"{config.get('preset')} ({path.parent.name})"
     return {"source": str(source), "label": label, "preset": config.get("preset"), "parameters": parameters,
             "origin": origin, "path": str(path), "sha256": digest}
+
+
+def which(chosen: dict[str, str], *protocols: str) -> str:
+    """One line per protocol saying which network a chapter measures (label, preset, parameters, origin)."""
+    names = {"varying": "varying length", "fixed": "T = 1000"}
+    lines = []
+    for protocol in protocols or PROTOCOLS:
+        d = describe(chosen[protocol])
+        lines.append(f"{names[protocol]}: {d['label']}, preset {d['preset']}, {d['parameters']:,} parameters, "
+                     f"{d['path']}; {d['origin']}")
+    return "\n".join(lines)
 
 
 def paper_config(protocol: str, *, tiny: bool = False, **overrides):
@@ -149,12 +169,11 @@ def paper_config(protocol: str, *, tiny: bool = False, **overrides):
 
 def finished(run_dir) -> bool:
     """Whether the training run in ``run_dir`` has ended (early stop or last epoch) and has a ``best.pt``."""
-    from .train import BEST, CHECKPOINT, load_checkpoint
-
+    files = _checkpoints()
     run_dir = Path(run_dir)
-    if not (run_dir / CHECKPOINT).is_file() or not (run_dir / BEST).is_file():
+    if not (run_dir / files.CHECKPOINT).is_file() or not (run_dir / files.BEST).is_file():
         return False
-    ckpt = load_checkpoint(run_dir / CHECKPOINT)
+    ckpt = files.load_checkpoint(run_dir / files.CHECKPOINT)
     return bool(ckpt["state"]["done"] or ckpt["state"]["epoch"] >= ckpt["config"]["max_epochs"])
 
 
@@ -179,6 +198,41 @@ def train_command(config, out_dir, nproc_per_node: int = 1) -> list[str]:
     return [sys.executable, *tail]
 
 
+def command_text(config, out_dir, nproc_per_node: int = 1) -> str:
+    """:func:`train_command` as one would type it (``torchrun ...`` or ``python -m resandi_lite train ...``)."""
+    args = train_command(config, out_dir, nproc_per_node)
+    head = ["torchrun"] if nproc_per_node > 1 else ["python"]
+    return " ".join(head + args[4 if nproc_per_node > 1 else 1:])
+
+
+def train_paper_networks(chosen: dict[str, str], *, tiny: bool = False, nproc_per_node: int = 1,
+                         progress: bool = True) -> dict[str, Path]:
+    """Chapter 6 in the paper profile: train the paper's network for each protocol into its run folder.
+
+    Each network of ``chosen`` given as a ``.pt`` path is trained (or resumed,
+    or kept if finished) into that file's folder with :func:`paper_config`;
+    shipped names are left alone.  Prints the equivalent command on
+    ``nproc_per_node`` GPUs.
+
+    Returns
+    -------
+    dict
+        Protocol to the ``best.pt`` written.
+    """
+    from .pretrained import PRETRAINED
+
+    written = {}
+    for protocol, source in chosen.items():
+        if source in PRETRAINED:
+            continue
+        config = paper_config(protocol, tiny=tiny)
+        folder = Path(source).parent
+        if progress:
+            print(f"{protocol}: {command_text(config, folder, max(nproc_per_node, 4))}  # on 4 GPUs")
+        written[protocol] = train(config, folder, nproc_per_node=nproc_per_node, progress=progress)
+    return written
+
+
 def train(config, run_dir, *, nproc_per_node: int = 1, progress: bool = True) -> Path:
     """Train ``config`` into ``run_dir`` unless that run has finished; resumes an interrupted one.
 
@@ -190,7 +244,7 @@ def train(config, run_dir, *, nproc_per_node: int = 1, progress: bool = True) ->
     Path
         ``run_dir/best.pt``.
     """
-    from .train import BEST, fit
+    from .train import fit
 
     if not isinstance(nproc_per_node, int) or nproc_per_node < 1:
         raise ValueError(f"nproc_per_node must be a positive integer, got {nproc_per_node!r}")
@@ -198,9 +252,10 @@ def train(config, run_dir, *, nproc_per_node: int = 1, progress: bool = True) ->
     if not finished(run_dir):
         if nproc_per_node == 1:
             fit(config, run_dir, resume=True, progress=progress)
-        else:
-            subprocess.run(train_command(config, run_dir, nproc_per_node), check=True)
-    return run_dir / BEST
+        elif subprocess.run(train_command(config, run_dir, nproc_per_node)).returncode != 0:
+            raise ReproduceError(f"training into {run_dir} with {nproc_per_node} processes failed (its output is "
+                                 f"above); rerun with --resume to continue from its last checkpoint")
+    return run_dir / _checkpoints().BEST
 
 
 class ReproduceError(RuntimeError):
@@ -233,9 +288,10 @@ def run_chapter(name: str, out_dir, parameters: dict, *, source_dir=None) -> Pat
         papermill.execute_notebook(str(source), str(target), parameters=parameters, cwd=str(source.parent),
                                    progress_bar=False, kernel_name="python3")
     except papermill.PapermillExecutionError as err:
-        raise ReproduceError(f"{source.name} failed in cell {err.cell_index} (execution count {err.exec_count}): "
-                             f"{err.ename}: {str(err.evalue).splitlines()[0] if err.evalue else ''} "
-                             f"(executed notebook: {target})") from None
+        first = next((line for line in (err.source or "").splitlines() if line.strip()), "")
+        raise ReproduceError(f"{source.name} failed in cell {err.cell_index} (execution count {err.exec_count}, "
+                             f"{first[:60]!r}): {err.ename}: {str(err.evalue).splitlines()[0] if err.evalue else ''} "
+                             f"(traceback in the executed notebook {target})") from None
     return target
 
 
@@ -306,6 +362,57 @@ def reproduce(out, *, tiny: bool = False, nproc_per_node: int = 1, resume: bool 
     return json.loads((out / "report.json").read_text())
 
 
-def augmentation_dir(chosen: dict[str, str]) -> Path:
-    """Where chapter 10's paper-profile runs go: ``augmentation/`` beside the varying-length run folder."""
+def augmentation_dir(chosen: dict[str, str], runs="runs") -> Path:
+    """Where chapter 10's paper-profile runs go: ``augmentation/`` beside the varying-length run folder.
+
+    For a shipped varying-length network: ``runs/augmentation``.
+    """
+    from .pretrained import PRETRAINED
+
+    if chosen["varying"] in PRETRAINED:
+        return Path(runs) / "augmentation"
     return Path(chosen["varying"]).resolve().parent.parent / "augmentation"
+
+
+#: Dense float16/bfloat16 tensor-core peaks (FLOP/s, vendor data sheets: T4, A100 SXM, H100 SXM) and the assumed
+#: fraction of it a training run reaches: what ResNet-50 training reaches on these GPUs (about 250, 2,500 and
+#: 5,000 images/s at ~12 GFLOP each), since the paper's network is a ResNet of similar cost per sample.
+GPU_PEAK = {"T4": 65e12, "A100": 312e12, "H100": 989e12}
+ASSUMED_FRACTION = {"T4": 0.05, "A100": 0.10, "H100": 0.06}
+
+
+def flops_per_sample(preset: str = "paper", batch_size: int = 8) -> tuple[float, float]:
+    """Measured FLOPs per trajectory of one training step (forward, backward) and of one inference.
+
+    Counted by :class:`torch.utils.flop_counter.FlopCounterMode` on random
+    input of shape ``(batch_size, 2, 1000)`` (convolutions and matrix
+    products; the elementwise work of BatchNorm, ReLU and Adam is not counted).
+    Measured for ``"paper"``: 5.01e9 and 1.67e9.
+    """
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from .model import build_model
+
+    model = build_model(preset)
+    x, y = torch.randn(batch_size, 2, 1000), torch.randint(0, 8, (batch_size,))
+    with FlopCounterMode(display=False) as counter:
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+    train = counter.get_total_flops() / batch_size
+    model.eval()
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(x)
+    return train, counter.get_total_flops() / batch_size
+
+
+def estimate_hours(train_flops: float, infer_flops: float, gpu: str, *, epochs: int = 100,
+                   train_samples: int = 400_000, val_samples: int = 80_000) -> float:
+    """Hours of one training run of the paper (``epochs`` epochs of ``train_samples``, validated on ``val_samples``).
+
+    Compute divided by :data:`GPU_PEAK` times :data:`ASSUMED_FRACTION`; data
+    simulation (on the CPU, overlapping) and start-up are not included.
+    """
+    if gpu not in GPU_PEAK:
+        raise ValueError(f"gpu must be one of {', '.join(GPU_PEAK)}, got {gpu!r}")
+    work = epochs * (train_samples * train_flops + val_samples * infer_flops)
+    return work / (GPU_PEAK[gpu] * ASSUMED_FRACTION[gpu]) / 3600
