@@ -101,3 +101,45 @@ def make_classifier(kind: str = "boosting", *, random_state: int | None = 0):
         return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.1, early_stopping=True,
                                               random_state=random_state)
     raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+
+
+def chapter_forest(length="varying", *, n_per_class: int = 500, seed: int = 0):
+    """The random forest of chapter 4, trained on its own simulated set.
+
+    Chapter 4 (book profile) fits ``make_classifier("forest", random_state=0)``
+    on the features of ``make_dataset(500, length, seed=0)``.  The model cards
+    score it on each shipped network's test set, so that the network and the
+    classical baseline are compared on the same trajectories.
+
+    Parameters
+    ----------
+    length : "varying" or int
+        Trajectory-length protocol of the training set.
+    n_per_class : int
+        Training trajectories per class.
+    seed : int
+        Seed of the training set and of the forest.
+
+    Returns
+    -------
+    sklearn.ensemble.RandomForestClassifier, fitted on :func:`features`
+    """
+    from .data import make_dataset
+
+    if not isinstance(n_per_class, int) or isinstance(n_per_class, bool) or n_per_class < 2:
+        raise ValueError(f"n_per_class must be an integer >= 2, got {n_per_class!r}")
+    train = make_dataset(n_per_class, length, seed=seed)
+    return make_classifier("forest", random_state=seed).fit(features(train.X, train.lengths), train.y)
+
+
+def score(classifier, dataset) -> dict:
+    """Accuracy and per-class accuracy of a fitted feature classifier on a :class:`TrajectoryDataset`.
+
+    Returns
+    -------
+    dict with ``accuracy`` (float), ``per_class`` (ndarray of shape (8,)) and ``n`` (int)
+    """
+    y = np.asarray(dataset.y)
+    correct = classifier.predict(features(dataset.X, dataset.lengths)) == y
+    per_class = np.array([correct[y == k].mean() if np.any(y == k) else np.nan for k in range(int(y.max()) + 1)])
+    return {"accuracy": float(correct.mean()), "per_class": per_class, "n": int(len(y))}

@@ -45,3 +45,17 @@ def test_classifiers_beat_chance_by_far(kind):
     model = make_classifier(kind).fit(features(train.X, train.lengths), train.y)
     accuracy = np.mean(model.predict(features(test.X, test.lengths)) == test.y)
     assert accuracy > 0.5, accuracy
+
+
+def test_chapter_forest_and_score_on_a_balanced_set():
+    from resandi_lite.baseline import chapter_forest, score
+
+    forest = chapter_forest(n_per_class=20, seed=0)
+    test = make_dataset(10, seed=1)
+    result = score(forest, test)
+    assert result["n"] == 80 and result["per_class"].shape == (8,)
+    # balanced classes: the accuracy is the mean of the per-class accuracies
+    assert result["accuracy"] == pytest.approx(result["per_class"].mean())
+    assert result["accuracy"] > 0.5  # chance is 1/8; even 20 trajectories per class separate most classes
+    with pytest.raises(ValueError, match="n_per_class must be an integer >= 2, got 1"):
+        chapter_forest(n_per_class=1)
