@@ -35,7 +35,7 @@ def test_chapter_form(path):
     first = cells[0]
     assert "remove-cell" in first["metadata"].get("tags", []) and "google.colab" in _source(first), \
         "the first cell installs the package on Colab only, hidden in the book"
-    assert "%pip install" in _source(first) and "resandi-lite==" in _source(first), "a released version, pinned"
+    assert "pip" in _source(first) and "resandi-lite==" in _source(first), "a released version, pinned (tests/test_colab.py)"
     parameters = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
     assert len(parameters) == 1, "exactly one papermill parameters cell"
     assert re.search(r"^profile = None", _source(parameters[0]), re.M), "the parameters cell sets profile = None"

@@ -1,0 +1,132 @@
+"""Readers outside the built book: the Colab install cell, one version, MyST-free notebooks, and every chapter
+run from the built wheel in an empty folder with the Colab cell active.
+
+The last test is the slow one (a few minutes): it builds the wheel, installs it
+into a fresh virtual environment holding only what Colab ships besides
+(numpy, torch, matplotlib, scikit-learn, scipy, pandas, ipywidgets) plus
+papermill, copies the chapters into an empty temporary folder and runs each in
+the ``ci`` profile with a stub ``google.colab`` module imported first, so that
+cell 0 runs its pip installs. pip is pointed at a folder holding the fresh
+wheel and the chapters' references through its own environment variables
+(``PIP_FIND_LINKS``, ``PIP_NO_INDEX``): the cell is unchanged, only the place
+pip looks differs from Colab's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from resandi_lite.course import colab
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
+VERSION = colab.read_version((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+REPOSITORY = colab.read_repository((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def _source(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_cell_0_is_the_generated_install_cell(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    expected = colab.notebook_cell(notebook, VERSION, REPOSITORY)
+    assert _source(notebook["cells"][0]) == _source(expected), f"{path.name}: run scripts/colab-cell"
+    assert notebook["cells"][0]["metadata"].get("tags") == ["remove-cell"], "hidden in the book"
+    code = "\n".join(_source(c) for c in notebook["cells"] if c["cell_type"] == "code")
+    if "captum" in code:
+        assert "captum==" in _source(notebook["cells"][0])
+    if "reference import" in code:
+        assert '"--no-deps", "andi-datasets==' in _source(notebook["cells"][0])
+
+
+def test_the_version_is_written_once():
+    import resandi_lite
+
+    assert resandi_lite.__version__ == VERSION, "reinstall (pip install -e .) after changing pyproject's version"
+    init = (ROOT / "resandi_lite" / "__init__.py").read_text(encoding="utf-8")
+    assert VERSION not in init
+    for path in NOTEBOOKS:  # only the generated cell 0 names it
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        assert not [k for k, c in enumerate(cells[1:], 1) if f"=={VERSION}" in _source(c)], path.name
+    script = ("import importlib.metadata as m\n"
+              "def missing(name): raise m.PackageNotFoundError(name)\n"
+              "m.version = missing\nimport resandi_lite\nprint(resandi_lite.__version__)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip() == "0+unknown", "a never-installed source tree still imports"
+
+
+def _run_cell(source, *, colab_present, results):
+    """Execute an install cell with subprocess.run replaced by a recorder returning ``results`` in turn."""
+    calls = []
+
+    def fake_run(command, **kwargs):
+        calls.append(command[command.index("install") + 2:])  # after "install", "-q"
+        return types.SimpleNamespace(returncode=results[len(calls) - 1])
+
+    saved = sys.modules.get("google.colab")
+    real_run = subprocess.run
+    subprocess.run = fake_run
+    try:
+        if colab_present:
+            sys.modules["google.colab"] = types.ModuleType("google.colab")
+        else:
+            sys.modules.pop("google.colab", None)
+        exec(compile(source, "cell0", "exec"), {})
+    finally:
+        subprocess.run = real_run
+        if saved is None:
+            sys.modules.pop("google.colab", None)
+        else:
+            sys.modules["google.colab"] = saved
+    return calls
+
+
+def test_install_cell_installs_the_release_else_the_tagged_source_and_the_references(capsys):
+    cell = colab.install_cell("9.8.7", "https://example.org/o/r", ["andi-datasets", "captum"])
+    assert _run_cell(cell, colab_present=False, results=[]) == [], "outside Colab the cell does nothing"
+    calls = _run_cell(cell, colab_present=True, results=[0, 0, 0])
+    assert calls == [["resandi-lite==9.8.7"], ["--no-deps", "andi-datasets==2.1.13", "stochastic==0.6.0"],
+                     ["captum==0.9.0"]]
+    calls = _run_cell(cell, colab_present=True, results=[1, 0, 1, 0])  # not released; andi fails
+    assert calls[:2] == [["resandi-lite==9.8.7"], ["resandi-lite @ git+https://example.org/o/r@v9.8.7"]]
+    assert "andi-datasets could not be installed" in capsys.readouterr().out
+    with pytest.raises(RuntimeError, match="could not install resandi-lite 9.8.7"):
+        _run_cell(cell, colab_present=True, results=[1, 1])
+    with pytest.raises(ValueError, match="needs must be among"):
+        colab.install_cell("1", "x", ["tensorflow"])
+
+
+def test_version_and_repository_readers_refuse_what_they_cannot_read():
+    assert colab.read_repository(f"repository:\n  path_to_book: ''\n  url: {REPOSITORY}/\n") == REPOSITORY
+    with pytest.raises(ValueError, match="version"):
+        colab.read_version('[tool.x]\nversion = "1"\n')
+    with pytest.raises(ValueError, match="repository"):
+        colab.read_repository("title: x\n")
+
+
+def test_binder_pins_the_colab_references_and_takes_torch_from_the_cpu_index():
+    post_build = (ROOT / "postBuild").read_text(encoding="utf-8")
+    assert " ".join(colab.REFERENCES["andi-datasets"][1]) in post_build
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in (ROOT / "environment.yml").read_text()
+
+
+MYST_ONLY = re.compile(r"^\s*(:::|```\{)|\{(?!cite)[a-z]+(:[a-z]+)?\}`", re.M)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_markdown_reads_the_same_in_jupyter(path):
+    """No MyST directive or role shows raw in Jupyter or Colab; {cite} stays (it feeds the bibliography)."""
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "markdown":
+            found = MYST_ONLY.search(_source(cell))
+            assert found is None, f"{path.name}: MyST-only markup {found[0]!r}; write plain Markdown (a > quote)"
