@@ -14,7 +14,7 @@ Shapes through the paper's network (batch B)::
     layer2  (B, 128,  125)
     layer3  (B, 256,   63)
     layer4  (B, 512,   32)  <- Grad-CAM
-    head    (B,   8)        global average pool, linear
+    head    (B,   8)        global average pool, linear (N_CLASSES outputs)
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from typing import Sequence
 
 import torch
 from torch import Tensor, nn
+
+from .simulate.classes import N_CLASSES
 
 STAGES = ("layer1", "layer2", "layer3", "layer4")
 
@@ -71,14 +73,15 @@ class ResAnDi(nn.Module):
     in_channels : int
         Input channels (2: x and y).
     num_classes : int
-        Output logits (8 classes).
+        Output logits (default :data:`resandi_lite.simulate.N_CLASSES`, the
+        classes of the registry).
 
     Input ``(B, 2, 1000)`` float32 from :func:`resandi_lite.preprocess`;
-    output logits ``(B, 8)`` in :data:`resandi_lite.CLASSES` order.
+    output logits ``(B, N_CLASSES)`` in :data:`resandi_lite.CLASSES` order.
     """
 
     def __init__(self, widths: Sequence[int] = (64, 128, 256, 512), depths: Sequence[int] = (2, 2, 2, 2), *,
-                 kernel_size: int = 15, stem_kernel: int = 35, in_channels: int = 2, num_classes: int = 8):
+                 kernel_size: int = 15, stem_kernel: int = 35, in_channels: int = 2, num_classes: int = N_CLASSES):
         super().__init__()
         if len(widths) != 4 or len(depths) != 4:
             raise ValueError(f"widths and depths need 4 entries (one per stage), got {list(widths)} and {list(depths)}")
@@ -115,7 +118,7 @@ class ResAnDi(nn.Module):
         return self.maxpool(self.relu(self.bn1(self.conv1(x))))
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(x, self.in_channels)
+        _check_input(x, self.in_channels, self.conv1.weight)
         x = self.stem(x)
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(torch.flatten(self.avgpool(x), 1))
@@ -130,7 +133,7 @@ class ResAnDi(nn.Module):
             stages up to and including ``upto``; tensors keep their graph, so
             gradients can flow back from them.
         """
-        _check_input(x, self.in_channels)
+        _check_input(x, self.in_channels, self.conv1.weight)
         if upto not in STAGES:
             raise ValueError(f"upto must be one of {', '.join(STAGES)}, got {upto!r}")
         out = {"stem": self.stem(x)}
@@ -141,7 +144,7 @@ class ResAnDi(nn.Module):
         return out
 
 
-def _check_input(x, channels: int) -> None:
+def _check_input(x, channels: int, weight: Tensor) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"input must be a torch.Tensor of shape (B, {channels}, L), got {type(x).__name__}; "
                         f"use torch.from_numpy(X)")
@@ -150,6 +153,17 @@ def _check_input(x, channels: int) -> None:
         raise ValueError(f"input must have shape (B, {channels}, L), got {tuple(x.shape)}{hint}")
     if not x.is_floating_point():
         raise TypeError(f"input must be a floating-point tensor (float32 from preprocess), got {x.dtype}")
+    _check_values(x, weight)
+
+
+def _check_values(x: Tensor, weight: Tensor) -> None:
+    """Input length >= 1, the weights' dtype (outside autocast), finite values (skipped on CUDA: no sync per batch)."""
+    if x.shape[2] < 1:
+        raise ValueError(f"input must have at least one time point, got shape {tuple(x.shape)}")
+    if x.dtype != weight.dtype and not torch.is_autocast_enabled(x.device.type):
+        raise TypeError(f"input must have the network's dtype {weight.dtype}, got {x.dtype}; use x.to({weight.dtype})")
+    if not x.is_cuda and not bool(torch.isfinite(x).all()):
+        raise ValueError(f"input must be finite, got {int((~torch.isfinite(x)).sum())} NaN or infinite values")
 
 
 #: Architectures by name.  ``paper``: the network of the paper (18.5M parameters).

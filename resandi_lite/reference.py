@@ -70,8 +70,8 @@ def andi_simulate(name, n: int, *, length=1000, seed=None) -> tuple[list[np.ndar
 
     stochastic_random.seed(seed)
     rng = np.random.default_rng(seed)
-    lengths = draw_lengths(n, length, rng)
-    alpha = draw_alpha(name, n, rng)
+    lengths = draw_lengths(n, length, rng=rng)
+    alpha = draw_alpha(name, n, rng=rng)
     out = []
     for t, a in zip(lengths, alpha):
         while True:

@@ -8,7 +8,7 @@ are fixed, so a run is repeatable.
 import numpy as np
 import pytest
 
-from resandi_lite.simulate import ALPHA_RANGE, CLASSES, MODELS, attm, bm, class_label, ctrw, fbm, lw, sbm, simulate
+from resandi_lite.simulate import ALPHA_RANGE, CLASSES, SIMULATORS, attm, bm, class_label, ctrw, fbm, lw, sbm, simulate
 from resandi_lite.simulate._normal import normal_pairs
 from resandi_lite.simulate._renewal import draw_until, per_step
 from resandi_lite.simulate.attm import attm_parameters
@@ -52,7 +52,7 @@ def test_cutting_a_long_trajectory_is_exact():
     """Generating at the group's longest length and cutting must equal a direct call of the model."""
     rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
     lengths = np.array([40, 40])
-    steps, _ = simulate_increments("SubFBM", np.array([0.3, 0.7]), lengths, rng_a)
+    steps, _ = simulate_increments("SubFBM", np.array([0.3, 0.7]), lengths, rng=rng_a)
     direct = np.diff(fbm([0.3, 0.7], 40, rng=rng_b), axis=-1)
     assert np.allclose(steps, direct)
 
@@ -79,7 +79,7 @@ def test_bad_arguments_raise_clear_errors(call, message):
 
 
 def test_model_table_covers_every_class():
-    assert set(MODELS) == set(CLASSES) == set(ALPHA_RANGE)
+    assert set(SIMULATORS) == set(CLASSES) == set(ALPHA_RANGE)
 
 
 # --- statistical laws -------------------------------------------------------
@@ -284,8 +284,8 @@ def test_steps_in_single_precision_keep_their_std(name):
     """The float32 steps (default) are the float64 ones rounded; the std taken in float64 fits both."""
     lengths = np.random.default_rng(23).integers(10, 1001, 200)
     alpha = np.full(200, np.mean(ALPHA_RANGE[name]))
-    s32, std32 = simulate_increments(name, alpha, lengths, np.random.default_rng(24), width=999)
-    s64, std64 = simulate_increments(name, alpha, lengths, np.random.default_rng(24), width=999, dtype=np.float64)
+    s32, std32 = simulate_increments(name, alpha, lengths, rng=np.random.default_rng(24), width=999)
+    s64, std64 = simulate_increments(name, alpha, lengths, rng=np.random.default_rng(24), width=999, dtype=np.float64)
     assert s32.dtype == np.float32 and s64.dtype == np.float64
     assert np.array_equal(s32, s64.astype(np.float32)) and np.array_equal(std32, std64)
     n_steps = lengths - 1
@@ -299,9 +299,9 @@ def test_steps_in_single_precision_keep_their_std(name):
 
 def test_degenerate_trajectories_are_redrawn():
     """A CTRW with alpha = 0.1 does not move within 10 steps with probability 10**-0.1 = 0.79: all are redrawn."""
-    steps, std = simulate_increments("SubCTRW", np.full(500, 0.1), np.full(500, 10), np.random.default_rng(20))
+    steps, std = simulate_increments("SubCTRW", np.full(500, 0.1), np.full(500, 10), rng=np.random.default_rng(20))
     assert np.all(std > 0)
     assert np.all((steps != 0).any(axis=-1))
     # short Levy walks are often one straight flight: constant steps, also redrawn
-    steps, std = simulate_increments("SupLW", np.full(500, 1.9), np.full(500, 10), np.random.default_rng(21))
+    steps, std = simulate_increments("SupLW", np.full(500, 1.9), np.full(500, 10), rng=np.random.default_rng(21))
     assert np.all(std > 0)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..msd import ensemble_msd, time_averaged_msd
 from ..plotting import plot_msd, plot_trajectory
-from ..simulate.classes import ALPHA_RANGE, CLASSES, MODELS
+from ..simulate.classes import ALPHA_RANGE, CLASSES, SIMULATORS
 
 
 def show_model(name: str = "SubFBM", alpha: float | None = None, *, length: int = 500, n: int = 200,
@@ -39,7 +39,7 @@ def show_model(name: str = "SubFBM", alpha: float | None = None, *, length: int 
         raise ValueError(f"name must be one of {', '.join(CLASSES)}, got {name!r}")
     low, high = ALPHA_RANGE[name]
     alpha = (low + high) / 2 if alpha is None else float(np.clip(alpha, low, high))
-    X = MODELS[name](np.full(n, alpha), length, rng=seed)
+    X = SIMULATORS[name](np.full(n, alpha), length, rng=seed)
     if axes is None:
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)
     fig = axes[0].figure

@@ -1,6 +1,22 @@
-"""The eight classes of the ResAnDi paper and a simulator for each."""
+"""The classes of the ResAnDi paper: one registry holds each class's name, mechanism, simulator and exponents.
+
+:data:`REGISTRY` is the single place that defines a class.  :data:`CLASSES`,
+:data:`N_CLASSES`, :data:`ALPHA_RANGE` and :data:`SIMULATORS` are read from it,
+and so is every other part of the package (the network's output size, the
+training stream, the layer-wise analysis).  To add a class, write its
+simulator module (a public ``name(alpha, length, *, rng=None)`` returning
+``(n, 2, length)`` positions, and ``_increments(alpha, length, rng)`` returning
+their ``(n, 2, length - 1)`` steps) and append one :class:`ClassSpec` line to
+:data:`REGISTRY`; labels are registry positions, so append, never insert.
+"""
 
 from __future__ import annotations
+
+import dataclasses
+import functools
+import sys
+import warnings
+from typing import Callable
 
 import numpy as np
 
@@ -11,56 +27,100 @@ from .fbm import fbm
 from .lw import lw
 from .sbm import sbm
 from ..preprocess import increment_std
-from .attm import _increments as _attm_increments
-from .ctrw import _increments as _ctrw_increments
-from .fbm import _increments as _fbm_increments
-from .lw import _increments as _lw_increments
-from .sbm import _increments as _sbm_increments
 
-#: The eight class names, in the paper's label order (label = index).
-CLASSES: tuple[str, ...] = ("SubATTM", "SubCTRW", "SubFBM", "SubSBM", "SupFBM", "SupLW", "SupSBM", "BM")
 
+@dataclasses.dataclass(frozen=True)
+class ClassSpec:
+    """One class of trajectories.
+
+    Attributes
+    ----------
+    name : str
+        The class name (``"SubFBM"``); its position in :data:`REGISTRY` is its label.
+    mechanism : str
+        The diffusion model behind it (``"FBM"``).
+    simulator : callable
+        ``simulator(alpha, length, *, rng=None) -> (n, 2, length)`` positions; its
+        module also defines ``_increments(alpha, length, rng)`` (the steps).
+    alpha_range : (float, float)
+        ``alpha ~ U(low, high)``; ``low == high`` for a fixed exponent.
+    signature : str
+        What marks the mechanism in a trajectory (see :mod:`resandi_lite.signatures`).
+    """
+
+    name: str
+    mechanism: str
+    simulator: Callable
+    alpha_range: tuple[float, float]
+    signature: str
+
+    @property
+    def increments(self) -> Callable:
+        """The simulator's ``_increments(alpha, length, rng)``: steps of shape ``(n, 2, length - 1)``."""
+        return vars(sys.modules[self.simulator.__module__])["_increments"]
+
+
+#: The classes in the paper's label order (label = index).
+REGISTRY: tuple[ClassSpec, ...] = (
+    ClassSpec("SubATTM", "ATTM", attm, (0.1, 0.9), "diffusivity jumping between random levels (diffusivity change)"),
+    ClassSpec("SubCTRW", "CTRW", ctrw, (0.1, 0.9), "rests of heavy-tailed duration (zero steps, kurtosis)"),
+    ClassSpec("SubFBM", "FBM", fbm, (0.1, 0.9), "anti-correlated steps (lag-1 autocorrelation 2**(alpha-1) - 1 < 0)"),
+    ClassSpec("SubSBM", "SBM", sbm, (0.1, 0.9), "diffusivity decaying as t**(alpha-1) (diffusivity change < 0)"),
+    ClassSpec("SupFBM", "FBM", fbm, (1.1, 1.9), "positively correlated steps (lag-1 autocorrelation > 0)"),
+    ClassSpec("SupLW", "LW", lw, (1.1, 1.9), "ballistic flights, runs of identical steps (straightness)"),
+    ClassSpec("SupSBM", "SBM", sbm, (1.1, 1.9), "diffusivity growing as t**(alpha-1) (diffusivity change > 0)"),
+    ClassSpec("BM", "BM", sbm, (1.0, 1.0), "independent Gaussian steps of constant variance"),
+)
+
+#: The class names, in the paper's label order (label = index).
+CLASSES: tuple[str, ...] = tuple(spec.name for spec in REGISTRY)
+#: Number of classes (the network's output size).
+N_CLASSES: int = len(REGISTRY)
 #: Range of the anomalous exponent of each class; alpha ~ U(low, high).
-ALPHA_RANGE: dict[str, tuple[float, float]] = {
-    "SubATTM": (0.1, 0.9),
-    "SubCTRW": (0.1, 0.9),
-    "SubFBM": (0.1, 0.9),
-    "SubSBM": (0.1, 0.9),
-    "SupFBM": (1.1, 1.9),
-    "SupLW": (1.1, 1.9),
-    "SupSBM": (1.1, 1.9),
-    "BM": (1.0, 1.0),
-}
+ALPHA_RANGE: dict[str, tuple[float, float]] = {spec.name: spec.alpha_range for spec in REGISTRY}
+#: The simulator behind each class: ``simulator(alpha, length, rng=rng) -> (n, 2, T)``.
+SIMULATORS: dict[str, Callable] = {spec.name: spec.simulator for spec in REGISTRY}
 
-#: The generator behind each class: ``model(alpha, length, rng=rng) -> (n, 2, T)``.
-MODELS = {
-    "SubATTM": attm,
-    "SubCTRW": ctrw,
-    "SubFBM": fbm,
-    "SubSBM": sbm,
-    "SupFBM": fbm,
-    "SupLW": lw,
-    "SupSBM": sbm,
-    "BM": sbm,
-}
+_INCREMENTS = {spec.name: spec.increments for spec in REGISTRY}
 
-_INCREMENTS = {
-    "SubATTM": _attm_increments,
-    "SubCTRW": _ctrw_increments,
-    "SubFBM": _fbm_increments,
-    "SubSBM": _sbm_increments,
-    "SupFBM": _fbm_increments,
-    "SupLW": _lw_increments,
-    "SupSBM": _sbm_increments,
-    "BM": _sbm_increments,
-}
+
+def __getattr__(name):
+    if name == "MODELS":
+        warnings.warn("simulate.MODELS is deprecated (\"model\" means the network); use simulate.SIMULATORS",
+                      DeprecationWarning, stacklevel=2)
+        return SIMULATORS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _rng_keyword_only(n_positional: int, later: tuple[str, ...] = ()):
+    """Accept ``rng`` (and the arguments ``later`` after it) positionally, with a DeprecationWarning."""
+    names = ("rng", *later)
+
+    def wrap(func):
+        @functools.wraps(func)
+        def inner(*args, **kwargs):
+            if len(args) > n_positional:
+                extra = args[n_positional:]
+                if len(extra) > len(names):
+                    raise TypeError(f"{func.__name__}() takes {n_positional} positional arguments, got {len(args)}")
+                warnings.warn(f"{func.__name__}(): pass {', '.join(names[:len(extra)])} by keyword (rng=...); "
+                              f"positional use is deprecated", DeprecationWarning, stacklevel=2)
+                for key, value in zip(names, extra):
+                    if key in kwargs:
+                        raise TypeError(f"{func.__name__}() got multiple values for argument {key!r}")
+                    kwargs[key] = value
+                args = args[:n_positional]
+            return func(*args, **kwargs)
+        return inner
+    return wrap
+
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1000
 
 
 def class_label(name) -> int:
-    """Label (0-7) of a class given by name or label.
+    """Label (0 to N_CLASSES - 1) of a class given by name or label.
 
     >>> class_label("SubFBM")
     2
@@ -79,13 +139,17 @@ def class_label(name) -> int:
     raise TypeError(f"class must be a name from CLASSES or an integer label, got {type(name).__name__}")
 
 
-def draw_lengths(n: int, length, rng: np.random.Generator) -> np.ndarray:
+@_rng_keyword_only(2)
+def draw_lengths(n: int, length, *, rng=None) -> np.ndarray:
     """Trajectory lengths for ``length="varying"`` (uniform in [10, 1000]) or an int.
+
+    ``rng``: a numpy Generator, a seed or None (keyword-only).
 
     Returns
     -------
     lengths : ndarray of shape (n,), int64
     """
+    rng = np.random.default_rng(rng)
     if isinstance(length, str):
         if length != "varying":
             raise ValueError(f"length must be 'varying' or an integer in [{MIN_LENGTH}, {MAX_LENGTH}], got {length!r}")
@@ -94,18 +158,23 @@ def draw_lengths(n: int, length, rng: np.random.Generator) -> np.ndarray:
     return np.full(n, length, dtype=np.int64)
 
 
-def draw_alpha(name, n: int, rng: np.random.Generator) -> np.ndarray:
+@_rng_keyword_only(2)
+def draw_alpha(name, n: int, *, rng=None) -> np.ndarray:
     """Exponents of ``n`` trajectories of a class: uniform on its :data:`ALPHA_RANGE` (1 for BM).
+
+    ``rng``: a numpy Generator, a seed or None (keyword-only).
 
     Returns
     -------
     alpha : ndarray of shape (n,), float64
     """
+    rng = np.random.default_rng(rng)
     low, high = ALPHA_RANGE[CLASSES[class_label(name)]]
     return rng.uniform(low, high, n) if high > low else np.full(n, low)
 
 
-def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.random.Generator,
+@_rng_keyword_only(3, ("width", "block", "dtype", "events"))
+def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, *, rng: np.random.Generator,
                         width: int | None = None, block: int = 1 << 15,
                         dtype=np.float32, events: bool = False) -> tuple[np.ndarray, ...]:
     """Simulate one class and return its steps, right-aligned and zero-padded.
@@ -192,7 +261,8 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, rng: np.ra
             marks[order] = marks.copy()
     flat = np.flatnonzero((std == 0).any(axis=1))
     if flat.size:
-        redrawn = simulate_increments(name, alpha[flat], lengths[flat], rng, width, block, dtype, events)
+        redrawn = simulate_increments(name, alpha[flat], lengths[flat], rng=rng, width=width, block=block,
+                                      dtype=dtype, events=events)
         out[flat], std[flat] = redrawn[:2]
         if events:
             marks[flat] = redrawn[2]
@@ -240,9 +310,9 @@ def simulate(name, n: int, *, length=1000, rng=None, events: bool = False):
     name = CLASSES[class_label(name)]
     n = check_int(n, "n", minimum=1)
     rng = np.random.default_rng(rng)
-    lengths = draw_lengths(n, length, rng)
-    alpha = draw_alpha(name, n, rng)
-    steps, _, *marks = simulate_increments(name, alpha, lengths, rng, dtype=np.float64, events=events)
+    lengths = draw_lengths(n, length, rng=rng)
+    alpha = draw_alpha(name, n, rng=rng)
+    steps, _, *marks = simulate_increments(name, alpha, lengths, rng=rng, dtype=np.float64, events=events)
     positions = np.zeros(steps.shape[:-1] + (steps.shape[-1] + 1,))
     np.cumsum(steps, axis=-1, out=positions[..., 1:])
     marks = [np.pad(m, ((0, 0), (1, 0))) for m in marks]  # position t marks the step t - 1 -> t
