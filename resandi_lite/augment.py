@@ -23,12 +23,8 @@ import numpy as np
 from .data import TrajectoryDataset, make_dataset
 from .preprocess import INPUT_LENGTH, minmax_scale
 from .simulate.classes import CLASSES
+from .paper import AUGMENT_RANDOM as PAPER_RANDOM, AUGMENT_TARGETED as PAPER_TARGETED, SIGMAS as PAPER_SIGMAS
 
-#: Noise levels of the paper's robustness test.
-PAPER_SIGMAS = np.round(np.arange(0, 1.01, 0.1), 1)
-#: The paper's mean test accuracy (%) over 5 seeds, targeted and random arms, per sigma in PAPER_SIGMAS.
-PAPER_TARGETED = np.array([85.77, 78.75, 76.54, 73.42, 64.87, 49.43, 33.35, 23.35, 18.61, 16.30, 14.99])
-PAPER_RANDOM = np.array([85.66, 78.52, 76.30, 72.21, 62.00, 45.61, 30.39, 21.52, 17.40, 15.50, 14.44])
 
 
 def positions(dataset: TrajectoryDataset) -> np.ndarray:
@@ -147,6 +143,30 @@ def augmented(dataset: TrajectoryDataset, index, *, mode: str = "rotate", sigma=
     return concatenate(dataset, copies)
 
 
+def attribution_score(model, X, y, *, attribution=None) -> np.ndarray:
+    """The trajectory-level score the selection ranks by: the mean of the map over the input, padding included.
+
+    With ``attribution=None`` this is the paper's Grad-CAM score
+    (:func:`resandi_lite.gradcam.gradcam_score`: the signed layer4 map for
+    ``y``, upsampled by nearest neighbour); with a name of
+    :data:`resandi_lite.attribution.METHODS` or a callable ``(model, X,
+    target) -> (n, positions)``, the mean of that map, each position weighted
+    by the input points it covers.
+
+    Returns
+    -------
+    scores : ndarray of shape (n,), float32 (``None``) or float64
+    """
+    if attribution is None:
+        from .gradcam import gradcam_score
+
+        return gradcam_score(model, X, y).numpy()
+    from .attribution import attribute, resample
+
+    X = np.asarray(X)
+    return resample(attribute(model, X, np.asarray(y), attribution), X.shape[-1], X.shape[-1]).mean(axis=1)
+
+
 def noise_robustness(models: dict, test_per_class: int, *, length="varying", sigmas=PAPER_SIGMAS, seed: int = 0,
                      progress: bool = False) -> dict:
     """Accuracy of several networks on test sets of growing localisation noise.
@@ -188,7 +208,7 @@ def noise_robustness(models: dict, test_per_class: int, *, length="varying", sig
 def augmentation_experiment(base_model, train: TrajectoryDataset, out_dir, *, seeds=(0, 1, 2, 3, 4),
                             fraction: float = 0.6, mode: str = "rotate", sigma=0.5, config=None,
                             val: TrajectoryDataset | None = None, test_per_class: int = 1000,
-                            sigmas=PAPER_SIGMAS, progress: bool = True) -> dict:
+                            sigmas=PAPER_SIGMAS, progress: bool = True, attribution=None) -> dict:
     """The paper's protocol: train the targeted and the random arm over several seeds, test under noise.
 
     For each seed, the targeted arm copies the ``fraction`` of each class with
@@ -199,6 +219,11 @@ def augmentation_experiment(base_model, train: TrajectoryDataset, out_dir, *, se
     interrupted one resumes, so the whole experiment can be stopped and
     restarted.
 
+    ``attribution`` chooses the map behind the score (a name of
+    :data:`resandi_lite.attribution.METHODS` or a callable ``(model, X,
+    target) -> (n, positions)``; see :func:`attribution_score`); ``None``
+    (default) is the paper's signed layer4 Grad-CAM.
+
     Returns
     -------
     dict
@@ -207,13 +232,12 @@ def augmentation_experiment(base_model, train: TrajectoryDataset, out_dir, *, se
     """
     import dataclasses
 
-    from .gradcam import gradcam_score
     from .pretrained import load_model
     from .train import BEST, TrainConfig, fit
 
     out_dir = Path(out_dir)
     config = config or TrainConfig(preset="lite")
-    scores = gradcam_score(base_model, train.X, train.y).numpy()
+    scores = attribution_score(base_model, train.X, train.y, attribution=attribution)
     val = val if val is not None else make_dataset(max(1, len(train) // 40), config.length, config.noise,
                                                    seed=10_000 + config.seed)
     models = {"targeted": [], "random": []}

@@ -24,8 +24,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .attribution import attribute
 from .evaluate import predict
 from .gradcam import grad_cam
+from .paper import ERASURE as PAPER_ERASURE, ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE
 
 
 def segment_of_position(n_segments: int, length: int) -> np.ndarray:
@@ -228,8 +230,8 @@ def _interpolate(X: np.ndarray, keep: np.ndarray) -> np.ndarray:
 
 def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: int = 10, rng=None,
                        inclusive: bool = False, fill: str = "zero", within: str = "input", lengths=None,
-                       which=None, batch_size: int = 512) -> dict:
-    """Accuracy after erasing each percentile band of Grad-CAM, and after erasing at random.
+                       which=None, batch_size: int = 512, attribution=None) -> dict:
+    """Accuracy after erasing each percentile band of an attribution map (Grad-CAM), and after erasing at random.
 
     Parameters
     ----------
@@ -240,6 +242,7 @@ def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: 
     maps : ndarray of shape (n, S), optional
         Precomputed maps at the layer's resolution (default: computed here).
     layer : str
+        Stage of the default Grad-CAM (ignored when ``attribution`` is given).
     bands : int
     rng : numpy.random.Generator, int or None
         Source of the random baseline.
@@ -258,6 +261,12 @@ def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: 
         band, which costs two passes over the set instead of twenty); the
         per-band results then have one entry per selected band, in this order.
     batch_size : int
+    attribution : str, callable or None
+        The method that makes the maps when ``maps`` is not given: a name of
+        :data:`resandi_lite.attribution.METHODS` or any callable
+        ``(model, X, target) -> (n, S)`` (:mod:`resandi_lite.attribution`);
+        its ``S`` positions are the segments erased.  ``None`` (default):
+        signed Grad-CAM at ``layer``, as in the paper.
 
     Returns
     -------
@@ -272,7 +281,9 @@ def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: 
     y = np.asarray(y)
     if X.ndim != 3 or y.shape != (X.shape[0],):
         raise ValueError(f"X must be (n, 2, L) and y (n,), got {X.shape} and {y.shape}")
-    if maps is None:
+    if maps is None and attribution is not None:
+        maps = attribute(model, X, y.astype(np.int64), attribution)
+    elif maps is None:
         maps = grad_cam(model, torch.from_numpy(X), torch.from_numpy(y.astype(np.int64)), layer=layer,
                         upsample=None, batch_size=batch_size).numpy()
     maps = np.asarray(maps)
@@ -371,6 +382,3 @@ def compare_with_random(result: dict, y) -> dict:
             "band": 100 * (band == y).mean(axis=1), "random": 100 * (random == y).mean(axis=1), "n": n}
 
 
-#: The paper's erasure curve (%), bands 0-10 ... 90-100, and its random baseline range.
-PAPER_ERASURE = np.array([44.7, 42.7, 40.2, 36.3, 31.5, 29.0, 27.8, 26.4, 25.6, 23.8])
-PAPER_RANDOM_RANGE = (24.7, 27.9)

@@ -5,7 +5,8 @@ Three tools, after the paper's section on the fixed-length (T = 1000) model:
 * **window statistics** on the 32 windows of 225 steps (stride 25) that match
   the 32 positions of layer4, and their correlation with the Grad-CAM map, per
   class (:func:`window_statistics`, :func:`composites`, :func:`map_correlations`,
-  :func:`window_activity`);
+  :func:`window_activity`); :func:`window_maps` computes the maps, with any
+  attribution method of :mod:`resandi_lite.attribution`;
 * **linear probes**: freeze the network up to a stage, average-pool its output
   and fit a linear classifier (:func:`pooled_features`, :func:`linear_probe`,
   :func:`block_probes`), the groups of classes a probe cannot tell apart
@@ -31,30 +32,16 @@ from torch import nn
 from .evaluate import confusion_matrix, predict
 from .model import model_device
 from .preprocess import minmax_scale
+from .simulate.classes import N_CLASSES
+from .paper import N_WINDOWS, STRIDE, WINDOW
+from .paper import CORRELATIONS as PAPER_CORRELATIONS, SPEARMAN as PAPER_SPEARMAN
+from .paper import GROUPS as PAPER_GROUPS, PROBES as PAPER_PROBES
 
-N_WINDOWS, WINDOW, STRIDE = 32, 225, 25
 STATISTICS = ("f1", "f2", "f3", "f4", "f5")
 COMPOSITES = ("AC", "CS", "SG", "VD")
 
-#: The paper's Pearson correlations of the layer4 map with the composites (fixed-length model), per class
-#: (spec section 9; SupLW and BM: "about 0", so not listed).
-PAPER_CORRELATIONS = {
-    ("SubCTRW", "AC"): -0.375, ("SubCTRW", "SG"): 0.360, ("SubCTRW", "VD"): -0.186,
-    ("SubFBM", "AC"): -0.198, ("SubFBM", "CS"): -0.117, ("SubSBM", "VD"): -0.374,
-    ("SupFBM", "AC"): 0.338, ("SupFBM", "CS"): 0.156, ("SupSBM", "VD"): 0.333, ("SubATTM", "SG"): -0.071,
-}
-#: The paper's Spearman correlations for SupLW, whose Pearson correlations are about 0.
-PAPER_SPEARMAN = {("SupLW", "AC"): 0.151, ("SupLW", "CS"): -0.284, ("SupLW", "SG"): -0.109}
 #: The five signs the reproduction must check (issue 4): class and composite.
 REQUIRED_SIGNS = (("SubCTRW", "AC"), ("SubFBM", "AC"), ("SupFBM", "AC"), ("SubSBM", "VD"), ("SupSBM", "VD"))
-#: The paper's block-wise probe accuracies (%) on its groupings (block 1: 4 groups, 2: 6 groups, 3: all 8).
-PAPER_PROBES = {"layer1": 89.44, "layer2": 86.91, "layer3": 93.24}
-#: The groups of classes each block's probe separates in the paper (block 3: every class alone).
-PAPER_GROUPS = {
-    "layer1": (("SubFBM",), ("SupFBM", "SupLW"), ("SubATTM", "SubCTRW"), ("SubSBM", "SupSBM", "BM")),
-    "layer2": (("SubATTM",), ("SubCTRW",), ("SubFBM",), ("SupFBM",), ("SupLW",), ("SubSBM", "SupSBM", "BM")),
-    "layer3": tuple((c,) for c in ("SubATTM", "SubCTRW", "SubFBM", "SubSBM", "SupFBM", "SupLW", "SupSBM", "BM")),
-}
 
 
 def _windows(d: np.ndarray) -> np.ndarray:
@@ -205,6 +192,36 @@ def correlation(a, b, method: str = "pearson") -> float:
     elif method != "pearson":
         raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
     return _pearson(a, b)
+
+
+def window_maps(model: nn.Module, X, y, *, attribution=None, batch_size: int = 256) -> np.ndarray:
+    """Maps of the true class at the 32 positions of layer4, one per window, for :func:`map_correlations`.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    X : ndarray of shape (n, 2, 1000), float32
+    y : ndarray of shape (n,), int
+        The class explained (the true label, as in the paper).
+    attribution : str, callable or None
+        ``None`` (default): the paper's signed layer4 Grad-CAM map, as it is.
+        Otherwise a name of :data:`resandi_lite.attribution.METHODS` or a
+        callable ``(model, X, target) -> (n, positions)``, whose map is
+        averaged over the input points of each layer4 position
+        (:func:`resandi_lite.attribution.resample`).
+    batch_size : int
+        Of the default Grad-CAM.
+
+    Returns
+    -------
+    maps : ndarray of shape (n, 32), float32 (default) or float64
+    """
+    from .attribution import attribute, resample
+    from .gradcam import grad_cam
+
+    if attribution is None:
+        return grad_cam(model, X, torch.as_tensor(np.asarray(y)), upsample=None, batch_size=batch_size).numpy()
+    return resample(attribute(model, X, np.asarray(y), attribution), N_WINDOWS, np.shape(X)[-1])
 
 
 def map_correlations(maps, features: dict, y, classes=None, method: str = "pearson") -> dict:
@@ -533,7 +550,7 @@ def feature_ablation(model: nn.Module, X, y, feature: np.ndarray, *, rng=None, m
 
 
 def ablation_by_feature(model: nn.Module, X, y, features: dict, *, rng=None, min_distance: int = 9,
-                        n_classes: int = 8, batch_size: int = 512) -> dict:
+                        n_classes: int = N_CLASSES, batch_size: int = 512) -> dict:
     """:func:`feature_ablation` for several features at once, sharing the clean and the random run.
 
     Parameters
