@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .augment import PAPER_RANDOM, PAPER_SIGMAS, PAPER_TARGETED
-from .erasure import PAPER_ERASURE, PAPER_RANDOM_RANGE
-from .evaluate import PAPER_ACCURACY_FIXED, PAPER_ACCURACY_VARYING, PAPER_CONFUSION, PAPER_DIAGONAL_FIXED
-from .layerwise import PAPER_CORRELATIONS, PAPER_GROUPS, PAPER_PROBES, PAPER_SPEARMAN
+from .paper import ACCURACY_FIXED as PAPER_ACCURACY_FIXED, ACCURACY_VARYING as PAPER_ACCURACY_VARYING
+from .paper import AUGMENT_RANDOM as PAPER_RANDOM, AUGMENT_TARGETED as PAPER_TARGETED, SIGMAS as PAPER_SIGMAS
+from .paper import CONFUSION as PAPER_CONFUSION, DIAGONAL_FIXED as PAPER_DIAGONAL_FIXED
+from .paper import CORRELATIONS as PAPER_CORRELATIONS, GROUPS as PAPER_GROUPS, PROBES as PAPER_PROBES
+from .paper import ERASURE as PAPER_ERASURE, ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE, SPEARMAN as PAPER_SPEARMAN
 from .simulate.classes import CLASSES
 
 #: Section key -> title; each title names the paper's result the rows reproduce (Bae et al. 2026).
@@ -169,7 +170,7 @@ def measure_classification(n_per_class: int, seed: int = 0, *, networks: dict | 
 
 
 def measure_erasure(n_per_class: int, seed: int = 0, *, top_per_class: int | None = None,
-                    network="lite") -> dict:
+                    network="lite", attribution=None) -> dict:
     """The erasure curve (%) of the varying-length ``network`` (default: shipped), the paper's definition (section 7).
 
     The row ``erasure/top-random`` compares the top band with the random
@@ -178,7 +179,9 @@ def measure_erasure(n_per_class: int, seed: int = 0, *, top_per_class: int | Non
     erasing the top band costs more than erasing as many random segments.
     ``top_per_class`` measures it on a separate, larger test set (two passes
     over the set instead of twenty), since a difference of a point or two
-    needs thousands of trajectories to be resolved.
+    needs thousands of trajectories to be resolved.  ``attribution`` (a name
+    of :data:`resandi_lite.attribution.METHODS` or a callable) replaces the
+    paper's signed layer4 Grad-CAM (``None``, the default).
     """
     from .data import make_dataset
     from .erasure import compare_with_random, erasure_experiment
@@ -186,28 +189,30 @@ def measure_erasure(n_per_class: int, seed: int = 0, *, top_per_class: int | Non
 
     model = load_model(network)
     test = make_dataset(n_per_class, "varying", seed=seed + 2)
-    result = erasure_experiment(model, test.X, test.y, rng=seed)
+    result = erasure_experiment(model, test.X, test.y, rng=seed, attribution=attribution)
     n, random = len(test.y), result["random_accuracy"]
     out = {f"erasure/{b}": _percent(a, n) for b, a in enumerate(result["accuracy"])}
     out["erasure/random"] = _percent(np.mean(random), n * len(random))
     if top_per_class is not None:
         test = make_dataset(top_per_class, "varying", seed=seed + 6)
-        result = erasure_experiment(model, test.X, test.y, rng=seed, which=[-1])
+        result = erasure_experiment(model, test.X, test.y, rng=seed, which=[-1], attribution=attribution)
     paired = compare_with_random(result, test.y)
     out["erasure/top-random"] = (-float(paired["difference"][-1]), float(paired["stderr"][-1]))
     return out
 
 
-def measure_layerwise(n_per_class: int, seed: int = 0, *, network="lite-T1000") -> dict:
-    """Correlations of the maps with the composites and probe accuracies of the T = 1000 ``network`` (default: shipped)."""
+def measure_layerwise(n_per_class: int, seed: int = 0, *, network="lite-T1000", attribution=None) -> dict:
+    """Correlations of the maps with the composites and probe accuracies of the T = 1000 ``network`` (default: shipped).
+
+    ``attribution`` makes the maps (:func:`resandi_lite.layerwise.window_maps`; ``None``: the paper's Grad-CAM).
+    """
     from .data import make_dataset
-    from .gradcam import grad_cam
-    from .layerwise import block_probes, composites, group_accuracy, map_correlations, window_statistics
+    from .layerwise import block_probes, composites, group_accuracy, map_correlations, window_maps, window_statistics
     from .pretrained import load_model
 
     model = load_model(network)
     test = make_dataset(n_per_class, 1000, seed=seed + 3)
-    maps = grad_cam(model, test.X, test.y, upsample=None).numpy()
+    maps = window_maps(model, test.X, test.y, attribution=attribution)
     feats = composites(window_statistics(test.X))
     out = {}
     for method, paper in (("pearson", PAPER_CORRELATIONS), ("spearman", PAPER_SPEARMAN)):
