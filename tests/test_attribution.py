@@ -153,3 +153,13 @@ def test_resample_by_hand():
     maps = np.random.default_rng(0).standard_normal((3, 32))
     assert resample(maps, 32) is not None and np.array_equal(resample(maps, 32), maps)
     np.testing.assert_allclose(resample(maps, 1000).mean(1), resample(maps, 1).ravel())
+
+
+# The methods the captum tests above cover; a method added to METHODS must get its captum check here too.
+CHECKED_AGAINST_CAPTUM = {"gradcam", "gradcam-relu", "gradcam-layer1", "gradcam-layer2", "gradcam-layer3",
+                          "gradcam-layer4", "saliency", "integrated-gradients", "occlusion"}
+
+
+def test_every_registered_method_is_checked_against_captum():
+    assert set(METHODS) == CHECKED_AGAINST_CAPTUM
+    assert METHODS["gradcam"].__name__ == METHODS["gradcam-layer4"].__name__  # the default is the layer4 check
