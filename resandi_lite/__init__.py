@@ -7,7 +7,7 @@ other modules load on first use (``rl.gradcam``, ``rl.train``, ...).
 import importlib
 import importlib.metadata
 
-from .data import SimulatedTrajectories, TrajectoryDataset, load, make_dataset, write_split
+from .data import SimulatedTrajectories, TrajectoryDataset, load, load_dataset, make_dataset, write_split
 from .preprocess import INPUT_LENGTH, preprocess
 from .simulate import ALPHA_RANGE, CLASSES, simulate
 
@@ -23,15 +23,15 @@ _MOVED = ("exercises", "explore", "student")  # moved to resandi_lite.course; th
 _NAMES = {
     "build_model": "model", "ResAnDi": "model",
     "fit": "train", "TrainConfig": "train",
-    "evaluate_model": ("evaluate", "evaluate"), "predict": "evaluate",
+    "evaluate_model": ("evaluate", "evaluate"), "predict": "evaluate", "predict_logits": "evaluate",
     "load_pretrained": "pretrained", "load_model": "pretrained",
     "grad_cam": "gradcam", "GradCAM": "gradcam", "gradcam_score": "gradcam",
     "erasure_experiment": "erasure",
 }
 
 __all__ = [
-    "ALPHA_RANGE", "CLASSES", "INPUT_LENGTH", "SimulatedTrajectories", "TrajectoryDataset", "load", "make_dataset",
-    "preprocess", "simulate", "write_split", *_NAMES, *_MODULES,
+    "ALPHA_RANGE", "CLASSES", "INPUT_LENGTH", "SimulatedTrajectories", "TrajectoryDataset", "load", "load_dataset",
+    "make_dataset", "preprocess", "simulate", "write_split", *_NAMES, *_MODULES,
 ]
 
 

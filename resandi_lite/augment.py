@@ -189,7 +189,7 @@ def noise_robustness(models: dict, test_per_class: int, *, length="varying", sig
     """
     from tqdm.auto import tqdm
 
-    from .evaluate import predict
+    from .evaluate import predict_logits as predict
 
     sigmas = np.asarray(sigmas, dtype=np.float64)
     acc = {arm: np.zeros((len(nets), sigmas.size)) for arm, nets in models.items()}

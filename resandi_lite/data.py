@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+import time
+import warnings
 from collections import deque
 from pathlib import Path
 
@@ -27,9 +30,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
-from ._checks import check_int, check_sigma
-from .preprocess import INPUT_LENGTH, preprocess_increments
-from .simulate.classes import CLASSES, class_label, draw_alpha, draw_lengths, simulate_increments
+from ._checks import check_int, check_noise, check_seed, deprecated_alias, keyword_only
+from .preprocess import INPUT_LENGTH, MIN_LENGTH, preprocess_increments
+from .simulate.classes import ALPHA_RANGE, CLASSES, class_label, draw_alpha, draw_lengths, simulate_increments
 
 FORMAT_VERSION = 1
 _ARRAYS = ("X", "y", "alpha", "lengths", "noise")
@@ -37,6 +40,8 @@ _OPTIONAL = ("minmax",)
 _SHUFFLE_KEY = 1000  # spawn keys: 0-7 classes, 1000 shuffling, 2000 streaming, 3000 split files
 _STREAM_KEY = 2000
 _SPLIT_KEY = 3000
+_DEFAULT_CHUNK = 2048  # also the chunk of files written before the chunk was recorded
+_STALE_AFTER = 600  # seconds after which a partial file without a process id counts as abandoned
 
 
 class TrajectoryDataset(Dataset):
@@ -67,13 +72,11 @@ class TrajectoryDataset(Dataset):
     """
 
     def __init__(self, X, y, alpha, lengths, noise, params=None, minmax=None):
-        self.X, self.y, self.alpha, self.lengths, self.noise = X, y, alpha, lengths, noise
+        if params is not None and not isinstance(params, dict):
+            raise TypeError(f"params must be a dict or None, got {type(params).__name__}")
+        arrays = _check_arrays(X, y, alpha, lengths, noise, minmax)
+        self.X, self.y, self.alpha, self.lengths, self.noise, self.minmax = arrays
         self.params = dict(params or {})
-        self.minmax = minmax
-        n = len(X)
-        for name in _ARRAYS[1:] + (() if minmax is None else _OPTIONAL):
-            if len(getattr(self, name)) != n:
-                raise ValueError(f"{name} has {len(getattr(self, name))} entries but X has {n} trajectories")
 
     def __len__(self) -> int:
         return len(self.y)
@@ -89,15 +92,26 @@ class TrajectoryDataset(Dataset):
     def save(self, path) -> Path:
         """Write the set to one ``.npz`` file, atomically.
 
-        The file is written under a temporary name in the same folder and
-        renamed at the end, so an interrupted save never leaves a file that
-        loads.  Returns the path written.
+        The file is written under a temporary name in the same folder
+        (``NAME.npz.PID.XXXX.part``) and renamed at the end, so an interrupted
+        save never leaves a file that loads.  Partial files that a killed save
+        left in the folder are removed first, with a warning.  Returns the
+        path written (``.npz`` is appended to a name without it).
+
+        Raises
+        ------
+        ValueError
+            If ``path`` is an existing folder, or its parent is a file.
+        OSError
+            If the folder cannot be created or written.
         """
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
+        path = _target(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+        removed = remove_stale_parts(path.parent)
+        if removed:
+            warnings.warn(f"removed {len(removed)} partial file(s) left in {path.parent} by an interrupted write: "
+                          f"{', '.join(p.name for p in removed)}", stacklevel=2)
+        fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 arrays = {k: np.asarray(getattr(self, k)) for k in _ARRAYS + _OPTIONAL if getattr(self, k) is not None}
@@ -115,8 +129,100 @@ class TrajectoryDataset(Dataset):
         return path
 
 
-def load(path) -> TrajectoryDataset:
-    """Load a set written by :meth:`TrajectoryDataset.save`.
+def _target(path) -> Path:
+    """The ``.npz`` file a save to ``path`` writes, checked not to be a folder or below a file."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}")
+    given = Path(path)
+    path = given if given.suffix == ".npz" else given.with_name(given.name + ".npz")
+    for target in {given, path}:
+        if target.is_dir():
+            raise ValueError(f"{target} is an existing folder; expected the name of a .npz file to write")
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise ValueError(f"cannot write {path}: {parent} is a file, not a folder")
+    return path
+
+
+def remove_stale_parts(folder) -> list[Path]:
+    """Remove the partial dataset files (``*.npz.*.part``) that killed writes left in ``folder``.
+
+    A partial file is stale when the process that wrote it (its id is part of
+    the name) no longer runs; a file from an older version, without a process
+    id, when it is more than 10 minutes old.  Returns the files removed.
+    """
+    removed = []
+    for part in Path(folder).glob("*.npz.*.part"):
+        match = re.fullmatch(r".*\.npz\.(\d+)\.[^.]+\.part", part.name)
+        if match and _running(int(match.group(1))):
+            continue
+        try:
+            if not match and time.time() - part.stat().st_mtime < _STALE_AFTER:
+                continue
+            part.unlink()
+        except FileNotFoundError:  # removed meanwhile by another process
+            continue
+        removed.append(part)
+    return sorted(removed)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def _array(value, name: str, kinds: str, ndim: int, n: int | None) -> np.ndarray:
+    """``value`` as an ndarray of one of the dtype ``kinds`` ("f", "iu"), ``ndim`` dimensions and ``n`` rows."""
+    if not isinstance(value, np.ndarray):
+        try:
+            value = np.asarray(value)
+        except Exception:
+            raise TypeError(f"{name} must be an array, got {type(value).__name__}") from None
+    what = {"f": "a floating-point", "iu": "an integer"}[kinds]
+    if value.dtype.kind not in kinds:
+        raise TypeError(f"{name} must be {what} array, got dtype {value.dtype}")
+    if value.ndim != ndim or (n is not None and len(value) != n):
+        expected = "(n, 2, 1000)" if name == "X" else "(n, 2, 2)" if name == "minmax" else "(n,)"
+        got = f"{len(value)} entries but X has {n} trajectories" if value.ndim == ndim else f"shape {value.shape}"
+        raise ValueError(f"{name} must have shape {expected}, got {got}")
+    return value
+
+
+def _check_arrays(X, y, alpha, lengths, noise, minmax):
+    """Check the arrays of a :class:`TrajectoryDataset`; return them as ndarrays."""
+    X = _array(X, "X", "f", 3, None)
+    n = len(X)
+    if X.shape[1:] != (2, INPUT_LENGTH):
+        raise ValueError(f"X must have shape (n, 2, {INPUT_LENGTH}), got {X.shape}")
+    y, lengths = _array(y, "y", "iu", 1, n), _array(lengths, "lengths", "iu", 1, n)
+    alpha, noise = _array(alpha, "alpha", "f", 1, n), _array(noise, "noise", "f", 1, n)
+    if n and (y.min() < 0 or y.max() >= len(CLASSES)):
+        raise ValueError(f"y must hold class labels in 0..{len(CLASSES) - 1}, got {y.min()}..{y.max()}")
+    if n and (lengths.min() < MIN_LENGTH or lengths.max() > INPUT_LENGTH):
+        raise ValueError(f"lengths must lie in [{MIN_LENGTH}, {INPUT_LENGTH}], got {lengths.min()}..{lengths.max()}")
+    if not np.all(np.isfinite(noise) & (noise >= 0)):
+        raise ValueError(f"noise must hold finite values >= 0, got {noise[~(np.isfinite(noise) & (noise >= 0))][:3]}")
+    bounds = np.array([ALPHA_RANGE[c] for c in CLASSES])[y] if n else np.zeros((0, 2))
+    bad = ~(np.isfinite(alpha) & (alpha >= bounds[:, 0] - 1e-9) & (alpha <= bounds[:, 1] + 1e-9))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"alpha[{i}] = {alpha[i]} lies outside {CLASSES[y[i]]}'s range {ALPHA_RANGE[CLASSES[y[i]]]}")
+    if minmax is not None:
+        minmax = _array(minmax, "minmax", "f", 3, n)
+        if minmax.shape[1:] != (2, 2) or not np.all(np.isfinite(minmax)):
+            raise ValueError(f"minmax must be a finite array of shape (n, 2, 2), got shape {minmax.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"X must be finite, got {int(np.sum(~np.isfinite(X)))} NaN or infinite values")
+    return X, y, alpha, lengths, noise, minmax
+
+
+def load_dataset(path) -> TrajectoryDataset:
+    """Load a set written by :meth:`TrajectoryDataset.save` (formerly ``load``).
 
     Parameters
     ----------
@@ -124,11 +230,18 @@ def load(path) -> TrajectoryDataset:
 
     Raises
     ------
+    FileNotFoundError
+        If there is no file at ``path``.
     ValueError
         If the file is not a resandi-lite dataset, is truncated, or its arrays
-        have inconsistent shapes.
+        have inconsistent shapes, labels outside the classes, non-finite
+        values, or exponents, lengths or noise levels out of range.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}")
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; expected a dataset file (.npz)")
     if not path.exists():
         raise FileNotFoundError(f"no dataset file at {path}")
     try:
@@ -145,7 +258,15 @@ def load(path) -> TrajectoryDataset:
     X = arrays["X"]
     if X.ndim != 3 or X.shape[1:] != (2, INPUT_LENGTH) or X.dtype != np.float32:
         raise ValueError(f"{path}: X must be float32 of shape (n, 2, {INPUT_LENGTH}), got {X.dtype} {X.shape}")
-    return TrajectoryDataset(**arrays, params=params)
+    if not isinstance(params, dict):
+        raise ValueError(f"{path}: params must be a JSON object, got {type(params).__name__}")
+    try:
+        return TrajectoryDataset(**arrays, params=params)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+load = deprecated_alias(load_dataset, "load")
 
 
 def _generator(seed) -> np.random.Generator:
@@ -161,8 +282,12 @@ def _class_rng(entropy: int, key) -> np.random.Generator:
 
 
 def _check_classes(classes) -> list[int]:
-    if isinstance(classes, str):
+    if isinstance(classes, (str, int, np.integer)):
         classes = [classes]
+    try:
+        classes = list(classes)
+    except TypeError:
+        raise TypeError(f"classes must be a sequence of class names or labels, got {type(classes).__name__}") from None
     labels = [class_label(c) for c in classes]
     if not labels:
         raise ValueError("classes must name at least one class")
@@ -171,22 +296,24 @@ def _check_classes(classes) -> list[int]:
     return labels
 
 
-def _simulate_class(label: int, n: int, length, sigmas: np.ndarray, rng: np.random.Generator):
+def _simulate_class(label: int, n: int, length, levels: np.ndarray, rng: np.random.Generator):
     """Exponents, lengths and noise levels of ``n`` trajectories of one class."""
-    lengths = draw_lengths(n, length, rng)
-    alpha = draw_alpha(label, n, rng)
-    sigma = sigmas[rng.integers(sigmas.size, size=n)] if sigmas.size > 1 else np.full(n, sigmas[0])
-    return alpha, lengths, sigma
+    lengths = draw_lengths(n, length, rng=rng)
+    alpha = draw_alpha(label, n, rng=rng)
+    noise = levels[rng.integers(levels.size, size=n)] if levels.size > 1 else np.full(n, levels[0])
+    return alpha, lengths, noise
 
 
-def simulate_chunk(label: int, alpha: np.ndarray, lengths: np.ndarray, sigma: np.ndarray, seed):
+@keyword_only(renamed={"sigma": "noise"})
+def simulate_chunk(label: int, alpha: np.ndarray, lengths: np.ndarray, noise: np.ndarray, seed):
     """Simulate and preprocess trajectories of one class: the unit of work of :func:`make_dataset`.
 
     Parameters
     ----------
     label : int
-    alpha, lengths, sigma : ndarray of shape (m,)
-        Exponent, number of points and noise std of each trajectory.
+    alpha, lengths, noise : ndarray of shape (m,)
+        Exponent, number of points and noise std of each trajectory
+        (``noise`` was called ``sigma``).
     seed : int, numpy.random.SeedSequence or Generator
 
     Returns
@@ -195,8 +322,8 @@ def simulate_chunk(label: int, alpha: np.ndarray, lengths: np.ndarray, sigma: np
     minmax : ndarray of shape (m, 2, 2), float64
     """
     rng = _generator(seed)
-    steps, std = simulate_increments(label, alpha, lengths, rng, width=INPUT_LENGTH - 1)
-    return preprocess_increments(steps, lengths, sigma, rng, std, return_minmax=True)
+    steps, std = simulate_increments(label, alpha, lengths, rng=rng, width=INPUT_LENGTH - 1)
+    return preprocess_increments(steps, lengths, noise, rng=rng, std=std, return_minmax=True)
 
 
 def _run_chunk(task):
@@ -238,10 +365,13 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
     classes : sequence of str or int
         Classes to include (default all eight, labels stay the paper's).
     n_jobs : int
-        Worker processes (``-1``: one per CPU).  The result does not depend
-        on it: every chunk has its own seed.
+        Worker processes (``-1``: one per CPU; ``1`` runs in this process,
+        without a pool).  The result does not depend on it: every chunk has
+        its own seed.
     chunk : int
-        Trajectories simulated per vectorised call (bounds the memory).
+        Trajectories simulated per vectorised call (bounds the memory).  The
+        chunks have their own random streams, so the data depend on it: it is
+        recorded in ``params``.
     progress : bool
         Show a progress bar.
 
@@ -258,22 +388,24 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
     """
     n = check_int(n_per_class, "n_per_class", minimum=1)
     chunk = check_int(chunk, "chunk", minimum=1)
-    n_jobs = os.cpu_count() or 1 if n_jobs == -1 else check_int(n_jobs, "n_jobs", minimum=1)
+    n_jobs = _check_jobs(n_jobs)
     labels = _check_classes(classes)
-    sigmas = check_sigma(noise)
-    draw_lengths(1, length, np.random.default_rng(0))  # validate length early
-    entropy = np.random.SeedSequence(seed).entropy
+    levels = check_noise(noise)
+    draw_lengths(1, length, rng=np.random.default_rng(0))  # validate length early
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
+    entropy = np.random.SeedSequence(check_seed(seed)).entropy
     total = n * len(labels)
     destination = _class_rng(entropy, (_SHUFFLE_KEY,)).permutation(total)
     y = np.empty(total, dtype=np.int64)
     alpha = np.empty(total)
     lengths = np.empty(total, dtype=np.int64)
-    sigma = np.empty(total)
+    noise_std = np.empty(total)
     tasks, places = [], []
     for k, label in enumerate(labels):
-        a, t, s = _simulate_class(label, n, length, sigmas, _class_rng(entropy, (label,)))
+        a, t, s = _simulate_class(label, n, length, levels, _class_rng(entropy, (label,)))
         dest = destination[k * n:(k + 1) * n]
-        y[dest], alpha[dest], lengths[dest], sigma[dest] = label, a, t, s
+        y[dest], alpha[dest], lengths[dest], noise_std[dest] = label, a, t, s
         order = np.argsort(t, kind="stable")  # similar lengths together: less padding work
         for j, start in enumerate(range(0, n, chunk)):
             idx = order[start:start + chunk]
@@ -298,9 +430,18 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
         finally:
             if n_jobs > 1:
                 pool.shutdown(cancel_futures=True)
-    params = {"n_per_class": n, "length": length, "noise": sigmas.tolist(), "seed": int(entropy),
-              "classes": [CLASSES[c] for c in labels]}
-    return TrajectoryDataset(X, y, alpha, lengths, sigma, params, minmax)
+    params = {"n_per_class": n, "length": length, "noise": levels.tolist(), "seed": int(entropy),
+              "classes": [CLASSES[c] for c in labels], "chunk": chunk}
+    return TrajectoryDataset(X, y, alpha, lengths, noise_std, params, minmax)
+
+
+def _check_jobs(n_jobs) -> int:
+    if n_jobs == -1 and not isinstance(n_jobs, bool):
+        return os.cpu_count() or 1
+    try:
+        return check_int(n_jobs, "n_jobs", minimum=1)
+    except ValueError:
+        raise ValueError(f"n_jobs must be >= 1 or -1 (one per CPU), got {n_jobs}") from None
 
 
 class SimulatedTrajectories(IterableDataset):
@@ -337,10 +478,10 @@ class SimulatedTrajectories(IterableDataset):
         super().__init__()
         self.n_per_class = None if n_per_class is None else check_int(n_per_class, "n_per_class", minimum=1)
         self.length = length
-        draw_lengths(1, length, np.random.default_rng(0))
-        self.sigmas = check_sigma(noise)
+        draw_lengths(1, length, rng=np.random.default_rng(0))
+        self.levels = check_noise(noise)
         self.labels = _check_classes(classes)
-        self.entropy = np.random.SeedSequence(seed).entropy
+        self.entropy = np.random.SeedSequence(check_seed(seed)).entropy
         self.block = check_int(block, "block", minimum=1)
         self.epoch = 0
 
@@ -365,7 +506,7 @@ class SimulatedTrajectories(IterableDataset):
             per_class = self.block if remaining is None else min(self.block, remaining)
             xs, ys = [], []
             for label in self.labels:
-                a, t, s = _simulate_class(label, per_class, self.length, self.sigmas, rng)
+                a, t, s = _simulate_class(label, per_class, self.length, self.levels, rng)
                 xs.append(simulate_chunk(label, a, t, s, rng)[0])
                 ys.append(np.full(per_class, label))
             X, y = np.concatenate(xs), np.concatenate(ys)
@@ -377,70 +518,131 @@ class SimulatedTrajectories(IterableDataset):
 
 #: The paper's split: files of 10,000 trajectories per class.
 PAPER_SPLIT = {"train": 5, "val": 1, "test": 1}
+_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_RECORDED = ("n_per_class", "length", "noise", "seed", "classes", "chunk")  # the parameters a file's data depend on
 
 
 def write_split(out_dir, n_per_class: int = 10_000, files=None, length="varying", noise=0.0, seed=0, *,
-                n_jobs: int = 1, progress: bool = True) -> list[Path]:
+                n_jobs: int = 1, chunk: int = _DEFAULT_CHUNK, overwrite: bool = False,
+                progress: bool = True) -> list[Path]:
     """Write a train/validation/test split to disk, one ``.npz`` file at a time.
 
     With the defaults this is the paper's data: 5 training files (400k
     trajectories), 1 validation and 1 test file (80k each), each file holding
     ``n_per_class`` trajectories of each of the eight classes.  Only one file
-    is in memory at a time (about 0.7 GB for 80k trajectories).  Files already
-    complete are kept, so an interrupted run resumes where it stopped; every
-    file has its own seed derived from ``seed``, so the result does not depend
-    on interruptions.
+    is in memory at a time (about 0.7 GB for 80k trajectories).  Every file
+    records the parameters of its data (``n_per_class``, ``length``,
+    ``noise``, its own ``seed`` derived from ``seed``, ``chunk``), so a rerun
+    into the same folder keeps the files that are complete and match, remakes
+    the missing or truncated ones (an interrupted run resumes where it
+    stopped), and refuses, before writing anything, if a file there was made
+    with other parameters, unless ``overwrite=True``, which remakes it.
 
     Parameters
     ----------
     out_dir : str or path-like
+        Folder (created if needed).
     n_per_class : int
         Trajectories per class in each file.
     files : dict of str to int, optional
         Number of files per split; default ``{"train": 5, "val": 1, "test": 1}``.
-    length, noise
+        Names are plain file-name stems (letters, digits, ``_`` and ``-``),
+        counts positive integers.
+    length, noise, chunk
         As in :func:`make_dataset`.
     seed : int
     n_jobs : int
         Worker processes per file, as in :func:`make_dataset`.
+    overwrite : bool
+        Remake files made with other parameters instead of refusing.
     progress : bool
 
     Returns
     -------
     paths : list of Path
         Files named ``{split}_{i}.npz``, plus ``manifest.json`` describing them.
+
+    Raises
+    ------
+    ValueError
+        On a bad argument, if ``out_dir`` is a file, or if a file in it holds
+        other data and ``overwrite`` is false.
     """
+    plan, params = _plan_split(out_dir, n_per_class, files, length, noise, seed, n_jobs, chunk)
     out_dir = Path(out_dir)
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
+    state = {path: _file_state(path, {**params, "seed": file_seed}) for path, _, file_seed in plan}
+    mismatched = [(path, state[path]) for path, _, _ in plan if isinstance(state[path], str)]
+    if mismatched and not overwrite:
+        listing = "; ".join(f"{p.name}: {why}" for p, why in mismatched[:3])
+        raise ValueError(f"{out_dir} holds {len(mismatched)} file(s) made with other data parameters ({listing}); "
+                         f"use another folder, or overwrite=True (--overwrite) to make them again")
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = dict(PAPER_SPLIT if files is None else files)
-    entropy = np.random.SeedSequence(seed).entropy
-    paths, manifest = [], {"n_per_class": n_per_class, "length": length, "noise": check_sigma(noise).tolist(),
-                           "seed": int(entropy), "files": {}}
-    index = 0
-    for split, count in files.items():
-        check_int(count, f"files[{split!r}]", minimum=0)
-        for j in range(count):
-            path = out_dir / f"{split}_{j}.npz"
-            file_seed = int(np.random.SeedSequence(entropy, spawn_key=(_SPLIT_KEY, index)).generate_state(1, np.uint64)[0])
-            index += 1
-            if not _complete(path, file_seed):
-                if progress:
-                    print(f"writing {path}")
-                make_dataset(n_per_class, length, noise, file_seed, n_jobs=n_jobs, progress=progress).save(path)
-            elif progress:
+    manifest = {**params, "seed": int(np.random.SeedSequence(seed).entropy),
+                "files": {p.name: {"split": split, "seed": file_seed} for p, split, file_seed in plan}}
+    _write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2))
+    for path, _, file_seed in plan:
+        if state[path] is True:
+            if progress:
                 print(f"{path} is complete, kept")
-            manifest["files"][path.name] = {"split": split, "seed": file_seed}
-            paths.append(path)
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    return paths
+            continue
+        if progress:
+            print(f"{'making again' if isinstance(state[path], str) else 'writing'} {path}")
+        make_dataset(n_per_class, length, noise, file_seed, n_jobs=n_jobs, chunk=chunk, progress=progress).save(path)
+    return [path for path, _, _ in plan]
 
 
-def _complete(path: Path, seed: int) -> bool:
-    """Whether ``path`` is a readable dataset file made with ``seed``."""
+def _plan_split(out_dir, n_per_class, files, length, noise, seed, n_jobs, chunk):
+    """Check the arguments of :func:`write_split`; return ``[(path, split, seed)]`` and the data parameters."""
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise TypeError(f"out_dir must be a str or path-like, got {type(out_dir).__name__}")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"out_dir {out_dir} is an existing file; expected a folder")
+    n_per_class = check_int(n_per_class, "n_per_class", minimum=1)
+    files = PAPER_SPLIT if files is None else files
+    if not isinstance(files, dict) or not files:
+        raise TypeError(f"files must be a non-empty dict of split name to number of files, got {files!r}")
+    for name, count in files.items():
+        if not isinstance(name, str) or not _STEM.fullmatch(name):
+            raise ValueError(f"files: split names must be plain file-name stems (letters, digits, _ and -, "
+                             f"no '/', '..' or empty name), got {name!r}")
+        check_int(count, f"files[{name!r}]", minimum=1)
+    draw_lengths(1, length, rng=np.random.default_rng(0))
+    params = {"n_per_class": n_per_class, "length": length, "noise": check_noise(noise).tolist(),
+              "classes": list(CLASSES), "chunk": check_int(chunk, "chunk", minimum=1)}
+    _check_jobs(n_jobs)
+    entropy = np.random.SeedSequence(check_seed(seed)).entropy
+    plan = [out_dir / f"{split}_{j}.npz" for split, count in files.items() for j in range(count)]
+    splits = [split for split, count in files.items() for _ in range(count)]
+    seeds = [int(np.random.SeedSequence(entropy, spawn_key=(_SPLIT_KEY, i)).generate_state(1, np.uint64)[0])
+             for i in range(len(plan))]
+    return list(zip(plan, splits, seeds)), params
+
+
+def _file_state(path: Path, expected: dict):
+    """``True`` if ``path`` is a complete file with the ``expected`` parameters, ``False`` if it is
+    missing or unreadable (to write), else a string saying which parameter differs."""
     if not path.exists():
         return False
     try:
         with np.load(path, allow_pickle=False) as f:
-            return json.loads(str(f["params"])).get("seed") == seed and all(k in f.files for k in _ARRAYS)
+            recorded = json.loads(str(f["params"]))
+            rows = f["y"].shape[0] if all(k in f.files for k in _ARRAYS) else -1
     except Exception:
         return False
+    if not isinstance(recorded, dict):
+        return False
+    recorded.setdefault("chunk", _DEFAULT_CHUNK)  # files written before the chunk was recorded
+    for key in _RECORDED:
+        if recorded.get(key) != expected[key]:
+            return f"{key}={recorded.get(key)!r}, asked {expected[key]!r}"
+    return rows == expected["n_per_class"] * len(expected["classes"])
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a small text file atomically."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)

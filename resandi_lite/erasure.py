@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from .attribution import attribute
-from .evaluate import predict
+from .evaluate import predict_logits as predict
 from .gradcam import grad_cam
 from .paper import ERASURE as PAPER_ERASURE, ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE
 

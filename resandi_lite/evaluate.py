@@ -10,36 +10,23 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._checks import check_int, check_network_input, deprecated_alias
 from .model import model_device
 from .simulate.classes import CLASSES
+from .paper import ACCURACY_FIXED as PAPER_ACCURACY_FIXED, ACCURACY_VARYING as PAPER_ACCURACY_VARYING
+from .paper import CONFUSION as PAPER_CONFUSION, DIAGONAL_FIXED as PAPER_DIAGONAL_FIXED
 
-#: Accuracy of the paper's varying-length model on its 80k test set (%).
-PAPER_ACCURACY_VARYING = 90.36
-#: Accuracy of the paper's fixed-length (T = 1000) model (%).
-PAPER_ACCURACY_FIXED = 94.89
-#: Diagonal of the fixed-length model's confusion matrix (%), in CLASSES order.
-PAPER_DIAGONAL_FIXED = np.array([85.03, 97.83, 96.64, 96.03, 98.42, 99.94, 94.93, 90.27])
-#: Row-normalised confusion matrix of the paper's varying-length model (%): rows truth, columns prediction.
-PAPER_CONFUSION = np.array([
-    [75.52, 5.15, 0.84, 3.88, 0.37, 0.03, 1.75, 12.46],
-    [6.35, 92.95, 0.04, 0.42, 0.04, 0.0, 0.14, 0.06],
-    [0.09, 0.03, 96.21, 0.32, 0.02, 0.0, 0.63, 2.70],
-    [0.49, 0.08, 0.99, 90.93, 0.44, 0.08, 0.29, 6.70],
-    [0.06, 0.03, 0.06, 0.31, 90.10, 1.43, 1.16, 6.85],
-    [0.01, 0.02, 0.02, 0.02, 2.45, 96.94, 0.22, 0.32],
-    [0.17, 0.07, 0.66, 0.08, 0.46, 0.12, 92.70, 5.74],
-    [0.57, 0.04, 3.96, 2.02, 1.07, 0.14, 4.70, 87.50],
-])
 
 
 @torch.no_grad()
-def predict(model: nn.Module, X, *, batch_size: int = 512, device=None) -> np.ndarray:
-    """Logits of ``model`` for preprocessed input, in eval mode, batch by batch.
+def predict_logits(model: nn.Module, X, *, batch_size: int = 512, device=None) -> np.ndarray:
+    """Logits of ``model`` for preprocessed input, in eval mode, batch by batch (formerly ``predict``).
 
     Parameters
     ----------
     model : torch.nn.Module
-    X : ndarray or Tensor of shape (n, 2, 1000), float32
+    X : ndarray or Tensor of shape (n, 2, 1000), float
+        Converted to float32.
     batch_size : int
     device : torch device, optional
         Default: the device of the model's parameters.
@@ -47,12 +34,12 @@ def predict(model: nn.Module, X, *, batch_size: int = 512, device=None) -> np.nd
     Returns
     -------
     logits : ndarray of shape (n, 8), float32
+        ``predict_logits(model, X).argmax(1)`` are the predicted labels.
     """
-    X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X)
-    if X.ndim != 3 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n, 2, L), got {tuple(X.shape)}")
-    if not X.is_floating_point():
-        raise TypeError(f"X must be floating point (float32 from preprocess), got {X.dtype}")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    X = check_network_input(X, "X")
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     device = device or model_device(model)
     was_training = model.training
     model.eval()
@@ -61,6 +48,9 @@ def predict(model: nn.Module, X, *, batch_size: int = 512, device=None) -> np.nd
     finally:
         model.train(was_training)
     return torch.cat(out).numpy() if out else np.zeros((0, len(CLASSES)), np.float32)
+
+
+predict = deprecated_alias(predict_logits, "predict")
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int = len(CLASSES), *, normalize: bool = True) -> np.ndarray:
@@ -72,7 +62,8 @@ def confusion_matrix(y_true, y_pred, n_classes: int = len(CLASSES), *, normalize
         Counts (int64), or with ``normalize=True`` row fractions (float64;
         a class with no samples gives a row of NaN).
     """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    n_classes = check_int(n_classes, "n_classes", minimum=1)
+    y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}")
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
@@ -83,6 +74,21 @@ def confusion_matrix(y_true, y_pred, n_classes: int = len(CLASSES), *, normalize
         return counts
     with np.errstate(invalid="ignore"):
         return counts / counts.sum(axis=1, keepdims=True)
+
+
+def _labels(y, name: str) -> np.ndarray:
+    """Class labels as a 1-D int64 array (integer-valued floats are accepted)."""
+    try:
+        y = np.asarray(y)
+    except Exception:
+        raise TypeError(f"{name} must be a 1-D array of integer class labels, got {type(y).__name__}") from None
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of class labels, got shape {y.shape}")
+    if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        y = y.astype(np.int64)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}")
+    return y.astype(np.int64, copy=False)
 
 
 def accuracy_by(values, correct, bins) -> dict:
@@ -101,7 +107,7 @@ def accuracy_by(values, correct, bins) -> dict:
         ``edges`` (k+1,), ``centers`` (k,), ``accuracy`` (k,), ``stderr`` (k,)
         (binomial standard error), ``count`` (k,).
     """
-    values, correct, bins = np.asarray(values, float), np.asarray(correct, bool), np.asarray(bins, float)
+    values, correct, bins = _binned(values, correct, bins)
     index = np.clip(np.searchsorted(bins, values, side="right") - 1, 0, len(bins) - 2)
     inside = (values >= bins[0]) & (values <= bins[-1])
     count = np.bincount(index[inside], minlength=len(bins) - 1)
@@ -110,6 +116,21 @@ def accuracy_by(values, correct, bins) -> dict:
         acc = hits / count
         stderr = np.sqrt(acc * (1 - acc) / count)
     return {"edges": bins, "centers": (bins[:-1] + bins[1:]) / 2, "accuracy": acc, "stderr": stderr, "count": count}
+
+
+def _binned(values, correct, bins):
+    """Check the arguments of :func:`accuracy_by`."""
+    from ._checks import check_finite_array
+
+    values, bins = check_finite_array(values, "values", ndim=1), check_finite_array(bins, "bins", ndim=1)
+    correct = np.asarray(correct)
+    if correct.dtype != bool and not (correct.dtype.kind in "iu" and np.isin(correct, (0, 1)).all()):
+        raise TypeError(f"correct must be booleans (or 0/1), got dtype {correct.dtype}")
+    if correct.shape != values.shape:
+        raise ValueError(f"correct must have the shape of values {values.shape}, got {correct.shape}")
+    if bins.size < 2 or np.any(np.diff(bins) <= 0):
+        raise ValueError(f"bins must be at least 2 increasing edges, got {bins.tolist()}")
+    return values, correct.astype(bool), bins
 
 
 def evaluate(model: nn.Module, dataset, *, batch_size: int = 512, length_bins=None, alpha_bins=None) -> dict:
@@ -122,7 +143,12 @@ def evaluate(model: nn.Module, dataset, *, batch_size: int = 512, length_bins=No
         fractions, ``counts`` (8, 8), ``by_length``, ``by_alpha`` and
         ``by_noise`` (see :func:`accuracy_by`), ``predictions`` (n,) and ``n``.
     """
-    logits = predict(model, dataset.X, batch_size=batch_size)
+    if not all(hasattr(dataset, k) for k in ("X", "y", "lengths", "alpha", "noise")):
+        raise TypeError(f"dataset must be a TrajectoryDataset (with X, y, lengths, alpha, noise), "
+                        f"got {type(dataset).__name__}")
+    if len(dataset.y) == 0:
+        raise ValueError("dataset is empty: nothing to evaluate")
+    logits = predict_logits(model, dataset.X, batch_size=batch_size)
     pred = logits.argmax(axis=1)
     correct = pred == dataset.y
     counts = confusion_matrix(dataset.y, pred, normalize=False)

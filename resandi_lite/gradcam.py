@@ -19,10 +19,12 @@ The API follows captum: an object built once around a model and a layer,
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ._checks import check_int, check_network_input, keyword_only
 from .model import model_device
 
 UPSAMPLING = (None, "nearest", "linear")
@@ -88,9 +90,14 @@ class GradCAM:
         mode back; no parameter gets a gradient, no ``requires_grad`` flag is
         changed, and the hook is removed even if an error is raised.
         """
-        inputs = _check_inputs(inputs)
-        if upsample not in UPSAMPLING:
+        inputs = check_network_input(inputs, "inputs", channels=getattr(self.model, "in_channels", None))
+        if len(inputs) == 0:
+            raise ValueError("inputs must hold at least one trajectory, got an empty batch")
+        if not isinstance(upsample, (str, type(None))) or upsample not in UPSAMPLING:
             raise ValueError(f"upsample must be None, 'nearest' or 'linear', got {upsample!r}")
+        if not isinstance(relu, bool):
+            raise TypeError(f"relu must be True or False, got {relu!r}")
+        batch_size = check_int(batch_size, "batch_size", minimum=1)
         targets = self._targets(target, len(inputs))
         maps = [self._batch(inputs[i:i + batch_size], targets[i:i + batch_size], relu)
                 for i in range(0, len(inputs), batch_size)]
@@ -102,8 +109,11 @@ class GradCAM:
     def _targets(self, target, n: int):
         if target is None:
             return None if n == 0 else [None] * n
-        t = torch.as_tensor(target)
-        if t.is_floating_point() or t.dtype == torch.bool:
+        try:
+            t = torch.as_tensor(target) if isinstance(target, Tensor) else torch.from_numpy(np.asarray(target))
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(f"target must be None, an integer class label or one per input, got {target!r}") from None
+        if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
             raise TypeError(f"target must be integer class labels, got {t.dtype}")
         t = t.expand(n) if t.ndim == 0 else t
         if t.shape != (n,):
@@ -121,12 +131,13 @@ class GradCAM:
             return leaf
 
         device = model_device(self.model)
+        dtype = next((p.dtype for p in self.model.parameters() if p.is_floating_point()), torch.float32)
         was_training = self.model.training
         handle = self.module.register_forward_hook(hook)
         try:
             self.model.eval()
             with torch.no_grad():  # the hook switches gradients on at the explained layer
-                logits = self.model(x.to(device))
+                logits = self.model(x.to(device, dtype))
                 if logits.ndim != 2:
                     raise ValueError(f"the model must return logits of shape (B, K), got {tuple(logits.shape)}")
                 if "A" not in captured:
@@ -151,12 +162,20 @@ class GradCAM:
         return (F.relu(cam) if relu else cam).float().cpu()
 
 
-def upsample_maps(maps: Tensor, length: int, mode: str = "nearest") -> Tensor:
-    """Stretch maps ``(B, L_layer)`` to ``(B, length)`` by nearest-neighbour or linear interpolation."""
-    if mode not in ("nearest", "linear"):
+@keyword_only(renamed={"length": "input_length"})
+def upsample_maps(maps: Tensor, input_length: int, mode: str = "nearest") -> Tensor:
+    """Stretch maps ``(B, L_layer)`` to ``(B, input_length)`` by nearest-neighbour or linear interpolation.
+
+    ``input_length`` (formerly ``length``) is the network's input length, 1000.
+    """
+    if not isinstance(maps, Tensor) or maps.ndim != 2 or not maps.is_floating_point() or maps.shape[1] < 1:
+        got = f"{maps.dtype} tensor of shape {tuple(maps.shape)}" if isinstance(maps, Tensor) else type(maps).__name__
+        raise ValueError(f"maps must be a float tensor of shape (B, L_layer) with L_layer >= 1, got {got}")
+    input_length = check_int(input_length, "input_length", minimum=1)
+    if not isinstance(mode, str) or mode not in ("nearest", "linear"):
         raise ValueError(f"mode must be 'nearest' or 'linear', got {mode!r}")
     kwargs = {"align_corners": False} if mode == "linear" else {}
-    return F.interpolate(maps[:, None], size=length, mode=mode, **kwargs)[:, 0]
+    return F.interpolate(maps[:, None], size=input_length, mode=mode, **kwargs)[:, 0]
 
 
 def grad_cam(model: nn.Module, x, target=None, layer: str = "layer4", relu: bool = False,
@@ -191,19 +210,3 @@ def gradcam_score(model: nn.Module, x, target=None, layer: str = "layer4", batch
     scores : Tensor of shape (B,), float32
     """
     return grad_cam(model, x, target, layer, upsample="nearest", batch_size=batch_size).mean(dim=1)
-
-
-def _check_inputs(x) -> Tensor:
-    if not isinstance(x, Tensor):
-        try:
-            import numpy as np
-
-            x = torch.from_numpy(np.ascontiguousarray(x))
-        except TypeError:
-            raise TypeError(f"inputs must be a Tensor or array of shape (B, 2, L), got {type(x).__name__}") from None
-    if x.ndim != 3:
-        hint = " (add a batch dimension: x[None])" if x.ndim == 2 else ""
-        raise ValueError(f"inputs must have shape (B, channels, L), got {tuple(x.shape)}{hint}")
-    if not x.is_floating_point():
-        raise TypeError(f"inputs must be floating point (float32 from preprocess), got {x.dtype}")
-    return x

@@ -29,7 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .evaluate import confusion_matrix, predict
+from .evaluate import confusion_matrix
+from .evaluate import predict_logits as predict
 from .model import model_device
 from .preprocess import minmax_scale
 from .simulate.classes import N_CLASSES

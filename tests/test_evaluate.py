@@ -10,7 +10,7 @@ import torch
 
 from resandi_lite import make_dataset
 from resandi_lite.evaluate import (PAPER_ACCURACY_VARYING, PAPER_CONFUSION, PAPER_DIAGONAL_FIXED, accuracy_by,
-                                   confusion_matrix, evaluate, predict)
+                                   confusion_matrix, evaluate, predict, predict_logits)
 from resandi_lite.model import build_model
 from resandi_lite.plotting import plot_accuracy_by, plot_confusion, plot_learning_curves
 from resandi_lite.train import recompute_batchnorm
@@ -47,7 +47,7 @@ def test_evaluate_agrees_with_predict():
     torch.manual_seed(0)
     model = build_model("lite")
     ds = make_dataset(20, noise=[0.0, 0.5], seed=1)
-    logits = predict(model, ds.X, batch_size=33)
+    logits = predict_logits(model, ds.X, batch_size=33)
     assert logits.shape == (160, 8) and logits.dtype == np.float32
     result = evaluate(model, ds)
     pred = logits.argmax(1)
@@ -61,12 +61,12 @@ def test_evaluate_agrees_with_predict():
 
 def test_predict_leaves_the_mode_and_checks_input():
     model = build_model("lite").train()
-    predict(model, np.zeros((2, 2, 1000), np.float32))
+    predict_logits(model, np.zeros((2, 2, 1000), np.float32))
     assert model.training
     with pytest.raises(ValueError, match=r"shape \(n, 2, L\)"):
-        predict(model, np.zeros((2, 1000), np.float32))
+        predict_logits(model, np.zeros((2, 1000), np.float32))
     with pytest.raises(TypeError, match="floating point"):
-        predict(model, np.zeros((2, 2, 1000), np.int64))
+        predict_logits(model, np.zeros((2, 2, 1000), np.int64))
 
 
 def test_recompute_batchnorm_gives_exact_averages():

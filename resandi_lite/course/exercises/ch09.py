@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...erasure import band_masks, erase, random_masks
-from ...evaluate import predict
+from ...evaluate import predict_logits as predict
 from ...simulate import CLASSES
 from .answers import as_choice, as_integer, as_number, as_numbers, is_key, verdict
 

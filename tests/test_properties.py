@@ -1,0 +1,199 @@
+"""Property-based tests: arbitrary input to the public functions gives a valid result or a library error.
+
+Each test throws arrays of any dtype, shape and value (NaN, inf, huge,
+empty), and odd argument types, at one entry point.  The call must either
+return a result that satisfies the documented contract, or raise a
+``ValueError``/``TypeError`` *raised by resandi_lite itself* (the innermost
+frame of the traceback is in the package): never an error from deep inside
+numpy or torch, never a silently wrong result.
+"""
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+import resandi_lite as rl  # noqa: E402
+from resandi_lite.gradcam import grad_cam  # noqa: E402
+from resandi_lite.model import build_model  # noqa: E402
+
+PACKAGE = str(Path(rl.__file__).parent)
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+DTYPES = st.sampled_from([np.float32, np.float64, np.float16, np.int64, np.int8, np.uint8, np.bool_, np.complex128])
+VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.integers(-10**6, 10**6))
+
+
+def library_error(err: BaseException) -> bool:
+    """Whether ``err`` is a ValueError/TypeError whose innermost frame is in resandi_lite."""
+    if not isinstance(err, (ValueError, TypeError)):
+        return False
+    tb = err.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_filename.startswith(PACKAGE)
+
+
+def outcome(call):
+    """``call()``, or ``None`` if it raised a library error; any other error fails the test."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numpy overflow warnings on purpose-made huge values
+            return call()
+    except Exception as err:
+        if library_error(err):
+            return None
+        raise AssertionError(f"not a library ValueError/TypeError: {type(err).__name__}: {err}") from err
+
+
+@st.composite
+def arrays(draw, shape):
+    """An array of any dtype in DTYPES, shape from ``shape``, values anywhere (mostly ordinary)."""
+    dtype = np.dtype(draw(DTYPES))
+    dims = draw(shape)
+    base = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).standard_normal(dims).cumsum(axis=-1)
+    if dtype.kind == "b":
+        arr = base > 0
+    elif dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        arr = np.clip(base * 3, info.min, info.max).astype(dtype)
+    else:
+        arr = base.astype(dtype)
+    if arr.size and draw(st.booleans()):  # a few extreme values in some examples
+        flat = arr.reshape(-1)
+        for _ in range(draw(st.integers(1, 3))):
+            i = draw(st.integers(0, flat.size - 1))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    flat[i] = draw(VALUES)
+                except (OverflowError, ValueError, TypeError):
+                    pass  # the value does not fit the dtype
+    return arr
+
+
+TRAJECTORY_SHAPES = st.tuples(st.integers(0, 3), st.integers(1, 3), st.sampled_from([0, 1, 2, 9, 10, 11, 57, 1000, 1001]))
+NOISE = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.lists(st.floats(-1, 2), max_size=4),
+                  st.just("0.1"), st.none())
+
+
+@FAST
+@given(x=arrays(TRAJECTORY_SHAPES), noise=NOISE, as_list=st.booleans())
+def test_preprocess(x, noise, as_list):
+    X = outcome(lambda: rl.preprocess(list(x) if as_list else x, noise=noise, rng=0))
+    if X is not None:
+        assert isinstance(X, np.ndarray) and X.dtype == np.float32 and X.shape == (len(x), 2, 1000)
+        assert np.all(np.isfinite(X)) and X.min() >= 0 and X.max() <= 1
+        assert x.shape[1] == 2 and 10 <= x.shape[2] <= 1000 and np.all(np.isfinite(x))
+
+
+MODEL = build_model("lite").eval()
+NETWORK_SHAPES = st.tuples(st.integers(0, 3), st.integers(1, 3), st.sampled_from([0, 1, 2, 31, 100, 1000]))
+
+
+@st.composite
+def tensors(draw):
+    x = draw(arrays(NETWORK_SHAPES))
+    return torch.from_numpy(x) if draw(st.booleans()) else x
+
+
+@FAST
+@given(x=tensors())
+def test_forward(x):
+    with torch.no_grad():
+        logits = outcome(lambda: MODEL(x))
+    if logits is not None:
+        assert isinstance(x, torch.Tensor) and x.dtype == torch.float32 and x.shape[1] == 2
+        assert logits.shape == (x.shape[0], 8) and bool(torch.isfinite(logits).all())
+
+
+TARGETS = st.one_of(st.none(), st.integers(-2, 9), st.lists(st.integers(-1, 8), max_size=4), st.floats(0, 7),
+                    st.just("BM"), st.lists(st.floats(0, 7), min_size=1, max_size=3))
+
+
+@FAST
+@given(x=tensors(), target=TARGETS, upsample=st.sampled_from([None, "nearest", "linear", "cubic", 3]),
+       batch_size=st.sampled_from([1, 2, 0, -1, 2.5]))
+def test_grad_cam(x, target, upsample, batch_size):
+    maps = outcome(lambda: grad_cam(MODEL, x, target, upsample=upsample, batch_size=batch_size))
+    if maps is not None:
+        n, length = x.shape[0], x.shape[2]
+        assert n >= 1 and maps.dtype == torch.float32 and bool(torch.isfinite(maps).all())
+        assert maps.shape[0] == n and (upsample is None or maps.shape == (n, length))
+        assert target is None or np.all((0 <= np.asarray(target)) & (np.asarray(target) < 8))
+
+
+ANY = st.one_of(st.none(), st.booleans(), st.text(max_size=3), st.floats(allow_nan=True), st.integers(-3, 3))
+
+
+@FAST
+@given(n=st.one_of(st.integers(-1, 2), ANY),
+       length=st.one_of(st.sampled_from(["varying", 10, 30, 1000, 9, 1001, 30.0, "short", True]), ANY),
+       noise=NOISE,
+       seed=st.one_of(st.integers(-2, 2**64 + 1), ANY),
+       classes=st.one_of(st.lists(st.sampled_from(["BM", "SupLW", 3, 8, -1, "bm", "Nope", 2.0, None]), max_size=3),
+                         st.sampled_from(["BM", 5, None, 7.5])),
+       chunk=st.one_of(st.integers(-1, 3), ANY),
+       n_jobs=st.sampled_from([1, 0, -2, 1.5, "1", True, None]))
+def test_make_dataset(n, length, noise, seed, classes, chunk, n_jobs):
+    if isinstance(length, (int, np.integer)) and not isinstance(length, bool) and length > 100:
+        length = 40 + length % 60  # long trajectories are slow to simulate and add nothing here
+    ds = outcome(lambda: rl.make_dataset(n, length, noise, seed, classes, n_jobs=n_jobs, chunk=chunk))
+    if ds is not None:
+        assert isinstance(n, int) and n >= 1 and len(ds) == n * len(ds.params["classes"])
+        assert ds.X.shape == (len(ds), 2, 1000) and ds.X.dtype == np.float32 and np.all(np.isfinite(ds.X))
+        assert np.bincount(ds.y, minlength=8)[ds.y].min() == n
+        assert ds.params["chunk"] == chunk and ds.params["length"] == length
+
+
+@st.composite
+def dataset_files(draw):
+    """The arrays of a dataset file, each maybe broken: wrong dtype, shape, labels, NaN, ranges."""
+    n = draw(st.integers(0, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 1000)))
+    y = rng.integers(0, 8, n)
+    lows = np.array([rl.ALPHA_RANGE[c] for c in rl.CLASSES])[y]
+    arrays = {"X": rng.random((n, 2, 1000)).astype(np.float32), "y": y, "alpha": lows.mean(axis=1) if n else np.zeros(0),
+              "lengths": rng.integers(10, 1001, n), "noise": np.zeros(n), "minmax": rng.random((n, 2, 2))}
+    broken = draw(st.lists(st.sampled_from(sorted(arrays)), max_size=2, unique=True))
+    for key in broken:
+        kind = draw(st.sampled_from(["value", "dtype", "shape", "drop"]))
+        if kind == "drop":
+            del arrays[key]
+        elif kind == "shape":
+            arrays[key] = arrays[key][..., :1] if arrays[key].ndim > 1 else arrays[key][:max(0, n - 1)]
+        elif kind == "dtype":
+            arrays[key] = arrays[key].astype(draw(st.sampled_from([np.int8, np.float16, np.bool_, np.complex64, "U2"])))
+        elif n:
+            value = draw(st.sampled_from([np.nan, np.inf, -1, 9, 1e9, 2.5]))
+            arrays[key] = arrays[key].astype(np.float64 if key != "X" else np.float32)
+            arrays[key].reshape(-1)[draw(st.integers(0, arrays[key].size - 1))] = value
+            if key in ("y", "lengths"):
+                arrays[key] = arrays[key].astype(np.int64) if np.all(np.isfinite(arrays[key])) else arrays[key]
+    params = draw(st.sampled_from(['{"seed": 1}', "[1, 2]", "{not json", '"text"']))
+    return arrays, params
+
+
+@FAST
+@given(contents=dataset_files())
+def test_load_dataset(contents):
+    arrays, params = contents
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "set.npz")
+        np.savez(path, **arrays, params=np.array(params))
+        ds = outcome(lambda: rl.load_dataset(path))
+    if ds is not None:
+        assert set(arrays) >= {"X", "y", "alpha", "lengths", "noise"} and isinstance(json.loads(params), dict)
+        assert ds.X.shape == (len(ds), 2, 1000) and np.all(np.isfinite(ds.X))
+        assert np.all((ds.y >= 0) & (ds.y < 8)) and np.all((ds.lengths >= 10) & (ds.lengths <= 1000))
+        assert np.all(np.isfinite(ds.alpha)) and np.all(ds.noise >= 0)
