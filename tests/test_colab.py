@@ -130,3 +130,101 @@ def test_markdown_reads_the_same_in_jupyter(path):
         if cell["cell_type"] == "markdown":
             found = MYST_ONLY.search(_source(cell))
             assert found is None, f"{path.name}: MyST-only markup {found[0]!r}; write plain Markdown (a > quote)"
+
+
+# --- every chapter from the wheel, in an empty folder, with the Colab cell active (slow) -------------------------
+
+COLAB_SHIPS = ["numpy>=2", "torch==2.13.0", "matplotlib", "scikit-learn", "scipy", "pandas", "ipywidgets", "tqdm", "plotly",
+               "papermill", "ipykernel"]  # Colab's own packages (its torch is a CUDA build), plus papermill
+KERNEL = "resandi-colab-test"
+
+
+def _run(command, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def colab_reader(tmp_path_factory):
+    """A fresh venv with the built wheel and Colab's packages, a wheelhouse for the cell's pip, and a stub google.colab."""
+    import shutil
+
+    base = tmp_path_factory.mktemp("colab")
+    source = base / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "resandi_lite", source / "resandi_lite", ignore=shutil.ignore_patterns("__pycache__"))
+    wheelhouse = base / "wheelhouse"
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", wheelhouse, source])
+    wheel = next(wheelhouse.glob("resandi_lite-*.whl"))
+    assert f"-{VERSION}-" in wheel.name
+    references = [a for _, args in colab.REFERENCES.values() for a in args if a != "--no-deps"]
+    _run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", wheelhouse, *references])
+    venv = base / "venv"
+    _run([sys.executable, "-m", "venv", venv])
+    python = venv / "bin" / "python"
+    _run([python, "-m", "pip", "install", "-q", *COLAB_SHIPS])
+    _run([python, "-m", "pip", "install", "-q", "--no-deps", wheel])  # its dependencies are Colab's own
+    _run([python, "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL])
+    stub = base / "stub"
+    (stub / "google" / "colab").mkdir(parents=True)  # a namespace package "google", as on Colab
+    (stub / "google" / "colab" / "__init__.py").write_text('"""Stub: the notebook believes it runs on Colab."""\n')
+    (stub / "sitecustomize.py").write_text("import google.colab  # noqa: F401\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "RESANDI", "PIP_"))}
+    env.update(PYTHONPATH=str(stub), PIP_FIND_LINKS=str(wheelhouse), PIP_NO_INDEX="1", RESANDI_PROFILE="ci",
+               MPLBACKEND="agg", PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    return {"base": base, "python": python, "env": env}
+
+
+def _run_chapters(reader, names, folder, env):
+    """Run the chapters ``names`` (copied into the empty ``folder``) two at a time; {name: error or None}."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder.mkdir()
+    for name in names:
+        shutil.copy(ROOT / "notebooks" / name, folder / name)
+
+    def run(name):
+        command = [reader["python"], "-m", "papermill", name, f"out-{name}", "-p", "profile", "ci", "-k", KERNEL,
+                   "--no-progress-bar", "--execution-timeout", "600"]
+        result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+        return name, None if result.returncode == 0 else result.stderr[-2500:]
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(run, names))
+
+
+def test_every_chapter_runs_from_the_wheel_in_an_empty_folder_with_the_colab_cell(colab_reader):
+    names = [p.name for p in NOTEBOOKS]
+    folder = colab_reader["base"] / "reader"
+    failed = {name: error for name, error in _run_chapters(colab_reader, names, folder, colab_reader["env"]).items()
+              if error}
+    assert not failed, "chapters failed:\n" + "\n\n".join(f"{name}:\n{error}" for name, error in failed.items())
+    installed = _run([colab_reader["python"], "-c", "import andi_datasets, captum, resandi_lite; "
+                      "print(resandi_lite.__file__)"], env=colab_reader["env"], cwd=folder).stdout
+    assert "site-packages" in installed, "the chapters used the installed wheel"
+    for name in names:
+        cells = json.loads((folder / f"out-{name}").read_text(encoding="utf-8"))["cells"]
+        assert not [o for o in cells[0].get("outputs", []) if o.get("name") == "stderr" or o["output_type"] == "error"]
+        text = json.dumps([c.get("outputs", []) for c in cells])
+        assert "could not be installed" not in text and "skipping the comparison" not in text, name
+
+
+def test_a_chapter_whose_reference_is_missing_runs_to_the_end_and_says_what_it_skipped(colab_reader):
+    blocker = colab_reader["base"] / "blocker"
+    for module in ("andi_datasets", "captum"):
+        (blocker / module).mkdir(parents=True)
+        (blocker / module / "__init__.py").write_text(f'raise ImportError("{module} made to fail by the test")\n')
+    env = dict(colab_reader["env"], PYTHONPATH=f"{blocker}{os.pathsep}{colab_reader['env']['PYTHONPATH']}")
+    names = [p.name for p in NOTEBOOKS if p.name.startswith(("02_", "08_"))]
+    folder = colab_reader["base"] / "without-references"
+    failed = {name: error for name, error in _run_chapters(colab_reader, names, folder, env).items() if error}
+    assert not failed, f"chapters failed without their optional reference: {failed}"
+    for name in names:
+        outputs = [o.get("text", "") for c in json.loads((folder / f"out-{name}").read_text())["cells"]
+                   for o in c.get("outputs", []) if o.get("name") == "stdout"]
+        skipped = [line for text in outputs for line in "".join(text).splitlines() if "skipping the comparison" in line]
+        assert len(skipped) == 1, f"{name}: one line says what was skipped, got {skipped}"
