@@ -92,3 +92,43 @@ def test_plots_have_labelled_axes():
     history = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1.1 / e, "train_acc": 0.5, "val_acc": 0.4} for e in (1, 2)]
     a, b = plot_learning_curves(history)
     assert a.get_xlabel() == "epoch" and b.get_ylabel() == "accuracy (%)"
+
+
+# --- issue 14: bad input answered by a named ValueError/TypeError; issue 13: predict_logits ---------------------
+
+
+def test_predict_is_a_deprecated_alias_of_predict_logits():
+    import resandi_lite as rl
+
+    model = build_model("lite")
+    X = np.random.default_rng(0).random((3, 2, 1000)).astype(np.float32)
+    with pytest.warns(DeprecationWarning, match="use predict_logits"):
+        old = predict(model, X)
+    assert np.array_equal(old, predict_logits(model, X)) and rl.predict_logits is predict_logits
+
+
+@pytest.mark.parametrize("X, kwargs, error, message", [
+    (np.full((2, 2, 1000), np.nan, np.float32), {}, ValueError, r"X must be finite"),
+    (np.zeros((2, 2, 0), np.float32), {}, ValueError, r"L >= 1"),
+    (np.zeros((2, 2, 1000), np.float32), {"batch_size": 0}, ValueError, r"batch_size must be >= 1"),
+    (np.zeros((2, 2, 1000), bool), {}, TypeError, r"X must be floating point"),
+])
+def test_predict_logits_errors(X, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        predict_logits(build_model("lite"), X, **kwargs)
+
+
+def test_metric_errors():
+    with pytest.raises(TypeError, match="y_true must hold integer class labels"):
+        confusion_matrix([0.5, 1], [0, 1])
+    with pytest.raises(ValueError, match=r"y_true must be a 1-D array"):
+        confusion_matrix([[0, 1]], [[0, 1]])
+    assert confusion_matrix([0.0, 1.0], [0, 1], normalize=False).sum() == 2  # integer-valued floats are labels
+    with pytest.raises(ValueError, match=r"correct must have the shape of values"):
+        accuracy_by([1, 2, 3], [True], [0, 5])
+    with pytest.raises(ValueError, match=r"bins must be at least 2 increasing edges"):
+        accuracy_by([1, 2, 3], [True] * 3, [5, 0])
+    with pytest.raises(ValueError, match=r"values must be finite"):
+        accuracy_by([1, np.nan, 3], [True] * 3, [0, 5])
+    with pytest.raises(TypeError, match=r"dataset must be a TrajectoryDataset"):
+        evaluate(build_model("lite"), np.zeros((2, 2, 1000)))

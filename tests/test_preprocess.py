@@ -122,3 +122,69 @@ def test_increment_std_of_zero_padded_rows(dtype):
     assert np.allclose(std, expected, rtol=1e-12, atol=0)
     assert std[7, 1] == 0.0 and std[8, 0] == 0.0 and np.all(np.delete(std.ravel(), [15, 16]) > 0)
     assert increment_std(np.zeros((0, 2, 999), dtype), np.zeros(0, np.int64)).shape == (0, 2)
+
+
+# --- issue 14: bad input answered by a named ValueError/TypeError; issue 13: names -----------------------------
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    (np.random.default_rng(0).random((1, 2, 50)) + 1j, TypeError, r"trajectory 0: positions must be real numbers.*complex"),
+    (np.random.default_rng(0).random((1, 2, 50)) > 0.5, TypeError, r"trajectory 0: positions must be real numbers.*bool"),
+    ([np.array([["a"] * 50] * 2)], TypeError, r"trajectory 0: positions must be real numbers"),
+    (np.random.default_rng(0).random((1, 2, 50)) * 1e308, ValueError, r"trajectory 0: steps too large"),
+])
+def test_preprocess_refuses_values_it_would_get_wrong(bad, error, message):
+    with pytest.raises(error, match=message):
+        preprocess(bad)
+
+
+def test_rng_is_keyword_only_positional_use_warns():
+    walk = np.random.default_rng(1).standard_normal((1, 2, 100)).cumsum(axis=-1)
+    expected = preprocess(walk, 0.5, rng=3)
+    with pytest.warns(DeprecationWarning, match=r"pass rng by keyword"):
+        assert np.array_equal(preprocess(walk, 0.5, 3), expected)
+    with pytest.raises(TypeError, match="at most 3 positional arguments"):
+        preprocess(walk, 0.5, 3, 4)
+    with pytest.raises(TypeError, match=r"rng must be None or an integer >= 0"):
+        preprocess(walk, 0.5, rng="seed")
+
+
+def test_preprocess_increments_noise_name_and_checks():
+    from resandi_lite.preprocess import preprocess_increments
+
+    steps = np.random.default_rng(2).standard_normal((3, 2, 999))
+    lengths = np.array([10, 500, 1000])
+    for i, t in enumerate(lengths):
+        steps[i, :, :1000 - t] = 0
+    expected = preprocess_increments(steps, lengths, 0.3, rng=1)
+    with pytest.warns(DeprecationWarning, match=r"sigma= is deprecated, use noise="):
+        assert np.array_equal(preprocess_increments(steps, lengths, sigma=0.3, rng=1), expected)
+    with pytest.raises(ValueError, match=r"steps must have shape \(n, 2, 999\)"):
+        preprocess_increments(steps[:, :, :10], np.full(3, 10))
+    with pytest.raises(ValueError, match=r"lengths must lie in \[2, 1000\]"):
+        preprocess_increments(steps, np.array([1, 5, 1001]))
+    with pytest.raises(ValueError, match=r"lengths must have shape \(3,\)"):
+        preprocess_increments(steps, np.array([10, 10]))
+    with pytest.raises(TypeError, match=r"lengths must be integers"):
+        preprocess_increments(steps, lengths.astype(float))
+    bad = steps.copy()
+    bad[0, 0, -1] = np.nan
+    with pytest.raises(ValueError, match="steps must be finite"):  # was: "zero standard deviation"
+        preprocess_increments(bad, lengths)
+    with pytest.raises(ValueError, match="noise must be one float or one value per trajectory"):
+        preprocess_increments(steps, lengths, [0.1, 0.2])
+
+
+def test_minmax_scale_and_increment_std_check_their_input():
+    from resandi_lite.preprocess import minmax_scale
+
+    with pytest.raises(ValueError, match=r"positions must be finite"):
+        minmax_scale(np.full((1, 2, 5), np.nan))
+    with pytest.raises(ValueError, match=r"positions must have shape \(n, channels, L\)"):
+        minmax_scale(np.zeros((2, 5)))
+    with pytest.raises(TypeError, match=r"positions must be a float ndarray"):
+        minmax_scale(np.zeros((1, 2, 5), int))
+    with pytest.raises(ValueError, match=r"n_steps must lie in \[1, 5\]"):
+        increment_std(np.ones((2, 2, 5)), np.array([0, 2]))
+    with pytest.raises(ValueError, match=r"steps must have shape \(n, 2, W\)"):
+        increment_std(np.ones((2, 5)), np.array([1, 2]))
