@@ -112,3 +112,13 @@ def test_chapter_9b_checks_accept_the_right_answer_and_reject_others(capsys):
         ch09b.check_layer4_resolution("z")
     with pytest.raises((TypeError, ValueError)):
         ch09b.check_auroc_by_hand("high")
+
+
+def test_report_values_for_the_shipped_network():
+    from resandi_lite.groundtruth import EVENT_CLASSES, report_values
+
+    values = report_values(2, seed=0)
+    assert set(values) == {f"groundtruth/{s}{r}/{c}" for s in ("auroc", "pointing", "mass") for r in ("", "-random")
+                           for c in EVENT_CLASSES}
+    for key, (mean, stderr) in values.items():
+        assert (0 <= mean <= 1 or np.isnan(mean)) and (stderr >= 0 or np.isnan(stderr)), key
