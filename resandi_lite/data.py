@@ -86,6 +86,8 @@ class TrajectoryDataset(Dataset):
 
     def __repr__(self) -> str:
         counts = np.bincount(self.y, minlength=len(CLASSES))
+        if len(self) == 0:
+            return f"TrajectoryDataset(n=0, per class={counts.tolist()})"
         return (f"TrajectoryDataset(n={len(self)}, per class={counts.tolist()}, "
                 f"lengths {self.lengths.min()}-{self.lengths.max()}, noise {sorted(set(self.noise.tolist()))})")
 

@@ -382,3 +382,9 @@ def test_save_refuses_a_folder_or_a_file_as_parent(small, tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(ValueError, match="is a file, not a folder"):
         small.save(tmp_path / "f" / "set.npz")
+
+
+def test_empty_dataset_has_a_repr():
+    empty = rl.TrajectoryDataset(np.zeros((0, 2, 1000), np.float32), np.zeros(0, np.int64), np.zeros(0),
+                                 np.zeros(0, np.int64), np.zeros(0))
+    assert len(empty) == 0 and repr(empty) == "TrajectoryDataset(n=0, per class=[0, 0, 0, 0, 0, 0, 0, 0])"
