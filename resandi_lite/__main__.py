@@ -6,6 +6,7 @@ simulate  simulate and preprocess a class-balanced set into one ``.npz`` file
 split     write the paper-scale train/val/test files (resumable)
 train     train a network (the paper's recipe by default; resumable; torchrun for several GPUs)
 evaluate  accuracy, per-class accuracy and confusion matrix of a network on fresh data
+reproduce train the paper's networks, run chapters 6-12 on them, write the reproduction report (resumable)
 """
 
 from __future__ import annotations
@@ -103,7 +104,29 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--length", type=_length, default=None, help="default: the protocol the network was trained on")
     ev.add_argument("--noise", type=_noise, default=None, help="default: the noise it was trained with")
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
+    _reproduce_parser(commands)
     return parser
+
+
+def _reproduce_parser(commands) -> None:
+    rep = commands.add_parser("reproduce", help="the whole paper: train both networks, run chapters 6-12, report")
+    rep.add_argument("--out", required=True, help="output folder (runs, executed notebooks, report.md, report.json)")
+    rep.add_argument("--tiny", action="store_true", help="every size shrunk: minutes on a CPU, still the paper's network")
+    rep.add_argument("--nproc-per-node", type=_positive, default=1, help="training processes (GPUs) under torchrun")
+    rep.add_argument("--resume", action="store_true", help="continue the run in --out, skipping finished steps")
+
+
+def _reproduce(args) -> int:
+    from .reproduce import ReproduceError, reproduce
+
+    try:
+        report = reproduce(args.out, tiny=args.tiny, nproc_per_node=args.nproc_per_node, resume=args.resume)
+    except ReproduceError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out}/report.md and report.json ({sum(r['ours'] is not None for r in report['rows'])} "
+          f"measured rows, networks {', '.join(report['checkpoints'].values())})")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -130,6 +153,8 @@ def main(argv=None) -> int:
             fit(TrainConfig.recipe(args.recipe, **given), args.out, resume=args.resume)
         elif args.command == "evaluate":
             _evaluate(args)
+        elif args.command == "reproduce":
+            return _reproduce(args)
         elif args.command == "split":
             files = {}
             for part in args.files.split(","):
