@@ -15,14 +15,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .model import PRESETS, ResAnDi, build_model
+from .checkpoint import (BEST, HERE, LOG, MODEL_FORMAT, PRETRAINED, atomic_save, check_name, checkpoint_path,
+                         load_checkpoint, load_model)
+from .data import make_dataset
+from .evaluate import evaluate
+from .model import ResAnDi
+from .simulate.classes import CLASSES
 
-HERE = Path(__file__).resolve().parent / "pretrained"
-#: Shipped networks: name -> protocol they were trained for.
-PRETRAINED = {
-    "lite": "varying length (T uniform in [10, 1000])",
-    "lite-T1000": "fixed length T = 1000 (the layer-wise analysis)",
-}
+__all__ = ["HERE", "PRETRAINED", "available", "checkpoint_path", "export_pretrained", "load_model", "load_pretrained",
+           "model_card"]
 
 
 def available() -> dict[str, str]:
@@ -32,68 +33,8 @@ def available() -> dict[str, str]:
 
 def model_card(name: str) -> dict:
     """The model card of a shipped network (command, data, epochs, time, hardware, test accuracy)."""
-    _check_name(name)
+    check_name(name)
     return json.loads((HERE / f"{name}.json").read_text())
-
-
-def _check_name(name: str) -> None:
-    if name not in PRETRAINED:
-        raise ValueError(f"unknown pretrained network {name!r}; expected one of {', '.join(PRETRAINED)}")
-    if not (HERE / f"{name}.pt").is_file():
-        raise FileNotFoundError(f"the pretrained network {name!r} is not in this installation ({HERE}); "
-                                f"reinstall resandi-lite")
-
-
-def checkpoint_path(source) -> Path:
-    """The file behind a shipped name (``"lite"``, ``"lite-T1000"``) or a path given as is."""
-    if isinstance(source, str) and source in PRETRAINED:
-        _check_name(source)
-        return HERE / f"{source}.pt"
-    return Path(source)
-
-
-def load_model(source, *, device="cpu", preset: str | None = None) -> ResAnDi:
-    """Load a network from a shipped name, a ``best.pt``, or a training ``checkpoint.pt``.
-
-    Parameters
-    ----------
-    source : str or path-like
-        A name from :data:`PRETRAINED` or a file written by
-        :func:`resandi_lite.train.fit` or :func:`export_pretrained`.
-    device : str or torch.device
-    preset : str, optional
-        If given, the file must hold a network of this preset.
-
-    Returns
-    -------
-    ResAnDi
-        In eval mode, float32, on ``device``; input ``(B, 2, 1000)``, output
-        logits ``(B, 8)``.
-
-    Raises
-    ------
-    ValueError
-        For a truncated or foreign file, a preset other than ``preset``, or
-        weights that do not fit the network.
-    """
-    from .train import load_checkpoint
-
-    path = checkpoint_path(source)
-    ckpt = load_checkpoint(path, "cpu")
-    config, state = ckpt.get("config"), ckpt.get("model")
-    if not isinstance(config, dict) or not isinstance(state, dict):
-        raise ValueError(f"{path} holds no network (missing 'config' or 'model')")
-    saved = config.get("preset")
-    if saved not in PRESETS:
-        raise ValueError(f"{path} holds a network of unknown preset {saved!r}; expected one of {', '.join(PRESETS)}")
-    if preset is not None and preset != saved:
-        raise ValueError(f"{path} holds a {saved!r} network, not a {preset!r} one")
-    model = build_model(saved)
-    try:
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
-    except RuntimeError as err:
-        raise ValueError(f"the weights in {path} do not fit a {saved!r} network: {str(err).splitlines()[0]}") from None
-    return model.to(device).eval()
 
 
 def load_pretrained(name: str = "lite", *, device="cpu") -> ResAnDi:
@@ -111,7 +52,7 @@ def load_pretrained(name: str = "lite", *, device="cpu") -> ResAnDi:
         Input: the output of :func:`resandi_lite.preprocess`, ``(B, 2, 1000)``
         float32; output: logits ``(B, 8)`` in ``CLASSES`` order.
     """
-    _check_name(name)
+    check_name(name)
     return load_model(name, device=device)
 
 
@@ -120,6 +61,10 @@ def _command(config: dict, out: str) -> str:
     for key in ("train_per_class", "val_per_class", "lr", "batch_size", "step_size", "gamma", "patience",
                 "min_delta", "max_epochs", "weight_decay", "seed", "num_workers", "checkpoint_every", "bn_batches"):
         flags.append(f"--{key.replace('_', '-')} {config[key]}")
+    # options added later (absent from older configs): written only where they differ from the paper's recipe
+    for key, default in (("schedule", "step"), ("warmup_epochs", 0.0), ("label_smoothing", 0.0), ("precision", "auto")):
+        if config.get(key, default) != default:
+            flags.append(f"--{key.replace('_', '-')} {config[key]}")
     if config.get("fresh_data"):
         flags.append("--fresh-data")
     if config.get("init"):
@@ -130,27 +75,43 @@ def _command(config: dict, out: str) -> str:
     return "python -m resandi_lite train " + " ".join(flags)
 
 
-def export_pretrained(run_dir, name: str, *, test_per_class: int = 1000, test_seed: int = 20261122,
-                      threads: int | None = None) -> dict:
-    """Ship a run's best network: float16 weights and a model card in ``resandi_lite/pretrained``.
+def export_pretrained(run_dir, name: str, *, out_dir=None, test_per_class: int = 1000,
+                      test_seed: int = 20261122, threads: int | None = None) -> dict:
+    """Ship a run's best network: float16 weights and a model card.
 
     The card's test accuracy is measured here, on a fresh seeded test set of
     ``test_per_class`` trajectories per class with the run's protocol.
-    """
-    from . import make_dataset
-    from .evaluate import evaluate
-    from .train import BEST, LOG, load_checkpoint
 
+    Parameters
+    ----------
+    run_dir : str or path-like
+        A run folder written by :func:`resandi_lite.train.fit` (``best.pt``, ``log.json``).
+    name : str
+        One of :data:`PRETRAINED`.
+    out_dir : str or path-like, optional
+        Folder that receives ``<name>.pt``, ``<name>.json`` and ``<name>.md``
+        (default: :data:`HERE`, the package's own ``pretrained`` folder).
+    test_per_class, test_seed : int
+        The test set of the card.
+    threads : int, optional
+        CPU threads to record on the card (default: torch's current number).
+
+    Returns
+    -------
+    dict
+        The model card.
+    """
     if name not in PRETRAINED:
         raise ValueError(f"name must be one of {', '.join(PRETRAINED)}, got {name!r}")
     run_dir = Path(run_dir)
+    out_dir = HERE if out_dir is None else Path(out_dir)
     best = load_checkpoint(run_dir / BEST)
     log = json.loads((run_dir / LOG).read_text())
     config = best["config"]
-    HERE.mkdir(exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     half = {k: v.half() if v.is_floating_point() else v for k, v in best["model"].items()}
-    torch.save({"format": "resandi-lite-model-1", "config": config, "model": half}, HERE / f"{name}.pt")
-    model = load_model(HERE / f"{name}.pt")
+    weights = atomic_save({"format": MODEL_FORMAT, "config": config, "model": half}, out_dir / f"{name}.pt")
+    model = load_model(weights)
     test = make_dataset(test_per_class, config["length"], config["noise"], seed=test_seed)
     result = evaluate(model, test)
     history = log["history"]
@@ -168,13 +129,13 @@ def export_pretrained(run_dir, name: str, *, test_per_class: int = 1000, test_se
                      "torch": torch.__version__},
         "validation_at_best": next((h for h in history if h["epoch"] == log.get("best_epoch")), None),
         "test": {"per_class": test_per_class, "seed": test_seed, "accuracy": result["accuracy"],
-                 "per_class_accuracy": dict(zip(__import__("resandi_lite").CLASSES,
+                 "per_class_accuracy": dict(zip(CLASSES,
                                                 np.round(result["per_class"], 4).tolist()))},
         "parameters": int(sum(v.numel() for v in half.values() if v.is_floating_point())),
         "history": history,
     }
-    (HERE / f"{name}.json").write_text(json.dumps(card, indent=1))
-    (HERE / f"{name}.md").write_text(_card_markdown(card))
+    (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1))
+    (out_dir / f"{name}.md").write_text(_card_markdown(card))
     return card
 
 

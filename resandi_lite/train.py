@@ -25,19 +25,27 @@ import json
 import math
 import os
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, IterableDataset
+from tqdm.auto import tqdm
 
+from . import paper
+from .checkpoint import (BEST, CHECKPOINT, CHECKPOINT_FORMAT, LOG, MODEL_FORMAT, PRETRAINED, atomic_save,
+                         checkpoint_path, load_checkpoint, load_model, log, remove_stale_parts)
 from .data import SimulatedTrajectories, TrajectoryDataset, make_dataset
+from .evaluate import predict_logits as predict
 from .model import PRESETS, build_model
+from .simulate.classes import N_CLASSES
 
-CHECKPOINT = "checkpoint.pt"
-BEST = "best.pt"
-LOG = "log.json"
+__all__ = ["BEST", "CHECKPOINT", "LOG", "PRECISIONS", "RECIPES", "TrainConfig", "TrainState", "TrainingRun",
+           "autocast", "check_device", "cpu_has_native_bf16", "evaluate_loss", "fit", "load_checkpoint",
+           "make_scheduler", "pick_device", "recompute_batchnorm", "resolve_precision", "throughput",
+           "validation_set"]
 
 
 @dataclasses.dataclass
@@ -60,7 +68,10 @@ class TrainConfig:
         ``False``: one fixed training set, reshuffled every epoch (the paper).
     lr, batch_size, step_size, gamma, patience, min_delta, max_epochs
         The optimisation recipe (Adam; StepLR; early stopping on the
-        validation loss).
+        validation loss).  A finished run with the step schedule can be
+        extended by resuming it with a larger ``max_epochs``; one with the
+        cosine schedule cannot, since its decay depends on ``max_epochs``
+        (see :func:`fit`).
     weight_decay : float
         Adam's L2 penalty (paper: 0).
     seed : int
@@ -109,16 +120,16 @@ class TrainConfig:
     preset: str = "paper"
     length: object = "varying"
     noise: object = 0.0
-    train_per_class: int = 50_000
-    val_per_class: int = 10_000
+    train_per_class: int = paper.RECIPE["train_per_class"]
+    val_per_class: int = paper.RECIPE["val_per_class"]
     fresh_data: bool = False
-    lr: float = 1e-4
-    batch_size: int = 64
-    step_size: int = 10
-    gamma: float = 0.5
-    patience: int = 10
-    min_delta: float = 1e-3
-    max_epochs: int = 100
+    lr: float = paper.RECIPE["lr"]
+    batch_size: int = paper.RECIPE["batch_size"]
+    step_size: int = paper.RECIPE["step_size"]
+    gamma: float = paper.RECIPE["gamma"]
+    patience: int = paper.RECIPE["patience"]
+    min_delta: float = paper.RECIPE["min_delta"]
+    max_epochs: int = paper.RECIPE["max_epochs"]
     weight_decay: float = 0.0
     seed: int = 0
     device: str = "auto"
@@ -158,6 +169,14 @@ class TrainConfig:
         for name in ("lr", "gamma"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        for name in ("patience", "checkpoint_every", "bn_batches"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        for name in ("min_delta", "weight_decay"):
+            if not getattr(self, name) >= 0:  # also refuses NaN
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        _parse_device(self.device)
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.schedule not in ("step", "cosine"):
@@ -220,13 +239,60 @@ def autocast(precision: str, device: torch.device):
     return torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
 
 
+def _parse_device(device) -> torch.device | None:
+    """The torch device a string names (None for ``"auto"``), without checking that it is present."""
+    if device == "auto":
+        return None
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        parsed = None
+    if parsed is None or parsed.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}")
+    return parsed
+
+
+def _mps_available() -> bool:
+    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+
+
+def check_device(device: str = "auto") -> torch.device:
+    """The device ``device`` names, after checking that this machine has it.
+
+    Raises
+    ------
+    ValueError
+        For a name torch does not know or does not train on (``"tpu"``), or a
+        device absent here (``"cuda"`` without CUDA, ``"cuda:3"`` on a machine
+        with fewer GPUs, ``"mps"`` off Apple silicon).
+
+    Examples
+    --------
+    >>> check_device("cpu")
+    device(type='cpu')
+    >>> check_device("tpu")
+    Traceback (most recent call last):
+    ValueError: device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got 'tpu'
+    """
+    parsed = _parse_device(device)
+    if parsed is None:
+        return pick_device("auto")
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} is not available: torch finds no CUDA GPU here; use 'auto' or 'cpu'")
+    if parsed.type == "cuda" and parsed.index is not None and parsed.index >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r} is not available: this machine has {torch.cuda.device_count()} GPU(s)")
+    if parsed.type == "mps" and not _mps_available():
+        raise ValueError(f"device {device!r} is not available: torch finds no Apple MPS device here; use 'auto' or 'cpu'")
+    return parsed
+
+
 def pick_device(device: str = "auto") -> torch.device:
-    """``"auto"``: CUDA if available, then Apple's MPS, then the CPU."""
+    """``"auto"``: CUDA if available, then Apple's MPS, then the CPU; any other name is checked by :func:`check_device`."""
     if device != "auto":
-        return torch.device(device)
+        return check_device(device)
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")
 
@@ -298,7 +364,7 @@ class _Stream(IterableDataset):
         self.epoch, self.skip = epoch, skip
 
     def __len__(self) -> int:
-        return self.config.train_per_class * 8 // self.world
+        return self.config.train_per_class * N_CLASSES // self.world
 
     def __iter__(self):
         c = self.config
@@ -324,8 +390,6 @@ def validation_set(config: TrainConfig) -> TrajectoryDataset:
 def evaluate_loss(model: nn.Module, X: np.ndarray, y: np.ndarray, device: torch.device,
                   batch_size: int = 512) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``model`` on ``(X, y)`` in eval mode (logits from :func:`predict`)."""
-    from .evaluate import predict
-
     logits = torch.from_numpy(predict(model, X, batch_size=batch_size, device=device))
     labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
     loss = nn.functional.cross_entropy(logits.double(), labels).item()
@@ -357,7 +421,7 @@ def _bn_inputs(config: TrainConfig, train, epoch: int, rank: int):
     """The inputs used to recompute BatchNorm statistics after ``epoch``: drawn from (seed, epoch, rank)."""
     n = config.bn_batches * config.batch_size
     if isinstance(train, _Stream):
-        stream = SimulatedTrajectories(max(1, n // 8), config.length, config.noise, seed=_seed_for(config.seed, 5, rank))
+        stream = SimulatedTrajectories(max(1, n // N_CLASSES), config.length, config.noise, seed=_seed_for(config.seed, 5, rank))
         stream.set_epoch(epoch)
         xs = torch.stack([x for x, _ in stream])
     else:
@@ -367,18 +431,282 @@ def _bn_inputs(config: TrainConfig, train, epoch: int, rank: int):
     return xs.split(config.batch_size)
 
 
-def _atomic_save(obj, path: Path) -> None:
-    tmp = path.with_name(path.name + ".part")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
 def _rng_state() -> dict:
     return {"torch": torch.get_rng_state()}
 
 
-def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: TrajectoryDataset | None = None,
-        val_data: TrajectoryDataset | None = None, progress: bool = True, stop_after_batches: int | None = None):
+@dataclasses.dataclass
+class TrainState:
+    """Where a run stands; saved in ``checkpoint.pt`` as a dict with these keys.
+
+    Attributes
+    ----------
+    epoch : int
+        Finished epochs.
+    batch : int
+        Batches finished in the current epoch.
+    best_loss : float
+        Lowest validation loss so far (``inf`` before the first validation).
+    best_epoch : int
+        Epoch (1-based) of ``best_loss`` (-1: none yet).
+    bad_epochs : int
+        Epochs since the validation loss last improved by ``min_delta``.
+    history : list of dict
+        One entry per finished epoch (losses, accuracies, learning rate, time).
+    done : bool
+        Stopped early (``bad_epochs`` reached ``patience``).
+    running : list
+        Loss sum, correct predictions and samples of the current epoch so far.
+    seconds : float
+        Time spent in the current epoch so far.
+    """
+
+    epoch: int = 0
+    batch: int = 0
+    best_loss: float = math.inf
+    best_epoch: int = -1
+    bad_epochs: int = 0
+    history: list = dataclasses.field(default_factory=list)
+    done: bool = False
+    running: list = dataclasses.field(default_factory=lambda: [0.0, 0, 0])
+    seconds: float = 0.0
+
+    @classmethod
+    def from_dict(cls, state: dict) -> "TrainState":
+        """The state saved in a checkpoint (keys missing from older files take their defaults)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in state.items() if k in known})
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _check_resumable(path: Path, saved_config: dict, config: TrainConfig) -> None:
+    """Raise unless ``config`` continues the run saved with ``saved_config`` (a larger max_epochs may extend it)."""
+    # fields added to TrainConfig after a checkpoint was written take their defaults
+    saved = {**TrainConfig().to_dict(), **saved_config}
+    changed = {k: (saved.get(k), v) for k, v in config.to_dict().items() if saved.get(k) != v}
+    if set(changed) == {"max_epochs"} and config.schedule == "cosine":
+        raise ValueError(f"cannot resume {path} with max_epochs {config.max_epochs} instead of {saved['max_epochs']}: "
+                         f"the cosine schedule decays the learning rate to 0 at max_epochs, so a run planned for another "
+                         f"length differs from its first batch on; start a new run from its weights "
+                         f"(init={str(path.parent / BEST)!r})")
+    if changed and set(changed) != {"max_epochs"}:
+        raise ValueError(f"cannot resume {path}: its config differs in {changed} (saved, requested)")
+
+
+def _open_run_folder(out_dir: Path, config: TrainConfig, resume: bool, overwrite: bool, main: bool) -> dict | None:
+    """The checkpoint to resume from (or None), after refusing to overwrite a run by mistake."""
+    if resume and overwrite:
+        raise ValueError("resume and overwrite exclude each other: resume continues the run in out_dir, "
+                         "overwrite replaces it")
+    ckpt_path = out_dir / CHECKPOINT
+    existing = [name for name in (CHECKPOINT, BEST, LOG) if (out_dir / name).exists()]
+    if existing and not (resume or overwrite):
+        raise ValueError(f"{out_dir} already holds a run ({', '.join(existing)}); continue it with resume=True "
+                         f"(--resume) or replace it with overwrite=True (--overwrite)")
+    if resume and ckpt_path.exists():
+        ckpt = load_checkpoint(ckpt_path, "cpu")
+        _check_resumable(ckpt_path, ckpt["config"], config)
+        return ckpt
+    if config.init and not checkpoint_path(config.init).is_file():
+        raise ValueError(f"init must be a shipped name ({', '.join(PRETRAINED)}) or an existing file, "
+                         f"got {config.init!r} (no such file)")
+    if main:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in existing if overwrite else ():  # nothing of the old run may mix with the new one
+            (out_dir / name).unlink()
+            log.warning("overwrite: removed %s of the previous run", out_dir / name)
+    return None
+
+
+@dataclasses.dataclass
+class TrainingRun:
+    """A run being trained: the network, its optimizer, its data, its state, and the steps of :func:`fit`.
+
+    Built by :meth:`start`; :func:`fit` calls :meth:`train_epoch`,
+    :meth:`validate` and :meth:`end_epoch` until :attr:`finished`.
+    """
+
+    config: TrainConfig
+    out_dir: Path
+    device: torch.device
+    dist: _Distributed
+    model: nn.Module
+    net: nn.Module  # the model, wrapped in DistributedDataParallel under torchrun
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    scaler: torch.amp.GradScaler
+    precision: str
+    train: IterableDataset
+    val: TrajectoryDataset
+    state: TrainState
+    progress: bool = True
+    batches_this_call: int = 0
+
+    @classmethod
+    def start(cls, config: TrainConfig, out_dir, *, resume: bool = False, overwrite: bool = False,
+              train_data=None, val_data=None, progress: bool = True) -> "TrainingRun":
+        """Set up a new run in ``out_dir``, or the one saved there (``resume=True``)."""
+        out_dir = Path(out_dir)
+        device = pick_device(config.device)
+        dist = _Distributed(device)
+        if dist.enabled and device.type == "cuda":
+            device = torch.device("cuda", dist.local_rank)
+            torch.cuda.set_device(device)
+        ckpt = _open_run_folder(out_dir, config, resume, overwrite, dist.main)
+        if dist.main:
+            remove_stale_parts(out_dir)
+        torch.manual_seed(_seed_for(config.seed, 0))
+        model = build_model(config.preset).to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        precision = resolve_precision(config.precision if config.amp else "fp32", device)
+        scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+        if ckpt is not None:
+            model.load_state_dict(ckpt["model"])
+            optimizer.load_state_dict(ckpt["optimizer"])
+            scaler.load_state_dict(ckpt["scaler"])
+            torch.set_rng_state(ckpt["rng"]["torch"])
+        else:
+            if resume and dist.main and progress:
+                print(f"no checkpoint in {out_dir}; starting a new run")
+            if config.init:
+                model.load_state_dict(load_model(config.init, preset=config.preset).state_dict())
+        net = model
+        if dist.enabled:
+            net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        train, val = _training_data(config, dist, train_data, val_data)
+        scheduler = make_scheduler(optimizer, config, math.ceil(len(train) / config.batch_size))
+        if ckpt is not None:
+            # building the scheduler set the optimizer's learning rate to its initial value: restore the saved one
+            scheduler.load_state_dict(ckpt["scheduler"])
+            for group, lr in zip(optimizer.param_groups, scheduler.get_last_lr()):
+                group["lr"] = lr
+        state = TrainState() if ckpt is None else TrainState.from_dict(ckpt["state"])
+        return cls(config, out_dir, device, dist, model, net, optimizer, scheduler, scaler, precision, train, val,
+                   state, progress)
+
+    @property
+    def finished(self) -> bool:
+        """Stopped early, or trained for ``max_epochs``."""
+        return self.state.done or self.state.epoch >= self.config.max_epochs
+
+    def say(self, text: str) -> None:
+        if self.progress and self.dist.main:
+            print(text, flush=True)
+
+    def save(self) -> None:
+        """Write ``checkpoint.pt`` (rank 0): everything needed to continue from this exact batch."""
+        if self.dist.main:
+            atomic_save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                         "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
+                         "state": self.state.to_dict(), "rng": _rng_state(), "config": self.config.to_dict(),
+                         "precision": self.precision, "format": CHECKPOINT_FORMAT}, self.out_dir / CHECKPOINT)
+
+    def train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimisation step on a batch ``(B, 2, 1000)``, ``(B,)``; returns the loss and the logits."""
+        with autocast(self.precision, self.device):
+            logits = self.net(xb)
+            loss = nn.functional.cross_entropy(logits.float(), yb, label_smoothing=self.config.label_smoothing)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        if self.config.schedule == "cosine":  # stepped per batch; the step schedule per epoch
+            self.scheduler.step()
+        return loss, logits
+
+    def train_epoch(self, max_batches: int | None = None) -> bool:
+        """Train on the rest of the current epoch; ``False`` if stopped after ``max_batches`` in this call."""
+        c, s = self.config, self.state
+        self.train.set_epoch(s.epoch)
+        loader = _make_loader(self.train, c, s.batch * c.batch_size)
+        self.net.train()
+        started = time.perf_counter() - s.seconds
+        bar = tqdm(total=math.ceil(len(self.train) / c.batch_size), initial=s.batch, unit="batch", leave=False,
+                   desc=f"epoch {s.epoch + 1}/{c.max_epochs}", disable=not (self.progress and self.dist.main))
+        with bar:
+            for xb, yb in loader:
+                xb, yb = xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)
+                loss, logits = self.train_step(xb, yb)
+                s.running[0] += loss.item() * len(yb)
+                s.running[1] += (logits.argmax(1) == yb).sum().item()
+                s.running[2] += len(yb)
+                s.batch += 1
+                self.batches_this_call += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{s.running[0] / s.running[2]:.3f}", acc=f"{s.running[1] / s.running[2]:.3f}")
+                s.seconds = time.perf_counter() - started
+                if c.checkpoint_every and s.batch % c.checkpoint_every == 0:
+                    self.save()
+                if max_batches is not None and self.batches_this_call >= max_batches:
+                    return False
+        s.seconds = time.perf_counter() - started
+        return True
+
+    def validate(self) -> dict:
+        """Training and validation loss and accuracy of the epoch just trained (BatchNorm statistics first)."""
+        c, s = self.config, self.state
+        started = time.perf_counter() - s.seconds
+        if c.bn_batches:
+            recompute_batchnorm(self.model, _bn_inputs(c, self.train, s.epoch, self.dist.rank))
+        self.dist.sync_buffers(self.model)
+        seen = max(s.running[2], 1)
+        train_loss, train_acc = self.dist.mean([s.running[0] / seen, s.running[1] / seen])
+        val_loss, val_acc = evaluate_loss(self.model, self.val.X, self.val.y, self.device)
+        s.seconds = time.perf_counter() - started
+        return {"train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss, "val_acc": val_acc}
+
+    def end_epoch(self, metrics: dict) -> dict:
+        """Step the schedule, keep the best weights, decide early stopping, write the files; returns the log entry."""
+        c, s = self.config, self.state
+        lr = self.optimizer.param_groups[0]["lr"]
+        if c.schedule == "step":
+            self.scheduler.step()
+        entry = {"epoch": s.epoch + 1, **metrics, "lr": lr, "seconds": s.seconds,
+                 "samples": s.running[2] * self.dist.world, "precision": self.precision}
+        s.history.append(entry)
+        if metrics["val_loss"] < s.best_loss - c.min_delta:
+            s.best_loss, s.best_epoch, s.bad_epochs = metrics["val_loss"], s.epoch + 1, 0
+            if self.dist.main:
+                atomic_save({"model": self.model.state_dict(), "config": c.to_dict(), "metrics": entry,
+                             "format": MODEL_FORMAT}, self.out_dir / BEST)
+        else:
+            s.bad_epochs += 1
+            s.done = s.bad_epochs >= c.patience
+        s.epoch, s.batch, s.running, s.seconds = s.epoch + 1, 0, [0.0, 0, 0], 0.0
+        self.save()
+        if self.dist.main:
+            (self.out_dir / LOG).write_text(json.dumps({"config": c.to_dict(), "history": s.history,
+                                                        "best_epoch": s.best_epoch}, indent=1))
+        self.say(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f} acc {entry['train_acc']:.4f} | "
+                 f"val loss {entry['val_loss']:.4f} acc {entry['val_acc']:.4f} | lr {lr:.2e} | "
+                 f"{entry['seconds']:.0f} s")
+        return entry
+
+    def status(self) -> str:
+        """One line on a finished run: why it ended and its best epoch."""
+        s = self.state
+        why = (f"stopped early after epoch {s.epoch} ({s.bad_epochs} epochs without an improvement of "
+               f"{self.config.min_delta} in the validation loss, patience {self.config.patience})"
+               if s.done else f"trained for {s.epoch} of max_epochs {self.config.max_epochs} epochs")
+        return f"the run in {self.out_dir} is finished: {why}; best epoch {s.best_epoch}; nothing to do"
+
+
+def _training_data(config: TrainConfig, dist: _Distributed, train_data, val_data):
+    """This rank's training stream (fresh or a fixed set reshuffled per epoch) and the validation set."""
+    if config.fresh_data:
+        train = _Stream(config, dist.rank, dist.world)
+    else:
+        data = train_data if train_data is not None else make_dataset(
+            config.train_per_class, config.length, config.noise, seed=_seed_for(config.seed, 4))
+        train = _Shuffled(data, config.seed, dist.rank, dist.world)
+    return train, (val_data if val_data is not None else validation_set(config))
+
+
+def fit(config: TrainConfig, out_dir, *, resume: bool = False, overwrite: bool = False,
+        train_data: TrajectoryDataset | None = None, val_data: TrajectoryDataset | None = None,
+        progress: bool = True, max_batches: int | None = None, **deprecated):
     """Train a network with ``config`` and write its files into ``out_dir``.
 
     Parameters
@@ -389,13 +717,21 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: Traje
         (the weights with the lowest validation loss, with their config and
         metrics) and ``log.json`` (the learning curves).
     resume : bool
-        Continue from ``out_dir/checkpoint.pt`` (its config must match).
+        Continue from ``out_dir/checkpoint.pt``.  Its config must match
+        ``config``, except that a larger ``max_epochs`` extends a run with the
+        step schedule (bit for bit as if it had been planned that long); the
+        cosine schedule's decay depends on ``max_epochs``, so a cosine run
+        cannot be extended (fine-tune it with ``init`` instead).
+    overwrite : bool
+        Replace a run already in ``out_dir``.  Without ``resume`` or
+        ``overwrite``, a folder that holds a run is refused.
     train_data, val_data : TrajectoryDataset, optional
         Fixed sets to use instead of simulating them from the config.
     progress : bool
-        Show a progress bar per epoch.
-    stop_after_batches : int, optional
-        Stop (as if killed) after this many batches in this call; for tests.
+        Show a progress bar per epoch and a line per finished epoch.
+    max_batches : int, optional
+        Train at most this many batches in this call, then write the
+        checkpoint and return (time-boxed training; resume to continue).
 
     Returns
     -------
@@ -405,140 +741,30 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, train_data: Traje
     history : list of dict
         One entry per finished epoch: losses, accuracies, learning rate, time.
     """
-    from tqdm.auto import tqdm
+    max_batches = _max_batches(max_batches, deprecated)
+    run = TrainingRun.start(config, out_dir, resume=resume, overwrite=overwrite, train_data=train_data,
+                            val_data=val_data, progress=progress)
+    if run.finished:
+        run.say(run.status())
+    while not run.finished:
+        if not run.train_epoch(max_batches):  # time box reached: checkpoint and return
+            run.save()
+            break
+        run.end_epoch(run.validate())
+    return run.model, run.state.history
 
-    out_dir = Path(out_dir)
-    device = pick_device(config.device)
-    dist = _Distributed(device)
-    if dist.enabled and device.type == "cuda":
-        device = torch.device("cuda", dist.local_rank)
-        torch.cuda.set_device(device)
-    if dist.main:
-        out_dir.mkdir(parents=True, exist_ok=True)
 
-    torch.manual_seed(_seed_for(config.seed, 0))
-    model = build_model(config.preset).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    precision = resolve_precision(config.precision if config.amp else "fp32", device)
-    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
-    state = {"epoch": 0, "batch": 0, "best_loss": math.inf, "best_epoch": -1, "bad_epochs": 0,
-             "history": [], "done": False}
-
-    ckpt_path = out_dir / CHECKPOINT
-    if resume and ckpt_path.exists():
-        ckpt = load_checkpoint(ckpt_path, device)
-        # fields added to TrainConfig after a checkpoint was written take their defaults
-        saved = {**dataclasses.asdict(TrainConfig()), **ckpt["config"]}
-        if saved != config.to_dict():
-            changed = {k: (saved.get(k), v) for k, v in config.to_dict().items() if saved.get(k) != v}
-            raise ValueError(f"cannot resume {ckpt_path}: its config differs in {changed} (saved, requested)")
-        model.load_state_dict(ckpt["model"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scaler.load_state_dict(ckpt["scaler"])
-        state = ckpt["state"]
-        torch.set_rng_state(ckpt["rng"]["torch"])
-    else:
-        if resume and dist.main and progress:
-            print(f"no checkpoint in {out_dir}; starting a new run")
-        if config.init:
-            from .pretrained import load_model
-
-            start = load_model(config.init, preset=config.preset)
-            model.load_state_dict(start.state_dict())
-
-    net = model
-    if dist.enabled:
-        net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-
-    if config.fresh_data:
-        train = _Stream(config, dist.rank, dist.world)
-    else:
-        data = train_data if train_data is not None else make_dataset(
-            config.train_per_class, config.length, config.noise, seed=_seed_for(config.seed, 4))
-        train = _Shuffled(data, config.seed, dist.rank, dist.world)
-    val = val_data if val_data is not None else validation_set(config)
-    batches_per_epoch = math.ceil(len(train) / config.batch_size)
-    scheduler = make_scheduler(optimizer, config, batches_per_epoch)
-    if resume and ckpt_path.exists():
-        # building the scheduler set the optimizer's learning rate to its initial value: restore the saved one
-        scheduler.load_state_dict(ckpt["scheduler"])
-        for group, lr in zip(optimizer.param_groups, scheduler.get_last_lr()):
-            group["lr"] = lr
-    per_batch = config.schedule == "cosine"
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
-    batches_this_call = 0
-
-    def save() -> None:
-        if dist.main:
-            _atomic_save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                          "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(),
-                          "state": state, "rng": _rng_state(), "config": config.to_dict(),
-                          "precision": precision, "format": "resandi-lite-checkpoint-1"}, ckpt_path)
-
-    while not state["done"] and state["epoch"] < config.max_epochs:
-        epoch = state["epoch"]
-        train.set_epoch(epoch)
-        loader = _make_loader(train, config, state["batch"] * config.batch_size)
-        total = math.ceil(len(train) / config.batch_size)
-        net.train()
-        running = state.get("running", [0.0, 0, 0])  # loss sum, correct, samples of this epoch so far
-        start = time.perf_counter() - state.get("seconds", 0.0)
-        bar = tqdm(total=total, initial=state["batch"], desc=f"epoch {epoch + 1}/{config.max_epochs}",
-                   unit="batch", disable=not (progress and dist.main), leave=False)
-        for xb, yb in loader:
-            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-            with autocast(precision, device):
-                logits = net(xb)
-                loss = loss_fn(logits.float(), yb)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            if per_batch:
-                scheduler.step()
-            running[0] += loss.item() * len(yb)
-            running[1] += (logits.argmax(1) == yb).sum().item()
-            running[2] += len(yb)
-            state["batch"] += 1
-            batches_this_call += 1
-            bar.update(1)
-            bar.set_postfix(loss=f"{running[0] / running[2]:.3f}", acc=f"{running[1] / running[2]:.3f}")
-            if config.checkpoint_every and state["batch"] % config.checkpoint_every == 0:
-                state["running"], state["seconds"] = running, time.perf_counter() - start
-                save()
-            if stop_after_batches is not None and batches_this_call >= stop_after_batches:
-                bar.close()
-                return model, state["history"]
-        bar.close()
-        if config.bn_batches:
-            recompute_batchnorm(model, _bn_inputs(config, train, epoch, dist.rank))
-        dist.sync_buffers(model)
-        train_loss, train_acc = dist.mean([running[0] / max(running[2], 1), running[1] / max(running[2], 1)])
-        val_loss, val_acc = evaluate_loss(model, val.X, val.y, device)
-        lr = optimizer.param_groups[0]["lr"]
-        if not per_batch:
-            scheduler.step()
-        entry = {"epoch": epoch + 1, "train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
-                 "val_acc": val_acc, "lr": lr, "seconds": time.perf_counter() - start,
-                 "samples": running[2] * dist.world, "precision": precision}
-        state["history"].append(entry)
-        if val_loss < state["best_loss"] - config.min_delta:
-            state.update(best_loss=val_loss, best_epoch=epoch + 1, bad_epochs=0)
-            if dist.main:
-                _atomic_save({"model": model.state_dict(), "config": config.to_dict(), "metrics": entry,
-                              "format": "resandi-lite-model-1"}, out_dir / BEST)
-        else:
-            state["bad_epochs"] += 1
-            state["done"] = state["bad_epochs"] >= config.patience
-        state.update(epoch=epoch + 1, batch=0, running=[0.0, 0, 0], seconds=0.0)
-        save()
-        if dist.main:
-            (out_dir / LOG).write_text(json.dumps({"config": config.to_dict(), "history": state["history"],
-                                                   "best_epoch": state["best_epoch"]}, indent=1))
-            if progress:
-                print(f"epoch {epoch + 1}: train loss {train_loss:.4f} acc {train_acc:.4f} | "
-                      f"val loss {val_loss:.4f} acc {val_acc:.4f} | lr {lr:.2e} | {entry['seconds']:.0f} s", flush=True)
-    return model, state["history"]
+def _max_batches(max_batches, deprecated: dict):
+    if set(deprecated) - {"stop_after_batches"}:
+        raise TypeError(f"fit() got unexpected keyword arguments {sorted(set(deprecated) - {'stop_after_batches'})}")
+    if "stop_after_batches" in deprecated:
+        warnings.warn("fit(stop_after_batches=...) is deprecated; use max_batches=..., which also writes the "
+                      "checkpoint", DeprecationWarning, stacklevel=3)
+        max_batches = deprecated["stop_after_batches"]
+    if max_batches is not None and (not isinstance(max_batches, int) or isinstance(max_batches, bool)
+                                    or max_batches < 1):
+        raise ValueError(f"max_batches must be a positive integer or None, got {max_batches!r}")
+    return max_batches
 
 
 def make_scheduler(optimizer, config: TrainConfig, batches_per_epoch: int):
@@ -568,14 +794,12 @@ def throughput(model: nn.Module, *, batches: int = 5, train_batch: int = 64, inf
     -------
     train_rate, infer_rate : float
     """
-    import time
-
     device = device or pick_device("auto")
     precision = resolve_precision(precision, device)
     model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
     x = torch.rand(train_batch, 2, 1000, device=device)
-    y = torch.randint(0, 8, (train_batch,), device=device)
+    y = torch.randint(0, N_CLASSES, (train_batch,), device=device)
     xi = torch.rand(infer_batch, 2, 1000, device=device)
 
     def sync():
@@ -604,24 +828,3 @@ def throughput(model: nn.Module, *, batches: int = 5, train_batch: int = 64, inf
     with torch.no_grad(), autocast(precision, device):
         infer_rate = rate(lambda: model(xi), infer_batch, max(2, batches // 2))
     return train_rate, infer_rate
-
-
-def load_checkpoint(path, device="cpu") -> dict:
-    """Load a training checkpoint or a best-model file safely (``weights_only=True``).
-
-    Raises
-    ------
-    ValueError
-        If the file is missing, truncated or not a resandi-lite checkpoint.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    try:
-        ckpt = torch.load(path, map_location=device, weights_only=True)
-    except Exception as err:
-        raise ValueError(f"{path} is not a readable checkpoint ({type(err).__name__}: {str(err)[:200]}); "
-                         f"it may be truncated or not a torch file") from None
-    if not isinstance(ckpt, dict) or not str(ckpt.get("format", "")).startswith("resandi-lite-"):
-        raise ValueError(f"{path} is a torch file but not a resandi-lite checkpoint (no 'format' entry)")
-    return ckpt

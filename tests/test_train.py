@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from resandi_lite import make_dataset
-from resandi_lite.train import TrainConfig, fit, load_checkpoint, pick_device
+from resandi_lite.checkpoint import CheckpointNotFoundError, atomic_save, remove_stale_parts
+from resandi_lite.train import TrainConfig, TrainState, check_device, fit, load_checkpoint, pick_device
 
 TINY = dict(preset="lite", train_per_class=16, val_per_class=4, max_epochs=2, lr=1e-3, seed=3)
 
@@ -30,7 +31,28 @@ def test_defaults_are_the_papers_recipe():
     assert (c.lr, c.batch_size, c.step_size, c.gamma, c.patience, c.min_delta, c.max_epochs) == (
         1e-4, 64, 10, 0.5, 10, 1e-3, 100)
     assert c.preset == "paper" and c.train_per_class == 50_000 and c.val_per_class == 10_000
-    assert pick_device("auto").type in ("cuda", "mps", "cpu") and pick_device("cpu").type == "cpu"
+
+
+def test_pick_device_follows_what_the_machine_has(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_device("auto").type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("resandi_lite.train._mps_available", lambda: True)
+    assert pick_device("auto").type == "mps"
+    monkeypatch.setattr("resandi_lite.train._mps_available", lambda: False)
+    assert pick_device("auto") == torch.device("cpu") and pick_device("cpu") == torch.device("cpu")
+
+
+@pytest.mark.parametrize("device, message", [
+    ("tpu", "device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got 'tpu'"),
+    ("cuda", "device 'cuda' is not available: torch finds no CUDA GPU"),
+    ("mps", "device 'mps' is not available"),
+])
+def test_check_device_refuses_unknown_and_absent_devices(monkeypatch, device, message):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("resandi_lite.train._mps_available", lambda: False)
+    with pytest.raises(ValueError, match=message):
+        check_device(device)
 
 
 def test_fit_writes_checkpoint_best_and_log(tmp_path):
@@ -56,7 +78,7 @@ def test_early_stopping(tmp_path):
 def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path, fresh):
     config = TrainConfig(**TINY, fresh_data=fresh, checkpoint_every=1)
     fit(config, tmp_path / "whole", progress=False)
-    fit(config, tmp_path / "cut", progress=False, stop_after_batches=3)  # killed in epoch 2, after batch 1
+    fit(config, tmp_path / "cut", progress=False, max_batches=3)  # time box ends in epoch 2, after batch 1
     assert load_checkpoint(tmp_path / "cut" / "checkpoint.pt")["state"]["batch"] == 1
     fit(config, tmp_path / "cut", resume=True, progress=False)
     assert _same(_weights(tmp_path / "whole" / "checkpoint.pt"), _weights(tmp_path / "cut" / "checkpoint.pt"))
@@ -66,17 +88,17 @@ def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path, fresh):
 
 
 def test_resume_refuses_another_config(tmp_path):
-    fit(TrainConfig(**TINY, checkpoint_every=1), tmp_path, progress=False, stop_after_batches=1)
+    fit(TrainConfig(**TINY), tmp_path, progress=False, max_batches=1)
     with pytest.raises(ValueError, match=r"config differs in \{'lr': \(0.001, 0.5\)\}"):
-        fit(TrainConfig(**{**TINY, "lr": 0.5}, checkpoint_every=1), tmp_path, resume=True, progress=False)
+        fit(TrainConfig(**{**TINY, "lr": 0.5}), tmp_path, resume=True, progress=False)
 
 
 def test_resume_accepts_a_checkpoint_written_before_a_field_was_added(tmp_path):
-    fit(TrainConfig(**TINY, checkpoint_every=1), tmp_path, progress=False, stop_after_batches=1)
+    fit(TrainConfig(**TINY), tmp_path, progress=False, max_batches=1)
     ckpt = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
     del ckpt["config"]["init"]  # as written by an older version
     torch.save(ckpt, tmp_path / "checkpoint.pt")
-    _, history = fit(TrainConfig(**TINY, checkpoint_every=1), tmp_path, resume=True, progress=False)
+    _, history = fit(TrainConfig(**TINY), tmp_path, resume=True, progress=False)
     assert len(history) == TINY["max_epochs"]
 
 
@@ -156,13 +178,15 @@ def test_distributed_training_on_two_cpu_processes(tmp_path):
 def test_bad_checkpoints(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_checkpoint(tmp_path / "none.pt")
+    with pytest.raises(ValueError, match="no checkpoint at"):  # the same error is a ValueError too (exit 2)
+        load_checkpoint(tmp_path / "none.pt")
     (tmp_path / "text.pt").write_text("not a checkpoint")
     with pytest.raises(ValueError, match="not a readable checkpoint"):
         load_checkpoint(tmp_path / "text.pt")
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="not a resandi-lite checkpoint"):
         load_checkpoint(tmp_path / "other.pt")
-    fit(TrainConfig(**TINY, checkpoint_every=1), tmp_path / "run", progress=False, stop_after_batches=1)
+    fit(TrainConfig(**TINY), tmp_path / "run", progress=False, max_batches=1)
     data = (tmp_path / "run" / "checkpoint.pt").read_bytes()
     (tmp_path / "truncated.pt").write_bytes(data[: len(data) // 3])
     with pytest.raises(ValueError, match="truncated"):
@@ -174,7 +198,127 @@ def test_bad_checkpoints(tmp_path):
     ({"batch_size": 0}, "batch_size must be a positive integer"),
     ({"lr": -1.0}, "lr must be > 0"),
     ({"num_workers": 4}, "num_workers must be 0 or 1"),
+    ({"patience": -1}, "patience must be an integer >= 0, got -1"),
+    ({"checkpoint_every": -1}, "checkpoint_every must be an integer >= 0, got -1"),
+    ({"bn_batches": -2}, "bn_batches must be an integer >= 0, got -2"),
+    ({"min_delta": -0.1}, "min_delta must be >= 0, got -0.1"),
+    ({"weight_decay": -1e-4}, "weight_decay must be >= 0"),
+    ({"weight_decay": float("nan")}, "weight_decay must be >= 0"),
+    ({"device": "tpu"}, "device must be 'auto', 'cpu'"),
 ])
 def test_bad_config(kwargs, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**kwargs)
+
+
+def test_max_batches_time_boxes_a_call_and_checkpoints(tmp_path):
+    """Without checkpoint_every, the checkpoint written at the end of the time box holds the batch reached."""
+    config = TrainConfig(**TINY)  # 2 batches per epoch
+    model, history = fit(config, tmp_path / "cut", progress=False, max_batches=1)
+    assert history == [] and load_checkpoint(tmp_path / "cut" / "checkpoint.pt")["state"]["batch"] == 1
+    fit(config, tmp_path / "cut", resume=True, progress=False, max_batches=2)  # batch 2 of epoch 1, batch 1 of epoch 2
+    state = TrainState.from_dict(load_checkpoint(tmp_path / "cut" / "checkpoint.pt")["state"])
+    assert (state.epoch, state.batch, len(state.history)) == (1, 1, 1)
+    fit(config, tmp_path / "cut", resume=True, progress=False)
+    fit(config, tmp_path / "whole", progress=False)
+    assert _same(_weights(tmp_path / "whole" / "checkpoint.pt"), _weights(tmp_path / "cut" / "checkpoint.pt"))
+    with pytest.raises(ValueError, match="max_batches must be a positive integer"):
+        fit(config, tmp_path / "x", max_batches=0)
+    with pytest.deprecated_call():
+        fit(config, tmp_path / "old", progress=False, stop_after_batches=1)
+    assert load_checkpoint(tmp_path / "old" / "checkpoint.pt")["state"]["batch"] == 1
+
+
+def test_an_existing_run_is_refused_without_resume_or_overwrite(tmp_path):
+    config = TrainConfig(**{**TINY, "max_epochs": 1})
+    fit(config, tmp_path, progress=False)
+    before = (tmp_path / "checkpoint.pt").read_bytes()
+    with pytest.raises(ValueError, match=r"already holds a run \(checkpoint.pt, best.pt, log.json\); continue it"):
+        fit(TrainConfig(**{**TINY, "max_epochs": 1, "seed": 4}), tmp_path, progress=False)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == before  # nothing touched
+    with pytest.raises(ValueError, match="resume and overwrite exclude each other"):
+        fit(config, tmp_path, resume=True, overwrite=True, progress=False)
+    _, history = fit(TrainConfig(**{**TINY, "max_epochs": 1, "seed": 4}), tmp_path, overwrite=True, progress=False)
+    assert json.loads((tmp_path / "log.json").read_text())["config"]["seed"] == 4 and len(history) == 1
+
+
+def test_stale_part_files_are_removed_and_logged(tmp_path, caplog):
+    (tmp_path / "checkpoint.pt.part").write_bytes(b"x" * 1000)  # a save killed half-way
+    (tmp_path / "best.pt.part").write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("kept")
+    with caplog.at_level("WARNING", logger="resandi_lite"):
+        fit(TrainConfig(**{**TINY, "max_epochs": 1}), tmp_path, progress=False, max_batches=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "notes.txt"]
+    assert "checkpoint.pt.part" in caplog.text and "best.pt.part" in caplog.text and "interrupted save" in caplog.text
+    assert remove_stale_parts(tmp_path) == []
+    atomic_save({"a": torch.zeros(1)}, tmp_path / "a.pt")
+    assert not (tmp_path / "a.pt.part").exists() and torch.load(tmp_path / "a.pt")["a"].shape == (1,)
+
+
+def test_init_must_exist(tmp_path):
+    with pytest.raises(ValueError, match=r"init must be a shipped name \(lite, lite-T1000\) or an existing file, got "
+                                         r"'/nonexistent/best.pt' \(no such file\)"):
+        fit(TrainConfig(**TINY, init="/nonexistent/best.pt"), tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+    with pytest.raises(CheckpointNotFoundError):
+        load_checkpoint(tmp_path / "none.pt")
+
+
+def test_a_finished_step_run_extends_bit_for_bit(tmp_path, capsys):
+    """Resuming with only a larger max_epochs continues the run as if it had been planned that long."""
+    short, long = TrainConfig(**{**TINY, "max_epochs": 2}, step_size=1), TrainConfig(**{**TINY, "max_epochs": 3}, step_size=1)
+    fit(short, tmp_path / "extended", progress=False)
+    fit(short, tmp_path / "extended", resume=True, progress=True)
+    assert "is finished: trained for 2 of max_epochs 2 epochs; best epoch" in capsys.readouterr().out
+    _, history = fit(long, tmp_path / "extended", resume=True, progress=False)
+    fit(long, tmp_path / "planned", progress=False)
+    assert [h["epoch"] for h in history] == [1, 2, 3] and [h["lr"] for h in history] == [1e-3, 5e-4, 2.5e-4]
+    assert _same(_weights(tmp_path / "planned" / "checkpoint.pt"), _weights(tmp_path / "extended" / "checkpoint.pt"))
+    planned = json.loads((tmp_path / "planned" / "log.json").read_text())["history"]
+    assert [h["val_loss"] for h in planned] == [h["val_loss"] for h in history]
+
+
+def test_a_cosine_run_cannot_be_extended_and_an_early_stopped_run_says_so(tmp_path, capsys):
+    cosine = dict(TINY, schedule="cosine", warmup_epochs=0.5)
+    fit(TrainConfig(**cosine), tmp_path / "cos", progress=False)
+    with pytest.raises(ValueError, match="cosine schedule decays the learning rate to 0 at max_epochs"):
+        fit(TrainConfig(**{**cosine, "max_epochs": 4}), tmp_path / "cos", resume=True, progress=False)
+    stop = TrainConfig(**{**TINY, "max_epochs": 6}, patience=1, min_delta=100.0)
+    _, history = fit(stop, tmp_path / "stop", progress=False)
+    assert len(history) == 2
+    _, again = fit(TrainConfig(**{**TINY, "max_epochs": 9}, patience=1, min_delta=100.0), tmp_path / "stop",
+                   resume=True, progress=True)
+    assert again == history
+    assert "stopped early after epoch 2 (1 epochs without an improvement of 100.0" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--patience", "-1"], "error: patience must be an integer >= 0, got -1"),
+    (["--checkpoint-every", "-1"], "error: checkpoint_every must be an integer >= 0, got -1"),
+    (["--device", "tpu"], "error: device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got 'tpu'"),
+    (["--init", "/nonexistent.pt"], "error: init must be a shipped name"),
+])
+def test_cli_train_answers_mistakes_in_one_line(tmp_path, capsys, args, message):
+    from resandi_lite.__main__ import main
+
+    assert main(["train", "--preset", "lite", "--train-per-class", "8", "--val-per-class", "2", "--max-epochs", "1",
+                 "--out", str(tmp_path / "run"), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_cli_train_refuses_an_existing_run_and_bad_threads(tmp_path):
+    run = tmp_path / "run"
+    base = ["--train-per-class", "2", "--val-per-class", "1", "--max-epochs", "1", "--batch-size", "8", "--threads", "1"]
+    ok = subprocess.run(_cli_min(run, *base), capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    again = subprocess.run(_cli_min(run, *base), capture_output=True, text=True)
+    assert again.returncode == 2 and again.stderr.startswith("error: ") and again.stderr.count("\n") == 1
+    assert "--resume" in again.stderr and "--overwrite" in again.stderr
+    assert subprocess.run(_cli_min(run, *base, "--overwrite"), capture_output=True).returncode == 0
+    threads = subprocess.run(_cli_min(tmp_path / "t", *base, "--threads", "0"), capture_output=True, text=True)
+    assert threads.returncode == 2 and "--threads: must be a positive integer, got 0" in threads.stderr
+
+
+def _cli_min(out, *extra):
+    return [sys.executable, "-m", "resandi_lite", "train", "--preset", "lite", "--out", str(out), *extra]
