@@ -135,8 +135,10 @@ def describe(source) -> dict:
     if isinstance(source, str) and source in PRETRAINED:
         origin, label = f"shipped with the package: {model_card(source)['command']}", source
     else:
-        keys = ("length", "train_per_class", "max_epochs", "batch_size", "lr", "precision")
-        origin = f"trained by this project's fit(): {', '.join(f'{k}={config.get(k)}' for k in keys)}"
+        keys = ("length", "train_per_class", "max_epochs", "batch_size", "lr")
+        precision = (ckpt.get("metrics") or {}).get("precision", config.get("precision"))
+        origin = (f"trained by this project's fit(): {', '.join(f'{k}={config.get(k)}' for k in keys)}, "
+                  f"precision={precision}")
         label = f"{config.get('preset')} ({path.parent.name})"
     return {"source": str(source), "label": label, "preset": config.get("preset"), "parameters": parameters,
             "origin": origin, "path": str(path), "sha256": digest}
@@ -393,9 +395,10 @@ def flops_per_sample(preset: str = "paper", batch_size: int = 8) -> tuple[float,
     from torch.utils.flop_counter import FlopCounterMode
 
     from .model import build_model
+    from .simulate.classes import N_CLASSES
 
     model = build_model(preset)
-    x, y = torch.randn(batch_size, 2, 1000), torch.randint(0, 8, (batch_size,))
+    x, y = torch.randn(batch_size, 2, 1000), torch.randint(0, N_CLASSES, (batch_size,))
     with FlopCounterMode(display=False) as counter:
         torch.nn.functional.cross_entropy(model(x), y).backward()
     train = counter.get_total_flops() / batch_size
