@@ -173,3 +173,15 @@ def test_reproduction_page_holds_the_report_as_an_html_table(server, browser):
     missing = [r.quantity for r in report.paper_rows() if r.quantity not in cells]
     assert not missing, f"{REPRODUCTION_PAGE}: report rows that are not rows of an HTML table: {missing[:5]} " \
                         f"({len(missing)} of {len(report.paper_rows())})"
+
+
+def test_prose_checker_flags_what_a_reader_saw_before():
+    """The detector, without a browser: text as the built pages showed it before issue 18's fixes, and clean prose."""
+    chapter8 = "The average gradient of the score over positions, $$ Where is that channel active?"  # stray $$
+    chapter12 = ("classification (spec section 5) | quantity | paper | ours (± standard error) | difference |\n"
+                 "| — | —: | —: | —: |\n| accuracy, varying length | 90.4% | 86.4 ± 0.5% | -4.0 |")  # CommonMark
+    assert any(p.startswith("raw TeX '$'") for p in prose_problems(chapter8))
+    assert any("\\frac" in p for p in prose_problems(r"so \frac{1}{L} stays as text"))
+    assert len([p for p in prose_problems(chapter12) if p.startswith("Markdown table text")]) >= 2
+    clean = "The correlations are small (|r| < 0.4 in the paper); a CTRW rests — then jumps: 2 | 3 of them."
+    assert prose_problems(clean) == []
