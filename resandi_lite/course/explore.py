@@ -132,18 +132,18 @@ def _menu_and_slider(fig, groups, *, always=(), menu: str, slider: str, active: 
     buttons = [{"label": name, "method": "update",
                 "args": [{"visible": visible(steps[starts[k]][1])}, {"sliders": [sliders[k]]}]}
                for k, (name, steps) in enumerate(groups)]
-    fig.update_layout(sliders=[sliders[0]], updatemenus=[{"buttons": buttons, "x": 0, "xanchor": "left", "y": 1.25,
+    fig.update_layout(sliders=[sliders[0]], updatemenus=[{"buttons": buttons, "x": 0, "xanchor": "left", "y": 1.3,
                                                           "yanchor": "top", "direction": "down"}],
                       annotations=list(fig.layout.annotations) + [
-                          {"text": f"{menu}:", "x": 0, "xref": "paper", "xanchor": "right", "y": 1.22,
-                           "yref": "paper", "showarrow": False}])
+                          {"text": f"{menu}:", "x": 0, "xref": "paper", "xanchor": "right", "y": 1.26,
+                           "yref": "paper", "yanchor": "middle", "showarrow": False}])
     return fig
 
 
 def _html(fig, height: int):
     from IPython.display import HTML
 
-    fig.update_layout(height=height, margin={"t": 90, "l": 60, "r": 20, "b": 40}, template="plotly_white")
+    fig.update_layout(height=height, margin={"t": 110, "l": 130, "r": 20, "b": 40}, template="plotly_white")
     return HTML(fig.to_html(include_plotlyjs="cdn", full_html=False, config={"displaylogo": False}))
 
 
@@ -228,7 +228,7 @@ def gradcam_figure(model, dataset, *, examples: int = 2, layers=("layer1", "laye
     X = torch.as_tensor(np.asarray(dataset.X)[[i for _, i in chosen]])
     target = torch.as_tensor(y[[i for _, i in chosen]])
     maps = {layer: grad_cam(model, X, target, layer=layer).numpy() for layer in layers}
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.17,
                         subplot_titles=("trajectory coloured by the map", "the map along time"))
     groups = []
     lengths = getattr(dataset, "lengths", None)
@@ -243,7 +243,8 @@ def gradcam_figure(model, dataset, *, examples: int = 2, layers=("layer1", "laye
             fig.add_trace(go.Scatter(x=X[k, 0, keep].numpy(), y=X[k, 1, keep].numpy(), mode="markers+lines",
                                      line={"color": "lightgray", "width": 1}, showlegend=False, name=layer,
                                      marker={"color": m, "colorscale": "RdBu_r", "cmin": -scale, "cmax": scale,
-                                             "size": 4, "colorbar": {"title": "map", "x": 0.42}}), 1, 1)
+                                             "size": 4, "colorbar": {"title": "map", "x": 0.385, "xanchor": "left",
+                                                                              "thickness": 12}}), 1, 1)
             fig.add_trace(go.Scatter(x=keep - (X.shape[-1] - length), y=m, mode="lines", showlegend=False,
                                      line={"color": "#d62728", "width": 1.5}, name=layer), 1, 2)
             steps.append((layer, [start, start + 1]))
