@@ -51,14 +51,14 @@ def ours(name: str, n: int, seed: int, chunk: int = 2048) -> tuple[float, float]
     library calls (``chunk=0``: one call for all ``n``).
     """
     rng = np.random.Generator(np.random.SFC64(seed))  # as make_dataset does
-    lengths = draw_lengths(n, "varying", rng)
+    lengths = draw_lengths(n, "varying", rng=rng)
     alpha = rng.uniform(*ALPHA_RANGE[name], n)
     order = np.argsort(lengths, kind="stable")
     simulated = total = 0.0
     for begin in range(0, n, chunk or n):
         rows = order[begin:begin + (chunk or n)]
         start = clock()
-        steps, std = simulate_increments(name, alpha[rows], lengths[rows], rng, width=INPUT_LENGTH - 1)
+        steps, std = simulate_increments(name, alpha[rows], lengths[rows], rng=rng, width=INPUT_LENGTH - 1)
         middle = clock()
         preprocess_increments(steps, lengths[rows], 0.0, rng, std)
         end = clock()

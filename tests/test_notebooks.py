@@ -26,7 +26,7 @@ def test_toc_and_notebooks_agree(toc_pages):
     listed = {f for f in toc_pages if f.startswith("notebooks/")}
     present = {f"notebooks/{p.stem}" for p in NOTEBOOKS}
     assert listed == present, f"in _toc.yml only: {listed - present}; in notebooks/ only: {present - listed}"
-    assert len(NOTEBOOKS) >= 1
+    assert {"notebooks/01_random_walks", "notebooks/06_training"} <= present  # the glob found the chapters
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
