@@ -47,8 +47,55 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer or -1 (one per CPU), got {text!r}") from None
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer or -1 (one per CPU), got {value}")
+    return value
+
+
+def _files(text: str) -> dict:
+    """``train=5,val=1,test=1`` as a dict; plain names, positive counts, no name twice."""
+    files = {}
+    for part in text.split(","):
+        name, sign, count = (p.strip() for p in part.partition("="))
+        if not sign:
+            raise argparse.ArgumentTypeError(f"expected NAME=COUNT items separated by commas, got {part!r}")
+        from .data import _STEM
+
+        if not _STEM.fullmatch(name):
+            raise argparse.ArgumentTypeError(f"split names must be plain file-name stems (letters, digits, _ and -; "
+                                             f"no '/', '..' or empty name), got {name!r}")
+        if name in files:
+            raise argparse.ArgumentTypeError(f"split {name!r} is given twice")
+        files[name] = _positive(count)
+    return files
+
+
+class _UsageError(Exception):
+    """A command-line mistake found by argparse: reported in one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _UsageError(f"{self.prog}: {message}")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m resandi_lite", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m resandi_lite", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     def data_options(p, n_default=None):
@@ -57,9 +104,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--length", type=_length, default="varying", help="'varying' (T uniform in [10, 1000]) or T")
         p.add_argument("--noise", type=_noise, default=0.0,
                        help="localisation-noise std relative to the step std; a comma-separated list is drawn per trajectory")
-        p.add_argument("--seed", type=int, default=None,
+        p.add_argument("--seed", type=_seed, default=None,
                        help="seed (simulate: default fresh entropy, stored in the file; split: default 0)")
-        p.add_argument("--jobs", type=int, default=1, help="worker processes (-1: one per CPU)")
+        p.add_argument("--jobs", type=_jobs, default=1, help="worker processes (-1: one per CPU)")
 
     sim = commands.add_parser("simulate", help="simulate a dataset into one .npz file")
     data_options(sim)
@@ -68,15 +115,34 @@ def _parser() -> argparse.ArgumentParser:
 
     split = commands.add_parser("split", help="write the paper's train/val/test files (resumable)")
     data_options(split, n_default=10_000)
-    split.add_argument("--files", default="train=5,val=1,test=1", help="files per split, e.g. train=5,val=1,test=1")
+    split.add_argument("--files", type=_files, default="train=5,val=1,test=1",
+                       help="files per split, e.g. train=5,val=1,test=1")
     split.add_argument("--out", required=True, help="output folder")
+    split.add_argument("--overwrite", action="store_true",
+                       help="make again the files in --out that were made with other parameters (else: refuse)")
+    _train_parser(commands)
+
+    ev = commands.add_parser("evaluate", help="evaluate a network on a fresh seeded test set")
+    ev.add_argument("--checkpoint", required=True, help="a shipped name (lite, lite-T1000) or a .pt file")
+    ev.add_argument("--n-per-class", type=_positive, default=1000)
+    ev.add_argument("--seed", type=_seed, default=0)
+    ev.add_argument("--length", type=_length, default=None, help="default: the protocol the network was trained on")
+    ev.add_argument("--noise", type=_noise, default=None, help="default: the noise it was trained with")
+    ev.add_argument("--json", action="store_true", help="print the results as JSON")
+    _reproduce_parser(commands)
+    return parser
+
+
+def _train_parser(commands) -> None:
     train = commands.add_parser("train", help="train a network (the paper's recipe unless overridden)")
     from .train import PRECISIONS, RECIPES, TrainConfig
 
     train.add_argument("--recipe", choices=list(RECIPES), default="paper",
                        help="named recipe whose values the other options override (default: paper)")
     train.add_argument("--out", required=True, help="run folder (checkpoint.pt, best.pt, log.json)")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in --out (a larger --max-epochs extends a finished step-schedule run)")
+    train.add_argument("--overwrite", action="store_true", help="replace the run in --out (refused otherwise)")
     # the options below default to the recipe's values (None: not given)
     train.add_argument("--preset", default=None, help="network preset: lite or paper")
     train.add_argument("--length", type=_length, default=None, help="'varying' or T (e.g. 1000)")
@@ -94,18 +160,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--fresh-data", action="store_true", default=None,
                        help="simulate new trajectories every epoch")
     train.add_argument("--device", default=None, help="auto (cuda, mps, cpu) or a torch device")
-    train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    train.add_argument("--threads", type=_positive, default=None, help="torch CPU threads")
     train.add_argument("--init", default=None, help="start from these weights (a shipped name or a .pt file)")
-
-    ev = commands.add_parser("evaluate", help="evaluate a network on a fresh seeded test set")
-    ev.add_argument("--checkpoint", required=True, help="a shipped name (lite, lite-T1000) or a .pt file")
-    ev.add_argument("--n-per-class", type=_positive, default=1000)
-    ev.add_argument("--seed", type=int, default=0)
-    ev.add_argument("--length", type=_length, default=None, help="default: the protocol the network was trained on")
-    ev.add_argument("--noise", type=_noise, default=None, help="default: the noise it was trained with")
-    ev.add_argument("--json", action="store_true", help="print the results as JSON")
-    _reproduce_parser(commands)
-    return parser
 
 
 def _reproduce_parser(commands) -> None:
@@ -130,17 +186,15 @@ def _reproduce(args) -> int:
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
-    from . import make_dataset, write_split
-    from .simulate import CLASSES
-
+    """Run a command; a mistake (bad option, unusable path, missing file) prints one ``error:`` line, exit code 2."""
+    try:
+        args = _parser().parse_args(argv)
+    except _UsageError as err:
+        print(f"error: {err} (see --help)", file=sys.stderr)
+        return 2
     try:
         if args.command == "simulate":
-            classes = CLASSES if args.classes is None else [c.strip() for c in args.classes.split(",")]
-            ds = make_dataset(args.n_per_class, args.length, args.noise, args.seed, classes,
-                              n_jobs=args.jobs, progress=True)
-            path = ds.save(args.out)
-            print(f"wrote {path}: {ds!r}, seed {ds.params['seed']}")
+            _simulate(args)
         elif args.command == "train":
             import torch
 
@@ -150,22 +204,42 @@ def main(argv=None) -> int:
                 torch.set_num_threads(args.threads)
             names = [f.name for f in __import__("dataclasses").fields(TrainConfig)]
             given = {k: getattr(args, k) for k in names if getattr(args, k, None) is not None}
-            fit(TrainConfig.recipe(args.recipe, **given), args.out, resume=args.resume)
+            fit(TrainConfig.recipe(args.recipe, **given), args.out, resume=args.resume, overwrite=args.overwrite)
         elif args.command == "evaluate":
             _evaluate(args)
         elif args.command == "reproduce":
             return _reproduce(args)
         elif args.command == "split":
-            files = {}
-            for part in args.files.split(","):
-                name, _, count = part.partition("=")
-                files[name.strip()] = int(count)
-            write_split(args.out, args.n_per_class, files, args.length, args.noise,
-                        0 if args.seed is None else args.seed, n_jobs=args.jobs)
-    except (ValueError, TypeError) as err:
-        print(f"error: {err}", file=sys.stderr)
+            from .data import write_split
+
+            write_split(args.out, args.n_per_class, args.files, args.length, args.noise,
+                        0 if args.seed is None else args.seed, n_jobs=args.jobs, overwrite=args.overwrite)
+    except (ValueError, TypeError, OSError) as err:
+        message = str(err) if isinstance(err, (ValueError, TypeError)) else f"{err.strerror or err}: {err.filename or ''}"
+        print(f"error: {message}".rstrip(": "), file=sys.stderr)
         return 2
     return 0
+
+
+def _simulate(args) -> None:
+    """The ``simulate`` command: the output is checked (kind, writable) before anything is simulated."""
+    import tempfile
+
+    from .data import _target, make_dataset
+    from .simulate import CLASSES
+
+    out = _target(args.out)
+    try:  # find out now, not after simulating, whether the file can be written
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out.parent):
+            pass
+    except OSError as err:
+        raise ValueError(f"--out {args.out}: cannot write in {out.parent} ({err.strerror or err})") from None
+    classes = CLASSES if args.classes is None else [c.strip() for c in args.classes.split(",")]
+    ds = make_dataset(args.n_per_class, args.length, args.noise, args.seed, classes, n_jobs=args.jobs, progress=True)
+    existed = out.exists()
+    path = ds.save(out)
+    print(f"{'replaced' if existed else 'wrote'} {path}: {ds!r}, seed {ds.params['seed']}")
 
 
 def _evaluate(args) -> None:
@@ -177,8 +251,12 @@ def _evaluate(args) -> None:
     from .simulate import CLASSES
     from .train import load_checkpoint
 
+    path = checkpoint_path(args.checkpoint)
+    if not path.is_file():
+        raise ValueError(f"--checkpoint {args.checkpoint}: no checkpoint file at {path}; give a shipped name "
+                         f"(lite, lite-T1000) or a .pt file written by train")
     model = load_model(args.checkpoint)
-    config = load_checkpoint(checkpoint_path(args.checkpoint))["config"]
+    config = load_checkpoint(path)["config"]
     length = config["length"] if args.length is None else args.length
     noise = config["noise"] if args.noise is None else args.noise
     test = make_dataset(args.n_per_class, length, noise, seed=args.seed)
