@@ -58,8 +58,12 @@ def test_measured_accuracies_carry_binomial_standard_errors():
 def test_cpu_scale_augmentation_fills_the_section_8_rows():
     values = report.measure_augmentation(2, seeds=(0,), test_per_class=2, sigmas=(0.0, 0.3, 0.5))
     assert set(values) == {"gain/0.0", "gain/0.3", "gain/0.5", "targeted/0.0", "targeted/0.5"}  # the paper's rows only
-    for value, stderr in values.values():
-        assert -100 <= value <= 100 and stderr == 0.0  # one seed: no spread to measure
+    for key, (value, stderr) in values.items():
+        assert stderr == 0.0  # one seed: no spread to measure
+        # 2 test trajectories per class, 16 in all: accuracies (and their differences) are multiples of 100/16
+        assert value * 16 / 100 == pytest.approx(round(value * 16 / 100), abs=1e-9), (key, value)
+        if key.startswith("targeted/"):
+            assert 0 <= value <= 100 and 0 <= value - values["gain/" + key.split("/")[1]][0] <= 100
 
 
 def test_table_renders_as_html_with_every_row_and_as_markdown():
@@ -72,3 +76,22 @@ def test_table_renders_as_html_with_every_row_and_as_markdown():
     assert "|" not in page and "spec" not in page
     assert shown._repr_markdown_() == report.to_markdown(rows)
     assert all("spec" not in title for title in report.SECTIONS.values())
+
+
+def test_rows_name_their_network_and_the_report_files_say_which_networks(tmp_path):
+    networks = {"varying": "lite", "fixed": "lite-T1000"}
+    rows = report.reproduction_table({"accuracy/varying": (85.0, 0.4), "accuracy/fixed": 93.0,
+                                      "pearson/SubFBM/AC": 0.1, "erasure/9": 20.0}, networks=networks)
+    by_key = {r.key: r for r in rows}
+    assert by_key["accuracy/varying"].network == "lite" and by_key["erasure/9"].network == "lite"
+    assert by_key["accuracy/fixed"].network == by_key["pearson/SubFBM/AC"].network == "lite-T1000"
+    assert by_key["accuracy/varying"].network is not None and by_key["erasure/0"].network is None  # not measured
+    written = report.write_report(rows, tmp_path, networks)
+    saved = json.loads((tmp_path / "report.json").read_text())
+    assert saved == json.loads(json.dumps(written))
+    assert saved["checkpoints"]["fixed"].endswith("lite-T1000.pt") and saved["networks"]["varying"]["preset"] == "lite"
+    assert {"quantity", "paper", "ours", "network"} <= set(saved["rows"][0])
+    text = (tmp_path / "report.md").read_text()
+    assert "preset `lite`" in text and "| accuracy, varying length | 90.4% | 85.0 ± 0.4% | -5.4 |" in text
+    with pytest.raises(ValueError, match="networks must map"):
+        report.measure_classification(2, networks={"T1000": "lite"})
