@@ -30,7 +30,9 @@ from resandi_lite.model import build_model  # noqa: E402
 PACKAGE = str(Path(rl.__file__).parent)
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-DTYPES = st.sampled_from([np.float32, np.float64, np.float16, np.int64, np.int8, np.uint8, np.bool_, np.complex128])
+# Weighted towards what almost works (float32, two channels, 1000 points), where wrong results hide.
+DTYPES = st.sampled_from([np.float32, np.float32, np.float32, np.float64, np.float16, np.int64, np.int8, np.uint8,
+                          np.bool_, np.complex128])
 VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.integers(-10**6, 10**6))
 
 
@@ -82,7 +84,8 @@ def arrays(draw, shape):
     return arr
 
 
-TRAJECTORY_SHAPES = st.tuples(st.integers(0, 3), st.integers(1, 3), st.sampled_from([0, 1, 2, 9, 10, 11, 57, 1000, 1001]))
+CHANNELS = st.sampled_from([2, 2, 2, 1, 3])
+TRAJECTORY_SHAPES = st.tuples(st.integers(0, 3), CHANNELS, st.sampled_from([0, 1, 2, 9, 10, 11, 57, 1000, 1001]))
 NOISE = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.lists(st.floats(-1, 2), max_size=4),
                   st.just("0.1"), st.none())
 
@@ -98,7 +101,7 @@ def test_preprocess(x, noise, as_list):
 
 
 MODEL = build_model("lite").eval()
-NETWORK_SHAPES = st.tuples(st.integers(0, 3), st.integers(1, 3), st.sampled_from([0, 1, 2, 31, 100, 1000]))
+NETWORK_SHAPES = st.tuples(st.integers(0, 3), CHANNELS, st.sampled_from([0, 1, 2, 31, 100, 1000, 1000]))
 
 
 @st.composite
