@@ -98,6 +98,7 @@ def test_preprocess(x, noise, as_list):
         assert isinstance(X, np.ndarray) and X.dtype == np.float32 and X.shape == (len(x), 2, 1000)
         assert np.all(np.isfinite(X)) and X.min() >= 0 and X.max() <= 1
         assert x.shape[1] == 2 and 10 <= x.shape[2] <= 1000 and np.all(np.isfinite(x))
+        assert x.dtype.kind in "iuf"  # booleans and complex numbers are not positions
 
 
 MODEL = build_model("lite").eval()
