@@ -115,6 +115,9 @@ def export_pretrained(run_dir, name: str, *, out_dir=None, test_per_class: int =
     test = make_dataset(test_per_class, config["length"], config["noise"], seed=test_seed)
     result = evaluate(model, test)
     history = log["history"]
+    from .baseline import chapter_forest, score
+
+    forest = score(chapter_forest(config["length"]), test)  # chapter 4's forest on the same test set
     card = {
         "name": name,
         "protocol": PRETRAINED[name],
@@ -131,12 +134,29 @@ def export_pretrained(run_dir, name: str, *, out_dir=None, test_per_class: int =
         "test": {"per_class": test_per_class, "seed": test_seed, "accuracy": result["accuracy"],
                  "per_class_accuracy": dict(zip(CLASSES,
                                                 np.round(result["per_class"], 4).tolist()))},
+        "baseline": {"classifier": "chapter 4's random forest (baseline.chapter_forest: 500 per class, seed 0)",
+                     "accuracy": forest["accuracy"],
+                     "per_class_accuracy": dict(zip(CLASSES, np.round(forest["per_class"], 4).tolist()))},
+        "precision": history[-1].get("precision", "fp32") if history else "fp32",
+        "warm_start": _warm_start(config.get("init", "")),
         "parameters": int(sum(v.numel() for v in half.values() if v.is_floating_point())),
         "history": history,
     }
     (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1))
     (out_dir / f"{name}.md").write_text(_card_markdown(card))
     return card
+
+
+def _warm_start(init: str) -> dict | None:
+    """Where a warm-started run began: the file and, if its run folder has a log, that run's epochs and samples."""
+    if not init:
+        return None
+    log = Path(init).with_name(LOG)
+    if not log.is_file():
+        return {"from": init}
+    history = json.loads(log.read_text())["history"]
+    return {"from": init, "epochs": len(history), "samples": int(sum(h["samples"] for h in history)),
+            "hours": round(sum(h["seconds"] for h in history) / 3600, 2)}
 
 
 def _card_markdown(card: dict) -> str:
@@ -150,8 +170,25 @@ def _card_markdown(card: dict) -> str:
 - Epochs: {card['epochs_trained']} (best: {card['best_epoch']}), {card['samples_seen']:,} training samples seen
 - Wall time: {card['wall_time_hours']} h on {card['hardware']['machine']} CPU ({card['hardware']['cpus']} threads, torch {card['hardware']['torch']}), no GPU
 - Test: {card['test']['per_class']:,} fresh trajectories per class, seed {card['test']['seed']}: **{100 * card['test']['accuracy']:.2f}%**
+- Arithmetic: {card.get('precision', 'fp32')} autocast in training; weights and optimizer in float32
+- Warm start: {_warm_text(card.get('warm_start'))}
+- Chapter 4's random forest on the same test set: {_baseline_text(card)}
 
 | class | test accuracy (%) |
 |---|---|
 {rows}
 """
+
+
+def _warm_text(warm) -> str:
+    if not warm:
+        return "none (random initial weights)"
+    if "epochs" not in warm:
+        return f"from `{warm['from']}`"
+    return (f"from `{warm['from']}` ({warm['epochs']} epochs, {warm['samples']:,} samples, {warm['hours']} h before "
+            f"this run)")
+
+
+def _baseline_text(card: dict) -> str:
+    base = card.get("baseline")
+    return "not measured" if base is None else f"{100 * base['accuracy']:.2f}%"

@@ -30,6 +30,22 @@ def test_reaches_its_card_on_fresh_data(name):
     assert accuracy >= card["test"]["accuracy"] - 0.01, (name, accuracy, card["test"]["accuracy"])
 
 
+@pytest.mark.parametrize("name", sorted(PRETRAINED))
+def test_card_compares_with_chapter_4_forest_on_the_same_test_set(name):
+    """The card's test set holds at least 8,000 trajectories, and the card scores chapter 4's forest on it too.
+
+    (Issue 12 asks the networks to beat the forest; measured on the cards they tie with it, within 0.3
+    points, so that is reported on the card and in chapter 4 rather than asserted here.)
+    """
+    card = model_card(name)
+    assert 8 * card["test"]["per_class"] >= 8000
+    base = card["baseline"]
+    assert 0.5 < base["accuracy"] < 1 and set(base["per_class_accuracy"]) == set(rl.CLASSES)
+    # balanced test set: the overall accuracy is the mean of the per-class ones (same test set as the network's)
+    assert base["accuracy"] == pytest.approx(np.mean(list(base["per_class_accuracy"].values())), abs=1e-3)
+    assert card["precision"] in ("fp32", "bf16", "fp16")
+
+
 def test_input_is_the_output_of_preprocess():
     model = rl.load_pretrained("lite")
     X, _ = rl.simulate("SupLW", 3, length=300, rng=0)
