@@ -396,3 +396,28 @@ def plot_reproduction(rows, axes=None):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
     return list(axes)
+
+
+def plot_recipes(results: dict, ax=None):
+    """Validation accuracy against training samples seen, one line per arm of ``benchmarks/recipes.py``.
+
+    Parameters
+    ----------
+    results : dict
+        ``{arm: {"config": dict, "history": list of dict}}``, as returned by
+        :func:`resandi_lite.pretrained.recipe_comparison`.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _axes(ax, figsize=(6, 4))
+    for name, arm in results.items():
+        seen = np.cumsum([h["samples"] for h in arm["history"]]) / 1000
+        ax.plot(seen, [100 * h["val_acc"] for h in arm["history"]], marker="o",
+                label=f"{name} (lr {arm['config']['lr']:g}, batch {arm['config']['batch_size']})")
+    ax.set_xlabel("training trajectories seen (thousands)")
+    ax.set_ylabel("validation accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax

@@ -192,3 +192,15 @@ def _warm_text(warm) -> str:
 def _baseline_text(card: dict) -> str:
     base = card.get("baseline")
     return "not measured" if base is None else f"{100 * base['accuracy']:.2f}%"
+
+
+def recipe_comparison() -> dict:
+    """The A/B of training recipes and precisions that ships with the package (``benchmarks/recipes.py``).
+
+    Returns
+    -------
+    dict
+        ``{arm: {"config": dict, "history": list of dict, "seconds": float}}`` for the arms
+        ``cpu-bf16``, ``cpu-fp32`` and ``paper-bf16``.
+    """
+    return json.loads((HERE / "recipes-ab.json").read_text())
