@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+from pathlib import Path
 
 import resandi_lite.data
 from resandi_lite import load_dataset
@@ -60,10 +61,20 @@ def test_simulate_out_below_a_file(capsys, tmp_path, no_simulation):
     refused(capsys, "simulate", *SMALL, "--out", str(tmp_path / "file" / "set.npz"), match="is a file, not a folder")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
-def test_simulate_out_not_writable_as_user(capsys, tmp_path, no_simulation):
+def test_simulate_out_not_writable_as_user(capsys, tmp_path, no_simulation, monkeypatch):
+    """A folder without write permission (root may write anywhere, so the refusal of the OS is simulated)."""
+    import tempfile
+
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
+    real = tempfile.TemporaryFile
+
+    def refuse(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) == locked:
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
     refused(capsys, "simulate", *SMALL, "--out", str(locked / "set.npz"), match="cannot write in")
 
 
