@@ -115,6 +115,17 @@ def networks(profile: str, network_varying=None, network_T1000=None, *, runs="ru
     return chosen
 
 
+def _shown_path(path) -> str:
+    """A shipped file as ``resandi_lite/pretrained/NAME.pt`` (no machine-specific prefix), any other as given."""
+    from .checkpoint import HERE
+
+    path = Path(path)
+    try:
+        return str(Path("resandi_lite") / path.resolve().relative_to(HERE.resolve().parent))
+    except ValueError:
+        return str(path)
+
+
 def describe(source) -> dict:
     """Which network ``source`` is: preset, parameters, origin, file and a short label for plots.
 
@@ -141,7 +152,7 @@ def describe(source) -> dict:
                   f"precision={precision}")
         label = f"{config.get('preset')} ({path.parent.name})"
     return {"source": str(source), "label": label, "preset": config.get("preset"), "parameters": parameters,
-            "origin": origin, "path": str(path), "sha256": digest}
+            "origin": origin, "path": _shown_path(path), "sha256": digest}
 
 
 def which(chosen: dict[str, str], *protocols: str) -> str:
