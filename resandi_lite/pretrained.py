@@ -148,15 +148,32 @@ def export_pretrained(run_dir, name: str, *, out_dir=None, test_per_class: int =
 
 
 def _warm_start(init: str) -> dict | None:
-    """Where a warm-started run began: the file and, if its run folder has a log, that run's epochs and samples."""
+    """Where a warm-started run began, followed back through every earlier run.
+
+    Each run folder's ``log.json`` names the weights its own run started from
+    (``config["init"]``); the chain ends at a run from random weights or at a
+    file without a log. ``epochs``, ``samples`` and ``hours`` sum over the whole
+    chain; ``chain`` lists the earlier runs, newest first.
+    """
     if not init:
         return None
-    log = Path(init).with_name(LOG)
-    if not log.is_file():
-        return {"from": init}
-    history = json.loads(log.read_text())["history"]
-    return {"from": init, "epochs": len(history), "samples": int(sum(h["samples"] for h in history)),
-            "hours": round(sum(h["seconds"] for h in history) / 3600, 2)}
+    chain, seen = [], set()
+    while init and init not in seen:
+        seen.add(init)
+        log = Path(init).with_name(LOG)
+        if not log.is_file():
+            chain.append({"from": init})
+            break
+        run = json.loads(log.read_text())
+        history = run["history"]
+        chain.append({"from": init, "epochs": len(history), "samples": int(sum(h["samples"] for h in history)),
+                      "hours": round(sum(h["seconds"] for h in history) / 3600, 2)})
+        init = run.get("config", {}).get("init", "")
+    warm = {"from": chain[0]["from"], "chain": chain}
+    if all("epochs" in stage for stage in chain):
+        warm.update(epochs=sum(s["epochs"] for s in chain), samples=sum(s["samples"] for s in chain),
+                    hours=round(sum(s["hours"] for s in chain), 2))
+    return warm
 
 
 def _card_markdown(card: dict) -> str:
@@ -185,8 +202,9 @@ def _warm_text(warm) -> str:
         return "none (random initial weights)"
     if "epochs" not in warm:
         return f"from `{warm['from']}`"
+    runs = len(warm.get("chain", [warm]))
     return (f"from `{warm['from']}` ({warm['epochs']} epochs, {warm['samples']:,} samples, {warm['hours']} h before "
-            f"this run)")
+            f"this run, in {runs} earlier run{'s' if runs > 1 else ''})")
 
 
 def _baseline_text(card: dict) -> str:

@@ -99,3 +99,28 @@ def test_export_pretrained_writes_weights_and_card_into_the_folder_given(tmp_pat
     model = load_model(tmp_path / "out" / "lite.pt")
     assert model.fc.out_features == len(rl.CLASSES)
     assert (tmp_path / "out" / "lite.md").read_text().startswith("# Model card: `lite`")
+
+
+def test_warm_start_follows_the_chain_of_runs_back_to_random_weights(tmp_path):
+    import json
+
+    from resandi_lite.pretrained import _warm_start, _warm_text
+
+    def run(name, init, epochs, samples, seconds):
+        folder = tmp_path / name
+        folder.mkdir()
+        history = [{"epoch": e + 1, "samples": samples, "seconds": seconds} for e in range(epochs)]
+        (folder / "log.json").write_text(json.dumps({"config": {"init": init}, "history": history}))
+        return str(folder / "best.pt")
+
+    first = run("a", "", 3, 100, 360.0)
+    second = run("b", first, 2, 50, 1800.0)
+    warm = _warm_start(second)
+    assert [stage["from"] for stage in warm["chain"]] == [second, first]
+    assert (warm["epochs"], warm["samples"], warm["hours"]) == (5, 400, 1.3)
+    assert "5 epochs, 400 samples, 1.3 h before this run, in 2 earlier runs" in _warm_text(warm)
+    # a file without a run folder ends the chain and leaves the totals unknown
+    third = run("c", str(tmp_path / "elsewhere.pt"), 1, 10, 36.0)
+    warm = _warm_start(third)
+    assert len(warm["chain"]) == 2 and "epochs" not in warm
+    assert _warm_start("") is None
