@@ -133,6 +133,66 @@ def _binned(values, correct, bins):
     return values, correct.astype(bool), bins
 
 
+def per_class_by_level(values, y_true, y_pred, n_classes: int = len(CLASSES)) -> dict:
+    """Per-class accuracy at each distinct value of a per-trajectory quantity, such as the noise level.
+
+    Made for a test set whose trajectories each draw one of a few levels
+    (``make_dataset(..., noise=[0.0, 0.1, 0.5])``): one accuracy per level and
+    per true class, so that one can see which class loses its accuracy first.
+
+    Parameters
+    ----------
+    values : array-like of shape (n,), float
+        The quantity, taking a few distinct values (e.g. ``dataset.noise``).
+    y_true, y_pred : array-like of shape (n,), int
+        True and predicted class labels in ``0..n_classes - 1``.
+    n_classes : int
+
+    Returns
+    -------
+    dict
+        ``levels`` (k,) float64: the distinct values, sorted;
+        ``accuracy`` (k, n_classes) float64: the fraction of the trajectories
+        of each true class at each level that are predicted correctly (NaN
+        where a class has none at that level); ``stderr`` (k, n_classes)
+        float64: its binomial standard error, ``sqrt(p (1 - p) / count)``;
+        ``count`` (k, n_classes) int64: trajectories per level and class.
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in shape, ``values`` is not finite or is empty,
+        or a label lies outside ``0..n_classes - 1``.
+    TypeError
+        If the labels are not integers or ``values`` not numbers.
+
+    Examples
+    --------
+    >>> r = per_class_by_level([0.0, 0.0, 0.5, 0.5], [0, 1, 0, 1], [0, 1, 1, 1], n_classes=2)
+    >>> r["levels"].tolist(), r["accuracy"].tolist()
+    ([0.0, 0.5], [[1.0, 1.0], [0.0, 1.0]])
+    """
+    from ._checks import check_finite_array
+
+    n_classes = check_int(n_classes, "n_classes", minimum=1)
+    confusion_matrix(y_true, y_pred, n_classes, normalize=False)  # raises on labels of other shapes or out of range
+    y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    values = check_finite_array(values, "values", ndim=1)
+    if values.shape != y_true.shape:
+        raise ValueError(f"values must have the shape of y_true {y_true.shape}, got {values.shape}")
+    if values.size == 0:
+        raise ValueError("values is empty: no trajectories to count")
+    levels, level = np.unique(values, return_inverse=True)
+    cell = level.ravel() * n_classes + y_true
+    size = levels.size * n_classes
+    count = np.bincount(cell, minlength=size).reshape(levels.size, n_classes)
+    hits = np.bincount(cell, weights=(y_pred == y_true), minlength=size).reshape(levels.size, n_classes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy = hits / count
+        stderr = np.sqrt(accuracy * (1 - accuracy) / count)
+    return {"levels": levels, "accuracy": accuracy, "stderr": stderr, "count": count.astype(np.int64)}
+
+
 def evaluate(model: nn.Module, dataset, *, batch_size: int = 512, length_bins=None, alpha_bins=None) -> dict:
     """Every figure of merit of ``model`` on a :class:`~resandi_lite.TrajectoryDataset`.
 

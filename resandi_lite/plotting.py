@@ -79,6 +79,45 @@ def plot_accuracy_by(result: dict, ax=None, *, xlabel: str, label: str | None = 
     return ax
 
 
+def plot_per_class_by_level(result: dict, ax=None, *, xlabel: str, classes=CLASSES, chance: bool = True):
+    """Per-class accuracy (%) against a level, one line per class with binomial error bars.
+
+    Parameters
+    ----------
+    result : dict
+        The output of :func:`resandi_lite.evaluate.per_class_by_level`:
+        ``levels`` (k,), ``accuracy`` and ``stderr`` (k, n_classes) fractions.
+    ax : matplotlib Axes, optional
+    xlabel : str
+        The level's name and unit, e.g. ``"localisation noise sigma (step std)"``.
+    classes : sequence of str
+        One name per column of ``result["accuracy"]``, for the legend.
+    chance : bool
+        Draw the chance level, ``100 / n_classes`` %, as a dotted line.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    accuracy, stderr = np.asarray(result["accuracy"], float), np.asarray(result["stderr"], float)
+    levels = np.asarray(result["levels"], float)
+    if accuracy.ndim != 2 or accuracy.shape != stderr.shape or accuracy.shape[0] != levels.size:
+        raise ValueError(f"result must hold levels (k,) and accuracy, stderr (k, n_classes), got shapes "
+                         f"{levels.shape}, {accuracy.shape}, {stderr.shape}")
+    if len(classes) != accuracy.shape[1]:
+        raise ValueError(f"classes must name the {accuracy.shape[1]} columns of result['accuracy'], got {len(classes)}")
+    ax = _axes(ax, (6, 4.2))
+    for k, name in enumerate(classes):
+        keep = np.isfinite(accuracy[:, k])
+        ax.errorbar(levels[keep], 100 * accuracy[keep, k], yerr=100 * stderr[keep, k], marker="o", ms=4,
+                    capsize=2, lw=1.2, elinewidth=0.8, label=name)
+    if chance:
+        ax.axhline(100 / accuracy.shape[1], color="gray", ls=":", lw=1, label="chance")
+    _accuracy_axes(ax, xlabel)
+    ax.legend(fontsize=8, ncol=2)
+    return ax
+
+
 def plot_learning_curves(history: list[dict], axes=None, *, label: str = ""):
     """Loss and accuracy per epoch, training and validation, from a run's ``log.json`` history.
 

@@ -132,3 +132,77 @@ def test_metric_errors():
         accuracy_by([1, np.nan, 3], [True] * 3, [0, 5])
     with pytest.raises(TypeError, match=r"dataset must be a TrajectoryDataset"):
         evaluate(build_model("lite"), np.zeros((2, 2, 1000)))
+
+
+# --- issue 18: per-class accuracy against the noise level (chapter 7) ----------------------------------------------
+
+
+def test_per_class_by_level_by_hand():
+    from resandi_lite.evaluate import per_class_by_level
+
+    # level 0: class 0 right once of twice, class 1 right once of once; level 0.5: class 0 wrong, class 1 two of three
+    r = per_class_by_level([0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5], [0, 0, 1, 0, 1, 1, 1], [0, 1, 1, 1, 1, 0, 1],
+                           n_classes=3)
+    assert r["levels"].tolist() == [0.0, 0.5]
+    assert r["count"].tolist() == [[2, 1, 0], [1, 3, 0]] and r["count"].dtype == np.int64
+    assert np.allclose(r["accuracy"][:, :2], [[0.5, 1.0], [0.0, 2 / 3]], rtol=0, atol=1e-12)
+    assert np.allclose(r["stderr"][:, :2], [[np.sqrt(0.25 / 2), 0.0], [0.0, np.sqrt(2 / 9 / 3)]], rtol=0, atol=1e-12)
+    assert np.isnan(r["accuracy"][:, 2]).all() and np.isnan(r["stderr"][:, 2]).all()  # class 2 never occurs
+
+
+def test_per_class_by_level_matches_a_loop_and_evaluate():
+    from resandi_lite.evaluate import per_class_by_level
+
+    rng = np.random.default_rng(3)
+    values = rng.choice([1.0, 0.0, 0.25], size=500)  # unsorted levels come back sorted
+    y_true, y_pred = rng.integers(8, size=500), rng.integers(8, size=500)
+    right = rng.random(500) < 0.5
+    y_pred[right] = y_true[right]  # about half right, so that the accuracies differ between cells
+    r = per_class_by_level(values, y_true, y_pred)
+    assert r["levels"].tolist() == [0.0, 0.25, 1.0] and r["accuracy"].shape == (3, 8)
+    for i, level in enumerate(r["levels"]):
+        for k in range(8):
+            rows = (values == level) & (y_true == k)
+            assert r["count"][i, k] == rows.sum()
+            assert r["accuracy"][i, k] == np.mean(y_pred[rows] == k)
+    # the per-class rows, weighted by their counts, give evaluate's accuracy per noise level
+    torch.manual_seed(0)
+    ds = make_dataset(6, noise=[0.0, 0.5], seed=2)
+    result = evaluate(build_model("lite"), ds)
+    r = per_class_by_level(ds.noise, ds.y, result["predictions"])
+    assert np.allclose((r["accuracy"] * r["count"]).sum(1) / r["count"].sum(1), result["by_noise"]["accuracy"])
+    assert r["count"].sum(1).tolist() == result["by_noise"]["count"].tolist()
+
+
+def test_per_class_by_level_errors():
+    from resandi_lite.evaluate import per_class_by_level
+
+    with pytest.raises(ValueError, match=r"values must have the shape of y_true"):
+        per_class_by_level([0.0, 0.1], [0, 1, 1], [0, 1, 1])
+    with pytest.raises(ValueError, match=r"values must be finite"):
+        per_class_by_level([0.0, np.nan], [0, 1], [0, 1])
+    with pytest.raises(ValueError, match=r"y_true must hold labels in 0..7"):
+        per_class_by_level([0.0, 0.1], [0, 8], [0, 1])
+    with pytest.raises(ValueError, match=r"same shape"):
+        per_class_by_level([0.0, 0.1], [0, 1], [0])
+    with pytest.raises(TypeError, match=r"values must hold real numbers"):
+        per_class_by_level(["a", "b"], [0, 1], [0, 1])
+    with pytest.raises(ValueError, match=r"values is empty"):
+        per_class_by_level([], [], [])
+
+
+def test_plot_per_class_by_level():
+    from resandi_lite.evaluate import per_class_by_level
+    from resandi_lite.plotting import plot_per_class_by_level
+
+    r = per_class_by_level([0.0, 0.0, 0.5, 0.5], [0, 1, 0, 1], [0, 1, 1, 1], n_classes=2)
+    ax = plot_per_class_by_level(r, xlabel="localisation noise sigma (step std)", classes=["A", "B"])
+    assert ax.get_ylabel() == "accuracy (%)" and "step std" in ax.get_xlabel()
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["A", "B", "chance"]
+    # one error-bar container per class, its data line in percent; the chance level is a plain line
+    assert {c.get_label(): c.lines[0].get_ydata().tolist() for c in ax.containers} == {"A": [100.0, 0.0],
+                                                                                       "B": [100.0, 100.0]}
+    assert [c.lines[0].get_xdata().tolist() for c in ax.containers] == [[0.0, 0.5]] * 2
+    assert [line.get_ydata() for line in ax.get_lines() if line.get_label() == "chance"] == [[50.0, 50.0]]  # 100 / 2
+    with pytest.raises(ValueError, match=r"classes must name the 2 columns"):
+        plot_per_class_by_level(r, xlabel="x", classes=["A"])
