@@ -106,7 +106,7 @@ def plot_per_class_by_level(result: dict, ax=None, *, xlabel: str, classes=CLASS
                          f"{levels.shape}, {accuracy.shape}, {stderr.shape}")
     if len(classes) != accuracy.shape[1]:
         raise ValueError(f"classes must name the {accuracy.shape[1]} columns of result['accuracy'], got {len(classes)}")
-    ax = _axes(ax, (6, 4.2))
+    ax = _axes(ax, (7, 4.2))
     for k, name in enumerate(classes):
         keep = np.isfinite(accuracy[:, k])
         ax.errorbar(levels[keep], 100 * accuracy[keep, k], yerr=100 * stderr[keep, k], marker="o", ms=4,
@@ -114,7 +114,7 @@ def plot_per_class_by_level(result: dict, ax=None, *, xlabel: str, classes=CLASS
     if chance:
         ax.axhline(100 / accuracy.shape[1], color="gray", ls=":", lw=1, label="chance")
     _accuracy_axes(ax, xlabel)
-    ax.legend(fontsize=8, ncol=2)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))  # outside: the lines fill every corner
     return ax
 
 
