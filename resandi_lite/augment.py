@@ -3,10 +3,13 @@
 The paper selects, per class, the 60% of training trajectories with the
 highest Grad-CAM score (the mean of the signed map for the true class), adds a
 copy of each rotated by a uniform random angle, retrains, and tests on sets
-with localisation noise sigma = 0, 0.1, ..., 1.0.  The control arm copies the
-same number of trajectories chosen at random.  As an extension the paper does
-not have, the copies can get Gaussian localisation noise instead of a
-rotation.
+with localisation noise sigma = 0, 0.1, ..., 1.0.  The paper's comparison arm
+copies the same number of trajectories chosen at random.  Two additions the
+paper does not have: copies with Gaussian localisation noise instead of a
+rotation, and a control arm that trains on the original trajectories only, with
+the same budget as the other arms (the random arm's selection duplicated
+unchanged), which separates the effect of the training itself from that of the
+transformed copies.
 
 Rotations and noise act on positions, not on the MinMax-scaled input: a
 dataset's ``minmax`` (kept by :func:`resandi_lite.make_dataset`) undoes the
@@ -112,6 +115,48 @@ def select_random(y, fraction: float = 0.6, rng=None) -> np.ndarray:
     return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, np.int64)
 
 
+def describe_selection(dataset: TrajectoryDataset, index, predicted=None) -> dict:
+    """Per class, how the selected trajectories differ from the others: length and (optionally) correctness.
+
+    Parameters
+    ----------
+    dataset : TrajectoryDataset
+        ``n`` trajectories.
+    index : array-like of shape (m,), int
+        The selected ones (e.g. :func:`select_by_score`).
+    predicted : array-like of shape (n,), int, optional
+        A network's predicted labels; adds the percentage it gets right.
+
+    Returns
+    -------
+    dict of str to tuple
+        Class name to ``(mean length selected, mean length others)`` in
+        points, rounded to integers, followed by ``(% right selected, % right
+        others)`` rounded to 0.1 when ``predicted`` is given; ``nan`` where a
+        group is empty.
+    """
+    y = np.asarray(dataset.y)
+    chosen = np.zeros(y.size, bool)
+    chosen[np.asarray(index, dtype=np.int64)] = True
+    if predicted is not None:
+        predicted = np.asarray(predicted)
+        if predicted.shape != y.shape:
+            raise ValueError(f"predicted must have one label per trajectory, shape {y.shape}, got {predicted.shape}")
+
+    def mean(values, rows, digits):
+        return round(float(values[rows].mean()), digits) if rows.any() else float("nan")
+
+    out = {}
+    for label in np.unique(y):
+        rows = y == label
+        row = (mean(dataset.lengths, chosen & rows, None), mean(dataset.lengths, ~chosen & rows, None))
+        if predicted is not None:
+            right = 100.0 * (predicted == y)
+            row += (mean(right, chosen & rows, 1), mean(right, ~chosen & rows, 1))
+        out[CLASSES[int(label)]] = row
+    return out
+
+
 def _check_selection(scores, y, fraction) -> None:
     if scores.shape != y.shape or y.ndim != 1:
         raise ValueError(f"scores and y must be 1-D of the same length, got {scores.shape} and {y.shape}")
@@ -129,18 +174,87 @@ def concatenate(*sets: TrajectoryDataset) -> TrajectoryDataset:
                              {"concatenated": [s.params for s in sets]}, minmax)
 
 
+MODES = ("rotate", "noise", "copy")
+
+
 def augmented(dataset: TrajectoryDataset, index, *, mode: str = "rotate", sigma=0.5, rng=None) -> TrajectoryDataset:
     """The training set of one arm: the original trajectories plus a transformed copy of ``dataset[index]``.
 
-    ``mode``: ``"rotate"`` (the paper) or ``"noise"`` (extra localisation noise ``sigma``).
+    Parameters
+    ----------
+    dataset : TrajectoryDataset
+        ``n`` original trajectories, ``X`` of shape (n, 2, 1000), float32.
+    index : array-like of shape (m,), int
+        The trajectories to copy.
+    mode : {"rotate", "noise", "copy"}
+        ``"rotate"``: a random rotation (the paper); ``"noise"``: extra
+        localisation noise ``sigma`` (:func:`noisy_copies`); ``"copy"``: an
+        unchanged duplicate (the control arm: as many samples, nothing new).
+    sigma : float or sequence of float
+        Noise std of ``mode="noise"``, in step units.
+    rng : numpy Generator, int, SeedSequence or None
+
+    Returns
+    -------
+    TrajectoryDataset
+        ``n + m`` trajectories: ``dataset`` first, then the copies in the order of ``index``.
     """
     if mode == "rotate":
         copies = rotated_copies(dataset, index, rng)
     elif mode == "noise":
         copies = noisy_copies(dataset, index, sigma, rng)
+    elif mode == "copy":
+        index = np.asarray(index, dtype=np.int64)
+        copies = TrajectoryDataset(dataset.X[index].copy(), dataset.y[index].copy(), dataset.alpha[index].copy(),
+                                   dataset.lengths[index].copy(), dataset.noise[index].copy(), dict(dataset.params),
+                                   None if dataset.minmax is None else dataset.minmax[index].copy())
     else:
-        raise ValueError(f"mode must be 'rotate' or 'noise', got {mode!r}")
+        raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
     return concatenate(dataset, copies)
+
+
+def training_sets(train: TrajectoryDataset, scores, seed: int, *, fraction: float = 0.6, mode: str = "rotate",
+                  sigma=0.5, control: bool = False) -> dict:
+    """The training sets of every arm for one seed of :func:`augmentation_experiment`.
+
+    Parameters
+    ----------
+    train : TrajectoryDataset
+        The ``n`` original trajectories.
+    scores : ndarray of shape (n,)
+        The selection score of each (:func:`attribution_score`).
+    seed : int
+        Seeds the random arm's selection and the copies' transform.
+    fraction : float in (0, 1]
+    mode : {"rotate", "noise"}
+        The transform of the targeted and random arms' copies.
+    sigma : float or sequence of float
+        Noise std for ``mode="noise"``.
+    control : bool
+        Also return the ``"control"`` arm: the random arm's selection
+        duplicated unchanged, so it has as many samples (hence optimizer
+        steps) as the other arms but sees only the originals.
+
+    Returns
+    -------
+    dict of str to TrajectoryDataset
+        ``"targeted"``, ``"random"`` (and ``"control"``), each of ``n + m``
+        trajectories (``m`` = ``round(fraction * count)`` summed over classes).
+    """
+    if mode not in ("rotate", "noise"):
+        raise ValueError(f"mode must be 'rotate' or 'noise' (the control arm is added with control=True), got {mode!r}")
+    if not isinstance(control, (bool, np.bool_)):
+        raise TypeError(f"control must be True or False, got {control!r}")
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.shape != train.y.shape:
+        raise ValueError(f"scores must have one value per trajectory, shape {train.y.shape}, got {scores.shape}")
+    picks = {"targeted": select_by_score(scores, train.y, fraction),
+             "random": select_random(train.y, fraction, rng=np.random.SeedSequence(seed, spawn_key=(1,)))}
+    sets = {arm: augmented(train, index, mode=mode, sigma=sigma, rng=np.random.SeedSequence(seed, spawn_key=(2,)))
+            for arm, index in picks.items()}
+    if control:
+        sets["control"] = augmented(train, picks["random"], mode="copy")
+    return sets
 
 
 def attribution_score(model, X, y, *, attribution=None) -> np.ndarray:
@@ -205,10 +319,90 @@ def noise_robustness(models: dict, test_per_class: int, *, length="varying", sig
     return out
 
 
+def arm_difference(a: dict, b: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Mean accuracy of arm ``a`` minus that of arm ``b``, in percentage points, with its standard error.
+
+    Parameters
+    ----------
+    a, b : dict
+        Arms of a :func:`noise_robustness` result (``mean`` and ``stderr`` of shape (k,)).
+
+    Returns
+    -------
+    difference, stderr : ndarray of shape (k,), float64
+        The standard errors over seeds of the two arms added in quadrature (the
+        arms are tested on the same sets, so this ignores the test sets' own
+        sampling error, which the difference largely cancels).
+    """
+    ma, mb = np.asarray(a["mean"], dtype=np.float64), np.asarray(b["mean"], dtype=np.float64)
+    if ma.shape != mb.shape:
+        raise ValueError(f"a and b must hold the same noise levels, got shapes {ma.shape} and {mb.shape}")
+    return 100 * (ma - mb), 100 * np.hypot(np.asarray(a["stderr"], np.float64), np.asarray(b["stderr"], np.float64))
+
+
+def robustness_table(result: dict, arms=None) -> str:
+    """A text table of a :func:`noise_robustness` result: accuracy (%) +- standard error per arm and noise level.
+
+    Parameters
+    ----------
+    result : dict
+        ``sigmas`` (k,) and arms with ``accuracy`` (seeds, k), ``mean`` and ``stderr`` (k,).
+    arms : list of str, optional
+        Rows, in order (default: every arm).
+
+    Returns
+    -------
+    str
+        One row per arm (its name and number of seeds), one column per noise level.
+    """
+    sigmas = np.asarray(result["sigmas"], dtype=np.float64)
+    arms = list(arms) if arms is not None else [k for k in result if k != "sigmas"]
+    missing = [arm for arm in arms if arm not in result]
+    if missing:
+        raise ValueError(f"arms {missing} are not in result, which has {[k for k in result if k != 'sigmas']}")
+    seeds = [len(np.atleast_2d(result[arm]["accuracy"])) for arm in arms]
+    names = [f"{arm} ({n} seed{'s' if n > 1 else ''})" for arm, n in zip(arms, seeds)]
+    width = max(len(n) for n in names + ["sigma"])
+    lines = [f"{'sigma':<{width}}" + "".join(f"{s:>14.2f}" for s in sigmas)]
+    for name, arm in zip(names, arms):
+        cells = (f"{100 * m:.1f} +- {100 * e:.1f}" for m, e in zip(result[arm]["mean"], result[arm]["stderr"]))
+        lines.append(f"{name:<{width}}" + "".join(f"{c:>14}" for c in cells))
+    return "\n".join(lines)
+
+
+def difference_table(result: dict, pairs: dict) -> str:
+    """A text table of differences between arms: points +- standard error per noise level (:func:`arm_difference`).
+
+    Parameters
+    ----------
+    result : dict
+        ``sigmas`` (k,) and arms with ``mean`` and ``stderr`` (k,).
+    pairs : dict
+        ``{label: (arm_a, arm_b)}``, one row each: arm_a minus arm_b.
+
+    Returns
+    -------
+    str
+    """
+    sigmas = np.asarray(result["sigmas"], dtype=np.float64)
+    for a, b in pairs.values():
+        for arm in (a, b):
+            if arm not in result:
+                raise ValueError(f"pairs names the arm {arm!r}, which is not in result "
+                                 f"(arms: {[k for k in result if k != 'sigmas']})")
+    width = max(len(label) for label in [*pairs, "sigma"])
+    lines = [f"{'sigma':<{width}}" + "".join(f"{s:>15.2f}" for s in sigmas)]
+    for label, (a, b) in pairs.items():
+        diff, err = arm_difference(result[a], result[b])
+        lines.append(f"{label:<{width}}" + "".join(f"{d:>+8.1f} +- {e:.1f}" for d, e in zip(diff, err)))
+    return "\n".join(lines)
+
+
 def augmentation_experiment(base_model, train: TrajectoryDataset, out_dir, *, seeds=(0, 1, 2, 3, 4),
                             fraction: float = 0.6, mode: str = "rotate", sigma=0.5, config=None,
                             val: TrajectoryDataset | None = None, test_per_class: int = 1000,
-                            sigmas=PAPER_SIGMAS, progress: bool = True, attribution=None) -> dict:
+                            sigmas=PAPER_SIGMAS, progress: bool = True, attribution=None, control: bool = False,
+                            test_seed: int = 0) -> dict:
     """The paper's protocol: train the targeted and the random arm over several seeds, test under noise.
 
     For each seed, the targeted arm copies the ``fraction`` of each class with
@@ -224,33 +418,47 @@ def augmentation_experiment(base_model, train: TrajectoryDataset, out_dir, *, se
     target) -> (n, positions)``; see :func:`attribution_score`); ``None``
     (default) is the paper's signed layer4 Grad-CAM.
 
+    ``control=True`` adds the arm ``control`` (not in the paper): the original
+    trajectories plus the random arm's selection duplicated *unchanged*
+    (:func:`training_sets`).  It has the same number of samples per epoch, so
+    the same number of optimizer steps, the same learning rate, seed and
+    sample order as the other arms, but sees nothing but the originals: what
+    it gains over ``base_model`` is the effect of the training itself, and
+    what the random arm gains over it is the effect of the transformed copies.
+    The control's runs do not depend on ``mode``, ``sigma`` or
+    ``attribution``.
+
+    ``test_seed`` seeds the noisy test sets (see :func:`noise_robustness`):
+    pass the seed used for another network to test it on the same sets.
+
     Returns
     -------
     dict
-        The output of :func:`noise_robustness` for the arms ``targeted`` and
-        ``random``; also written to ``out_dir/results.json``.
+        The output of :func:`noise_robustness` for the arms ``targeted``,
+        ``random`` (and ``control``); also written to ``out_dir/results.json``.
     """
     import dataclasses
 
     from .pretrained import load_model
     from .train import BEST, TrainConfig, fit
 
+    if not isinstance(test_seed, (int, np.integer)) or isinstance(test_seed, bool):
+        raise TypeError(f"test_seed must be an integer, got {test_seed!r}")
     out_dir = Path(out_dir)
     config = config or TrainConfig(preset="lite")
     scores = attribution_score(base_model, train.X, train.y, attribution=attribution)
     val = val if val is not None else make_dataset(max(1, len(train) // 40), config.length, config.noise,
                                                    seed=10_000 + config.seed)
-    models = {"targeted": [], "random": []}
+    models = {"targeted": [], "random": []} | ({"control": []} if control else {})
     for k in seeds:
-        picks = {"targeted": select_by_score(scores, train.y, fraction),
-                 "random": select_random(train.y, fraction, rng=np.random.SeedSequence(k, spawn_key=(1,)))}
-        for arm, index in picks.items():
+        sets = training_sets(train, scores, k, fraction=fraction, mode=mode, sigma=sigma, control=control)
+        for arm, data in sets.items():
             run = out_dir / f"{arm}-seed{k}"
-            data = augmented(train, index, mode=mode, sigma=sigma, rng=np.random.SeedSequence(k, spawn_key=(2,)))
             fit(dataclasses.replace(config, seed=k, train_per_class=max(1, len(data) // len(CLASSES))), run,
                 resume=True, train_data=data, val_data=val, progress=progress)
             models[arm].append(load_model(run / BEST))
-    result = noise_robustness(models, test_per_class, length=config.length, sigmas=sigmas, progress=progress)
+    result = noise_robustness(models, test_per_class, length=config.length, sigmas=sigmas, seed=int(test_seed),
+                              progress=progress)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(
         {"sigmas": result["sigmas"].tolist(), **{arm: {k: np.asarray(v).tolist() for k, v in result[arm].items()}

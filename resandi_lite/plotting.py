@@ -215,6 +215,48 @@ def plot_noise_robustness(result: dict, ax=None, *, arms=None, reference: dict |
     return ax
 
 
+def plot_arm_differences(result: dict, pairs: dict, ax=None, *, reference: dict | None = None):
+    """Differences in mean test accuracy between arms against the noise level, with standard errors.
+
+    Parameters
+    ----------
+    result : dict
+        The output of :func:`resandi_lite.augment.noise_robustness` (or of
+        ``augmentation_experiment``, with more arms merged in): ``sigmas`` (k,)
+        and arms with ``mean`` and ``stderr`` (k,).
+    pairs : dict
+        ``{label: (arm_a, arm_b)}``: one line per entry, arm_a minus arm_b in
+        percentage points, error bars the two standard errors added in
+        quadrature (:func:`resandi_lite.augment.arm_difference`).
+    ax : matplotlib Axes, optional
+    reference : dict, optional
+        ``{label: (sigmas, difference_points)}`` drawn as dashed lines (e.g. the paper's).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from .augment import arm_difference
+
+    ax = _axes(ax, figsize=(6, 4))
+    sigmas = np.asarray(result["sigmas"])
+    for label, (a, b) in pairs.items():
+        for arm in (a, b):
+            if arm not in result:
+                raise ValueError(f"pairs names the arm {arm!r}, which is not in result "
+                                 f"(arms: {[k for k in result if k != 'sigmas']})")
+        diff, err = arm_difference(result[a], result[b])
+        ax.errorbar(sigmas, diff, yerr=err, marker="o", ms=4, capsize=3, label=label)
+    for label, (x, y) in (reference or {}).items():
+        ax.plot(x, y, "--", lw=1.2, label=label)
+    ax.axhline(0, color="gray", lw=1)
+    ax.set_xlabel("localisation noise sigma (step std)")
+    ax.set_ylabel("difference in test accuracy (points)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
+
+
 def plot_trajectory_importance(x, importance, ax=None, *, title: str | None = None, colorbar: bool = True,
                                vmax: float | None = None, cmap: str = "coolwarm", linewidth: float = 1.5,
                                unit: str = "scaled", label: str = "Grad-CAM value"):
@@ -382,7 +424,11 @@ def plot_reproduction(rows, axes=None):
     :func:`resandi_lite.report.reproduction_table` with ``ours`` measured, with a
     95% error bar (1.96 standard errors) where the row has a standard error,
     coloured by section of the paper.  On the correlation panel the shaded
-    quadrants are where the signs agree.
+    quadrants are where the signs agree.  A per-class accuracy more than two
+    standard errors from the paper's is labelled with its class (and
+    ``T = 1000`` for the fixed-length network); :func:`plot_class_gaps` shows
+    every class.  Rows beyond the paper (``paper`` is ``None``) have no place
+    here and are left out.
 
     Parameters
     ----------
@@ -397,9 +443,9 @@ def plot_reproduction(rows, axes=None):
 
     from .report import SECTIONS
 
-    measured = [r for r in rows if r.ours is not None]
+    measured = [r for r in rows if r.ours is not None and r.paper is not None and np.isfinite(r.ours)]
     if not measured:
-        raise ValueError("rows has no measured values (ours is None everywhere)")
+        raise ValueError("rows has no measured values of the paper's rows (ours is None everywhere)")
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(14, 4.4), constrained_layout=True)
     panels = [
@@ -415,6 +461,11 @@ def plot_reproduction(rows, axes=None):
                 err = [1.96 * r.stderr if r.stderr is not None else 0.0 for r in part]
                 ax.errorbar([r.paper for r in part], [r.ours for r in part], yerr=err, fmt="o", markersize=4,
                             capsize=2, color=colors[section], label=title.split(" (")[0])
+        for r in chosen:  # the per-class accuracies that differ from the paper's: which class
+            if r.key.startswith("per_class/") and r.stderr and abs(r.ours - r.paper) > 2 * r.stderr:
+                protocol, name = r.key.split("/")[1:]
+                ax.annotate(name + (", T = 1000" if protocol == "fixed" else ""), (r.paper, r.ours), fontsize=7,
+                            xytext=(4, -10 if r.ours < r.paper else 4), textcoords="offset points")
         if limits is None:
             spread = lambda r: 1.96 * (r.stderr or 0.0)  # noqa: E731
             values = [v for r in chosen for v in (r.paper, r.ours - spread(r), r.ours + spread(r))] or [0.0]
@@ -435,6 +486,43 @@ def plot_reproduction(rows, axes=None):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
     return list(axes)
+
+
+def plot_class_gaps(rows, ax=None):
+    """Per-class accuracy, ours minus the paper's, for both protocols, each point at its class, with 95% bars.
+
+    Parameters
+    ----------
+    rows : list of resandi_lite.report.Row
+        From :func:`resandi_lite.report.reproduction_table`; the measured
+        per-class rows are drawn (:func:`resandi_lite.report.class_gaps`), the
+        error bars 1.96 standard errors of the gap (ours and the paper's
+        added in quadrature).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from .report import class_gaps
+
+    gaps = class_gaps(rows)
+    if not gaps:
+        raise ValueError("rows has no measured per-class accuracy (keys per_class/<protocol>/<class>)")
+    ax = _axes(ax, figsize=(8, 3.6))
+    for k, (protocol, label, marker) in enumerate((("varying", "varying length", "o"), ("fixed", "T = 1000", "s"))):
+        part = [g for g in gaps if g["protocol"] == protocol]
+        if part:
+            x = [CLASSES.index(g["class"]) + (k - 0.5) * 0.3 for g in part]
+            ax.errorbar(x, [g["gap"] for g in part], yerr=[1.96 * g["stderr"] for g in part], fmt=marker,
+                        markersize=5, capsize=3, color=f"C{k}", label=label)
+    ax.axhline(0, color="gray", lw=1)
+    ax.set_xticks(np.arange(len(CLASSES)), CLASSES, rotation=30, ha="right")
+    ax.set_xlabel("class")
+    ax.set_ylabel("ours minus paper (accuracy points)")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8, title="network (bars: 95%)", title_fontsize=8)
+    return ax
 
 
 def plot_recipes(results: dict, ax=None):

@@ -7,10 +7,13 @@ import pytest
 import torch
 
 from resandi_lite import make_dataset
-from resandi_lite.augment import (augmentation_experiment, augmented, concatenate, noise_robustness, noisy_copies,
-                                  positions, rotated_copies, select_by_score, select_random)
+from resandi_lite import load_model
+from resandi_lite.augment import (arm_difference, augmentation_experiment, augmented, concatenate, describe_selection,
+                                  difference_table, noise_robustness, noisy_copies, positions, robustness_table,
+                                  rotated_copies, select_by_score, select_random, training_sets)
 from resandi_lite.model import build_model
-from resandi_lite.train import TrainConfig
+from resandi_lite.plotting import plot_arm_differences
+from resandi_lite.train import BEST, TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +76,103 @@ def test_selection(ds):
     both = augmented(ds, top, rng=3)
     assert len(both) == len(ds) + top.size and np.array_equal(both.X[: len(ds)], ds.X)
     assert len(concatenate(ds, ds)) == 2 * len(ds)
-    with pytest.raises(ValueError, match="mode must be 'rotate' or 'noise'"):
+    with pytest.raises(ValueError, match="mode must be one of 'rotate', 'noise', 'copy', got 'flip'"):
         augmented(ds, top, mode="flip")
+
+
+def test_copy_mode_duplicates_unchanged(ds):
+    index = np.array([5, 0, 5, 200])
+    both = augmented(ds, index, mode="copy")
+    assert len(both) == len(ds) + 4
+    for name in ("X", "y", "alpha", "lengths", "noise", "minmax"):
+        assert np.array_equal(getattr(both, name)[len(ds):], getattr(ds, name)[index]), name
+    both.X[len(ds)] += 1  # a copy, not a view
+    assert not np.array_equal(both.X[len(ds)], ds.X[5])
+
+
+def _rows(X):
+    return {x.tobytes() for x in X}
+
+
+def test_control_arm_sees_only_the_originals_with_the_same_budget(ds):
+    scores = np.random.default_rng(1).random(len(ds))
+    sets = training_sets(ds, scores, 7, control=True)
+    assert list(sets) == ["targeted", "random", "control"]
+    n = len(ds)
+    assert {len(d) for d in sets.values()} == {n + 18 * 8}  # as many samples, so as many optimizer steps
+    control, rand = sets["control"], sets["random"]
+    assert np.array_equal(control.X[:n], ds.X) and np.array_equal(control.y, rand.y)
+    assert _rows(control.X[n:]) <= _rows(ds.X)  # every extra sample is an original, unchanged
+    assert not _rows(rand.X[n:]) & _rows(ds.X)  # while the random arm's copies are rotated
+    # the control duplicates exactly the trajectories the random arm rotates
+    chosen = select_random(ds.y, 0.6, rng=np.random.SeedSequence(7, spawn_key=(1,)))
+    assert np.array_equal(control.X[n:], ds.X[chosen])
+    assert np.allclose(np.linalg.norm(positions(rand)[n:, :, -1], axis=1),
+                       np.linalg.norm(positions(ds)[chosen, :, -1], axis=1), rtol=1e-4, atol=1e-4)
+    # reproducible from the seed, different for another seed; without control=True no control arm
+    again = training_sets(ds, scores, 7, control=True)
+    assert all(np.array_equal(again[a].X, sets[a].X) for a in sets)
+    assert not np.array_equal(training_sets(ds, scores, 8, control=True)["control"].X, control.X)
+    assert list(training_sets(ds, scores, 7)) == ["targeted", "random"]
+    with pytest.raises(ValueError, match="mode must be 'rotate' or 'noise'"):
+        training_sets(ds, scores, 7, mode="copy")
+    with pytest.raises(TypeError, match="control must be True or False"):
+        training_sets(ds, scores, 7, control="yes")
+    with pytest.raises(ValueError, match="scores must have one value per trajectory"):
+        training_sets(ds, scores[:-1], 7)
+
+
+def test_describe_selection_by_hand(ds):
+    cls = ds.y == 2  # SubFBM
+    members = np.flatnonzero(cls)
+    picked = members[:3]
+    predicted = ds.y.copy()
+    predicted[members[0]] = 0  # one of the three selected is wrong
+    predicted[members[3:5]] = 1  # two of the 27 others are wrong
+    table = describe_selection(ds, picked, predicted)
+    assert list(table) == ["SubATTM", "SubCTRW", "SubFBM", "SubSBM", "SupFBM", "SupLW", "SupSBM", "BM"]
+    sel, rest, right_sel, right_rest = table["SubFBM"]
+    assert sel == round(ds.lengths[picked].mean()) and rest == round(ds.lengths[members[3:]].mean())
+    assert right_sel == round(100 * 2 / 3, 1) and right_rest == round(100 * 25 / 27, 1)
+    assert np.isnan(table["BM"][0]) and table["BM"][3] == 100.0  # nothing selected in BM, all right
+    assert len(describe_selection(ds, picked)["SubFBM"]) == 2
+    with pytest.raises(ValueError, match="predicted must have one label per trajectory"):
+        describe_selection(ds, picked, predicted[:-1])
+
+
+def test_differences_tables_and_their_figure():
+    result = {"sigmas": np.array([0.0, 0.5]),
+              "a": {"accuracy": np.array([[0.9, 0.6], [0.8, 0.4]]), "mean": np.array([0.85, 0.5]),
+                    "stderr": np.array([0.05, 0.1])},
+              "b": {"accuracy": np.array([[0.7, 0.5]]), "mean": np.array([0.7, 0.5]), "stderr": np.array([0.0, 0.0])},
+              "c": {"accuracy": np.array([[0.6, 0.2], [0.6, 0.2]]), "mean": np.array([0.6, 0.2]),
+                    "stderr": np.array([0.03, 0.04])}}
+    diff, err = arm_difference(result["a"], result["c"])
+    assert np.allclose(diff, [25, 30]) and np.allclose(err, [100 * np.hypot(0.05, 0.03), 100 * np.hypot(0.1, 0.04)])
+    with pytest.raises(ValueError, match="same noise levels"):
+        arm_difference(result["a"], {"mean": np.zeros(3), "stderr": np.zeros(3)})
+    table = robustness_table(result, ["a", "b"]).splitlines()
+    assert table[0].split() == ["sigma", "0.00", "0.50"]
+    assert table[1].split() == ["a", "(2", "seeds)", "85.0", "+-", "5.0", "50.0", "+-", "10.0"]
+    assert table[2].split()[:3] == ["b", "(1", "seed)"]
+    with pytest.raises(ValueError, match=r"arms \['d'\] are not in result"):
+        robustness_table(result, ["d"])
+    rows = difference_table(result, {"a - c": ("a", "c"), "b - a": ("b", "a")}).splitlines()
+    assert rows[1].split() == ["a", "-", "c", "+25.0", "+-", f"{100 * np.hypot(0.05, 0.03):.1f}", "+30.0", "+-",
+                               f"{100 * np.hypot(0.1, 0.04):.1f}"]
+    assert rows[2].split()[3:] == ["-15.0", "+-", "5.0", "+0.0", "+-", "10.0"]
+    with pytest.raises(ValueError, match="pairs names the arm 'd'"):
+        difference_table(result, {"x": ("d", "a")})
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = plot_arm_differences(result, {"a - c": ("a", "c"), "b - a": ("b", "a")}, reference={"paper": ([0, 1], [1, 2])})
+    bars = {c.get_label(): c.lines[0] for c in ax.containers}  # errorbar containers: label -> data line
+    assert list(bars) == ["a - c", "b - a"]
+    assert np.allclose(bars["a - c"].get_ydata(), [25, 30]) and np.allclose(bars["b - a"].get_ydata(), [-15, 0])
+    assert ax.get_xlabel() and "points" in ax.get_ylabel()
+    with pytest.raises(ValueError, match="pairs names the arm 'd'"):
+        plot_arm_differences(result, {"x": ("a", "d")})
 
 
 def test_noise_robustness_table():
@@ -101,3 +199,36 @@ def test_protocol_runs_end_to_end_and_resumes(tmp_path):
     again = augmentation_experiment(base, train, tmp_path, **kwargs)  # finished runs are kept
     assert (tmp_path / "random-seed0" / "checkpoint.pt").stat().st_mtime_ns == stamp
     assert np.allclose(again["random"]["accuracy"], result["random"]["accuracy"])
+
+
+def test_control_arm_in_the_protocol_same_steps_and_reproducible(tmp_path, monkeypatch):
+    import resandi_lite.augment as augment
+
+    tested = []  # the arms and seed of every test-set evaluation
+    real = augment.noise_robustness
+    monkeypatch.setattr(augment, "noise_robustness",
+                        lambda models, *a, **kw: tested.append((sorted(models), kw["seed"])) or real(models, *a, **kw))
+    train = make_dataset(8, length=100, seed=5)
+    val = make_dataset(2, length=100, seed=6)
+    base = build_model("lite").eval()
+    config = TrainConfig(preset="lite", length=100, max_epochs=1, val_per_class=2, lr=1e-3, batch_size=16)
+    kwargs = dict(seeds=(0,), config=config, val=val, test_per_class=4, sigmas=[0.0, 0.5], progress=False,
+                  control=True, test_seed=11)
+    result = augmentation_experiment(base, train, tmp_path / "one", **kwargs)
+    assert sorted(p.name for p in (tmp_path / "one").iterdir() if p.is_dir()) == [
+        "control-seed0", "random-seed0", "targeted-seed0"]
+    assert result["control"]["accuracy"].shape == (1, 2)
+    assert "control" in json.loads((tmp_path / "one" / "results.json").read_text())
+    logs = {arm: json.loads((tmp_path / "one" / f"{arm}-seed0" / "log.json").read_text())["history"]
+            for arm in ("targeted", "random", "control")}
+    assert {log[0]["samples"] for log in logs.values()} == {64 + 40}  # 8 originals + 5 copies per class, each arm
+    assert {log[0]["lr"] for log in logs.values()} == {1e-3}
+    assert tested == [(["control", "random", "targeted"], 11)]  # every arm on the test sets of test_seed
+    control = load_model(tmp_path / "one" / "control-seed0" / BEST)
+    # the same seed gives the same control network, bit for bit
+    augmentation_experiment(base, train, tmp_path / "two", **kwargs)
+    again = load_model(tmp_path / "two" / "control-seed0" / BEST)
+    for (name, p), q in zip(control.state_dict().items(), again.state_dict().values()):
+        assert torch.equal(p, q), name
+    with pytest.raises(TypeError, match="test_seed must be an integer"):
+        augmentation_experiment(base, train, tmp_path / "three", **{**kwargs, "test_seed": 1.5})
