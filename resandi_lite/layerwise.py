@@ -1,24 +1,34 @@
 """Layer-wise interpretation: what each stage of the network has picked up.
 
-Three tools, after the paper's section on the fixed-length (T = 1000) model:
+Three tools, after the paper's layer-wise analysis of the fixed-length (T = 1000) model
+(Bae, Baek & Jeong 2026):
 
 * **window statistics** on the 32 windows of 225 steps (stride 25) that match
   the 32 positions of layer4, and their correlation with the Grad-CAM map, per
   class (:func:`window_statistics`, :func:`composites`, :func:`map_correlations`,
   :func:`window_activity`); :func:`window_maps` computes the maps, with any
-  attribution method of :mod:`resandi_lite.attribution`;
+  attribution method of :mod:`resandi_lite.attribution`; standard errors from
+  a bootstrap over trajectories (:func:`correlation_intervals`, beside Fisher's
+  :func:`fisher_interval`) and the count of the paper's signs reproduced
+  (:func:`sign_agreement`, :func:`count_sign_agreement`);
 * **linear probes**: freeze the network up to a stage, average-pool its output
   and fit a linear classifier (:func:`pooled_features`, :func:`linear_probe`,
   :func:`block_probes`), the groups of classes a probe cannot tell apart
   (:func:`confusion_groups`, :func:`group_accuracy`), plus 2-D embeddings of the
   pooled features (:func:`embed`);
 * **feature ablation**: swap the window where a statistic peaks for a distant
-  one and compare the accuracy drop with a random swap (:func:`feature_ablation`,
-  :func:`ablation_by_feature`).
+  one and compare the accuracy drop with a random swap and with a swap that
+  keeps the statistic (:func:`feature_ablation`, :func:`ablation_by_feature`,
+  :func:`ablation_differences`).
 
-The paper's numbers (spec section 9) are kept here as data:
-:data:`PAPER_CORRELATIONS`, :data:`PAPER_SPEARMAN`, :data:`REQUIRED_SIGNS`,
-:data:`PAPER_PROBES` and :data:`PAPER_GROUPS`.
+The paper's numbers are kept here as data (from :mod:`resandi_lite.paper`):
+:data:`PAPER_CORRELATIONS` and :data:`PAPER_SPEARMAN`, the paper's heatmap of
+the correlations of the layer4 map with the composite features per class
+(drawn by the authors' repository, peardragon/ResAnDi, as
+``figures/statistical_relevance_test.svg``); :data:`REQUIRED_SIGNS`, the five
+of them the paper's argument rests on; :data:`PAPER_PROBES` and
+:data:`PAPER_GROUPS`, the paper's block-wise probe accuracies and groupings
+(``figures/statistical_relevance_block1.pdf`` to ``block3.pdf`` there).
 """
 
 from __future__ import annotations
@@ -255,6 +265,245 @@ def map_correlations(maps, features: dict, y, classes=None, method: str = "pears
                 raise ValueError(f"feature {name!r} must have shape {maps.shape}, got {np.shape(f)}")
             out[(classes[label], name)] = correlation(maps[rows], np.asarray(f)[rows], method)
     return out
+
+
+def fisher_interval(r, n, *, k: float = 2.0):
+    """Fisher's z interval of a Pearson correlation: ``tanh(atanh(r) -+ k / sqrt(n - 3))``.
+
+    Exact for ``n`` independent pairs from a bivariate normal distribution, up
+    to the normal approximation of ``atanh(r)``, whose standard error is
+    ``1 / sqrt(n - 3)``.  With ``k = scipy.stats.norm.ppf(0.975)`` it is the
+    interval of ``scipy.stats.pearsonr(...).confidence_interval(0.95)``.
+    It assumes independent pairs: the (trajectory, window) pairs of
+    :func:`map_correlations` are not (neighbouring windows share 200 of their
+    225 points), which is why :func:`correlation_intervals` bootstraps
+    trajectories instead.
+
+    Parameters
+    ----------
+    r : float or ndarray of float, in [-1, 1]
+    n : int or ndarray of int, > 3
+        Number of independent pairs.
+    k : float, > 0
+        Half-width in standard errors of ``atanh(r)`` (2: about 95%).
+
+    Returns
+    -------
+    (low, high) : tuple of float64 (or ndarrays of the broadcast shape of ``r`` and ``n``)
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in fisher_interval(0.5, 103, k=2.0)]  # tanh(atanh(0.5) -+ 2 / 10)
+    [0.3358, 0.6347]
+    """
+    r, n = np.asarray(r, dtype=np.float64), np.asarray(n)
+    if np.any(np.abs(r) > 1) or np.any(np.isnan(r)):
+        raise ValueError(f"r must be a correlation in [-1, 1], got {r}")
+    if not np.issubdtype(n.dtype, np.integer) or np.any(n <= 3):
+        raise ValueError(f"n must be an integer number of pairs above 3, got {n}")
+    if not k > 0:
+        raise ValueError(f"k must be a positive number of standard errors, got {k}")
+    z, half = np.arctanh(r), k / np.sqrt(n - 3.0)
+    low, high = np.tanh(z - half), np.tanh(z + half)
+    return (float(low), float(high)) if low.ndim == 0 else (low, high)
+
+
+def _centred_sums(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per trajectory (row): count, sum a, sum b, sum a^2, sum b^2, sum ab over the finite pairs: (n, 6).
+
+    ``a`` and ``b`` are (n, 32) and should be centred first (numerical stability).
+    """
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = np.where(keep, a, 0.0), np.where(keep, b, 0.0)
+    return np.stack([keep.sum(1), a.sum(1), b.sum(1), (a * a).sum(1), (b * b).sum(1), (a * b).sum(1)], axis=1)
+
+
+def _pearson_from_sums(sums: np.ndarray) -> np.ndarray:
+    """Pooled Pearson correlation from summed :func:`_centred_sums` rows: (..., 6) -> (...)."""
+    n, sa, sb, saa, sbb, sab = np.moveaxis(sums, -1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov, va, vb = sab - sa * sb / n, saa - sa * sa / n, sbb - sb * sb / n
+        return np.where((va > 0) & (vb > 0) & (n >= 3), cov / np.sqrt(va * vb), np.nan)
+
+
+def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = "pearson", k: float = 2.0,
+                          n_boot: int = 1000, rng=None, classes=None) -> dict:
+    """:func:`map_correlations` with standard errors from a bootstrap over trajectories.
+
+    The pairs of one class are its trajectories' 32 windows.  They are not
+    independent: neighbouring windows share 200 of their 225 points, and a
+    trajectory's map and statistics vary slowly along it.  So the bootstrap
+    resamples whole trajectories (with replacement, within the class) and
+    recomputes the pooled correlation; the standard error is the standard
+    deviation of the ``n_boot`` replicates.  Fisher's interval
+    (:func:`fisher_interval`) on the number of pairs, returned beside it,
+    treats every pair as independent and is too narrow for these data.
+
+    Parameters
+    ----------
+    maps : ndarray of shape (n, 32)
+    features : dict of str to ndarray of shape (n, 32)
+    y : ndarray of shape (n,), int
+    pairs : iterable of (class name, feature name), optional
+        Which correlations (default: every class present and every feature).
+    method : "pearson" or "spearman"
+        Spearman ranks each resample again (slower than Pearson, which sums
+        per-trajectory moments).
+    k : float
+        Half-width of the intervals in standard errors.
+    n_boot : int, >= 2
+        Bootstrap replicates (the relative error of a standard error is about
+        ``1 / sqrt(2 n_boot)``: 2% for 1000).
+    rng : numpy.random.Generator, int or None
+    classes : sequence of str, optional
+        Names of the labels (default: :data:`resandi_lite.CLASSES`).
+
+    Returns
+    -------
+    dict of (class name, feature name) to dict
+        ``r`` (float, as :func:`map_correlations`), ``stderr`` (float,
+        bootstrap), ``low`` and ``high`` (``r -+ k stderr``), ``trajectories``
+        and ``pairs`` (int: trajectories of the class, finite pairs pooled),
+        ``fisher`` ((low, high) of :func:`fisher_interval` on ``pairs``, Pearson only, else None).
+    """
+    from .simulate.classes import CLASSES
+
+    maps, y = np.asarray(maps, dtype=np.float64), np.asarray(y)
+    classes = list(CLASSES if classes is None else classes)
+    if maps.ndim != 2 or maps.shape[1] != N_WINDOWS or y.shape != (len(maps),):
+        raise ValueError(f"maps must be (n, {N_WINDOWS}) and y (n,), got {maps.shape} and {y.shape}")
+    if method not in ("pearson", "spearman"):
+        raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
+    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 2):
+        raise ValueError(f"n_boot must be an integer of at least 2, got {n_boot!r}")
+    for name, f in features.items():
+        if np.shape(f) != maps.shape:
+            raise ValueError(f"feature {name!r} must have shape {maps.shape}, got {np.shape(f)}")
+    present = [classes[label] for label in np.unique(y)]
+    pairs = [(c, f) for c in present for f in features] if pairs is None else list(pairs)
+    for c, f in pairs:
+        if c not in present or f not in features:
+            raise ValueError(f"pairs must name a class present in y and a key of features, got {(c, f)!r}")
+    rng = np.random.default_rng(rng)
+    out = {}
+    for c, f in pairs:
+        rows = y == classes.index(c)
+        a, b = maps[rows], np.asarray(features[f], dtype=np.float64)[rows]
+        m = len(a)
+        draws = rng.integers(0, m, size=(n_boot, m))  # trajectories of each replicate
+        if method == "pearson":
+            keep = np.isfinite(a) & np.isfinite(b)
+            sums = _centred_sums(a - a[keep].mean(), b - b[keep].mean())
+            weights = np.stack([np.bincount(d, minlength=m) for d in draws])  # (n_boot, m)
+            replicates = _pearson_from_sums(weights @ sums)
+            n_pairs = int(keep.sum())
+        else:
+            replicates = np.array([correlation(a[d], b[d], "spearman") for d in draws])
+            n_pairs = int((np.isfinite(a) & np.isfinite(b)).sum())
+        r = correlation(a, b, method)
+        stderr = float(np.nanstd(replicates, ddof=1))
+        fisher = fisher_interval(r, n_pairs, k=k) if method == "pearson" and n_pairs > 3 and np.isfinite(r) else None
+        out[(c, f)] = {"r": r, "stderr": stderr, "low": r - k * stderr, "high": r + k * stderr,
+                       "trajectories": m, "pairs": n_pairs, "fisher": fisher}
+    return out
+
+
+def sign_agreement(ours, paper, stderr, *, k: float = 2.0) -> str:
+    """Whether our correlation agrees in sign with the paper's, counting only signs resolved from zero.
+
+    Parameters
+    ----------
+    ours : float
+        Our correlation (NaN counts as unresolved).
+    paper : float, non-zero
+        The paper's correlation.
+    stderr : float, >= 0
+        Standard error of ``ours`` (e.g. from :func:`correlation_intervals`).
+    k : float
+        How many standard errors from zero make a sign resolved (strictly more than ``k``).
+
+    Returns
+    -------
+    str
+        ``"agrees"`` (``|ours| > k stderr`` with the paper's sign), ``"differs"``
+        (``|ours| > k stderr`` with the other sign) or ``"unresolved"``.
+
+    Examples
+    --------
+    >>> sign_agreement(-0.33, -0.374, 0.03), sign_agreement(0.03, 0.333, 0.03), sign_agreement(0.34, -0.198, 0.04)
+    ('agrees', 'unresolved', 'differs')
+    """
+    ours, paper, stderr = float(ours), float(paper), float(stderr)
+    if not np.isfinite(paper) or paper == 0:
+        raise ValueError(f"paper must be a non-zero correlation (it gives the sign), got {paper}")
+    if not stderr >= 0:
+        raise ValueError(f"stderr must be a non-negative standard error, got {stderr}")
+    if not k > 0:
+        raise ValueError(f"k must be a positive number of standard errors, got {k}")
+    if not np.isfinite(ours) or abs(ours) <= k * stderr:
+        return "unresolved"
+    return "agrees" if np.sign(ours) == np.sign(paper) else "differs"
+
+
+def count_sign_agreement(estimates: dict, paper: dict | None = None, pairs=REQUIRED_SIGNS, *, k: float = 2.0) -> dict:
+    """How many of the paper's signs ours reproduce, each more than ``k`` standard errors from zero.
+
+    The one count of chapters 11 and 12 (:func:`sign_agreement` on each pair).
+
+    Parameters
+    ----------
+    estimates : dict of (class name, feature name) to (r, stderr) or to a dict with ``r`` and ``stderr``
+        E.g. :func:`correlation_intervals`.
+    paper : dict of (class name, feature name) to float, optional
+        The paper's values (default :data:`PAPER_CORRELATIONS`, with :data:`PAPER_SPEARMAN`).
+    pairs : iterable of (class name, feature name)
+        The signs counted (default :data:`REQUIRED_SIGNS`, the paper's five).
+    k : float
+
+    Returns
+    -------
+    dict
+        ``verdicts`` ({pair: "agrees", "differs" or "unresolved"}), ``agree``,
+        ``differ``, ``unresolved`` and ``total`` (int).
+
+    Examples
+    --------
+    >>> count_sign_agreement({("SubSBM", "VD"): (-0.33, 0.03)}, pairs=[("SubSBM", "VD")])["agree"]
+    1
+    """
+    paper = {**PAPER_CORRELATIONS, **PAPER_SPEARMAN} if paper is None else paper
+    verdicts = {}
+    for pair in pairs:
+        pair = tuple(pair)
+        if pair not in estimates or pair not in paper:
+            raise ValueError(f"estimates and paper must both hold the pair {pair!r}")
+        value = estimates[pair]
+        r, stderr = (value["r"], value["stderr"]) if isinstance(value, dict) else value
+        verdicts[pair] = sign_agreement(r, paper[pair], stderr, k=k)
+    counts = {v: sum(x == v for x in verdicts.values()) for v in ("agrees", "differs", "unresolved")}
+    return {"verdicts": verdicts, "agree": counts["agrees"], "differ": counts["differs"],
+            "unresolved": counts["unresolved"], "total": len(verdicts)}
+
+
+def interval_table(intervals: dict, paper: dict | None = None, pairs=REQUIRED_SIGNS, *, k: float = 2.0) -> dict:
+    """The correlations of :func:`correlation_intervals` beside the paper's, as a small table for display.
+
+    Returns
+    -------
+    dict of str to dict
+        For each pair (``"class feature"``): ``ours ± SE (bootstrap)`` (str),
+        ``Fisher, pairs independent`` (str, the ``k``-SE interval, Pearson
+        only), ``paper`` (float) and ``sign`` (the :func:`sign_agreement` verdict).
+    """
+    paper = {**PAPER_CORRELATIONS, **PAPER_SPEARMAN} if paper is None else paper
+    table = {}
+    for c, f in pairs:
+        v = intervals[(c, f)]
+        fisher = v.get("fisher")
+        table[f"{c} {f}"] = {"ours ± SE (bootstrap)": f"{v['r']:+.3f} ± {v['stderr']:.3f}",
+                             "Fisher, pairs independent": "—" if fisher is None else f"[{fisher[0]:+.3f}, {fisher[1]:+.3f}]",
+                             "paper": paper[(c, f)], "sign": sign_agreement(v["r"], paper[(c, f)], v["stderr"], k=k)}
+    return table
 
 
 def _check_stages(stages) -> tuple:
@@ -500,6 +749,20 @@ def _targeted_swap(feature: np.ndarray, min_distance: int) -> tuple[np.ndarray, 
     return peak, np.where(far, f, np.inf).argmin(axis=1)
 
 
+def _matched_swap(feature: np.ndarray, min_distance: int) -> tuple[np.ndarray, np.ndarray]:
+    """Peak window of |feature| and the distant window whose |feature| is closest to the peak's: ((n,), (n,)).
+
+    The control of the targeted swap: the same window is replaced, but by one
+    that carries nearly as much of the statistic (the largest |feature| among
+    the distant windows), so the statistic's values over the trajectory hardly change.
+    """
+    f = np.nan_to_num(np.abs(np.asarray(feature, np.float64)), nan=0.0)
+    idx = np.arange(N_WINDOWS)
+    peak = f.argmax(axis=1)
+    far = np.abs(idx[None, :] - peak[:, None]) >= min_distance
+    return peak, np.where(far, f, -np.inf).argmax(axis=1)
+
+
 def _random_swap(n: int, rng: np.random.Generator, min_distance: int) -> tuple[np.ndarray, np.ndarray]:
     """A random window and a uniformly drawn distant one: (destination (n,), source (n,))."""
     idx = np.arange(N_WINDOWS)
@@ -551,7 +814,7 @@ def feature_ablation(model: nn.Module, X, y, feature: np.ndarray, *, rng=None, m
 
 
 def ablation_by_feature(model: nn.Module, X, y, features: dict, *, rng=None, min_distance: int = 9,
-                        n_classes: int = N_CLASSES, batch_size: int = 512) -> dict:
+                        n_classes: int = N_CLASSES, matched: bool = False, batch_size: int = 512) -> dict:
     """:func:`feature_ablation` for several features at once, sharing the clean and the random run.
 
     Parameters
@@ -560,14 +823,24 @@ def ablation_by_feature(model: nn.Module, X, y, features: dict, *, rng=None, min
         E.g. the output of :func:`composites`.
     n_classes : int
         Number of labels, for the per-class accuracies.
+    matched : bool
+        Also run the control of each targeted swap, under the key
+        ``"<name> matched"``: the same peak window is replaced by the distant
+        window whose |feature| is closest to the peak's, so the edit (and the
+        seams it leaves) is the targeted one's but the statistic is kept.
 
     Returns
     -------
     dict of str to dict
-        For ``"clean"``, ``"random"`` and each feature name: ``accuracy``
-        (float) and ``per_class`` (n_classes,) float64 accuracy (NaN for a
-        class absent from ``y``).  The random swap is the same draw for
-        every feature, and equal to :func:`feature_ablation`'s with the same ``rng``.
+        For ``"clean"``, ``"random"``, each feature name (and ``"<name>
+        matched"``): ``accuracy`` (float), ``per_class`` (n_classes,) float64
+        accuracy (NaN for a class absent from ``y``) and ``correct`` (n,) bool.
+        The swaps of a feature also hold ``peak`` and ``source`` (n,) int, the
+        windows replaced and copied, and ``change`` (float): the mean over
+        trajectories of |feature| at the source minus at the peak (NaN read
+        as 0), how much of the statistic the swap removes from the peak window.
+        The random swap is the same draw for every feature, and equal to
+        :func:`feature_ablation`'s with the same ``rng``.
     """
     X, y = _check_ablation(X, y, min_distance)
     rng = np.random.default_rng(rng)
@@ -580,13 +853,132 @@ def ablation_by_feature(model: nn.Module, X, y, features: dict, *, rng=None, min
         right = predict(model, inputs, batch_size=batch_size).argmax(1) == y
         with np.errstate(invalid="ignore", divide="ignore"):
             per_class = np.bincount(y, right, n_classes) / np.bincount(y, minlength=n_classes)
-        return {"accuracy": float(right.mean()), "per_class": per_class}
+        return {"accuracy": float(right.mean()), "per_class": per_class, "correct": right}
+
+    def swap(f, choose):
+        peak, source = choose(f, min_distance)
+        a = np.nan_to_num(np.abs(np.asarray(f, np.float64)), nan=0.0)
+        rows = np.arange(len(X))
+        return {**scores(swap_windows(X, source, peak)), "peak": peak, "source": source,
+                "change": float(np.mean(a[rows, source] - a[rows, peak]))}
 
     out = {"clean": scores(X), "random": scores(swap_windows(X, rand_src, rand_dst))}
     for name, f in features.items():
-        peak, replacement = _targeted_swap(f, min_distance)
-        out[name] = scores(swap_windows(X, replacement, peak))
+        out[name] = swap(f, _targeted_swap)
+        if matched:
+            out[f"{name} matched"] = swap(f, _matched_swap)
     return out
+
+
+def paired_difference(correct_a, correct_b) -> tuple[float, float]:
+    """Difference of two accuracies measured on the same trajectories, in points, with its paired standard error.
+
+    Parameters
+    ----------
+    correct_a, correct_b : ndarray of shape (n,), bool
+        Whether each trajectory is classified correctly under two conditions.
+
+    Returns
+    -------
+    (difference, stderr) : tuple of float
+        ``100 * mean(a - b)`` and ``100 * std(a - b, ddof=1) / sqrt(n)``.
+
+    Examples
+    --------
+    >>> [round(v, 2) for v in paired_difference([True, True, False, True], [True, False, False, False])]
+    [50.0, 28.87]
+    """
+    a, b = np.asarray(correct_a), np.asarray(correct_b)
+    if a.ndim != 1 or a.shape != b.shape or len(a) < 2:
+        raise ValueError(f"correct_a and correct_b must be (n,) arrays of the same n >= 2, got {a.shape} and {b.shape}")
+    d = a.astype(np.float64) - b.astype(np.float64)
+    return 100 * float(d.mean()), 100 * float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def ablation_differences(ablation: dict, names=COMPOSITES) -> dict:
+    """Paired accuracy differences (points, with standard errors) between the arms of :func:`ablation_by_feature`.
+
+    Returns
+    -------
+    dict of str to dict of str to (float, float)
+        For each name: ``"targeted - random"``, and with the matched control
+        ``"matched - random"`` and ``"targeted - matched"``, each
+        :func:`paired_difference` (negative: the first arm loses more).
+    """
+    out = {}
+    for name in names:
+        arms = {"targeted": ablation[name]["correct"], "random": ablation["random"]["correct"]}
+        if f"{name} matched" in ablation:
+            arms["matched"] = ablation[f"{name} matched"]["correct"]
+        pairs = [("targeted", "random"), ("matched", "random"), ("targeted", "matched")]
+        out[name] = {f"{a} - {b}": paired_difference(arms[a], arms[b]) for a, b in pairs if a in arms and b in arms}
+    return out
+
+
+def ablation_table(ablation: dict, names=COMPOSITES) -> dict:
+    """The arms of :func:`ablation_by_feature` (with ``matched=True``) as a small table for display.
+
+    Returns
+    -------
+    dict of str to dict
+        ``"clean, random (%)"``: the two accuracies; for each name: the
+        accuracies of the targeted and matched swaps (%), the paired
+        differences of :func:`ablation_differences` as ``"d ± se"`` (points),
+        and ``"|statistic| removed"``: ``-change`` of the targeted and matched swaps.
+    """
+    def percent(key):
+        return round(100 * ablation[key]["accuracy"], 1)
+
+    table = {"clean, random (%)": (percent("clean"), percent("random"))}
+    for name, diffs in ablation_differences(ablation, names).items():
+        arms = [name] + ([f"{name} matched"] if f"{name} matched" in ablation else [])
+        table[name] = {"targeted, matched (%)": tuple(percent(a) for a in arms),
+                       **{k: f"{d:+.1f} ± {se:.1f}" for k, (d, se) in diffs.items()},
+                       "|statistic| removed": tuple(round(-ablation[a]["change"], 3) for a in arms)}
+    return table
+
+
+def plot_ablation_by_class(ablation: dict, axes=None, *, names=COMPOSITES, classes=None):
+    """Accuracy lost per class by each swap of :func:`ablation_by_feature`: targeted swaps, and the matched controls.
+
+    Parameters
+    ----------
+    ablation : dict
+        The output of :func:`ablation_by_feature`; with ``matched=True`` a
+        second panel shows the matched swaps.
+    axes : sequence of 1 or 2 matplotlib Axes, optional
+
+    Returns
+    -------
+    sequence of matplotlib Axes
+        Bars: accuracy lost against the clean inputs (percentage points) per
+        true class; the random swap (grey) in every panel.
+    """
+    import matplotlib.pyplot as plt
+
+    from .simulate.classes import CLASSES
+
+    classes = CLASSES if classes is None else classes
+    rows = [("targeted", list(names))]
+    if all(f"{n} matched" in ablation for n in names):
+        rows.append(("matched control", [f"{n} matched" for n in names]))
+    if axes is None:
+        _, axes = plt.subplots(len(rows), 1, figsize=(11, 3.4 * len(rows)), sharex=True, sharey=True,
+                               constrained_layout=True, squeeze=False)
+        axes = axes[:, 0]
+    width = 0.8 / (len(names) + 1)
+    for ax, (title, keys) in zip(axes, rows):
+        for j, key in enumerate(["random", *keys]):
+            drop = 100 * (ablation["clean"]["per_class"] - ablation[key]["per_class"])
+            ax.bar(np.arange(len(classes)) + (j - len(names) / 2) * width, drop, width, label=f"{key} swap",
+                   color="gray" if key == "random" else f"C{j}")
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_ylabel("accuracy lost\n(percentage points)")
+        ax.set_title(f"{title} swaps", fontsize=10)
+        ax.legend(fontsize=8, ncol=len(names) + 1)
+    axes[-1].set_xticks(range(len(classes)), classes)
+    axes[-1].set_xlabel("true class")
+    return axes
 
 
 def correlation_table(correlations: dict, classes=None, features=COMPOSITES) -> np.ndarray:
@@ -633,6 +1025,62 @@ def plot_correlation_table(correlations: dict, ax=None, *, title: str | None = N
         ax.text(j, i, f"{table[i, j]:+.2f}", ha="center", va="center", fontsize=8,
                 color="white" if abs(table[i, j]) > 0.6 * vmax else "black")
     ax.figure.colorbar(image, ax=ax, label="correlation with the layer4 map", fraction=0.08, pad=0.04)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_correlation_intervals(intervals: dict, ax=None, *, paper: dict | None = None, highlight=REQUIRED_SIGNS,
+                               k: float = 2.0, title: str | None = None):
+    """Our correlations with their bootstrap intervals beside the paper's values, one column per (class, feature).
+
+    Parameters
+    ----------
+    intervals : dict of (class, feature) to dict
+        The output of :func:`correlation_intervals` (computed with the same ``k``).
+    paper : dict of (class, feature) to float, optional
+        Default: :data:`PAPER_CORRELATIONS` with :data:`PAPER_SPEARMAN`.
+    highlight : iterable of (class, feature)
+        Pairs whose labels are drawn in bold (default: the five signs counted, :data:`REQUIRED_SIGNS`).
+    k : float
+        The intervals' half-width in standard errors, for the legend and the verdict colours.
+
+    Returns
+    -------
+    matplotlib Axes
+        Points coloured by :func:`sign_agreement`: green agrees, red differs,
+        grey unresolved (within ``k`` standard errors of 0); thin grey bars:
+        Fisher's interval, which treats every (trajectory, window) pair as independent.
+    """
+    import matplotlib.pyplot as plt
+
+    paper = {**PAPER_CORRELATIONS, **PAPER_SPEARMAN} if paper is None else paper
+    highlight = {tuple(p) for p in highlight}
+    pairs = list(intervals)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4.0, 0.75 * len(pairs) + 1.5), 3.8), constrained_layout=True)
+    colours = {"agrees": "C2", "differs": "C3", "unresolved": "0.5"}
+    seen = set()
+    for i, pair in enumerate(pairs):
+        v = intervals[pair]
+        if v.get("fisher") is not None:
+            ax.plot([i - 0.18, i - 0.18], v["fisher"], color="0.6", lw=1.5,
+                    label=None if "fisher" in seen else f"Fisher's z, ±{k:g} SE, pairs independent")
+            seen.add("fisher")
+        verdict = sign_agreement(v["r"], paper[pair], v["stderr"], k=k) if pair in paper else "unresolved"
+        ax.errorbar(i, v["r"], yerr=k * v["stderr"], fmt="o", color=colours[verdict], capsize=3, ms=5,
+                    label=None if verdict in seen else f"ours ±{k:g} SE (bootstrap over trajectories): {verdict}")
+        seen.add(verdict)
+        if pair in paper:
+            ax.plot(i + 0.18, paper[pair], "kx", ms=7, label=None if "paper" in seen else "paper")
+            seen.add("paper")
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xticks(range(len(pairs)), [f"{c}\n{f}" for c, f in pairs], fontsize=8)
+    for tick, pair in zip(ax.get_xticklabels(), pairs):
+        tick.set_fontweight("bold" if pair in highlight else "normal")
+    ax.set_xlabel("true class and composite feature (bold: the five signs counted)")
+    ax.set_ylabel("correlation with the layer4 map\n(dimensionless)")
+    ax.legend(fontsize=7, loc="best")
     if title:
         ax.set_title(title, fontsize=10)
     return ax

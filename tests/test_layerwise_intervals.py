@@ -1,0 +1,255 @@
+"""Intervals of the map-feature correlations, the sign count of chapters 11 and 12, and the matched ablation control.
+
+Fisher's interval against scipy and its formula, its coverage on independent bivariate normal pairs; the
+bootstrap over trajectories against an explicit resample, and its coverage where windows of one trajectory
+share a common part (where Fisher's interval on the pairs is far too narrow).  Coverage tolerances are
+4 binomial standard errors of the number of repetitions.
+"""
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import norm, pearsonr, spearmanr
+
+from resandi_lite import make_dataset
+from resandi_lite.layerwise import (REQUIRED_SIGNS, _centred_sums, _matched_swap, _pearson_from_sums, _targeted_swap,
+                                    ablation_by_feature, ablation_differences, composites, correlation,
+                                    correlation_intervals, count_sign_agreement, feature_ablation, fisher_interval,
+                                    map_correlations, paired_difference, plot_correlation_intervals, sign_agreement,
+                                    window_statistics)
+from resandi_lite.model import build_model
+
+COVERAGE_2SE = 2 * norm.cdf(2) - 1  # 0.9545
+
+
+@pytest.mark.parametrize("rho, n", [(0.0, 10), (0.3, 50), (-0.7, 400)])
+def test_fisher_interval_is_scipys_and_the_formula(rho, n):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(n)
+    y = rho * x + np.sqrt(1 - rho**2) * rng.standard_normal(n)
+    result = pearsonr(x, y)
+    ci = result.confidence_interval(0.95)  # scipy: Fisher's z with 1 / sqrt(n - 3)
+    assert fisher_interval(result.statistic, n, k=norm.ppf(0.975)) == pytest.approx((ci.low, ci.high), abs=1e-12)
+    z = np.arctanh(result.statistic)
+    assert fisher_interval(result.statistic, n) == pytest.approx(
+        (np.tanh(z - 2 / np.sqrt(n - 3)), np.tanh(z + 2 / np.sqrt(n - 3))), abs=1e-14)
+
+
+def test_fisher_interval_broadcasts_and_refuses_bad_input():
+    low, high = fisher_interval(np.array([0.0, 0.5]), np.array([28, 103]))
+    assert np.allclose(low, [np.tanh(-0.4), np.tanh(np.arctanh(0.5) - 0.2)])
+    assert np.allclose(high, [np.tanh(0.4), np.tanh(np.arctanh(0.5) + 0.2)])
+    with pytest.raises(ValueError, match="r must be a correlation"):
+        fisher_interval(1.2, 10)
+    with pytest.raises(ValueError, match="n must be an integer"):
+        fisher_interval(0.2, 3)
+    with pytest.raises(ValueError, match="n must be an integer"):
+        fisher_interval(0.2, 10.5)
+    with pytest.raises(ValueError, match="k must be"):
+        fisher_interval(0.2, 10, k=0)
+
+
+def test_fisher_interval_covers_rho_on_bivariate_normal_pairs():
+    reps, n, rho = 4000, 40, 0.4
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((reps, n))
+    y = rho * x + np.sqrt(1 - rho**2) * rng.standard_normal((reps, n))
+    xc, yc = x - x.mean(1, keepdims=True), y - y.mean(1, keepdims=True)
+    r = (xc * yc).sum(1) / np.sqrt((xc**2).sum(1) * (yc**2).sum(1))
+    low, high = fisher_interval(r, np.full(reps, n))
+    coverage = np.mean((low < rho) & (rho < high))
+    assert abs(coverage - COVERAGE_2SE) < 4 * np.sqrt(COVERAGE_2SE * (1 - COVERAGE_2SE) / reps)  # 0.013
+
+
+def test_pearson_from_sums_is_the_pooled_correlation_of_a_resample():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((20, 32)), rng.standard_normal((20, 32)) + 0.5
+    a[3, :10] = np.nan  # windows without a value drop out, as in map_correlations
+    sums = _centred_sums(a - np.nanmean(a), b - np.nanmean(b))
+    draw = rng.integers(0, 20, 20)
+    weights = np.bincount(draw, minlength=20)
+    assert _pearson_from_sums(weights @ sums) == pytest.approx(correlation(a[draw], b[draw]), abs=1e-12)
+    assert _pearson_from_sums(sums.sum(0)) == pytest.approx(correlation(a, b), abs=1e-12)
+
+
+def _clustered(n_traj, rng, shared=0.5, rho_between=0.6, rho_within=0.0):
+    """32 windows per trajectory sharing a part: pooled correlation shared * rho_between + (1 - shared) * rho_within."""
+    def pair(shape, rho):
+        u = rng.standard_normal(shape)
+        return u, rho * u + np.sqrt(1 - rho**2) * rng.standard_normal(shape)
+    u, v = pair((n_traj, 1), rho_between)
+    e, f = pair((n_traj, 32), rho_within)
+    return np.sqrt(shared) * u + np.sqrt(1 - shared) * e, np.sqrt(shared) * v + np.sqrt(1 - shared) * f
+
+
+def test_bootstrap_over_trajectories_covers_where_fisher_on_pairs_does_not():
+    reps, n_traj, rho = 300, 60, 0.5 * 0.6
+    rng = np.random.default_rng(4)
+    boot = fisher = 0
+    for i in range(reps):
+        maps, feature = _clustered(n_traj, rng)
+        out = correlation_intervals(maps, {"AC": feature}, np.zeros(n_traj, int), n_boot=300, rng=i)[("SubATTM", "AC")]
+        boot += out["low"] < rho < out["high"]
+        fisher += out["fisher"][0] < rho < out["fisher"][1]
+    tolerance = 4 * np.sqrt(COVERAGE_2SE * (1 - COVERAGE_2SE) / reps)  # 0.048
+    # the bootstrap standard error of 60 trajectories is itself uncertain (about 10%), which costs ~1-2 points
+    assert abs(boot / reps - COVERAGE_2SE) < tolerance + 0.02
+    assert fisher / reps < 0.6  # 1920 pairs but 60 independent trajectories: Fisher's interval is ~3 times too narrow
+
+
+def test_bootstrap_standard_error_matches_theory_for_independent_windows():
+    """Independent windows: the bootstrap over trajectories estimates the normal-theory (1 - rho^2) / sqrt(N)."""
+    rng = np.random.default_rng(5)
+    n_traj, rho, n_boot = 2000, 0.3, 2000
+    maps, feature = _clustered(n_traj, rng, shared=0.0, rho_within=rho)
+    out = correlation_intervals(maps, {"VD": feature}, np.full(n_traj, 3), n_boot=n_boot, rng=0)[("SubSBM", "VD")]
+    expected = (1 - out["r"]**2) / np.sqrt(32 * n_traj)
+    assert out["pairs"] == 32 * n_traj and out["trajectories"] == n_traj
+    # relative error of the standard error: 1 / sqrt(2 n_traj) from the trajectories resampled (the variance is
+    # estimated from n_traj clusters) and 1 / sqrt(2 n_boot) from the replicates; 4 of them: 9%
+    assert out["stderr"] == pytest.approx(expected, rel=4 * np.sqrt(1 / (2 * n_traj) + 1 / (2 * n_boot)))
+    assert out["low"] == pytest.approx(out["r"] - 2 * out["stderr"]) and out["high"] == pytest.approx(out["r"] + 2 * out["stderr"])
+
+
+def test_correlation_intervals_give_map_correlations_values_for_both_methods():
+    rng = np.random.default_rng(6)
+    maps = rng.standard_normal((24, 32))
+    y = np.repeat([0, 5], 12)
+    feats = {"AC": maps + rng.standard_normal((24, 32)), "CS": rng.standard_normal((24, 32))}
+    feats["AC"][0, :5] = np.nan
+    for method in ("pearson", "spearman"):
+        out = correlation_intervals(maps, feats, y, method=method, n_boot=50, rng=0)
+        assert set(out) == {(c, f) for c in ("SubATTM", "SupLW") for f in ("AC", "CS")}
+        reference = map_correlations(maps, feats, y, method=method)
+        assert all(out[p]["r"] == pytest.approx(reference[p], abs=1e-12) for p in out)
+        assert all(out[p]["stderr"] > 0 for p in out)
+        assert (out[("SupLW", "CS")]["fisher"] is None) == (method == "spearman")
+    rows = y == 5
+    assert out[("SupLW", "AC")]["r"] == pytest.approx(spearmanr(maps[rows].ravel(), feats["AC"][rows].ravel())[0])
+    same = correlation_intervals(maps, feats, y, pairs=[("SupLW", "AC")], n_boot=50, rng=7)
+    assert same == correlation_intervals(maps, feats, y, pairs=[("SupLW", "AC")], n_boot=50, rng=7)  # seeded
+
+
+def test_correlation_intervals_refuse_bad_input():
+    maps, y = np.zeros((4, 32)), np.zeros(4, int)
+    with pytest.raises(ValueError, match="maps must be"):
+        correlation_intervals(maps[:, :5], {}, y)
+    with pytest.raises(ValueError, match="method must be"):
+        correlation_intervals(maps, {"AC": maps}, y, method="kendall")
+    with pytest.raises(ValueError, match="n_boot must be"):
+        correlation_intervals(maps, {"AC": maps}, y, n_boot=1)
+    with pytest.raises(ValueError, match="feature 'AC' must have shape"):
+        correlation_intervals(maps, {"AC": maps[:2]}, y)
+    with pytest.raises(ValueError, match="pairs must name a class present"):
+        correlation_intervals(maps, {"AC": maps}, y, pairs=[("BM", "AC")])
+
+
+def test_sign_agreement_needs_more_than_two_standard_errors():
+    assert sign_agreement(-0.33, -0.374, 0.03) == "agrees"
+    assert sign_agreement(0.34, -0.198, 0.04) == "differs"
+    assert sign_agreement(0.06, 0.333, 0.03) == "unresolved"  # exactly 2 standard errors: not more than 2
+    assert sign_agreement(0.0601, 0.333, 0.03) == "agrees"
+    assert sign_agreement(-0.05, 0.333, 0.03) == "unresolved"
+    assert sign_agreement(0.05, 0.333, 0.03, k=1) == "agrees"
+    assert sign_agreement(np.nan, 0.333, 0.03) == "unresolved"
+    with pytest.raises(ValueError, match="paper must be a non-zero"):
+        sign_agreement(0.1, 0.0, 0.01)
+    with pytest.raises(ValueError, match="stderr must be"):
+        sign_agreement(0.1, 0.2, -0.01)
+
+
+def test_count_sign_agreement_counts_the_five_required_signs():
+    estimates = {("SubCTRW", "AC"): (0.032, 0.03), ("SubFBM", "AC"): (0.343, 0.04), ("SupFBM", "AC"): (0.019, 0.02),
+                 ("SubSBM", "VD"): {"r": -0.33, "stderr": 0.03}, ("SupSBM", "VD"): (0.09, 0.03)}
+    out = count_sign_agreement(estimates)
+    assert (out["agree"], out["differ"], out["unresolved"], out["total"]) == (2, 1, 2, 5)
+    assert out["verdicts"][("SubFBM", "AC")] == "differs" and list(out["verdicts"]) == list(REQUIRED_SIGNS)
+    spearman = count_sign_agreement({("SupLW", "CS"): (-0.22, 0.05)}, pairs=[("SupLW", "CS")])
+    assert spearman["agree"] == 1  # the paper's Spearman values are included by default
+    with pytest.raises(ValueError, match="must both hold the pair"):
+        count_sign_agreement({("SubSBM", "VD"): (-0.3, 0.01)})
+
+
+def test_paired_difference_is_the_mean_and_standard_error_of_the_paired_differences():
+    rng = np.random.default_rng(8)
+    a, b = rng.random(500) < 0.8, rng.random(500) < 0.7
+    d = a.astype(float) - b
+    assert paired_difference(a, b) == pytest.approx((100 * d.mean(), 100 * d.std(ddof=1) / np.sqrt(500)))
+    with pytest.raises(ValueError, match="same n"):
+        paired_difference(a, b[:10])
+
+
+def test_matched_swap_keeps_the_statistic_and_targeted_removes_it():
+    f = np.zeros((2, 32))
+    f[0, [3, 5, 20, 25]] = [1.0, 0.9, 0.8, 0.1]  # peak 3; 5 is too close; of the distant windows 20 is the largest
+    f[1, [30, 0, 10]] = [-2.0, 1.5, np.nan]  # |f| counts; NaN reads as 0
+    peak, source = _matched_swap(f, 9)
+    assert peak.tolist() == [3, 30] and source.tolist() == [20, 0]
+    _, weakest = _targeted_swap(f, 9)
+    assert weakest.tolist() == [12, 1]  # the first distant window with |f| = 0
+
+
+def test_ablation_with_matched_control():
+    torch.manual_seed(3)
+    model = build_model("lite")
+    ds = make_dataset(3, length=1000, seed=14)
+    comp = composites(window_statistics(ds.X))
+    out = ablation_by_feature(model, ds.X, ds.y, {"AC": comp["AC"], "VD": comp["VD"]}, rng=4, matched=True)
+    assert set(out) == {"clean", "random", "AC", "VD", "AC matched", "VD matched"}
+    one = feature_ablation(model, ds.X, ds.y, comp["VD"], rng=4)
+    assert out["VD"]["accuracy"] == one["targeted"] and np.array_equal(out["VD"]["peak"], one["peak"])
+    assert np.array_equal(out["VD"]["source"], one["replacement"])
+    for name in ("AC", "VD"):
+        assert np.array_equal(out[f"{name} matched"]["peak"], out[name]["peak"])  # the same window is replaced
+        assert out[name]["change"] <= out[f"{name} matched"]["change"] <= 0  # weakest source: the most removed
+        assert out[name]["accuracy"] == pytest.approx(out[name]["correct"].mean())
+    diffs = ablation_differences(out, names=("AC", "VD"))
+    assert set(diffs["AC"]) == {"targeted - random", "matched - random", "targeted - matched"}
+    assert diffs["VD"]["targeted - random"][0] == pytest.approx(100 * (out["VD"]["accuracy"] - out["random"]["accuracy"]))
+    without = ablation_by_feature(model, ds.X, ds.y, {"AC": comp["AC"]}, rng=4)
+    assert set(ablation_differences(without, names=("AC",))["AC"]) == {"targeted - random"}
+
+
+def test_plot_correlation_intervals_labels_axes_and_colours_verdicts():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    intervals = {("SubSBM", "VD"): {"r": -0.33, "stderr": 0.03, "fisher": (-0.35, -0.31)},
+                 ("SupSBM", "VD"): {"r": 0.03, "stderr": 0.03, "fisher": None}}
+    ax = plot_correlation_intervals(intervals)
+    assert "layer4" in ax.get_ylabel() and "dimensionless" in ax.get_ylabel() and ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["SubSBM\nVD", "SupSBM\nVD"]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("agrees" in t for t in labels) and any("unresolved" in t for t in labels) and "paper" in labels
+
+
+def test_interval_table_and_ablation_table_show_the_numbers():
+    from resandi_lite.layerwise import ablation_table, interval_table
+
+    intervals = {("SubSBM", "VD"): {"r": -0.33, "stderr": 0.0176, "fisher": (-0.352, -0.308)},
+                 ("SupLW", "CS"): {"r": -0.2228, "stderr": 0.0262, "fisher": None}}
+    table = interval_table(intervals, pairs=list(intervals))
+    assert table["SubSBM VD"] == {"ours ± SE (bootstrap)": "-0.330 ± 0.018", "Fisher, pairs independent": "[-0.352, -0.308]",
+                                  "paper": -0.374, "sign": "agrees"}
+    assert table["SupLW CS"]["Fisher, pairs independent"] == "—" and table["SupLW CS"]["paper"] == -0.284
+    correct = {"clean": [1, 1, 1, 1], "random": [1, 1, 0, 1], "VD": [1, 0, 0, 1], "VD matched": [1, 1, 0, 0]}
+    ablation = {k: {"accuracy": float(np.mean(v)), "correct": np.array(v, bool)} for k, v in correct.items()}
+    ablation["VD"]["change"], ablation["VD matched"]["change"] = -0.2, -0.05
+    out = ablation_table(ablation, names=("VD",))
+    assert out["clean, random (%)"] == (100.0, 75.0)
+    assert out["VD"]["targeted, matched (%)"] == (50.0, 50.0) and out["VD"]["|statistic| removed"] == (0.2, 0.05)
+    assert out["VD"]["targeted - random"] == "-25.0 ± 25.0"  # differences 0, -1, 0, 0: mean -1/4, sd 1/2 / sqrt(4)
+
+
+def test_plot_ablation_by_class_draws_both_panels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from resandi_lite.layerwise import plot_ablation_by_class
+
+    per_class = {k: {"per_class": np.full(8, v)} for k, v in
+                 {"clean": 0.9, "random": 0.8, "AC": 0.7, "AC matched": 0.75}.items()}
+    axes = plot_ablation_by_class(per_class, names=("AC",))
+    assert len(axes) == 2 and "percentage points" in axes[0].get_ylabel() and axes[-1].get_xlabel() == "true class"
+    heights = sorted(round(p.get_height(), 6) for p in axes[1].patches)
+    assert heights == [10.0] * 8 + [15.0] * 8  # random loses 10 points, the matched AC swap 15
