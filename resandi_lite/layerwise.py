@@ -362,8 +362,9 @@ def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = 
     -------
     dict of (class name, feature name) to dict
         ``r`` (float, as :func:`map_correlations`), ``stderr`` (float,
-        bootstrap), ``low`` and ``high`` (``r -+ k stderr``), ``trajectories``
-        and ``pairs`` (int: trajectories of the class, finite pairs pooled),
+        bootstrap; NaN when fewer than 2 trajectories have a finite pair),
+        ``low`` and ``high`` (``r -+ k stderr``), ``trajectories`` and
+        ``pairs`` (int: trajectories of the class, finite pairs pooled),
         ``fisher`` ((low, high) of :func:`fisher_interval` on ``pairs``, Pearson only, else None).
     """
     from .simulate.classes import CLASSES
@@ -401,7 +402,9 @@ def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = 
             replicates = np.array([correlation(a[d], b[d], "spearman") for d in draws])
             n_pairs = int((np.isfinite(a) & np.isfinite(b)).sum())
         r = correlation(a, b, method)
-        stderr = float(np.nanstd(replicates, ddof=1))
+        contributing = int((np.isfinite(a) & np.isfinite(b)).any(axis=1).sum())
+        # one trajectory alone gives the same r in every replicate: no standard error, not a zero one
+        stderr = float(np.nanstd(replicates, ddof=1)) if contributing >= 2 else float("nan")
         fisher = fisher_interval(r, n_pairs, k=k) if method == "pearson" and n_pairs > 3 and np.isfinite(r) else None
         out[(c, f)] = {"r": r, "stderr": stderr, "low": r - k * stderr, "high": r + k * stderr,
                        "trajectories": m, "pairs": n_pairs, "fisher": fisher}
@@ -417,8 +420,8 @@ def sign_agreement(ours, paper, stderr, *, k: float = 2.0) -> str:
         Our correlation (NaN counts as unresolved).
     paper : float, non-zero
         The paper's correlation.
-    stderr : float, >= 0
-        Standard error of ``ours`` (e.g. from :func:`correlation_intervals`).
+    stderr : float, >= 0 or NaN
+        Standard error of ``ours`` (e.g. from :func:`correlation_intervals`); NaN (unknown) gives ``"unresolved"``.
     k : float
         How many standard errors from zero make a sign resolved (strictly more than ``k``).
 
@@ -436,11 +439,11 @@ def sign_agreement(ours, paper, stderr, *, k: float = 2.0) -> str:
     ours, paper, stderr = float(ours), float(paper), float(stderr)
     if not np.isfinite(paper) or paper == 0:
         raise ValueError(f"paper must be a non-zero correlation (it gives the sign), got {paper}")
-    if not stderr >= 0:
-        raise ValueError(f"stderr must be a non-negative standard error, got {stderr}")
+    if stderr < 0 or stderr == np.inf:
+        raise ValueError(f"stderr must be a non-negative standard error (or NaN if unknown), got {stderr}")
     if not k > 0:
         raise ValueError(f"k must be a positive number of standard errors, got {k}")
-    if not np.isfinite(ours) or abs(ours) <= k * stderr:
+    if not (np.isfinite(ours) and np.isfinite(stderr)) or abs(ours) <= k * stderr:
         return "unresolved"
     return "agrees" if np.sign(ours) == np.sign(paper) else "differs"
 

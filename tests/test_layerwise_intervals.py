@@ -130,6 +130,15 @@ def test_correlation_intervals_give_map_correlations_values_for_both_methods():
     assert same == correlation_intervals(maps, feats, y, pairs=[("SupLW", "AC")], n_boot=50, rng=7)  # seeded
 
 
+def test_one_trajectory_with_values_has_no_standard_error():
+    rng = np.random.default_rng(9)
+    maps, feature = rng.standard_normal((3, 32)), np.full((3, 32), np.nan)
+    feature[0] = maps[0] + rng.standard_normal(32)  # only the first trajectory has values (resting CTRWs)
+    out = correlation_intervals(maps, {"AC": feature}, np.ones(3, int), n_boot=50, rng=0)[("SubCTRW", "AC")]
+    assert out["r"] == pytest.approx(pearsonr(maps[0], feature[0])[0]) and np.isnan(out["stderr"])
+    assert sign_agreement(out["r"], -0.375, out["stderr"]) == "unresolved"
+
+
 def test_correlation_intervals_refuse_bad_input():
     maps, y = np.zeros((4, 32)), np.zeros(4, int)
     with pytest.raises(ValueError, match="maps must be"):
@@ -152,6 +161,7 @@ def test_sign_agreement_needs_more_than_two_standard_errors():
     assert sign_agreement(-0.05, 0.333, 0.03) == "unresolved"
     assert sign_agreement(0.05, 0.333, 0.03, k=1) == "agrees"
     assert sign_agreement(np.nan, 0.333, 0.03) == "unresolved"
+    assert sign_agreement(0.5, 0.333, np.nan) == "unresolved"  # no standard error: no sign resolved
     with pytest.raises(ValueError, match="paper must be a non-zero"):
         sign_agreement(0.1, 0.0, 0.01)
     with pytest.raises(ValueError, match="stderr must be"):
