@@ -83,10 +83,18 @@ class Row:
 
     @property
     def same_sign(self) -> bool | None:
-        """For correlations: do ours and the paper's have the same sign (``None`` for accuracies)."""
+        """For correlations: does ours agree in sign with the paper's (:func:`resandi_lite.layerwise.sign_agreement`).
+
+        ``True`` or ``False`` once ours lies more than 2 standard errors from zero, ``None`` while it does not
+        (and for accuracies); without a standard error, the bare signs.
+        """
         if self.unit or self.ours is None:
             return None
-        return bool(np.sign(self.ours) == np.sign(self.paper))
+        if self.stderr is None:
+            return bool(np.sign(self.ours) == np.sign(self.paper))
+        from .layerwise import sign_agreement
+
+        return {"agrees": True, "differs": False, "unresolved": None}[sign_agreement(self.ours, self.paper, self.stderr)]
 
 
 def paper_rows() -> list[Row]:
@@ -207,7 +215,7 @@ def measure_layerwise(n_per_class: int, seed: int = 0, *, network="lite-T1000", 
     ``attribution`` makes the maps (:func:`resandi_lite.layerwise.window_maps`; ``None``: the paper's Grad-CAM).
     """
     from .data import make_dataset
-    from .layerwise import block_probes, composites, group_accuracy, map_correlations, window_maps, window_statistics
+    from .layerwise import block_probes, composites, correlation_intervals, group_accuracy, window_maps, window_statistics
     from .pretrained import load_model
 
     model = load_model(network)
@@ -216,8 +224,8 @@ def measure_layerwise(n_per_class: int, seed: int = 0, *, network="lite-T1000", 
     feats = composites(window_statistics(test.X))
     out = {}
     for method, paper in (("pearson", PAPER_CORRELATIONS), ("spearman", PAPER_SPEARMAN)):
-        r = map_correlations(maps, feats, test.y, method=method)
-        out.update({f"{method}/{c}/{f}": float(r[(c, f)]) for (c, f) in paper})
+        r = correlation_intervals(maps, feats, test.y, pairs=paper, method=method, rng=seed)  # bootstrap stderr
+        out.update({f"{method}/{c}/{f}": (r[(c, f)]["r"], r[(c, f)]["stderr"]) for (c, f) in paper})
     train = make_dataset(n_per_class, 1000, seed=seed + 4)
     probes = block_probes(model, train, test, stages=tuple(PAPER_PROBES), seed=seed)
     for stage in PAPER_PROBES:
