@@ -1,11 +1,15 @@
 """The paper's numbers in one place: its recipe, its sizes and every result it reports.
 
 Bae, Baek & Jeong, "Exploring how deep learning decodes anomalous diffusion via
-Grad-CAM" (ResAnDi), Nature Communications (2026).  The values were read from
-the authors' reference code and stored results; the section numbers refer to
-the course's specification of the paper.  The modules that compare with the
-paper (training defaults, evaluation, erasure, augmentation, the layer-wise
-analysis and the report) import them from here; nothing else defines them.
+Grad-CAM" (ResAnDi), Nature Communications (2026), arXiv 2410.16345.  The
+values were read from the authors' reference code and its stored results
+(repository peardragon/ResAnDi); each group below names the result of the
+paper it belongs to: its data and training recipe, its test
+accuracies and confusion matrix, its erasure figure, its figure of accuracy
+under noise with targeted and random augmentation, and its layer-wise
+correlations and block-wise probes.  The modules that compare with the paper
+(training defaults, evaluation, erasure, augmentation, the layer-wise analysis
+and the report) import them from here; nothing else defines them.
 
 Examples
 --------
@@ -19,18 +23,18 @@ from __future__ import annotations
 
 import numpy as np
 
-# --- section 2: data -------------------------------------------------------------------------------
+# --- data ------------------------------------------------------------------------------------------------
 #: Trajectories per class in one data file, and files per split (train 400k, validation 80k, test 80k).
 N_PER_FILE = 10_000
 SPLIT = {"train": 5, "val": 1, "test": 1}
 
-# --- section 4: training recipe -------------------------------------------------------------------
+# --- training recipe ------------------------------------------------------------------------------------
 #: Adam, batches of 64, StepLR(10, 0.5), early stopping on the validation loss (patience 10, minimum
 #: improvement 0.001), at most 100 epochs; 50,000 training and 10,000 validation trajectories per class.
 RECIPE = {"lr": 1e-4, "batch_size": 64, "step_size": 10, "gamma": 0.5, "patience": 10, "min_delta": 1e-3,
           "max_epochs": 100, "train_per_class": 5 * N_PER_FILE, "val_per_class": N_PER_FILE}
 
-# --- section 5: accuracy ------------------------------------------------------------------------------
+# --- test accuracies and confusion matrix -------------------------------------------------------------
 #: Accuracy of the varying-length model on its 80k test set (%).
 ACCURACY_VARYING = 90.36
 #: Accuracy of the fixed-length (T = 1000) model (%).
@@ -49,20 +53,22 @@ CONFUSION = np.array([
     [0.57, 0.04, 3.96, 2.02, 1.07, 0.14, 4.70, 87.50],
 ])
 
-# --- section 7: erasure -------------------------------------------------------------------------------
+# --- erasure figure: accuracy after erasing each Grad-CAM band, and at random -------------------------
 #: Accuracy (%) after erasing the segments of each percentile band of the map, 0-10 ... 90-100.
 ERASURE = np.array([44.7, 42.7, 40.2, 36.3, 31.5, 29.0, 27.8, 26.4, 25.6, 23.8])
-#: Range of the random-erasure baseline (%).
+#: Range of the random-erasure baseline over the ten bands (%).
 ERASURE_RANDOM_RANGE = (24.7, 27.9)
+#: Mean of the random-erasure baseline over the ten bands (%), as the paper's results give it (about 27.2).
+ERASURE_RANDOM_MEAN = 27.2
 
-# --- section 8: augmentation and noise ----------------------------------------------------------------
+# --- accuracy under noise, targeted against random augmentation ---------------------------------------
 #: Noise levels of the robustness test.
 SIGMAS = np.round(np.arange(0, 1.01, 0.1), 1)
 #: Mean test accuracy (%) over 5 seeds per sigma in SIGMAS: targeted and random augmentation.
 AUGMENT_TARGETED = np.array([85.77, 78.75, 76.54, 73.42, 64.87, 49.43, 33.35, 23.35, 18.61, 16.30, 14.99])
 AUGMENT_RANDOM = np.array([85.66, 78.52, 76.30, 72.21, 62.00, 45.61, 30.39, 21.52, 17.40, 15.50, 14.44])
 
-# --- section 9: layer-wise analysis (fixed-length model) ----------------------------------------------
+# --- layer-wise correlations and block-wise probes (fixed-length model) -------------------------------
 #: Windows of the per-window statistics: 32 windows of 225 steps at stride 25 (the 32 layer4 bins).
 N_WINDOWS, WINDOW, STRIDE = 32, 225, 25
 #: Pearson correlations of the layer4 map with the composites, per class (SupLW and BM: "about 0", not listed).

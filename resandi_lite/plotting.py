@@ -425,7 +425,8 @@ def plot_reproduction(rows, axes=None):
     95% error bar (1.96 standard errors) where the row has a standard error,
     coloured by section of the paper.  On the correlation panel the shaded
     quadrants are where the signs agree.  A per-class accuracy more than two
-    standard errors from the paper's is labelled with its class (and
+    standard errors from the paper's (ours and the paper's added in quadrature,
+    :func:`resandi_lite.report.class_gaps`) is labelled with its class (and
     ``T = 1000`` for the fixed-length network); :func:`plot_class_gaps` shows
     every class.  Rows beyond the paper (``paper`` is ``None``) have no place
     here and are left out.
@@ -441,7 +442,7 @@ def plot_reproduction(rows, axes=None):
     """
     import matplotlib.pyplot as plt
 
-    from .report import SECTIONS
+    from .report import SECTIONS, class_gaps
 
     measured = [r for r in rows if r.ours is not None and r.paper is not None and np.isfinite(r.ours)]
     if not measured:
@@ -461,11 +462,10 @@ def plot_reproduction(rows, axes=None):
                 err = [1.96 * r.stderr if r.stderr is not None else 0.0 for r in part]
                 ax.errorbar([r.paper for r in part], [r.ours for r in part], yerr=err, fmt="o", markersize=4,
                             capsize=2, color=colors[section], label=title.split(" (")[0])
-        for r in chosen:  # the per-class accuracies that differ from the paper's: which class
-            if r.key.startswith("per_class/") and r.stderr and abs(r.ours - r.paper) > 2 * r.stderr:
-                protocol, name = r.key.split("/")[1:]
-                ax.annotate(name + (", T = 1000" if protocol == "fixed" else ""), (r.paper, r.ours), fontsize=7,
-                            xytext=(4, -10 if r.ours < r.paper else 4), textcoords="offset points")
+        for g in class_gaps(chosen):  # the per-class accuracies that differ from the paper's: which class
+            if abs(g["z"]) > 2:
+                ax.annotate(g["class"] + (", T = 1000" if g["protocol"] == "fixed" else ""), (g["paper"], g["ours"]),
+                            fontsize=7, xytext=(4, -10 if g["gap"] < 0 else 4), textcoords="offset points")
         if limits is None:
             spread = lambda r: 1.96 * (r.stderr or 0.0)  # noqa: E731
             values = [v for r in chosen for v in (r.paper, r.ours - spread(r), r.ours + spread(r))] or [0.0]
