@@ -16,8 +16,8 @@ try:  # the one version is pyproject.toml's, read from the installed package's m
 except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
-_MODULES = ("augment", "baseline", "erasure", "evaluate", "gradcam", "layerwise", "model", "msd", "plotting",
-            "pretrained", "reference", "signatures", "train")
+_MODULES = ("attribution", "augment", "baseline", "erasure", "evaluate", "gradcam", "groundtruth", "layerwise", "model",
+            "msd", "plotting", "pretrained", "reference", "signatures", "train")
 _COURSE = "course"  # the course's support (profiles, explorers, exercises, student edition): not in __all__
 _MOVED = ("exercises", "explore", "student")  # moved to resandi_lite.course; the old names warn for one release
 _NAMES = {
