@@ -27,10 +27,16 @@ from resandi_lite.simulate import bm, ctrw, fbm, lw, sbm
 from resandi_lite.course.student import is_exercise_cell, parse_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))  # 01_... to 12_..., with 09b_...
 T, N, SEED = 200, 40, 0
 TIMES = np.unique(np.geomspace(1, T - 1, 30).astype(int))
 LAGS = np.unique(np.geomspace(1, T // 10, 15).astype(int))
+
+
+def test_the_chapter_glob_finds_every_chapter_including_9b():
+    stems = [p.stem for p in NOTEBOOKS]
+    assert {"01_random_walks", "09_erasure", "09b_ground_truth", "12_reproduction"} <= set(stems)
+    assert stems.index("09_erasure") + 1 == stems.index("09b_ground_truth")  # in reading order
 
 
 def _source(cell):

@@ -19,7 +19,7 @@ from resandi_lite.course.student import (PLACEHOLDER, SOLUTIONS_HEADING, STUDENT
                                   parse_exercise, student_notebook, write_edition)
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))  # 01_... to 12_..., with 09b_...
 EXAMPLE = """# Exercise 3: Fit the exponent.
 # Hint: use msd.fit_exponent.
 # (a comment of the solution)
@@ -27,6 +27,12 @@ slope = 2.0
 answer = slope / 2
 rl.course.exercises.check_something(answer,
                              ds)"""
+
+
+def test_the_chapter_glob_finds_every_chapter_including_9b():
+    stems = [p.stem for p in NOTEBOOKS]
+    assert {"01_random_walks", "09_erasure", "09b_ground_truth", "12_reproduction"} <= set(stems)
+    assert stems.index("09_erasure") + 1 == stems.index("09b_ground_truth")  # in reading order
 
 
 def _source(cell):
