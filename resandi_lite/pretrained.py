@@ -185,7 +185,7 @@ def _card_markdown(card: dict) -> str:
 - Trained with: `{card['command']}`
 - Data: trajectories simulated by resandi-lite, {'fresh every epoch' if card['config']['fresh_data'] else 'one fixed set'}, {card['config']['train_per_class']:,} per class and epoch; validation {card['config']['val_per_class']:,} per class
 - Epochs: {card['epochs_trained']} (best: {card['best_epoch']}), {card['samples_seen']:,} training samples seen
-- Wall time: {card['wall_time_hours']} h on {card['hardware']['machine']} CPU ({card['hardware']['cpus']} threads, torch {card['hardware']['torch']}), no GPU
+- Wall time: {card['wall_time_hours']} h on {card['hardware']['machine']} CPU ({card['hardware']['cpus']} thread{'s' if card['hardware']['cpus'] != 1 else ''}, torch {card['hardware']['torch']}), no GPU
 - Test: {card['test']['per_class']:,} fresh trajectories per class, seed {card['test']['seed']}: **{100 * card['test']['accuracy']:.2f}%**
 - Arithmetic: {card.get('precision', 'fp32')} autocast in training; weights and optimizer in float32
 - Warm start: {_warm_text(card.get('warm_start'))}
