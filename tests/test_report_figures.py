@@ -46,6 +46,8 @@ def test_reproduction_figure_names_the_classes_that_differ_and_leaves_out_rows_b
     assert _points(axes[2]) == []
     labels = {t.get_text(): t.xy for t in axes[0].texts}
     assert labels == {"SubFBM": (96.21, 92.4), "BM, T = 1000": (90.27, 94.6)}
+    ys = sorted(t.get_position()[1] for t in axes[0].texts)  # the names stand apart, in a column
+    assert np.diff(ys).min() >= 4 and {t.get_position()[0] for t in axes[0].texts} == {50}
     plt.close("all")
     with pytest.raises(ValueError, match="no measured values"):
         plot_reproduction(report.reproduction_table({"groundtruth/auroc/SubCTRW": 0.7}))
