@@ -187,7 +187,7 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, default=Path("student"), help="output directory (default: student/)")
     parser.add_argument("--no-zip", action="store_true", help=f"do not write {ZIP_NAME}")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or sorted((root / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     if not paths:
         parser.error("no notebooks given and none found in notebooks/")
     written = write_edition(paths, args.out, zip_name=None if args.no_zip else ZIP_NAME)
