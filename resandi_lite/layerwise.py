@@ -720,25 +720,37 @@ def embed(features, method: str = "pca", *, seed: int = 0) -> np.ndarray:
     raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
 
 
-def swap_windows(X, source, destination) -> np.ndarray:
+def swap_windows(X, source, destination, *, exchange: bool = False) -> np.ndarray:
     """Replace the increments of window ``destination[i]`` by those of window ``source[i]`` and rescale.
 
     Parameters
     ----------
     X : ndarray of shape (n, 2, 1000)
     source, destination : ndarray of shape (n,), int in 0..31
+    exchange : bool
+        Also put the increments of ``destination[i]`` in ``source[i]``: the two
+        windows trade places, so the trajectory keeps every increment (and any
+        statistic of their distribution) and only their order changes.  The
+        windows must not overlap (9 or more positions apart).
 
     Returns
     -------
     ndarray of shape (n, 2, 1000), float32, MinMax-scaled per coordinate
     """
     X = np.asarray(X, dtype=np.float64)
+    source, destination = np.asarray(source), np.asarray(destination)
+    if exchange and np.any(np.abs(source - destination) < -(-WINDOW // STRIDE)):
+        raise ValueError(f"exchange needs windows at least {-(-WINDOW // STRIDE)} positions apart (no overlap), "
+                         f"got distances down to {np.abs(source - destination).min()}")
     d = np.diff(X, axis=-1)
     rows = np.arange(len(X))[:, None]
     offsets = np.arange(WINDOW - 1)[None, :]
-    src = STRIDE * np.asarray(source)[:, None] + offsets
-    dst = STRIDE * np.asarray(destination)[:, None] + offsets
-    d[rows, :, dst] = d[rows, :, src]  # (n, 224, 2) both sides
+    src = STRIDE * source[:, None] + offsets
+    dst = STRIDE * destination[:, None] + offsets
+    moved, replaced = d[rows, :, src], d[rows, :, dst]  # copies, (n, 224, 2)
+    d[rows, :, dst] = moved
+    if exchange:
+        d[rows, :, src] = replaced
     P = np.concatenate([X[:, :, :1], X[:, :, :1] + np.cumsum(d, axis=-1)], axis=-1)
     return minmax_scale(P)
 
@@ -816,8 +828,12 @@ def feature_ablation(model: nn.Module, X, y, feature: np.ndarray, *, rng=None, m
             "random": accuracy(swap_windows(X, rand_src, rand_dst)), "peak": peak, "replacement": replacement}
 
 
+#: The controls of a targeted swap (:func:`ablation_by_feature`).
+CONTROLS = ("matched", "exchange")
+
+
 def ablation_by_feature(model: nn.Module, X, y, features: dict, *, rng=None, min_distance: int = 9,
-                        n_classes: int = N_CLASSES, matched: bool = False, batch_size: int = 512) -> dict:
+                        n_classes: int = N_CLASSES, controls=(), batch_size: int = 512) -> dict:
     """:func:`feature_ablation` for several features at once, sharing the clean and the random run.
 
     Parameters
@@ -826,26 +842,34 @@ def ablation_by_feature(model: nn.Module, X, y, features: dict, *, rng=None, min
         E.g. the output of :func:`composites`.
     n_classes : int
         Number of labels, for the per-class accuracies.
-    matched : bool
-        Also run the control of each targeted swap, under the key
-        ``"<name> matched"``: the same peak window is replaced by the distant
-        window whose |feature| is closest to the peak's, so the edit (and the
-        seams it leaves) is the targeted one's but the statistic is kept.
+    controls : sequence of str
+        Controls of each targeted swap, among :data:`CONTROLS`, each under the key ``"<name> <control>"``:
+        ``"matched"`` replaces the same peak window by the distant window
+        whose |feature| is closest to the peak's, so the edit (and the seams it
+        leaves) is the targeted one's but the window's statistic is nearly
+        kept; ``"exchange"`` makes the targeted swap's two windows trade
+        places, so the trajectory keeps all its increments, its peak included,
+        and the statistic's values over the trajectory, only moved.
 
     Returns
     -------
     dict of str to dict
         For ``"clean"``, ``"random"``, each feature name (and ``"<name>
-        matched"``): ``accuracy`` (float), ``per_class`` (n_classes,) float64
+        <control>"``): ``accuracy`` (float), ``per_class`` (n_classes,) float64
         accuracy (NaN for a class absent from ``y``) and ``correct`` (n,) bool.
         The swaps of a feature also hold ``peak`` and ``source`` (n,) int, the
         windows replaced and copied, and ``change`` (float): the mean over
-        trajectories of |feature| at the source minus at the peak (NaN read
-        as 0), how much of the statistic the swap removes from the peak window.
+        trajectories of the change of the sum of |feature| over the 32
+        windows, reckoned from the windows moved (NaN read as 0; the windows
+        overlapping a seam aside): |f| at the source minus at the peak for
+        the targeted and matched swaps, 0 for an exchange.
         The random swap is the same draw for every feature, and equal to
         :func:`feature_ablation`'s with the same ``rng``.
     """
     X, y = _check_ablation(X, y, min_distance)
+    controls = (controls,) if isinstance(controls, str) else tuple(controls)
+    if not set(controls) <= set(CONTROLS):
+        raise ValueError(f"controls must be among {CONTROLS}, got {controls!r}")
     rng = np.random.default_rng(rng)
     for name, f in features.items():
         if np.shape(f) != (len(X), N_WINDOWS):
@@ -858,18 +882,21 @@ def ablation_by_feature(model: nn.Module, X, y, features: dict, *, rng=None, min
             per_class = np.bincount(y, right, n_classes) / np.bincount(y, minlength=n_classes)
         return {"accuracy": float(right.mean()), "per_class": per_class, "correct": right}
 
-    def swap(f, choose):
+    def swap(f, choose, exchange=False):
         peak, source = choose(f, min_distance)
         a = np.nan_to_num(np.abs(np.asarray(f, np.float64)), nan=0.0)
         rows = np.arange(len(X))
-        return {**scores(swap_windows(X, source, peak)), "peak": peak, "source": source,
-                "change": float(np.mean(a[rows, source] - a[rows, peak]))}
+        change = 0.0 if exchange else float(np.mean(a[rows, source] - a[rows, peak]))
+        return {**scores(swap_windows(X, source, peak, exchange=exchange)), "peak": peak, "source": source,
+                "change": change}
 
     out = {"clean": scores(X), "random": scores(swap_windows(X, rand_src, rand_dst))}
     for name, f in features.items():
         out[name] = swap(f, _targeted_swap)
-        if matched:
+        if "matched" in controls:
             out[f"{name} matched"] = swap(f, _matched_swap)
+        if "exchange" in controls:
+            out[f"{name} exchange"] = swap(f, _targeted_swap, exchange=True)
     return out
 
 
@@ -904,52 +931,56 @@ def ablation_differences(ablation: dict, names=COMPOSITES) -> dict:
     Returns
     -------
     dict of str to dict of str to (float, float)
-        For each name: ``"targeted - random"``, and with the matched control
-        ``"matched - random"`` and ``"targeted - matched"``, each
+        For each name: ``"targeted - random"`` and, for each control present,
+        ``"<control> - random"`` and ``"targeted - <control>"``, each
         :func:`paired_difference` (negative: the first arm loses more).
     """
     out = {}
     for name in names:
-        arms = {"targeted": ablation[name]["correct"], "random": ablation["random"]["correct"]}
-        if f"{name} matched" in ablation:
-            arms["matched"] = ablation[f"{name} matched"]["correct"]
-        pairs = [("targeted", "random"), ("matched", "random"), ("targeted", "matched")]
-        out[name] = {f"{a} - {b}": paired_difference(arms[a], arms[b]) for a, b in pairs if a in arms and b in arms}
+        random, targeted = ablation["random"]["correct"], ablation[name]["correct"]
+        out[name] = {"targeted - random": paired_difference(targeted, random)}
+        for control in CONTROLS:
+            if f"{name} {control}" in ablation:
+                other = ablation[f"{name} {control}"]["correct"]
+                out[name][f"{control} - random"] = paired_difference(other, random)
+                out[name][f"targeted - {control}"] = paired_difference(targeted, other)
     return out
 
 
 def ablation_table(ablation: dict, names=COMPOSITES) -> dict:
-    """The arms of :func:`ablation_by_feature` (with ``matched=True``) as a small table for display.
+    """The arms of :func:`ablation_by_feature` as a small table for display.
 
     Returns
     -------
     dict of str to dict
         ``"clean, random (%)"``: the two accuracies; for each name: the
-        accuracies of the targeted and matched swaps (%), the paired
-        differences of :func:`ablation_differences` as ``"d ± se"`` (points),
-        and ``"|statistic| removed"``: ``-change`` of the targeted and matched swaps.
+        accuracy of the targeted swap and of each control present (%, in the
+        order of the key ``"targeted, <controls> (%)"``), the paired differences of
+        :func:`ablation_differences` as ``"d ± se"`` (points), and
+        ``"statistic removed"``: ``-change`` of the same arms.
     """
     def percent(key):
         return round(100 * ablation[key]["accuracy"], 1)
 
     table = {"clean, random (%)": (percent("clean"), percent("random"))}
     for name, diffs in ablation_differences(ablation, names).items():
-        arms = [name] + ([f"{name} matched"] if f"{name} matched" in ablation else [])
-        table[name] = {"targeted, matched (%)": tuple(percent(a) for a in arms),
+        controls = [c for c in CONTROLS if f"{name} {c}" in ablation]
+        arms = [name] + [f"{name} {c}" for c in controls]
+        table[name] = {f"{', '.join(['targeted', *controls])} (%)": tuple(percent(a) for a in arms),
                        **{k: f"{d:+.1f} ± {se:.1f}" for k, (d, se) in diffs.items()},
-                       "|statistic| removed": tuple(round(-ablation[a]["change"], 3) for a in arms)}
+                       "statistic removed": tuple(round(-ablation[a]["change"], 3) + 0.0 for a in arms)}
     return table
 
 
 def plot_ablation_by_class(ablation: dict, axes=None, *, names=COMPOSITES, classes=None):
-    """Accuracy lost per class by each swap of :func:`ablation_by_feature`: targeted swaps, and the matched controls.
+    """Accuracy lost per class by each swap of :func:`ablation_by_feature`: targeted swaps, then each control.
 
     Parameters
     ----------
     ablation : dict
-        The output of :func:`ablation_by_feature`; with ``matched=True`` a
-        second panel shows the matched swaps.
-    axes : sequence of 1 or 2 matplotlib Axes, optional
+        The output of :func:`ablation_by_feature`; each control present gets a panel of its own.
+    axes : sequence of matplotlib Axes, optional
+        One per panel.
 
     Returns
     -------
@@ -963,10 +994,10 @@ def plot_ablation_by_class(ablation: dict, axes=None, *, names=COMPOSITES, class
 
     classes = CLASSES if classes is None else classes
     rows = [("targeted", list(names))]
-    if all(f"{n} matched" in ablation for n in names):
-        rows.append(("matched control", [f"{n} matched" for n in names]))
+    rows += [(f"{c} control", [f"{n} {c}" for n in names]) for c in CONTROLS
+             if all(f"{n} {c}" in ablation for n in names)]
     if axes is None:
-        _, axes = plt.subplots(len(rows), 1, figsize=(11, 3.4 * len(rows)), sharex=True, sharey=True,
+        _, axes = plt.subplots(len(rows), 1, figsize=(11, 3.2 * len(rows)), sharex=True, sharey=True,
                                constrained_layout=True, squeeze=False)
         axes = axes[:, 0]
     width = 0.8 / (len(names) + 1)
@@ -1067,7 +1098,7 @@ def plot_correlation_intervals(intervals: dict, ax=None, *, paper: dict | None =
     for i, pair in enumerate(pairs):
         v = intervals[pair]
         if v.get("fisher") is not None:
-            ax.plot([i - 0.18, i - 0.18], v["fisher"], color="0.6", lw=1.5,
+            ax.plot([i - 0.18, i - 0.18], v["fisher"], color="0.8", lw=3,
                     label=None if "fisher" in seen else f"Fisher's z, ±{k:g} SE, pairs independent")
             seen.add("fisher")
         verdict = sign_agreement(v["r"], paper[pair], v["stderr"], k=k) if pair in paper else "unresolved"

@@ -199,25 +199,51 @@ def test_matched_swap_keeps_the_statistic_and_targeted_removes_it():
     assert weakest.tolist() == [12, 1]  # the first distant window with |f| = 0
 
 
-def test_ablation_with_matched_control():
+def test_exchange_keeps_every_increment_and_moves_the_two_windows():
+    from resandi_lite.layerwise import swap_windows
+
+    X = make_dataset(1, length=1000, seed=15).X
+    n = len(X)
+    peak, source = np.full(n, 3), np.full(n, 20)
+    out = swap_windows(X, source, peak, exchange=True).astype(np.float64)
+    d_in, d_out = np.diff(X.astype(np.float64), axis=-1), np.diff(out, axis=-1)
+    for i in range(n):
+        for c in range(2):  # each coordinate rescaled by one factor: the sorted increments are those of the input
+            a, b = np.sort(d_in[i, c]), np.sort(d_out[i, c])
+            k = np.dot(a, b) / np.dot(a, a)
+            assert np.allclose(b, k * a, atol=1e-5)
+            assert np.allclose(d_out[i, c, 75:299], k * d_in[i, c, 500:724], atol=1e-5)  # window 20 now at 3
+            assert np.allclose(d_out[i, c, 500:724], k * d_in[i, c, 75:299], atol=1e-5)  # and window 3 at 20
+    with pytest.raises(ValueError, match="at least 9 positions apart"):
+        swap_windows(X, np.full(n, 5), peak, exchange=True)
+
+
+def test_ablation_with_controls():
     torch.manual_seed(3)
     model = build_model("lite")
     ds = make_dataset(3, length=1000, seed=14)
     comp = composites(window_statistics(ds.X))
-    out = ablation_by_feature(model, ds.X, ds.y, {"AC": comp["AC"], "VD": comp["VD"]}, rng=4, matched=True)
-    assert set(out) == {"clean", "random", "AC", "VD", "AC matched", "VD matched"}
+    out = ablation_by_feature(model, ds.X, ds.y, {"AC": comp["AC"], "VD": comp["VD"]}, rng=4,
+                              controls=("matched", "exchange"))
+    assert set(out) == {"clean", "random", "AC", "VD", "AC matched", "VD matched", "AC exchange", "VD exchange"}
     one = feature_ablation(model, ds.X, ds.y, comp["VD"], rng=4)
     assert out["VD"]["accuracy"] == one["targeted"] and np.array_equal(out["VD"]["peak"], one["peak"])
     assert np.array_equal(out["VD"]["source"], one["replacement"])
     for name in ("AC", "VD"):
-        assert np.array_equal(out[f"{name} matched"]["peak"], out[name]["peak"])  # the same window is replaced
-        assert out[name]["change"] <= out[f"{name} matched"]["change"] <= 0  # weakest source: the most removed
+        for control in ("matched", "exchange"):
+            assert np.array_equal(out[f"{name} {control}"]["peak"], out[name]["peak"])  # the same window is replaced
+        assert np.array_equal(out[f"{name} exchange"]["source"], out[name]["source"])  # with the targeted source
+        assert out[name]["change"] <= out[f"{name} matched"]["change"] <= 0 == out[f"{name} exchange"]["change"]
         assert out[name]["accuracy"] == pytest.approx(out[name]["correct"].mean())
     diffs = ablation_differences(out, names=("AC", "VD"))
-    assert set(diffs["AC"]) == {"targeted - random", "matched - random", "targeted - matched"}
+    assert set(diffs["AC"]) == {"targeted - random", "matched - random", "targeted - matched", "exchange - random",
+                                "targeted - exchange"}
     assert diffs["VD"]["targeted - random"][0] == pytest.approx(100 * (out["VD"]["accuracy"] - out["random"]["accuracy"]))
     without = ablation_by_feature(model, ds.X, ds.y, {"AC": comp["AC"]}, rng=4)
+    assert set(without) == {"clean", "random", "AC"}
     assert set(ablation_differences(without, names=("AC",))["AC"]) == {"targeted - random"}
+    with pytest.raises(ValueError, match="controls must be among"):
+        ablation_by_feature(model, ds.X, ds.y, {"AC": comp["AC"]}, controls=("shuffle",))
 
 
 def test_plot_correlation_intervals_labels_axes_and_colours_verdicts():
@@ -247,8 +273,10 @@ def test_interval_table_and_ablation_table_show_the_numbers():
     ablation["VD"]["change"], ablation["VD matched"]["change"] = -0.2, -0.05
     out = ablation_table(ablation, names=("VD",))
     assert out["clean, random (%)"] == (100.0, 75.0)
-    assert out["VD"]["targeted, matched (%)"] == (50.0, 50.0) and out["VD"]["|statistic| removed"] == (0.2, 0.05)
+    assert out["VD"]["targeted, matched (%)"] == (50.0, 50.0) and out["VD"]["statistic removed"] == (0.2, 0.05)
     assert out["VD"]["targeted - random"] == "-25.0 ± 25.0"  # differences 0, -1, 0, 0: mean -1/4, sd 1/2 / sqrt(4)
+    assert set(out["VD"]) == {"targeted, matched (%)", "targeted - random", "matched - random", "targeted - matched",
+                              "statistic removed"}
 
 
 def test_plot_ablation_by_class_draws_both_panels():
@@ -258,8 +286,9 @@ def test_plot_ablation_by_class_draws_both_panels():
     from resandi_lite.layerwise import plot_ablation_by_class
 
     per_class = {k: {"per_class": np.full(8, v)} for k, v in
-                 {"clean": 0.9, "random": 0.8, "AC": 0.7, "AC matched": 0.75}.items()}
+                 {"clean": 0.9, "random": 0.8, "AC": 0.7, "AC matched": 0.75, "AC exchange": 0.85}.items()}
+    assert len(plot_ablation_by_class({k: per_class[k] for k in ("clean", "random", "AC")}, names=("AC",))) == 1
     axes = plot_ablation_by_class(per_class, names=("AC",))
-    assert len(axes) == 2 and "percentage points" in axes[0].get_ylabel() and axes[-1].get_xlabel() == "true class"
+    assert len(axes) == 3 and axes[2].get_title() == "exchange control swaps" and "percentage points" in axes[0].get_ylabel() and axes[-1].get_xlabel() == "true class"
     heights = sorted(round(p.get_height(), 6) for p in axes[1].patches)
     assert heights == [10.0] * 8 + [15.0] * 8  # random loses 10 points, the matched AC swap 15
