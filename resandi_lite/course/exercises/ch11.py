@@ -82,8 +82,9 @@ def check_most_harmful_composite(answer, ablation) -> bool:
     worst = {"abcd"[i] for i in np.flatnonzero(accuracy == accuracy.min())}
     name = lw.COMPOSITES["abcd".index(min(worst))]
     return verdict(letter in worst,
-                   f"{name}: swapping the window where it peaks costs most ({100 * accuracy.min():.1f}% left). Look at "
-                   "the classes it hurts in the bar chart: the statistic matters where it is the class's signature.",
+                   f"{name}: swapping the window where it peaks costs most ({100 * accuracy.min():.1f}% left). Before reading "
+                   "this as 'the network uses the statistic', compare with the matched control, which keeps the "
+                   "statistic: where it costs as much, the window's place in time matters, not the statistic's value.",
                    "compare ablation[name]['accuracy'] for name in ('AC', 'CS', 'SG', 'VD'); the lowest one wins.")
 
 
