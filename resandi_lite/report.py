@@ -344,7 +344,8 @@ def measure_augmentation(n_per_class: int, seed: int = 0, *, seeds=(0, 1), test_
     from .reproduce import describe
 
     base = load_model(network)
-    config = TrainConfig(preset=describe(network)["preset"], lr=1e-4, max_epochs=1, init=str(network))
+    config = TrainConfig(preset=describe(network)["preset"], lr=1e-4, max_epochs=1, init=str(network),
+                         bn_batches=20)  # recompute BatchNorm statistics after the fine-tune (chapter 10)
     with tempfile.TemporaryDirectory() as tmp:
         result = augmentation_experiment(base, train, tmp, seeds=seeds, config=config,
                                          test_per_class=test_per_class, sigmas=sigmas, progress=False)
