@@ -130,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--noise", type=_noise, default=None, help="default: the noise it was trained with")
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
     _reproduce_parser(commands)
+    _augment_parser(commands)
     return parser
 
 
@@ -185,6 +186,48 @@ def _reproduce(args) -> int:
     return 0
 
 
+def _seeds(text: str) -> list[int]:
+    """``0-4`` or ``0,2,5`` as a list of seeds."""
+    seeds = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        low = _seed(low)
+        seeds.extend(range(low, _seed(high) + 1) if dash else [low])
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"must be seeds like 0-4 or 0,2,5, each once, got {text!r}")
+    return seeds
+
+
+def _augment_parser(commands) -> None:
+    aug = commands.add_parser("augment", help="the paper's augmentation experiment, every network from scratch")
+    aug.add_argument("--out", required=True, help="output folder (base/, <arm>-seed<k>/, results.json)")
+    aug.add_argument("--preset", default="lite", help="network preset: lite or paper")
+    aug.add_argument("--seeds", type=_seeds, default=[0, 1, 2, 3, 4], help="seeds of every arm, e.g. 0-4")
+    aug.add_argument("--arms", default="targeted,random,control", help="comma-separated arms")
+    aug.add_argument("--epochs", type=_positive, default=8, help="epochs of every network (CPU recipe, fixed data)")
+    aug.add_argument("--train-per-class", type=_positive, default=10_000, help="original trajectories per class")
+    aug.add_argument("--test-per-class", type=_positive, default=1000, help="test trajectories per class and sigma")
+    aug.add_argument("--threads", type=_positive, default=None, help="torch CPU threads")
+    aug.add_argument("--resume", action="store_true", help="continue the experiment in --out")
+
+
+def _augment(args) -> None:
+    import torch
+
+    from .augment import from_scratch
+    from .train import TrainConfig
+
+    out = __import__("pathlib").Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.resume:
+        raise ValueError(f"--out {args.out} already holds an experiment; add --resume to continue it")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = TrainConfig.recipe("cpu", preset=args.preset, max_epochs=args.epochs)
+    result = from_scratch(out, seeds=args.seeds, arms=tuple(a.strip() for a in args.arms.split(",")),
+                          config=config, train_per_class=args.train_per_class, test_per_class=args.test_per_class)
+    print(f"wrote {out / 'results.json'}: base {100 * result['base'][0]:.2f}% clean")
+
+
 def main(argv=None) -> int:
     """Run a command; a mistake (bad option, unusable path, missing file) prints one ``error:`` line, exit code 2."""
     try:
@@ -209,6 +252,8 @@ def main(argv=None) -> int:
             _evaluate(args)
         elif args.command == "reproduce":
             return _reproduce(args)
+        elif args.command == "augment":
+            _augment(args)
         elif args.command == "split":
             from .data import write_split
 

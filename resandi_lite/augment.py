@@ -464,3 +464,162 @@ def augmentation_experiment(base_model, train: TrajectoryDataset, out_dir, *, se
         {"sigmas": result["sigmas"].tolist(), **{arm: {k: np.asarray(v).tolist() for k, v in result[arm].items()}
                                                  for arm in models}}, indent=1))
     return result
+
+
+#: The arms of :func:`from_scratch`, in the order each seed trains them.
+ARMS = ("targeted", "random", "control")
+
+
+def _noise_accuracy(model, test_per_class: int, length, sigmas, test_seed: int) -> list[float]:
+    """Accuracy of one network on the noisy test sets of :func:`noise_robustness` (same seeds, same sets)."""
+    return noise_robustness({"net": [model]}, test_per_class, length=length, sigmas=sigmas,
+                            seed=test_seed)["net"]["accuracy"][0].tolist()
+
+
+def _read_result(path: Path, sigmas) -> list[float] | None:
+    """The accuracies stored in a run's ``noise.json``, or ``None`` if it is missing or made for other noise levels."""
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("sigmas") != [float(s) for s in sigmas]:
+        return None
+    acc = stored.get("accuracy")
+    if not isinstance(acc, list) or len(acc) != len(sigmas):
+        return None
+    return [float(a) for a in acc]
+
+
+def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, train_per_class: int = 10_000,
+                 data_seed: int = 20261206, base_seed: int = 100, test_per_class: int = 1000, sigmas=PAPER_SIGMAS,
+                 test_seed: int = 7_000, progress: bool = True, say=print) -> dict:
+    """The paper's augmentation experiment trained from scratch: base network, then every arm and seed.
+
+    1. Simulate the training set (``train_per_class`` per class, the paper's
+       80,000 for 10,000; seed ``data_seed``) and a validation set.
+    2. Train the base network on it from scratch with ``config`` (seed
+       ``base_seed``): the source of the Grad-CAM scores, as in the paper,
+       and the unaugmented reference.
+    3. For each seed ``k``, train every arm of :func:`training_sets` (the
+       originals plus 60% of each class copied: ``targeted`` by Grad-CAM
+       score, ``random`` uniformly, both rotated; ``control`` the random
+       selection unrotated) from scratch with ``config`` and seed ``k``: the
+       same initialisation, the same sample order and the same number of
+       steps in every arm, so the arms are paired by seed.
+    4. Test each network on the noisy test sets (``test_per_class`` per class
+       at each sigma, seeds from ``test_seed``: the same sets for all).
+
+    Each finished network's accuracies are written to ``<run>/noise.json``
+    (small: commit these, not the checkpoints), and a run whose
+    ``noise.json`` exists is not trained again; an interrupted run resumes
+    from its checkpoint.  So the experiment can be stopped at any point and
+    started again with the same arguments, on the same or another machine.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Receives ``base/``, ``<arm>-seed<k>/`` and ``results.json``.
+    seeds : sequence of int
+    arms : sequence of str
+        A subset of :data:`ARMS`.
+    config : TrainConfig, optional
+        The recipe of every network (default: the CPU recipe on fixed data,
+        8 epochs).  ``seed``, ``fresh_data`` and ``train_per_class`` are set
+        here.
+    train_per_class, data_seed, base_seed, test_per_class, sigmas, test_seed
+        See above.
+    progress : bool
+        Progress bars.
+    say : callable
+        Receives one line per finished step.
+
+    Returns
+    -------
+    dict
+        ``sigmas``, ``base`` (accuracy per sigma) and, per arm with at least
+        one finished seed, ``seeds``, ``accuracy`` (seeds, k), ``mean`` and
+        ``stderr`` (k,); also written to ``out_dir/results.json``.
+    """
+    import dataclasses
+
+    from .pretrained import load_model
+    from .train import BEST, TrainConfig, fit
+
+    unknown = [a for a in arms if a not in ARMS]
+    if unknown or not arms:
+        raise ValueError(f"arms must be a non-empty subset of {ARMS}, got {tuple(arms)!r}")
+    seeds = [int(k) for k in seeds]
+    sigmas = [float(s) for s in sigmas]
+    out_dir = Path(out_dir)
+    config = config or TrainConfig.recipe("cpu", max_epochs=8, checkpoint_every=100)
+    config = dataclasses.replace(config, fresh_data=False)
+    _check_experiment(out_dir, {"config": config.to_dict(), "train_per_class": train_per_class,
+                                "data_seed": data_seed, "base_seed": base_seed, "test_per_class": test_per_class,
+                                "test_seed": test_seed, "sigmas": sigmas})
+    train = make_dataset(train_per_class, config.length, config.noise, seed=data_seed, progress=progress)
+    val = make_dataset(config.val_per_class, config.length, config.noise, seed=data_seed + 1)
+
+    def run_one(name: str, data: TrajectoryDataset, seed: int) -> list[float]:
+        run = out_dir / name
+        done = _read_result(run / "noise.json", sigmas)
+        if done is not None:
+            return done
+        fit(dataclasses.replace(config, seed=seed, train_per_class=max(1, len(data) // len(CLASSES))), run,
+            resume=(run / "checkpoint.pt").exists(), train_data=data, val_data=val, progress=progress)
+        acc = _noise_accuracy(load_model(run / BEST), test_per_class, config.length, sigmas, test_seed)
+        tmp = run / "noise.json.part"
+        tmp.write_text(json.dumps({"sigmas": sigmas, "accuracy": acc, "seed": seed, "n_train": len(data),
+                                   "test_per_class": test_per_class, "test_seed": test_seed}, indent=1))
+        tmp.replace(run / "noise.json")
+        say(f"{name}: accuracy {100 * acc[0]:.2f}% clean, {100 * acc[min(5, len(acc) - 1)]:.2f}% at sigma "
+            f"{sigmas[min(5, len(acc) - 1)]}")
+        return acc
+
+    base_acc = run_one("base", train, base_seed)
+    scores_file = out_dir / "base" / "scores.npy"
+    if scores_file.exists():
+        scores = np.load(scores_file)
+    else:
+        scores = attribution_score(load_model(out_dir / "base" / BEST), train.X, train.y)
+        np.save(scores_file, scores)
+    accs = {arm: {} for arm in arms}
+    for k in seeds:
+        sets = training_sets(train, scores, k, control="control" in arms)
+        for arm in arms:
+            accs[arm][k] = run_one(f"{arm}-seed{k}", sets[arm], k)
+        del sets
+        result = _write_results(out_dir, sigmas, base_acc, accs)
+    return result
+
+
+def _check_experiment(out_dir: Path, settings: dict) -> None:
+    """Record the settings in ``experiment.json``, or refuse to continue an experiment made with others."""
+    path = out_dir / "experiment.json"
+    settings = json.loads(json.dumps(settings))
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text())
+        except ValueError:
+            raise ValueError(f"{path} is not valid JSON: repair or remove it") from None
+        changed = sorted(k for k in set(stored) | set(settings) if stored.get(k) != settings.get(k))
+        if changed:
+            raise ValueError(f"{out_dir} holds an experiment made with other settings ({', '.join(changed)} differ); "
+                             f"continue it with the same arguments or use another folder")
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings, indent=1))
+
+
+def _write_results(out_dir: Path, sigmas, base_acc, accs: dict) -> dict:
+    out = {"sigmas": list(sigmas), "base": list(base_acc)}
+    for arm, by_seed in accs.items():
+        if not by_seed:
+            continue
+        a = np.asarray([by_seed[k] for k in sorted(by_seed)])
+        stderr = a.std(axis=0, ddof=1) / np.sqrt(len(a)) if len(a) > 1 else np.zeros(len(sigmas))
+        out[arm] = {"seeds": sorted(by_seed), "accuracy": a.tolist(), "mean": a.mean(axis=0).tolist(),
+                    "stderr": stderr.tolist()}
+    tmp = out_dir / "results.json.part"
+    tmp.write_text(json.dumps(out, indent=1))
+    tmp.replace(out_dir / "results.json")
+    return out
