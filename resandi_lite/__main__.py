@@ -12,6 +12,7 @@ reproduce train the paper's networks, run chapters 6-12 on them, write the repro
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 
@@ -32,9 +33,36 @@ def _noise(text: str):
         values = [float(v) for v in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number or comma-separated numbers, got {text!r}") from None
-    if any(v < 0 for v in values):
+    if any(v < 0 for v in values):  # NaN and infinity are refused by the library, naming noise
         raise argparse.ArgumentTypeError(f"noise levels must be >= 0, got {text!r}")
     return values[0] if len(values) == 1 else values
+
+
+def _finite(text: str) -> float:
+    """A finite number (``inf`` and ``nan`` train to NaN weights)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _out(text: str) -> str:
+    """An output path: not empty (which would mean the current folder), no NUL character."""
+    if not text.strip() or "\0" in text:
+        raise argparse.ArgumentTypeError(f"must name an output file or folder, got {text!r}")
+    return text
+
+
+def _threads(text: str) -> int:
+    from ._checks import cpu_count
+
+    value = _positive(text)
+    if value > cpu_count():
+        raise argparse.ArgumentTypeError(f"must be at most {cpu_count()} (the CPUs here), got {text}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -54,16 +82,22 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
+    if value >= 2**63:
+        raise argparse.ArgumentTypeError(f"must be an integer below 2**63, got {value}")
     return value
 
 
 def _jobs(text: str) -> int:
+    from ._checks import cpu_count
+
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a positive integer or -1 (one per CPU), got {text!r}") from None
     if value < 1 and value != -1:
         raise argparse.ArgumentTypeError(f"must be a positive integer or -1 (one per CPU), got {value}")
+    if value > cpu_count():
+        raise argparse.ArgumentTypeError(f"must be at most {cpu_count()} (the CPUs here; -1 uses them all), got {value}")
     return value
 
 
@@ -111,13 +145,13 @@ def _parser() -> argparse.ArgumentParser:
     sim = commands.add_parser("simulate", help="simulate a dataset into one .npz file")
     data_options(sim)
     sim.add_argument("--classes", default=None, help="comma-separated class names (default: all eight)")
-    sim.add_argument("--out", required=True, help="output .npz file")
+    sim.add_argument("--out", type=_out, required=True, help="output .npz file")
 
     split = commands.add_parser("split", help="write the paper's train/val/test files (resumable)")
     data_options(split, n_default=10_000)
     split.add_argument("--files", type=_files, default="train=5,val=1,test=1",
                        help="files per split, e.g. train=5,val=1,test=1")
-    split.add_argument("--out", required=True, help="output folder")
+    split.add_argument("--out", type=_out, required=True, help="output folder")
     split.add_argument("--overwrite", action="store_true",
                        help="make again the files in --out that were made with other parameters (else: refuse)")
     _train_parser(commands)
@@ -140,7 +174,7 @@ def _train_parser(commands) -> None:
 
     train.add_argument("--recipe", choices=list(RECIPES), default="paper",
                        help="named recipe whose values the other options override (default: paper)")
-    train.add_argument("--out", required=True, help="run folder (checkpoint.pt, best.pt, log.json)")
+    train.add_argument("--out", type=_out, required=True, help="run folder (checkpoint.pt, best.pt, log.json)")
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --out (a larger --max-epochs extends a finished step-schedule run)")
     train.add_argument("--overwrite", action="store_true", help="replace the run in --out (refused otherwise)")
@@ -148,11 +182,11 @@ def _train_parser(commands) -> None:
     train.add_argument("--preset", default=None, help="network preset: lite or paper")
     train.add_argument("--length", type=_length, default=None, help="'varying' or T (e.g. 1000)")
     train.add_argument("--noise", type=_noise, default=None)
-    for name, kind in (("train_per_class", int), ("val_per_class", int), ("lr", float), ("batch_size", int),
-                       ("step_size", int), ("gamma", float), ("patience", int), ("min_delta", float),
-                       ("max_epochs", int), ("weight_decay", float), ("seed", int), ("num_workers", int),
-                       ("checkpoint_every", int), ("bn_batches", int), ("warmup_epochs", float),
-                       ("label_smoothing", float)):
+    for name, kind in (("train_per_class", int), ("val_per_class", int), ("lr", _finite), ("batch_size", int),
+                       ("step_size", int), ("gamma", _finite), ("patience", int), ("min_delta", _finite),
+                       ("max_epochs", int), ("weight_decay", _finite), ("seed", _seed), ("num_workers", int),
+                       ("checkpoint_every", int), ("bn_batches", int), ("warmup_epochs", _finite),
+                       ("label_smoothing", _finite)):
         train.add_argument("--" + name.replace("_", "-"), type=kind, default=None,
                            help=f"paper recipe: {getattr(TrainConfig(), name)}")
     train.add_argument("--schedule", choices=["step", "cosine"], default=None)
@@ -161,13 +195,13 @@ def _train_parser(commands) -> None:
     train.add_argument("--fresh-data", action="store_true", default=None,
                        help="simulate new trajectories every epoch")
     train.add_argument("--device", default=None, help="auto (cuda, mps, cpu) or a torch device")
-    train.add_argument("--threads", type=_positive, default=None, help="torch CPU threads")
+    train.add_argument("--threads", type=_threads, default=None, help="torch CPU threads")
     train.add_argument("--init", default=None, help="start from these weights (a shipped name or a .pt file)")
 
 
 def _reproduce_parser(commands) -> None:
     rep = commands.add_parser("reproduce", help="the whole paper: train both networks, run chapters 6-12, report")
-    rep.add_argument("--out", required=True, help="output folder (runs, executed notebooks, report.md, report.json)")
+    rep.add_argument("--out", type=_out, required=True, help="output folder (runs, executed notebooks, report.md, report.json)")
     rep.add_argument("--tiny", action="store_true", help="every size shrunk: minutes on a CPU, still the paper's network")
     rep.add_argument("--nproc-per-node", type=_positive, default=1, help="training processes (GPUs) under torchrun")
     rep.add_argument("--resume", action="store_true", help="continue the run in --out, skipping finished steps")
@@ -200,14 +234,14 @@ def _seeds(text: str) -> list[int]:
 
 def _augment_parser(commands) -> None:
     aug = commands.add_parser("augment", help="the paper's augmentation experiment, every network from scratch")
-    aug.add_argument("--out", required=True, help="output folder (base/, <arm>-seed<k>/, results.json)")
+    aug.add_argument("--out", type=_out, required=True, help="output folder (base/, <arm>-seed<k>/, results.json)")
     aug.add_argument("--preset", default="lite", help="network preset: lite or paper")
     aug.add_argument("--seeds", type=_seeds, default=[0, 1, 2, 3, 4], help="seeds of every arm, e.g. 0-4")
     aug.add_argument("--arms", default="targeted,random,control", help="comma-separated arms")
     aug.add_argument("--epochs", type=_positive, default=8, help="epochs of every network (CPU recipe, fixed data)")
     aug.add_argument("--train-per-class", type=_positive, default=10_000, help="original trajectories per class")
     aug.add_argument("--test-per-class", type=_positive, default=1000, help="test trajectories per class and sigma")
-    aug.add_argument("--threads", type=_positive, default=None, help="torch CPU threads")
+    aug.add_argument("--threads", type=_threads, default=None, help="torch CPU threads")
     aug.add_argument("--resume", action="store_true", help="continue the experiment in --out")
 
 
@@ -218,7 +252,7 @@ def _augment(args) -> None:
     from .train import TrainConfig
 
     out = __import__("pathlib").Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.resume:
+    if out.is_dir() and any(not p.name.startswith(".") for p in out.iterdir()) and not args.resume:
         raise ValueError(f"--out {args.out} already holds an experiment; add --resume to continue it")
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -229,7 +263,13 @@ def _augment(args) -> None:
 
 
 def main(argv=None) -> int:
-    """Run a command; a mistake (bad option, unusable path, missing file) prints one ``error:`` line, exit code 2."""
+    """Run a command; a mistake (bad option, unusable path, missing file) prints one ``error:`` line, exit code 2.
+
+    An output folder another process is writing, a training run that
+    diverged, or memory running out print one ``error:`` line too, exit code 1.
+    """
+    from ._files import FolderInUseError
+
     try:
         args = _parser().parse_args(argv)
     except _UsageError as err:
@@ -259,6 +299,9 @@ def main(argv=None) -> int:
 
             write_split(args.out, args.n_per_class, args.files, args.length, args.noise,
                         0 if args.seed is None else args.seed, n_jobs=args.jobs, overwrite=args.overwrite)
+    except (FolderInUseError, FloatingPointError, MemoryError) as err:  # not a mistake in the command: exit code 1
+        print(f"error: {err or 'out of memory'}", file=sys.stderr)
+        return 1
     except (ValueError, TypeError, OSError) as err:
         message = str(err) if isinstance(err, (ValueError, TypeError)) else f"{err.strerror or err}: {err.filename or ''}"
         print(f"error: {message}".rstrip(": "), file=sys.stderr)
@@ -270,6 +313,7 @@ def _simulate(args) -> None:
     """The ``simulate`` command: the output is checked (kind, writable) before anything is simulated."""
     import tempfile
 
+    from ._files import exclusive
     from .data import _target, make_dataset
     from .simulate import CLASSES
 
@@ -281,9 +325,11 @@ def _simulate(args) -> None:
     except OSError as err:
         raise ValueError(f"--out {args.out}: cannot write in {out.parent} ({err.strerror or err})") from None
     classes = CLASSES if args.classes is None else [c.strip() for c in args.classes.split(",")]
-    ds = make_dataset(args.n_per_class, args.length, args.noise, args.seed, classes, n_jobs=args.jobs, progress=True)
-    existed = out.exists()
-    path = ds.save(out)
+    with exclusive(out, what="output file"):  # one simulate per output file
+        ds = make_dataset(args.n_per_class, args.length, args.noise, args.seed, classes, n_jobs=args.jobs,
+                          progress=True)
+        existed = out.exists()
+        path = ds.save(out)
     print(f"{'replaced' if existed else 'wrote'} {path}: {ds!r}, seed {ds.params['seed']}")
 
 
@@ -301,9 +347,7 @@ def _evaluate(args) -> None:
         raise ValueError(f"--checkpoint {args.checkpoint}: no checkpoint file at {path}; give a shipped name "
                          f"(lite, lite-T1000) or a .pt file written by train")
     model = load_model(args.checkpoint)
-    config = load_checkpoint(path)["config"]
-    length = config["length"] if args.length is None else args.length
-    noise = config["noise"] if args.noise is None else args.noise
+    length, noise = _protocol(path, load_checkpoint(path)["config"], args.length, args.noise)
     test = make_dataset(args.n_per_class, length, noise, seed=args.seed)
     result = evaluate(model, test)
     report = {"checkpoint": str(args.checkpoint), "n_per_class": args.n_per_class, "seed": args.seed,
@@ -316,6 +360,26 @@ def _evaluate(args) -> None:
         print(f"accuracy {100 * result['accuracy']:.2f}% on {result['n']} trajectories (length {length}, noise {noise})")
         for name, acc in report["per_class"].items():
             print(f"  {name:<8} {100 * acc:6.2f}%")
+
+
+def _protocol(path, config: dict, length, noise):
+    """The length and noise to evaluate with: the options, else the checkpoint's, checked and said to come from it."""
+    from ._checks import check_noise
+    from .simulate.classes import draw_lengths
+
+    for key, given in (("length", length), ("noise", noise)):
+        if given is None and key not in config:
+            raise ValueError(f"--checkpoint {path}: its config records no {key!r}; pass --{key}")
+    length = config["length"] if length is None else length
+    noise = config["noise"] if noise is None else noise
+    for key, value, check in (("length", length, lambda v: draw_lengths(1, v, rng=0)),
+                              ("noise", noise, check_noise)):
+        try:
+            check(value)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"the {key} {value!r} read from the checkpoint {path} is not valid ({err}); "
+                             f"pass --{key}") from None
+    return length, noise
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import numbers
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -118,8 +120,10 @@ def check_rng(rng, name: str = "rng") -> np.random.Generator:
     """``np.random.default_rng(rng)`` with an error that names the argument."""
     if rng is None or isinstance(rng, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
         return np.random.default_rng(rng)
-    check_seed(rng, name)
-    return np.random.default_rng(rng)
+    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
+        raise (ValueError if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) else TypeError)(
+            f"{name} must be None, an integer >= 0, a SeedSequence or a numpy Generator, got {rng!r}")
+    return np.random.default_rng(int(rng))
 
 
 def check_finite_array(x, name: str, *, ndim: int | None = None) -> np.ndarray:
@@ -137,6 +141,174 @@ def check_finite_array(x, name: str, *, ndim: int | None = None) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {int(np.sum(~np.isfinite(arr)))} NaN or infinite values")
     return arr
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (numpy's booleans too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def check_float(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
+                open_low: bool = False) -> float:
+    """Return ``value`` as a finite ``float`` within ``[minimum, maximum]`` (``(minimum, ...`` with ``open_low``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    low = "" if minimum is None else f" {'>' if open_low else '>='} {minimum}"
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be{low} and finite, got {value}" if low else
+                         f"{name} must be a finite number, got {value}")
+    if minimum is not None and (value < minimum or (open_low and value == minimum)):
+        raise ValueError(f"{name} must be{low}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_choice(value, name: str, choices):
+    """Return ``value`` if it is one of ``choices``."""
+    if not isinstance(value, (str, type(None), bool, numbers.Number)) or value not in tuple(choices):
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def _as_array(x, name: str, what: str) -> np.ndarray:
+    if type(x).__module__.startswith("torch"):
+        x = x.detach().cpu().numpy() if hasattr(x, "detach") else x
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError):  # ragged nested lists and the like
+        raise TypeError(f"{name} must be {what}, got {type(x).__name__}") from None
+
+
+def check_labels(y, name: str, *, n: int | None = None, n_classes: int | None = None) -> np.ndarray:
+    """Class labels as a 1-D int64 array: integers (not floats, not booleans), ``n`` of them, in ``0..n_classes-1``."""
+    arr = _as_array(y, name, "a 1-D array of integer class labels")
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
+    if arr.ndim != 1 or (n is not None and arr.size != n):
+        raise ValueError(f"{name} must be 1-D with one label per trajectory{f' ({n})' if n is not None else ''}, "
+                         f"got shape {arr.shape}")
+    top = "" if n_classes is None else f"..{n_classes - 1}"
+    if arr.size and (arr.min() < 0 or (n_classes is not None and arr.max() >= n_classes)):
+        raise ValueError(f"{name} must hold class labels in 0{top}, got {arr.min()}..{arr.max()}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_maps(maps, name: str = "maps", *, n: int | None = None) -> np.ndarray:
+    """Attribution maps as a finite float64 array of shape ``(n, positions)``, ``positions >= 1``."""
+    arr = _as_array(maps, name, "an array of shape (n, positions)")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[1] < 1 or (n is not None and arr.shape[0] != n):
+        rows = "n" if n is None else str(n)
+        raise ValueError(f"{name} must have shape ({rows}, positions) with positions >= 1, got {arr.shape}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {int(np.sum(~np.isfinite(arr)))} NaN or infinite values")
+    return arr
+
+
+def check_mask(mask, name: str, *, ndim: int | None = None) -> np.ndarray:
+    """A boolean mask (booleans, or integers 0 and 1) as a bool ndarray, of ``ndim`` dimensions if given."""
+    arr = _as_array(mask, name, "a boolean array")
+    if arr.dtype != bool and not (arr.dtype.kind in "iu" and np.isin(arr, (0, 1)).all()):
+        raise TypeError(f"{name} must hold booleans (or 0 and 1), got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
+    return arr.astype(bool)
+
+
+def check_lengths(lengths, name: str = "lengths", *, maximum: int = 1000, n: int | None = None) -> np.ndarray:
+    """Trajectory lengths as a 1-D int64 array of integers in ``1..maximum`` (``n`` of them if given)."""
+    arr = _as_array(lengths, name, "a 1-D array of integer lengths")
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer lengths, got dtype {arr.dtype}")
+    arr = arr.reshape(-1) if arr.ndim == 0 else arr
+    if arr.ndim != 1 or (n is not None and arr.size != n):
+        raise ValueError(f"{name} must be 1-D with one length per trajectory{f' ({n})' if n is not None else ''}, "
+                         f"got shape {arr.shape}")
+    if arr.size and (arr.min() < 1 or arr.max() > maximum):
+        raise ValueError(f"{name} must be trajectory lengths in 1..{maximum}, got {arr.min()}..{arr.max()}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_device(device, name: str = "device"):
+    """The ``torch.device`` that ``device`` names (a string or a device): cpu, cuda, cuda:N or mps."""
+    import torch
+
+    if isinstance(device, torch.device):
+        return device
+    try:
+        parsed = torch.device(device) if isinstance(device, str) else None
+    except (RuntimeError, TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"{name} must be 'cpu', 'cuda', 'cuda:N', 'mps' or a torch.device, got {device!r}")
+    return parsed
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (its affinity where the system tells it, else all)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def check_jobs(n_jobs, name: str = "n_jobs") -> int:
+    """Worker processes: ``-1`` (one per CPU) or ``1..cpu_count()``; more are refused (they would only compete)."""
+    cpus = cpu_count()
+    if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool) and n_jobs == -1:
+        return cpus
+    try:
+        return check_int(n_jobs, name, minimum=1, maximum=cpus)
+    except ValueError:
+        raise ValueError(f"{name} must be >= 1 or -1 (one per CPU), and at most {cpus} (the CPUs here), "
+                         f"got {n_jobs}") from None
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process can still allocate: the system's available memory, within a cgroup's limit.
+
+    ``None`` where it cannot be found out (then no estimate is refused).
+    """
+    found = []
+    try:
+        with open("/proc/meminfo") as fh:
+            found += [int(line.split()[1]) * 1024 for line in fh if line.startswith("MemAvailable:")]
+    except (OSError, ValueError, IndexError):
+        try:
+            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            pass
+    try:  # a container's limit (cgroup v2): the limit minus what is used, page cache that can be dropped excepted
+        cgroup = Path("/sys/fs/cgroup")
+        limit = (cgroup / "memory.max").read_text().strip()
+        if limit != "max":
+            stat = dict(line.split() for line in (cgroup / "memory.stat").read_text().splitlines())
+            found.append(int(limit) - int((cgroup / "memory.current").read_text()) + int(stat.get("inactive_file", 0)))
+    except (OSError, ValueError):
+        pass
+    return max(0, min(found)) if found else None
+
+
+def check_memory(nbytes: float, what: str) -> None:
+    """Refuse, before allocating, work estimated to need more memory than is available.
+
+    Raises
+    ------
+    ValueError
+        Naming ``what``, the estimate and the memory available.
+    """
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise ValueError(f"{what} would need about {nbytes / 1e9:.1f} GB of memory, but {free / 1e9:.1f} GB are "
+                         f"available here; ask for less")
 
 
 def keyword_only(*names: str, renamed: dict | None = None):

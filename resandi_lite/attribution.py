@@ -48,6 +48,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._checks import check_int, check_labels, check_maps, check_network_input
 from .gradcam import grad_cam
 from .model import model_device
 
@@ -55,19 +56,20 @@ Attribution = Callable  # (model, X (n, 2, L), target (n,)) -> (n, positions)
 
 
 def _prepare(model: nn.Module, X, target) -> tuple[torch.Tensor, torch.Tensor]:
-    """Inputs as a float Tensor (n, 2, L) and targets as int64 (n,), with clear errors."""
+    """Inputs as a finite float Tensor (n, channels, L) and targets as int64 (n,) >= 0, with clear errors."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    x = X if isinstance(X, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(X))
-    if x.ndim != 3 or not x.is_floating_point():
-        raise ValueError(f"X must be a float array of shape (n, 2, L), got {x.dtype} of shape {tuple(x.shape)}")
-    t = torch.as_tensor(np.asarray(target) if not isinstance(target, torch.Tensor) else target)
-    if t.is_floating_point() or t.dtype == torch.bool:
-        raise TypeError(f"target must be integer class labels, got {t.dtype}")
-    t = t.expand(len(x)) if t.ndim == 0 else t
-    if t.shape != (len(x),):
-        raise ValueError(f"target must be one label per input ({len(x)}), got shape {tuple(t.shape)}")
-    return x, t.long()
+    x = check_network_input(X, "X", channels=getattr(model, "in_channels", None))
+    x = x.to(next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32))
+    t = target.detach().cpu().numpy() if isinstance(target, torch.Tensor) else target
+    t = np.full(len(x), t) if np.ndim(t) == 0 and not isinstance(t, (str, bytes)) else t
+    return x, torch.from_numpy(check_labels(t, "target", n=len(x)))
+
+
+def _check_target_range(target: torch.Tensor, logits: torch.Tensor) -> None:
+    if len(target) and int(target.max()) >= logits.shape[1]:
+        raise ValueError(f"target must hold class labels in 0..{logits.shape[1] - 1} (the model's logits), "
+                         f"got {int(target.max())}")
 
 
 def _input_gradients(model: nn.Module, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -75,6 +77,7 @@ def _input_gradients(model: nn.Module, x: torch.Tensor, target: torch.Tensor) ->
     x = x.to(model_device(model)).detach().requires_grad_(True)
     with torch.enable_grad():
         logits = model(x)
+        _check_target_range(target, logits)
         score = logits.gather(1, target.to(logits.device)[:, None]).sum()
         (grad,) = torch.autograd.grad(score, x)
     return grad
@@ -102,6 +105,7 @@ def saliency(model: nn.Module, X, target, *, batch_size: int = 256) -> torch.Ten
     -------
     scores : Tensor of shape (n, L), float32, on the CPU (>= 0)
     """
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     out = [_input_gradients(model, X[i:i + batch_size], target[i:i + batch_size]).abs().sum(1).float().cpu()
            for i in range(0, len(X), batch_size)]
     return torch.cat(out) if out else torch.zeros(0, X.shape[-1])
@@ -119,8 +123,8 @@ def integrated_gradients(model: nn.Module, X, target, *, steps: int = 32, batch_
     scores : Tensor of shape (n, L), float32, on the CPU; each row sums to
         about ``logit(x) - logit(0)`` (completeness)
     """
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    steps = check_int(steps, "steps", minimum=1, maximum=1000)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     nodes, weights = np.polynomial.legendre.leggauss(steps)
     alphas, weights = 0.5 * (1 + nodes), 0.5 * weights
     out = []
@@ -147,15 +151,18 @@ def occlusion(model: nn.Module, X, target, *, window: int = 50, stride: int = 25
     scores : Tensor of shape (n, L), float32, on the CPU
     """
     L = X.shape[-1]
-    if not 1 <= window <= L or stride < 1:
-        raise ValueError(f"window must be in 1..{L} and stride >= 1, got window={window}, stride={stride}")
+    window = check_int(window, "window", minimum=1, maximum=L)
+    stride = check_int(stride, "stride", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     starts = range(0, L - window + 1, stride)
     total, count = torch.zeros(len(X), L, dtype=torch.float64), torch.zeros(L, dtype=torch.float64)
     device = model_device(model)
     with torch.no_grad():
         for i in range(0, len(X), batch_size):
             x, t = X[i:i + batch_size].to(device), target[i:i + batch_size].to(device)
-            clean = model(x).gather(1, t[:, None])[:, 0]
+            logits = model(x)
+            _check_target_range(t, logits)
+            clean = logits.gather(1, t[:, None])[:, 0]
             for s in starts:
                 hidden = x.clone()
                 hidden[:, :, s:s + window] = 0
@@ -234,7 +241,7 @@ def attribute(model: nn.Module, X, target, attribution=None) -> np.ndarray:
     n = len(X)
     if maps.ndim != 2 or maps.shape[0] != n or maps.shape[1] < 1:
         raise ValueError(f"the attribution must return scores of shape (n={n}, positions), got {maps.shape}")
-    return maps.astype(np.float64)
+    return check_maps(maps, "the attribution's maps")
 
 
 def resample(maps, positions: int, length: int = 1000) -> np.ndarray:
@@ -262,9 +269,9 @@ def resample(maps, positions: int, length: int = 1000) -> np.ndarray:
     >>> resample(np.array([[1.0, 3.0]]), 4, length=8).tolist()
     [[1.0, 1.0, 3.0, 3.0]]
     """
-    maps = np.asarray(maps, dtype=np.float64)
-    if maps.ndim != 2:
-        raise ValueError(f"maps must have shape (n, positions), got {maps.shape}")
+    maps = check_maps(maps, "maps")
+    length = check_int(length, "length", minimum=1)
+    positions = check_int(positions, "positions", minimum=1, maximum=length)
     if maps.shape[1] == positions:
         return maps
     up = maps[:, (np.arange(length) * maps.shape[1]) // length]  # (n, length), nearest neighbour

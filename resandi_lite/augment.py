@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _files
 from .data import TrajectoryDataset, make_dataset
 from .preprocess import INPUT_LENGTH, minmax_scale
 from .simulate.classes import CLASSES
@@ -460,9 +461,9 @@ def augmentation_experiment(base_model, train: TrajectoryDataset, out_dir, *, se
     result = noise_robustness(models, test_per_class, length=config.length, sigmas=sigmas, seed=int(test_seed),
                               progress=progress)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "results.json").write_text(json.dumps(
-        {"sigmas": result["sigmas"].tolist(), **{arm: {k: np.asarray(v).tolist() for k, v in result[arm].items()}
-                                                 for arm in models}}, indent=1))
+    _files.write_json(out_dir / "results.json", {
+        "sigmas": result["sigmas"].tolist(), **{arm: {k: np.asarray(v).tolist() for k, v in result[arm].items()}
+                                                for arm in models}})
     return result
 
 
@@ -542,8 +543,7 @@ def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, trai
     """
     import dataclasses
 
-    from .pretrained import load_model
-    from .train import BEST, TrainConfig, fit
+    from .train import TrainConfig
 
     unknown = [a for a in arms if a not in ARMS]
     if unknown or not arms:
@@ -553,6 +553,19 @@ def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, trai
     out_dir = Path(out_dir)
     config = config or TrainConfig.recipe("cpu", max_epochs=8, checkpoint_every=100)
     config = dataclasses.replace(config, fresh_data=False)
+    with _files.exclusive(out_dir, what="experiment folder"):  # one process per experiment
+        return _from_scratch(out_dir, seeds, arms, config, train_per_class, data_seed, base_seed, test_per_class,
+                             sigmas, test_seed, progress, say)
+
+
+def _from_scratch(out_dir: Path, seeds, arms, config, train_per_class, data_seed, base_seed, test_per_class, sigmas,
+                  test_seed, progress, say) -> dict:
+    """:func:`from_scratch` once its folder is locked."""
+    import dataclasses
+
+    from .pretrained import load_model
+    from .train import BEST, fit
+
     _check_experiment(out_dir, {"config": config.to_dict(), "train_per_class": train_per_class,
                                 "data_seed": data_seed, "base_seed": base_seed, "test_per_class": test_per_class,
                                 "test_seed": test_seed, "sigmas": sigmas})
@@ -567,10 +580,8 @@ def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, trai
         fit(dataclasses.replace(config, seed=seed, train_per_class=max(1, len(data) // len(CLASSES))), run,
             resume=(run / "checkpoint.pt").exists(), train_data=data, val_data=val, progress=progress)
         acc = _noise_accuracy(load_model(run / BEST), test_per_class, config.length, sigmas, test_seed)
-        tmp = run / "noise.json.part"
-        tmp.write_text(json.dumps({"sigmas": sigmas, "accuracy": acc, "seed": seed, "n_train": len(data),
-                                   "test_per_class": test_per_class, "test_seed": test_seed}, indent=1))
-        tmp.replace(run / "noise.json")
+        _files.write_json(run / "noise.json", {"sigmas": sigmas, "accuracy": acc, "seed": seed, "n_train": len(data),
+                                               "test_per_class": test_per_class, "test_seed": test_seed})
         say(f"{name}: accuracy {100 * acc[0]:.2f}% clean, {100 * acc[min(5, len(acc) - 1)]:.2f}% at sigma "
             f"{sigmas[min(5, len(acc) - 1)]}")
         return acc
@@ -581,7 +592,8 @@ def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, trai
         scores = np.load(scores_file)
     else:
         scores = attribution_score(load_model(out_dir / "base" / BEST), train.X, train.y)
-        np.save(scores_file, scores)
+        with _files.atomic_writer(scores_file) as fh:
+            np.save(fh, scores)
     accs = {arm: {} for arm in arms}
     for k in seeds:
         sets = training_sets(train, scores, k, control="control" in arms)
@@ -607,7 +619,7 @@ def _check_experiment(out_dir: Path, settings: dict) -> None:
                              f"continue it with the same arguments or use another folder")
         return
     out_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(settings, indent=1))
+    _files.write_json(path, settings)
 
 
 def _write_results(out_dir: Path, sigmas, base_acc, accs: dict) -> dict:
@@ -619,7 +631,5 @@ def _write_results(out_dir: Path, sigmas, base_acc, accs: dict) -> dict:
         stderr = a.std(axis=0, ddof=1) / np.sqrt(len(a)) if len(a) > 1 else np.zeros(len(sigmas))
         out[arm] = {"seeds": sorted(by_seed), "accuracy": a.tolist(), "mean": a.mean(axis=0).tolist(),
                     "stderr": stderr.tolist()}
-    tmp = out_dir / "results.json.part"
-    tmp.write_text(json.dumps(out, indent=1))
-    tmp.replace(out_dir / "results.json")
+    _files.write_json(out_dir / "results.json", out)
     return out

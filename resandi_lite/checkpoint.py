@@ -12,10 +12,15 @@ and read back with ``weights_only=True`` (no pickled code can run):
   :data:`MODEL_FORMAT`): ``model``, ``config`` and, for ``best.pt``, the
   validation ``metrics`` of its epoch.
 
-Every file is written to ``NAME.part`` first and then renamed, so a process
-killed during a save leaves the previous file intact; a leftover ``.part`` is
-removed (and the removal logged) by :func:`remove_stale_parts` at the next run
-that writes into the folder.
+Every file is written to ``NAME.<pid>.<token>.part`` first and then renamed,
+so a process killed during a save leaves the previous file intact; a leftover
+temporary file is removed (and the removal logged) by
+:func:`remove_stale_parts` at the next run that writes into the folder, once
+the process that wrote it is gone.  Every file records ``sha256``, the digest
+of its own contents (:func:`resandi_lite._files.content_sha256`), checked by
+:func:`load_checkpoint`: a changed byte in a weight is found and named.  Files
+written before the digest existed load without that check (logged once);
+non-finite weights are refused in any file.
 
 This module imports only :mod:`resandi_lite.model`, so that both
 :mod:`resandi_lite.train` and :mod:`resandi_lite.pretrained` can use it
@@ -26,10 +31,13 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 from pathlib import Path
 
 import torch
 
+from . import _files
+from ._checks import check_device
 from .model import PRESETS, ResAnDi, build_model
 
 #: File names inside a run folder.
@@ -60,7 +68,7 @@ class CheckpointNotFoundError(FileNotFoundError, ValueError):
 
 
 def atomic_save(obj, path) -> Path:
-    """Save ``obj`` with :func:`torch.save` to ``path.part``, then rename it to ``path``.
+    """Save the dict ``obj`` with its digest (``sha256``) to ``path.<pid>.<token>.part``, then rename it to ``path``.
 
     A reader never sees a half-written ``path``: it holds either the previous
     file or the new one.
@@ -71,34 +79,97 @@ def atomic_save(obj, path) -> Path:
         ``path``.
     """
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    if isinstance(obj, dict):
+        obj = {**{k: v for k, v in obj.items() if k != "sha256"}, "sha256": _digest(obj)}
+    with _files.atomic_writer(path) as fh:
+        torch.save(obj, fh)
     return path
 
 
-def remove_stale_parts(folder) -> list[Path]:
-    """Delete the ``*.part`` files that interrupted saves left in ``folder``, logging each one.
+def _digest(ckpt: dict) -> str:
+    return _files.content_sha256({k: v for k, v in ckpt.items() if k != "sha256"})
 
-    Call it once before a process starts writing into ``folder`` (not while
-    another process writes there).
+
+#: Files a run folder holds; their temporary files are the ones :func:`remove_stale_parts` may remove.
+RUN_FILES = (CHECKPOINT, BEST, LOG)
+
+
+def remove_stale_parts(folder) -> list[Path]:
+    """Delete the temporary files that killed saves of a run left in ``folder``, logging each one.
+
+    Only files this package names (``checkpoint.pt.<pid>.<token>.part``, the
+    same for ``best.pt`` and ``log.json``) whose process is gone are removed,
+    and temporary files of older versions (``checkpoint.pt.part``,
+    ``best.pt.part``) once 10 minutes old: never a user's ``*.part`` file,
+    never one that a running process is writing.
 
     Returns
     -------
     list of Path
         The files removed.
     """
-    removed = []
-    for part in sorted(Path(folder).glob("*.part")):
-        size = part.stat().st_size
-        part.unlink(missing_ok=True)
-        log.warning("removed %s (%.1f MB), left by an interrupted save", part, size / 1e6)
-        removed.append(part)
+    removed = _files.remove_stale_parts(folder, lambda target: target in RUN_FILES,
+                                        legacy=lambda name: name in {f"{n}.part" for n in RUN_FILES})
+    for part in removed:
+        log.warning("removed %s, left by an interrupted save", part)
     return removed
 
 
+class ChecksumError(ValueError):
+    """A file's contents differ from the sha256 recorded when it was written: it is damaged."""
+
+
+_UNVERIFIED: set = set()  # files without a digest already reported in this process
+
+
+def _torch_load(path: Path, device):
+    """``torch.load(weights_only=True)`` with one-line errors: a pickle with code, a truncated or foreign file."""
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if "GLOBAL" in str(err) or _is_raw_pickle(path):
+            raise ValueError(f"refused: the file {path} contains code (a pickle), not loaded") from None
+        raise ValueError(f"{path} is not a readable checkpoint (it may be truncated or not a torch file)") from None
+    except Exception as err:
+        why = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
+        raise ValueError(f"{path} is not a readable checkpoint ({type(err).__name__}: {why}); it may be truncated "
+                         f"or not a torch file") from None
+
+
+def _is_raw_pickle(path: Path) -> bool:
+    """Whether the file is a bare pickle (protocol 2 or later) rather than a torch zip archive."""
+    with open(path, "rb") as fh:
+        return fh.read(1) == b"\x80"
+
+
+def verify(ckpt: dict, path) -> None:
+    """Check a loaded file: its recorded ``sha256`` (if any) and that its weights are finite.
+
+    Raises
+    ------
+    ChecksumError
+        If the contents differ from the recorded digest (the file is damaged).
+    ValueError
+        If ``model`` holds NaN or infinite values.
+    """
+    recorded = ckpt.get("sha256")
+    if recorded is not None and recorded != _digest(ckpt):
+        raise ChecksumError(f"{path} is damaged: its contents differ from the sha256 recorded when it was written; "
+                            f"restore it from a copy or train it again")
+    if recorded is None and str(path) not in _UNVERIFIED and HERE not in Path(path).resolve().parents:
+        _UNVERIFIED.add(str(path))
+        log.warning("%s records no sha256 (written by an older version): loaded without an integrity check", path)
+    weights = ckpt.get("model")
+    if isinstance(weights, dict):
+        bad = [k for k, v in weights.items() if isinstance(v, torch.Tensor) and v.is_floating_point()
+               and not bool(torch.isfinite(v).all())]
+        if bad:
+            raise ValueError(f"refused: {path} holds non-finite weights (NaN or infinity in {len(bad)} tensor(s), "
+                             f"e.g. {bad[0]!r}); the run that wrote it diverged")
+
+
 def load_checkpoint(path, device="cpu") -> dict:
-    """Load a training checkpoint or a model file safely (``weights_only=True``).
+    """Load a training checkpoint or a model file safely (``weights_only=True``) and verify it.
 
     Parameters
     ----------
@@ -116,18 +187,18 @@ def load_checkpoint(path, device="cpu") -> dict:
     CheckpointNotFoundError
         If there is no file at ``path`` (a ``FileNotFoundError`` and a ``ValueError``).
     ValueError
-        If the file is truncated, not a torch file, or not a resandi-lite checkpoint.
+        If the file is truncated, not a torch file, a pickle with code, not a
+        resandi-lite checkpoint, damaged (:class:`ChecksumError`: its contents
+        differ from its recorded sha256) or holds non-finite weights.
     """
     path = Path(path)
+    device = check_device(device)
     if not path.is_file():
         raise CheckpointNotFoundError(f"no checkpoint at {path}")
-    try:
-        ckpt = torch.load(path, map_location=device, weights_only=True)
-    except Exception as err:
-        raise ValueError(f"{path} is not a readable checkpoint ({type(err).__name__}: {str(err)[:200]}); "
-                         f"it may be truncated or not a torch file") from None
+    ckpt = _torch_load(path, device)
     if not isinstance(ckpt, dict) or not str(ckpt.get("format", "")).startswith("resandi-lite-"):
         raise ValueError(f"{path} is a torch file but not a resandi-lite checkpoint (no 'format' entry)")
+    verify(ckpt, path)
     return ckpt
 
 
@@ -145,6 +216,8 @@ def checkpoint_path(source) -> Path:
     if isinstance(source, str) and source in PRETRAINED:
         check_name(source)
         return HERE / f"{source}.pt"
+    if not isinstance(source, (str, os.PathLike)) or not str(source).strip():
+        raise TypeError(f"source must be a shipped name ({', '.join(PRETRAINED)}) or a .pt path, got {source!r}")
     return Path(source)
 
 
@@ -172,6 +245,7 @@ def load_model(source, *, device="cpu", preset: str | None = None) -> ResAnDi:
         For a missing, truncated or foreign file, a preset other than
         ``preset``, or weights that do not fit the network.
     """
+    device = check_device(device)
     path = checkpoint_path(source)
     ckpt = load_checkpoint(path, "cpu")
     config, state = ckpt.get("config"), ckpt.get("model")

@@ -17,11 +17,10 @@ classes kept.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
-import tempfile
-import time
 import warnings
 from collections import deque
 from pathlib import Path
@@ -30,7 +29,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
-from ._checks import check_int, check_noise, check_seed, deprecated_alias, keyword_only
+from . import _files
+from ._checks import check_int, check_jobs, check_memory, check_noise, check_seed, deprecated_alias, keyword_only
 from .preprocess import INPUT_LENGTH, MIN_LENGTH, preprocess_increments
 from .simulate.classes import ALPHA_RANGE, CLASSES, class_label, draw_alpha, draw_lengths, simulate_increments
 
@@ -41,7 +41,8 @@ _SHUFFLE_KEY = 1000  # spawn keys: 0-7 classes, 1000 shuffling, 2000 streaming, 
 _STREAM_KEY = 2000
 _SPLIT_KEY = 3000
 _DEFAULT_CHUNK = 2048  # also the chunk of files written before the chunk was recorded
-_STALE_AFTER = 600  # seconds after which a partial file without a process id counts as abandoned
+#: Bytes of memory per trajectory of a dataset: X (2 x 1000 float32), minmax, labels, exponents, lengths, noise.
+BYTES_PER_TRAJECTORY = 2 * INPUT_LENGTH * 4 + 2 * 2 * 8 + 6 * 8
 
 
 class TrajectoryDataset(Dataset):
@@ -92,13 +93,16 @@ class TrajectoryDataset(Dataset):
                 f"lengths {self.lengths.min()}-{self.lengths.max()}, noise {sorted(set(self.noise.tolist()))})")
 
     def save(self, path) -> Path:
-        """Write the set to one ``.npz`` file, atomically.
+        """Write the set to one ``.npz`` file, atomically, with the sha256 of its arrays.
 
         The file is written under a temporary name in the same folder
-        (``NAME.npz.PID.XXXX.part``) and renamed at the end, so an interrupted
-        save never leaves a file that loads.  Partial files that a killed save
-        left in the folder are removed first, with a warning.  Returns the
-        path written (``.npz`` is appended to a name without it).
+        (``NAME.npz.PID.XXXXXXXX.part``) and renamed at the end, so an
+        interrupted save never leaves a file that loads.  Partial files that a
+        killed save left in the folder are removed first, with a warning (only
+        dataset files of processes that no longer run).  The digest of the
+        arrays is stored with the parameters and checked by
+        :func:`load_dataset`.  Returns the path written (``.npz`` is appended
+        to a name without it).
 
         Raises
         ------
@@ -113,21 +117,11 @@ class TrajectoryDataset(Dataset):
         if removed:
             warnings.warn(f"removed {len(removed)} partial file(s) left in {path.parent} by an interrupted write: "
                           f"{', '.join(p.name for p in removed)}", stacklevel=2)
-        fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                arrays = {k: np.asarray(getattr(self, k)) for k in _ARRAYS + _OPTIONAL if getattr(self, k) is not None}
-                np.savez(fh, **arrays,
-                         params=np.array(json.dumps({**self.params, "format": FORMAT_VERSION})))
-                fh.flush()
-                os.fsync(fh.fileno())
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        arrays = {k: np.asarray(getattr(self, k)) for k in _ARRAYS + _OPTIONAL if getattr(self, k) is not None}
+        params = {**{k: v for k, v in self.params.items() if k != "sha256"}, "format": FORMAT_VERSION,
+                  "sha256": _files.content_sha256(arrays)}
+        with _files.atomic_writer(path) as fh:
+            np.savez(fh, **arrays, params=np.array(json.dumps(params)))
         return path
 
 
@@ -147,35 +141,15 @@ def _target(path) -> Path:
 
 
 def remove_stale_parts(folder) -> list[Path]:
-    """Remove the partial dataset files (``*.npz.*.part``) that killed writes left in ``folder``.
+    """Remove the partial dataset files (``NAME.npz.PID.XXXXXXXX.part``) that killed writes left in ``folder``.
 
     A partial file is stale when the process that wrote it (its id is part of
     the name) no longer runs; a file from an older version, without a process
-    id, when it is more than 10 minutes old.  Returns the files removed.
+    id, when it is more than 10 minutes old.  Any other ``*.part`` file is
+    left alone.  Returns the files removed.
     """
-    removed = []
-    for part in Path(folder).glob("*.npz.*.part"):
-        match = re.fullmatch(r".*\.npz\.(\d+)\.[^.]+\.part", part.name)
-        if match and _running(int(match.group(1))):
-            continue
-        try:
-            if not match and time.time() - part.stat().st_mtime < _STALE_AFTER:
-                continue
-            part.unlink()
-        except FileNotFoundError:  # removed meanwhile by another process
-            continue
-        removed.append(part)
-    return sorted(removed)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True
-    return True
+    return _files.remove_stale_parts(folder, lambda target: target.endswith(".npz"),
+                                     legacy=lambda name: fnmatch.fnmatch(name, "*.npz.*.part"))
 
 
 def _array(value, name: str, kinds: str, ndim: int, n: int | None) -> np.ndarray:
@@ -262,6 +236,11 @@ def load_dataset(path) -> TrajectoryDataset:
         raise ValueError(f"{path}: X must be float32 of shape (n, 2, {INPUT_LENGTH}), got {X.dtype} {X.shape}")
     if not isinstance(params, dict):
         raise ValueError(f"{path}: params must be a JSON object, got {type(params).__name__}")
+    recorded = params.pop("sha256", None)  # absent from files of older versions: their zip CRCs were checked
+    if recorded is not None and recorded != _files.content_sha256(arrays):
+        raise ValueError(f"{path} is damaged: its arrays differ from the sha256 recorded when it was written; "
+                         f"make it again")
+    _check_listed(path)
     try:
         return TrajectoryDataset(**arrays, params=params)
     except (TypeError, ValueError) as err:
@@ -269,6 +248,24 @@ def load_dataset(path) -> TrajectoryDataset:
 
 
 load = deprecated_alias(load_dataset, "load")
+
+
+def _check_listed(path: Path) -> None:
+    """Raise if ``manifest.json`` beside ``path`` records another sha256 for it (a file of a split)."""
+    manifest = _read_manifest(path.parent)
+    recorded = ((manifest.get("files") or {}).get(path.name) or {}).get("sha256")
+    if isinstance(recorded, str) and recorded != _files.sha256_file(path):
+        raise ValueError(f"{path} is damaged: its sha256 differs from the one {path.parent / 'manifest.json'} "
+                         f"records; make it again (write_split, or split, into the same folder remakes it)")
+
+
+def _read_manifest(folder: Path) -> dict:
+    """``manifest.json`` of a split folder as a dict (empty if missing or unreadable)."""
+    try:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) and isinstance(manifest.get("files", {}), dict) else {}
 
 
 def _generator(seed) -> np.random.Generator:
@@ -390,8 +387,10 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
     """
     n = check_int(n_per_class, "n_per_class", minimum=1)
     chunk = check_int(chunk, "chunk", minimum=1)
-    n_jobs = _check_jobs(n_jobs)
+    n_jobs = check_jobs(n_jobs)
     labels = _check_classes(classes)
+    check_memory(n * len(labels) * BYTES_PER_TRAJECTORY,
+                 f"make_dataset: {n * len(labels):,} trajectories (n_per_class={n:,} x {len(labels)} classes)")
     levels = check_noise(noise)
     draw_lengths(1, length, rng=np.random.default_rng(0))  # validate length early
     if not isinstance(progress, (bool, np.bool_)):
@@ -435,15 +434,6 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
     params = {"n_per_class": n, "length": length, "noise": levels.tolist(), "seed": int(entropy),
               "classes": [CLASSES[c] for c in labels], "chunk": chunk}
     return TrajectoryDataset(X, y, alpha, lengths, noise_std, params, minmax)
-
-
-def _check_jobs(n_jobs) -> int:
-    if n_jobs == -1 and not isinstance(n_jobs, bool):
-        return os.cpu_count() or 1
-    try:
-        return check_int(n_jobs, "n_jobs", minimum=1)
-    except ValueError:
-        raise ValueError(f"n_jobs must be >= 1 or -1 (one per CPU), got {n_jobs}") from None
 
 
 class SimulatedTrajectories(IterableDataset):
@@ -540,6 +530,14 @@ def write_split(out_dir, n_per_class: int = 10_000, files=None, length="varying"
     stopped), and refuses, before writing anything, if a file there was made
     with other parameters, unless ``overwrite=True``, which remakes it.
 
+    ``manifest.json`` records the sha256 of every file written; a rerun
+    checks each kept file against it and remakes a damaged one, saying so,
+    and :func:`load_dataset` refuses a file whose digest differs.  One process
+    at a time writes into a folder: a second one is refused at once
+    (:class:`resandi_lite._files.FolderInUseError`, naming the holder).
+    ``overwrite=True`` leaves exactly the new layout: split files of the old
+    one that the new one lacks are removed once the new files are written.
+
     Parameters
     ----------
     out_dir : str or path-like
@@ -556,7 +554,8 @@ def write_split(out_dir, n_per_class: int = 10_000, files=None, length="varying"
     n_jobs : int
         Worker processes per file, as in :func:`make_dataset`.
     overwrite : bool
-        Remake files made with other parameters instead of refusing.
+        Remake files made with other parameters, and remove split files that
+        this split does not have, instead of refusing.
     progress : bool
 
     Returns
@@ -567,32 +566,74 @@ def write_split(out_dir, n_per_class: int = 10_000, files=None, length="varying"
     Raises
     ------
     ValueError
-        On a bad argument, if ``out_dir`` is a file, or if a file in it holds
-        other data and ``overwrite`` is false.
+        On a bad argument, if ``out_dir`` is a file, if the files would not
+        fit in the memory available, or if a file in it holds other data (or
+        is not part of this split) and ``overwrite`` is false.
+    FolderInUseError
+        If another process writes into ``out_dir``.
     """
     plan, params = _plan_split(out_dir, n_per_class, files, length, noise, seed, n_jobs, chunk)
-    out_dir = Path(out_dir)
     if not isinstance(overwrite, bool):
         raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
-    state = {path: _file_state(path, {**params, "seed": file_seed}) for path, _, file_seed in plan}
-    mismatched = [(path, state[path]) for path, _, _ in plan if isinstance(state[path], str)]
-    if mismatched and not overwrite:
-        listing = "; ".join(f"{p.name}: {why}" for p, why in mismatched[:3])
-        raise ValueError(f"{out_dir} holds {len(mismatched)} file(s) made with other data parameters ({listing}); "
-                         f"use another folder, or overwrite=True (--overwrite) to make them again")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with _files.exclusive(out_dir, what="output folder"):  # one writer per folder
+        return _write_split(Path(out_dir), plan, params, seed, n_jobs, overwrite, progress)
+
+
+def _write_split(out_dir: Path, plan, params: dict, seed, n_jobs: int, overwrite: bool, progress: bool):
+    """:func:`write_split` once the folder is locked: check what is there, write what is missing, record digests."""
+    old = _read_manifest(out_dir)
+    recorded = {name: entry.get("sha256") for name, entry in old.get("files", {}).items() if isinstance(entry, dict)}
+    state = {path: _file_state(path, {**params, "seed": file_seed}, recorded.get(path.name))
+             for path, _, file_seed in plan}
+    mismatched = [(path, why) for path, (kind, why) in state.items() if kind == "other"]
+    extra = _extra_files(out_dir, plan, old)
+    if (mismatched or extra) and not overwrite:
+        listing = "; ".join([f"{p.name}: {why}" for p, why in mismatched[:3]] + [f"{p.name}: not in this split"
+                                                                                  for p in extra[:3]])
+        raise ValueError(f"{out_dir} holds {len(mismatched) + len(extra)} file(s) made with other data parameters "
+                         f"({listing}); use another folder, or overwrite=True (--overwrite) to make them again")
+    remove_stale_parts(out_dir)
     manifest = {**params, "seed": int(np.random.SeedSequence(seed).entropy),
-                "files": {p.name: {"split": split, "seed": file_seed} for p, split, file_seed in plan}}
-    _write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2))
+                "files": {p.name: {"split": split, "seed": file_seed, "sha256": state[p][1] if state[p][0] == "ok"
+                                   else None} for p, split, file_seed in plan},
+                "remove": sorted(set(old.get("remove", [])) | {p.name for p in extra})}
+    _files.write_json(out_dir / "manifest.json", manifest, indent=2)
     for path, _, file_seed in plan:
-        if state[path] is True:
-            if progress:
-                print(f"{path} is complete, kept")
+        kind, why = state[path]
+        if kind == "ok":
+            _say(progress, f"{path} is complete (sha256 verified), kept")
             continue
-        if progress:
-            print(f"{'making again' if isinstance(state[path], str) else 'writing'} {path}")
-        make_dataset(n_per_class, length, noise, file_seed, n_jobs=n_jobs, chunk=chunk, progress=progress).save(path)
+        _say(progress, {"missing": f"writing {path}", "damaged": f"{path} is damaged ({why}): making it again",
+                        "other": f"making again {path} ({why})"}[kind])
+        make_dataset(params["n_per_class"], params["length"], params["noise"], file_seed, n_jobs=n_jobs,
+                     chunk=params["chunk"], progress=progress).save(path)
+        manifest["files"][path.name]["sha256"] = _files.sha256_file(path)
+        _files.write_json(out_dir / "manifest.json", manifest, indent=2)
+    for name in manifest.pop("remove"):  # the old layout's extra files go once the new one is complete
+        if _SPLIT_FILE.fullmatch(name):
+            (out_dir / name).unlink(missing_ok=True)
+            _say(progress, f"removed {out_dir / name} (not part of this split)")
+    _files.write_json(out_dir / "manifest.json", manifest, indent=2)
     return [path for path, _, _ in plan]
+
+
+def _say(progress: bool, text: str) -> None:
+    if progress:
+        print(text, flush=True)
+
+
+_SPLIT_FILE = re.compile(r"(?P<split>[A-Za-z0-9][A-Za-z0-9_-]*)_(?P<index>\d+)\.npz")
+
+
+def _extra_files(out_dir: Path, plan, old: dict) -> list[Path]:
+    """Split files in ``out_dir`` that the plan does not have: listed by the old manifest, or of a planned split."""
+    planned = {path.name for path, _, _ in plan}
+    splits = {split for _, split, _ in plan} | {e.get("split") for e in old.get("files", {}).values()
+                                               if isinstance(e, dict)}
+    names = set(old.get("files", {})) | {p.name for p in out_dir.glob("*.npz")
+                                         if (m := _SPLIT_FILE.fullmatch(p.name)) and m["split"] in splits}
+    return sorted(out_dir / name for name in names - planned
+                  if _SPLIT_FILE.fullmatch(name) and (out_dir / name).is_file())
 
 
 def _plan_split(out_dir, n_per_class, files, length, noise, seed, n_jobs, chunk):
@@ -614,7 +655,9 @@ def _plan_split(out_dir, n_per_class, files, length, noise, seed, n_jobs, chunk)
     draw_lengths(1, length, rng=np.random.default_rng(0))
     params = {"n_per_class": n_per_class, "length": length, "noise": check_noise(noise).tolist(),
               "classes": list(CLASSES), "chunk": check_int(chunk, "chunk", minimum=1)}
-    _check_jobs(n_jobs)
+    check_jobs(n_jobs)
+    check_memory(n_per_class * len(CLASSES) * BYTES_PER_TRAJECTORY,
+                 f"write_split: files of {n_per_class * len(CLASSES):,} trajectories (n_per_class={n_per_class:,})")
     entropy = np.random.SeedSequence(check_seed(seed)).entropy
     plan = [out_dir / f"{split}_{j}.npz" for split, count in files.items() for j in range(count)]
     splits = [split for split, count in files.items() for _ in range(count)]
@@ -623,28 +666,29 @@ def _plan_split(out_dir, n_per_class, files, length, noise, seed, n_jobs, chunk)
     return list(zip(plan, splits, seeds)), params
 
 
-def _file_state(path: Path, expected: dict):
-    """``True`` if ``path`` is a complete file with the ``expected`` parameters, ``False`` if it is
-    missing or unreadable (to write), else a string saying which parameter differs."""
+def _file_state(path: Path, expected: dict, sha256: str | None) -> tuple[str, str]:
+    """What ``path`` is: ``("ok", its sha256)`` if complete with the ``expected`` parameters (and the digest the
+    manifest records, if any); ``("missing", ...)`` if absent or unreadable; ``("damaged", why)`` if its bytes
+    differ from the recorded digest; ``("other", which parameter differs)``."""
     if not path.exists():
-        return False
+        return "missing", ""
+    digest = _files.sha256_file(path)
+    if sha256 is not None and digest != sha256:
+        return "damaged", "its sha256 differs from the one manifest.json records"
     try:
         with np.load(path, allow_pickle=False) as f:
             recorded = json.loads(str(f["params"]))
             rows = f["y"].shape[0] if all(k in f.files for k in _ARRAYS) else -1
-    except Exception:
-        return False
+            if sha256 is None:  # a file of an older manifest: read every array, so that zip's CRCs are checked
+                [f[k] for k in f.files]
+    except Exception as err:
+        return ("damaged", f"unreadable: {type(err).__name__}") if sha256 is None else ("missing", "")
     if not isinstance(recorded, dict):
-        return False
+        return "missing", ""
     recorded.setdefault("chunk", _DEFAULT_CHUNK)  # files written before the chunk was recorded
     for key in _RECORDED:
         if recorded.get(key) != expected[key]:
-            return f"{key}={recorded.get(key)!r}, asked {expected[key]!r}"
-    return rows == expected["n_per_class"] * len(expected["classes"])
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write a small text file atomically."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+            return "other", f"{key}={recorded.get(key)!r}, asked {expected[key]!r}"
+    if rows != expected["n_per_class"] * len(expected["classes"]):
+        return "missing", ""
+    return "ok", digest

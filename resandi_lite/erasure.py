@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ._checks import (check_bool, check_int, check_labels, check_lengths, check_maps, check_mask,
+                      check_network_input, check_rng)
 from .attribution import attribute
 from .evaluate import predict_logits as predict
 from .gradcam import grad_cam
@@ -37,6 +39,7 @@ def segment_of_position(n_segments: int, length: int) -> np.ndarray:
     -------
     ndarray of shape (length,), int64
     """
+    n_segments, length = check_int(n_segments, "n_segments", minimum=1), check_int(length, "length", minimum=1)
     return (np.arange(length) * n_segments) // length
 
 
@@ -68,9 +71,9 @@ def observed_segments(lengths, n_segments: int = 32, length: int = 1000) -> np.n
     >>> observed_segments([1000, 500, 31, 10]).sum(axis=1).tolist()
     [32, 16, 1, 0]
     """
-    lengths = np.asarray(lengths)
-    if lengths.ndim != 1 or np.any(lengths < 1) or np.any(lengths > length):
-        raise ValueError(f"lengths must be a 1-D array of trajectory lengths in 1..{length}, got {lengths!r:.80}")
+    length = check_int(length, "length", minimum=1)
+    n_segments = check_int(n_segments, "n_segments", minimum=1, maximum=length)
+    lengths = check_lengths(lengths, "lengths", maximum=length)
     first = np.searchsorted(segment_of_position(n_segments, length), np.arange(n_segments))  # first position of each
     return first[None, :] >= (length - lengths)[:, None]
 
@@ -90,8 +93,8 @@ def padding_segments(lengths, n_segments: int = 32, length: int = 1000) -> np.nd
     >>> padding_segments([1000, 500, 10]).sum(axis=1).tolist()
     [0, 16, 31]
     """
-    lengths = np.asarray(lengths)
-    observed = observed_segments(lengths, n_segments, length)  # checks lengths
+    observed = observed_segments(lengths, n_segments, length)  # checks the arguments
+    lengths = check_lengths(lengths, "lengths", maximum=length)
     last = np.searchsorted(segment_of_position(n_segments, length), np.arange(n_segments), side="right") - 1
     padded = last[None, :] < (length - lengths)[:, None]
     return padded & ~observed
@@ -122,9 +125,11 @@ def band_masks(maps: np.ndarray, bands: int = 10, length: int = 1000, *, inclusi
     -------
     masks : ndarray of shape (bands, n, S), bool
     """
-    maps = np.asarray(maps, dtype=np.float64)
-    if maps.ndim != 2:
-        raise ValueError(f"maps must have shape (n, segments), got {maps.shape}")
+    maps = check_maps(maps, "maps")
+    bands = check_int(bands, "bands", minimum=1)
+    length = check_int(length, "length", minimum=maps.shape[1])
+    check_bool(inclusive, "inclusive")
+    allowed = None if allowed is None else check_mask(allowed, "allowed")
     seg = segment_of_position(maps.shape[1], length)
     up = maps[:, seg]
     q = np.linspace(0, 100, bands + 1)
@@ -159,8 +164,13 @@ def random_masks(counts: np.ndarray, n_segments: int, rng=None, *, allowed: np.n
     -------
     masks : ndarray of shape (..., n, n_segments), bool
     """
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
+    n_segments = check_int(n_segments, "n_segments", minimum=1)
     counts = np.asarray(counts)
+    if counts.dtype.kind not in "iu" or (counts.size and (counts.min() < 0 or counts.max() > n_segments)):
+        raise (TypeError if counts.dtype.kind not in "iu" else ValueError)(
+            f"counts must be integers in 0..n_segments={n_segments}, got dtype {counts.dtype}")
+    allowed = None if allowed is None else check_mask(allowed, "allowed")
     keys = rng.random(counts.shape + (n_segments,))
     if allowed is not None:
         allowed = np.asarray(allowed, dtype=bool)
@@ -197,8 +207,8 @@ def erase(X: np.ndarray, segment_masks: np.ndarray, *, fill: str = "zero") -> np
     >>> erase(X, mask)[0, 0].tolist(), erase(X, mask, fill="interpolate")[0, 0].tolist()
     ([0.0, 1.0, 0.0, 0.0, 16.0, 25.0, 36.0, 49.0], [0.0, 1.0, 6.0, 11.0, 16.0, 25.0, 36.0, 49.0])
     """
-    X = np.asarray(X)
-    masks = np.asarray(segment_masks, dtype=bool)
+    X = check_network_input(X, "X", channels=None).numpy()
+    masks = check_mask(segment_masks, "segment_masks")
     if masks.ndim != 2 or masks.shape[0] != X.shape[0]:
         raise ValueError(f"segment_masks must have shape (n, segments) with n = {X.shape[0]}, got {masks.shape}")
     if fill not in FILLS:
@@ -277,10 +287,15 @@ def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: 
         per trajectory ``predictions`` and ``random_predictions`` (bands, n)
         int64 and ``clean_predictions`` (n,), for splits by class or length.
     """
-    X = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y)
-    if X.ndim != 3 or y.shape != (X.shape[0],):
-        raise ValueError(f"X must be (n, 2, L) and y (n,), got {X.shape} and {y.shape}")
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    X = check_network_input(X, "X", channels=getattr(model, "in_channels", None)).numpy().astype(np.float32)
+    y = check_labels(y, "y", n=len(X), n_classes=predict(model, X[:1]).shape[1] if len(X) else None)
+    bands, batch_size = check_int(bands, "bands", minimum=1), check_int(batch_size, "batch_size", minimum=1)
+    rng = check_rng(rng)
+    check_bool(inclusive, "inclusive")
+    maps = None if maps is None else check_maps(maps, "maps", n=len(X))
+    lengths = None if lengths is None else check_lengths(lengths, "lengths", maximum=X.shape[-1], n=len(X))
     if maps is None and attribution is not None:
         maps = attribute(model, X, y.astype(np.int64), attribution)
     elif maps is None:
@@ -308,7 +323,6 @@ def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: 
         if selected.size == 0 or np.any(selected < -bands) or np.any(selected >= bands):
             raise ValueError(f"which must hold band indices in {-bands}..{bands - 1}, got {selected.tolist()}")
         selected = selected % bands
-    rng = np.random.default_rng(rng)
     masks = band_masks(maps, bands, X.shape[-1], inclusive=inclusive, allowed=allowed)[selected]
     counts = masks.sum(axis=2)  # (bands, n)
     random = random_masks(counts, maps.shape[1], rng, allowed=allowed)
@@ -370,6 +384,8 @@ def compare_with_random(result: dict, y) -> dict:
         random = np.asarray(result["random_predictions"])
     except (KeyError, TypeError) as error:
         raise TypeError("result must be the dict returned by erasure_experiment") from error
+    if band.ndim == 2:
+        y = check_labels(y, "y", n=band.shape[1])
     y = np.asarray(y)
     if band.ndim != 2 or random.shape != band.shape or y.shape != band.shape[1:]:
         raise ValueError(f"y must have one label per trajectory of the result ({band.shape[-1]}), got shape {y.shape}")

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_int, check_network_input, deprecated_alias
+from ._checks import check_device, check_int, check_network_input, deprecated_alias
 from .model import model_device
 from .simulate.classes import CLASSES
 from .paper import ACCURACY_FIXED as PAPER_ACCURACY_FIXED, ACCURACY_VARYING as PAPER_ACCURACY_VARYING
@@ -40,14 +40,18 @@ def predict_logits(model: nn.Module, X, *, batch_size: int = 512, device=None) -
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     X = check_network_input(X, "X")
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    device = device or model_device(model)
+    device = model_device(model) if device is None else check_device(device)
     was_training = model.training
     model.eval()
     try:
         out = [model(X[i:i + batch_size].to(device, torch.float32)).float().cpu() for i in range(0, len(X), batch_size)]
     finally:
         model.train(was_training)
-    return torch.cat(out).numpy() if out else np.zeros((0, len(CLASSES)), np.float32)
+    logits = torch.cat(out).numpy() if out else np.zeros((0, len(CLASSES)), np.float32)
+    if not np.all(np.isfinite(logits)):  # a NaN network would 'predict' class 0 for everything
+        raise ValueError(f"model gave {int(np.sum(~np.isfinite(logits)))} NaN or infinite logits for finite input; "
+                         f"its weights are probably not finite (a diverged run)")
+    return logits
 
 
 predict = deprecated_alias(predict_logits, "predict")

@@ -171,6 +171,8 @@ def upsample_maps(maps: Tensor, input_length: int, mode: str = "nearest") -> Ten
     if not isinstance(maps, Tensor) or maps.ndim != 2 or not maps.is_floating_point() or maps.shape[1] < 1:
         got = f"{maps.dtype} tensor of shape {tuple(maps.shape)}" if isinstance(maps, Tensor) else type(maps).__name__
         raise ValueError(f"maps must be a float tensor of shape (B, L_layer) with L_layer >= 1, got {got}")
+    if not bool(torch.isfinite(maps).all()):
+        raise ValueError(f"maps must be finite, got {int((~torch.isfinite(maps)).sum())} NaN or infinite values")
     input_length = check_int(input_length, "input_length", minimum=1)
     if not isinstance(mode, str) or mode not in ("nearest", "linear"):
         raise ValueError(f"mode must be 'nearest' or 'linear', got {mode!r}")

@@ -31,6 +31,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._checks import (check_float, check_int, check_labels, check_lengths, check_maps, check_mask, check_memory,
+                      check_rng)
 from .preprocess import INPUT_LENGTH, preprocess
 from .simulate import CLASSES, simulate
 
@@ -61,7 +63,8 @@ def events_to_input(events, input_length: int = INPUT_LENGTH) -> np.ndarray:
     >>> events_to_input([np.array([False, True, False])], 5).astype(int).tolist()
     [[0, 0, 0, 1, 0]]
     """
-    rows = [np.asarray(e, dtype=bool) for e in events]
+    input_length = check_int(input_length, "input_length", minimum=1)
+    rows = [check_mask(e, f"events[{i}]", ndim=1) for i, e in enumerate(events)]
     out = np.zeros((len(rows), input_length), dtype=bool)
     for i, e in enumerate(rows):
         if e.ndim != 1 or not 1 <= e.size <= input_length:
@@ -72,7 +75,8 @@ def events_to_input(events, input_length: int = INPUT_LENGTH) -> np.ndarray:
 
 def observed_positions(lengths, input_length: int = INPUT_LENGTH) -> np.ndarray:
     """Which input positions hold the trajectory (not the padding): (n, input_length), bool."""
-    lengths = np.asarray(lengths).reshape(-1)
+    input_length = check_int(input_length, "input_length", minimum=1)
+    lengths = check_lengths(lengths, "lengths", maximum=input_length)
     return np.arange(input_length)[None, :] >= (input_length - lengths)[:, None]
 
 
@@ -87,7 +91,8 @@ def event_set(n_per_class: int, *, classes=EVENT_CLASSES, length="varying", rng=
         positions) and ``positions`` (n, 2, 1000) float64, the raw positions
         left-padded with zeros (for plots).
     """
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
+    check_int(n_per_class, "n_per_class", minimum=1)
     parts = [simulate(name, n_per_class, length=length, rng=rng, events=True) for name in classes]
     trajectories = [x for X, _, _ in parts for x in X]
     marks = [e for _, _, E in parts for e in E]
@@ -102,7 +107,8 @@ def event_set(n_per_class: int, *, classes=EVENT_CLASSES, length="varying", rng=
 
 def near_events(events, k: int) -> np.ndarray:
     """Positions within ``k`` steps of a mark (the marks themselves for k = 0): same shape, bool."""
-    events = np.asarray(events, dtype=bool)
+    events = check_mask(events, "events", ndim=2)
+    k = check_int(k, "k", minimum=0, maximum=max(events.shape[1], 1))
     out = events.copy()
     for d in range(1, int(k) + 1):
         out[:, d:] |= events[:, :-d]
@@ -146,7 +152,10 @@ def trajectory_scores(maps, events, lengths, *, k: int = 3) -> dict:
         ``auroc``, ``pointing``, ``mass`` (NaN where undefined: no marked or no
         unmarked point, or no positive relevance).
     """
-    events = np.asarray(events, dtype=bool)
+    events = check_mask(events, "events", ndim=2)
+    maps = check_maps(maps, "maps", n=len(events))
+    lengths = check_lengths(lengths, "lengths", maximum=events.shape[1], n=len(events))
+    k = check_int(k, "k", minimum=0)
     up = _upsample(maps, events.shape[1])
     if up.shape != events.shape:
         raise ValueError(f"maps must have one row per row of events ({len(events)}), got {np.shape(maps)}")
@@ -168,7 +177,9 @@ def trajectory_scores(maps, events, lengths, *, k: int = 3) -> dict:
 
 def random_maps(n: int, positions: int, rng=None) -> np.ndarray:
     """Maps of i.i.d. uniform values, the baseline of a method at ``positions`` positions: (n, positions)."""
-    return np.random.default_rng(rng).random((n, positions))
+    n, positions = check_int(n, "n", minimum=0), check_int(positions, "positions", minimum=1)
+    check_memory(8 * n * positions, f"random_maps: {n:,} maps of {positions:,} positions")
+    return check_rng(rng).random((n, positions))
 
 
 def bootstrap(values, *, n_boot: int = 1000, level: float = 0.95, rng=None) -> tuple[float, float, float]:
@@ -179,11 +190,18 @@ def bootstrap(values, *, n_boot: int = 1000, level: float = 0.95, rng=None) -> t
     >>> bootstrap([1.0, 1.0, np.nan])
     (1.0, 1.0, 1.0)
     """
-    v = np.asarray(values, dtype=np.float64)
+    v = np.asarray(values)
+    if v.dtype.kind not in "iuf" or v.ndim != 1:
+        raise (TypeError if v.dtype.kind not in "iuf" else ValueError)(
+            f"values must be a 1-D array of numbers (NaN for undefined), got dtype {v.dtype}, shape {v.shape}")
+    n_boot = check_int(n_boot, "n_boot", minimum=1)
+    level = check_float(level, "level", minimum=0, maximum=1, open_low=True)
+    rng = check_rng(rng)
+    v = v.astype(np.float64)
     v = v[np.isfinite(v)]
+    check_memory(8 * n_boot * v.size, f"bootstrap: {n_boot:,} resamples of {v.size:,} values")
     if v.size == 0:
         return (float("nan"),) * 3
-    rng = np.random.default_rng(rng)
     means = v[rng.integers(0, v.size, (n_boot, v.size))].mean(axis=1)
     lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
     return float(v.mean()), float(lo), float(hi)
@@ -201,9 +219,10 @@ def summarise(maps, events, lengths, y, *, k: int = 3, rng=None, n_boot: int = 1
         paired ``difference`` (map minus random) with ``difference_low`` and
         ``difference_high``.
     """
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     classes = CLASSES if classes is None else classes
-    y, maps = np.asarray(y), np.asarray(maps)
+    maps = check_maps(maps, "maps")
+    y = check_labels(y, "y", n=len(maps), n_classes=len(classes))
     ours = trajectory_scores(maps, events, lengths, k=k)
     random = trajectory_scores(random_maps(len(maps), maps.shape[1], rng), events, lengths, k=k)
     rows = []
@@ -226,6 +245,9 @@ def randomized_weights(model: nn.Module, *, seed: int = 0) -> nn.Module:
     The first sanity check of Adebayo et al. (2018): maps that do not change
     when the learned weights are thrown away cannot explain what was learned.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    seed = check_int(seed, "seed", minimum=0)
     clone = copy.deepcopy(model)
     torch.manual_seed(seed)
     for module in clone.modules():
@@ -283,7 +305,11 @@ def compare_methods(models: dict, data: dict, methods, *, k: int = 3, rng=None, 
     """
     from .attribution import attribute
 
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
+    if not isinstance(models, dict) or not all(isinstance(m, nn.Module) for m in models.values()):
+        raise TypeError(f"models must be a dict of name to torch.nn.Module, got {type(models).__name__}")
+    if not isinstance(data, dict) or {"X", "y", "events", "lengths"} - set(data):
+        raise TypeError("data must be the dict returned by event_set (X, y, events, lengths)")
     rows = []
     for network, model in models.items():
         for method in methods:

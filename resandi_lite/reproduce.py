@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from . import _files
+
 #: The two protocols: the shipped network, the run folder of the paper run and the trajectory length.
 PROTOCOLS = ("varying", "fixed")
 SHIPPED = {"varying": "lite", "fixed": "lite-T1000"}
@@ -187,7 +189,10 @@ def finished(run_dir) -> bool:
     if not (run_dir / files.CHECKPOINT).is_file() or not (run_dir / files.BEST).is_file():
         return False
     ckpt = files.load_checkpoint(run_dir / files.CHECKPOINT)
-    return bool(ckpt["state"]["done"] or ckpt["state"]["epoch"] >= ckpt["config"]["max_epochs"])
+    state, config = ckpt.get("state"), ckpt.get("config")
+    if not isinstance(state, dict) or not isinstance(config, dict):
+        return False  # not finished; resuming it explains what is wrong with the checkpoint
+    return bool(state.get("done") or state.get("epoch", 0) >= config.get("max_epochs", float("inf")))
 
 
 def train_command(config, out_dir, nproc_per_node: int = 1) -> list[str]:
@@ -310,11 +315,19 @@ def run_chapter(name: str, out_dir, parameters: dict, *, source_dir=None) -> Pat
 
 def _load_state(out: Path, tiny: bool, resume: bool) -> dict:
     path = out / STATE
-    if out.exists() and any(out.iterdir()) and not resume:
+    if out.is_dir() and any(not p.name.startswith(".") for p in out.iterdir()) and not resume:
         raise ValueError(f"--out {out} exists and is not empty; pass --resume to continue the run in it, "
                          f"or choose a new folder")
     if resume and path.is_file():
-        state = json.loads(path.read_text())
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError) as err:
+            raise ValueError(f"{path} is not a readable state file ({type(err).__name__}); repair it, or remove it "
+                             f"to run every step again") from None
+        steps = state.get("steps") if isinstance(state, dict) else None
+        if not isinstance(steps, dict) or not all(isinstance(v, dict) for v in steps.values()):
+            raise ValueError(f"{path} is malformed (expected {{'tiny': ..., 'steps': {{name: {{'done': ...}}}}}}); "
+                             f"repair it, or remove it to run every step again")
         if state.get("tiny") != tiny:
             raise ValueError(f"{out} holds a run with tiny={state.get('tiny')}, not tiny={tiny}")
         return state
@@ -330,7 +343,7 @@ def _step(out: Path, state: dict, name: str, action, log) -> bool:
     start = time.perf_counter()
     action()
     state["steps"][name] = {"done": True, "seconds": round(time.perf_counter() - start, 1)}
-    (out / STATE).write_text(json.dumps(state, indent=1))
+    _files.write_json(out / STATE, state)
     return True
 
 
@@ -358,8 +371,12 @@ def reproduce(out, *, tiny: bool = False, nproc_per_node: int = 1, resume: bool 
         The report (as ``report.json``).
     """
     out = Path(out).resolve()
-    state = _load_state(out, tiny, resume)
-    out.mkdir(parents=True, exist_ok=True)
+    with _files.exclusive(out, what="output folder"):  # one reproduction per folder
+        return _reproduce(out, _load_state(out, tiny, resume), tiny, nproc_per_node, log)
+
+
+def _reproduce(out: Path, state: dict, tiny: bool, nproc_per_node: int, log) -> dict:
+    """:func:`reproduce` once ``out`` is locked."""
     state["checkpoints"] = {p: str(out / RUN_FOLDERS[p] / "best.pt") for p in PROTOCOLS}
     for protocol in PROTOCOLS:
         config = paper_config(protocol, tiny=tiny)

@@ -20,10 +20,11 @@ files.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import json
 import math
 import os
+import shutil
 import time
 import warnings
 from pathlib import Path
@@ -34,7 +35,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 from tqdm.auto import tqdm
 
-from . import paper
+from . import _files, paper
+from ._checks import check_float, check_int
 from .checkpoint import (BEST, CHECKPOINT, CHECKPOINT_FORMAT, LOG, MODEL_FORMAT, PRETRAINED, atomic_save,
                          checkpoint_path, load_checkpoint, load_model, log, remove_stale_parts)
 from .data import SimulatedTrajectories, TrajectoryDataset, make_dataset
@@ -166,16 +168,15 @@ class TrainConfig:
         if self.num_workers not in (0, 1):
             raise ValueError(f"num_workers must be 0 or 1 (one simulating worker keeps runs reproducible), "
                              f"got {self.num_workers}")
-        for name in ("lr", "gamma"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        for name in ("lr", "gamma"):  # finite: lr=inf trains to NaN weights
+            check_float(getattr(self, name), name, minimum=0, open_low=True)
         for name in ("patience", "checkpoint_every", "bn_batches"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-        for name in ("min_delta", "weight_decay"):
-            if not getattr(self, name) >= 0:  # also refuses NaN
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        for name in ("min_delta", "weight_decay", "warmup_epochs", "label_smoothing"):
+            check_float(getattr(self, name), name, minimum=0)
+        check_int(self.seed, "seed", minimum=0, maximum=2**63 - 1)
         _parse_device(self.device)
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
@@ -495,29 +496,96 @@ def _check_resumable(path: Path, saved_config: dict, config: TrainConfig) -> Non
         raise ValueError(f"cannot resume {path}: its config differs in {changed} (saved, requested)")
 
 
-def _open_run_folder(out_dir: Path, config: TrainConfig, resume: bool, overwrite: bool, main: bool) -> dict | None:
-    """The checkpoint to resume from (or None), after refusing to overwrite a run by mistake."""
+class DivergedError(FloatingPointError):
+    """The training loss, the weights or the validation loss became NaN or infinite; nothing bad was saved."""
+
+
+#: What a training checkpoint must hold to be resumed.
+RESUME_KEYS = ("model", "optimizer", "scheduler", "scaler", "state", "rng", "config")
+
+
+def _check_options(config: TrainConfig, out_dir: Path, resume: bool, overwrite: bool) -> None:
+    """The checks of :func:`fit` that need nothing of ``out_dir``: done before the folder is created or locked."""
     if resume and overwrite:
         raise ValueError("resume and overwrite exclude each other: resume continues the run in out_dir, "
                          "overwrite replaces it")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"out_dir {out_dir} is an existing file; expected a run folder")
+    if config.init and not checkpoint_path(config.init).is_file():
+        raise ValueError(f"init must be a shipped name ({', '.join(PRETRAINED)}) or an existing file, "
+                         f"got {config.init!r} (no such file)")
+
+
+def _check_state(state, path: Path) -> None:
+    """Raise unless the training state read from ``path`` has values a run can continue from."""
+    if not isinstance(state, dict):
+        raise ValueError(f"{path}: the 'state' read from the checkpoint is not a dict; the file is damaged")
+    rules = {"epoch": (int, 0), "batch": (int, 0), "bad_epochs": (int, 0), "best_epoch": (int, -1),
+             "seconds": ((int, float), 0), "best_loss": ((int, float), None), "done": (bool, None),
+             "history": (list, None), "running": (list, None)}
+    for key, (kind, low) in rules.items():
+        value = state.get(key, getattr(TrainState(), key))
+        bad = (not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+               or (low is not None and not value >= low) or (key == "best_loss" and math.isnan(value))
+               or (key == "running" and len(value) != 3))
+        if bad:
+            expected = f"{'a number' if kind != int else 'an integer'}{f' >= {low}' if low is not None else ''}"
+            raise ValueError(f"{path}: the value state[{key!r}] = {value!r:.60} read from the checkpoint is out of "
+                             f"range (expected {expected if key not in ('done', 'history', 'running') else kind}); "
+                             f"the file is damaged or was not written by fit()")
+
+
+def _resumable(path: Path, config: TrainConfig) -> dict:
+    """The checkpoint at ``path``, after checking that it is complete and continues ``config``."""
+    ckpt = load_checkpoint(path, "cpu")
+    missing = [key for key in RESUME_KEYS if key not in ckpt]
+    if missing:
+        raise ValueError(f"{path} cannot be resumed: it lacks {', '.join(map(repr, missing))} (a model file, or a "
+                         f"checkpoint that is incomplete); start a new run from its weights with init= (--init)")
+    if not isinstance(ckpt["config"], dict) or not isinstance(ckpt["rng"], dict) or "torch" not in ckpt["rng"]:
+        raise ValueError(f"{path} cannot be resumed: its 'config' or 'rng' read from the checkpoint is malformed")
+    _check_state(ckpt["state"], path)
+    _check_resumable(path, ckpt["config"], config)
+    return ckpt
+
+
+def _move_aside(out_dir: Path, existing: list[str]) -> Path:
+    """Move the files of the run being replaced into ``out_dir/replaced.<time>.<pid>``; returns that folder."""
+    aside = out_dir / f"replaced.{time.strftime('%Y%m%d-%H%M%S')}.{os.getpid()}"
+    aside.mkdir()
+    for name in existing:
+        os.replace(out_dir / name, aside / name)
+    log.warning("overwrite: moved %s of the previous run to %s; deleted once the new run has written its first "
+                "checkpoint", ", ".join(existing), aside)
+    return aside
+
+
+def _open_run_folder(out_dir: Path, config: TrainConfig, resume: bool, overwrite: bool, main: bool):
+    """``(checkpoint to resume or None, init weights or None, folder of the replaced run or None)``.
+
+    Refuses to overwrite a run by mistake.  Every input (the checkpoint, the
+    ``init`` weights) is loaded into memory before anything is moved, and a
+    replaced run is moved aside, not deleted: it is removed only once the new
+    run has saved its first checkpoint (:meth:`TrainingRun.save`).
+    """
+    _check_options(config, out_dir, resume, overwrite)
     ckpt_path = out_dir / CHECKPOINT
     existing = [name for name in (CHECKPOINT, BEST, LOG) if (out_dir / name).exists()]
     if existing and not (resume or overwrite):
         raise ValueError(f"{out_dir} already holds a run ({', '.join(existing)}); continue it with resume=True "
                          f"(--resume) or replace it with overwrite=True (--overwrite)")
+    for old in sorted(out_dir.glob("replaced.*")) if main else ():
+        log.warning("%s holds a run that an interrupted overwrite replaced: move its files back to resume it, "
+                    "or delete the folder", old)
     if resume and ckpt_path.exists():
-        ckpt = load_checkpoint(ckpt_path, "cpu")
-        _check_resumable(ckpt_path, ckpt["config"], config)
-        return ckpt
-    if config.init and not checkpoint_path(config.init).is_file():
-        raise ValueError(f"init must be a shipped name ({', '.join(PRETRAINED)}) or an existing file, "
-                         f"got {config.init!r} (no such file)")
+        return _resumable(ckpt_path, config), None, None
+    init = load_model(config.init, preset=config.preset).state_dict() if config.init else None
+    replaced = None
     if main:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for name in existing if overwrite else ():  # nothing of the old run may mix with the new one
-            (out_dir / name).unlink()
-            log.warning("overwrite: removed %s of the previous run", out_dir / name)
-    return None
+        if overwrite and existing:  # nothing of the old run may mix with the new one
+            replaced = _move_aside(out_dir, existing)
+    return None, init, replaced
 
 
 @dataclasses.dataclass
@@ -543,6 +611,8 @@ class TrainingRun:
     state: TrainState
     progress: bool = True
     batches_this_call: int = 0
+    replaced: Path | None = None  # where the run being overwritten waits until this one has saved
+    saved_at: tuple | None = None  # (epoch, batch) of the last checkpoint written
 
     @classmethod
     def start(cls, config: TrainConfig, out_dir, *, resume: bool = False, overwrite: bool = False,
@@ -554,7 +624,7 @@ class TrainingRun:
         if dist.enabled and device.type == "cuda":
             device = torch.device("cuda", dist.local_rank)
             torch.cuda.set_device(device)
-        ckpt = _open_run_folder(out_dir, config, resume, overwrite, dist.main)
+        ckpt, init, replaced = _open_run_folder(out_dir, config, resume, overwrite, dist.main)
         if dist.main:
             remove_stale_parts(out_dir)
         torch.manual_seed(_seed_for(config.seed, 0))
@@ -563,15 +633,14 @@ class TrainingRun:
         precision = resolve_precision(config.precision if config.amp else "fp32", device)
         scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
         if ckpt is not None:
-            model.load_state_dict(ckpt["model"])
-            optimizer.load_state_dict(ckpt["optimizer"])
-            scaler.load_state_dict(ckpt["scaler"])
-            torch.set_rng_state(ckpt["rng"]["torch"])
+            _restore(out_dir / CHECKPOINT, "model, optimizer, gradient scaler or random state", lambda: (
+                model.load_state_dict(ckpt["model"]), optimizer.load_state_dict(ckpt["optimizer"]),
+                scaler.load_state_dict(ckpt["scaler"]), torch.set_rng_state(ckpt["rng"]["torch"])))
         else:
             if resume and dist.main and progress:
                 print(f"no checkpoint in {out_dir}; starting a new run")
-            if config.init:
-                model.load_state_dict(load_model(config.init, preset=config.preset).state_dict())
+            if init is not None:
+                model.load_state_dict(init)
         net = model
         if dist.enabled:
             net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -579,12 +648,12 @@ class TrainingRun:
         scheduler = make_scheduler(optimizer, config, math.ceil(len(train) / config.batch_size))
         if ckpt is not None:
             # building the scheduler set the optimizer's learning rate to its initial value: restore the saved one
-            scheduler.load_state_dict(ckpt["scheduler"])
+            _restore(out_dir / CHECKPOINT, "scheduler", lambda: scheduler.load_state_dict(ckpt["scheduler"]))
             for group, lr in zip(optimizer.param_groups, scheduler.get_last_lr()):
                 group["lr"] = lr
         state = TrainState() if ckpt is None else TrainState.from_dict(ckpt["state"])
         return cls(config, out_dir, device, dist, model, net, optimizer, scheduler, scaler, precision, train, val,
-                   state, progress)
+                   state, progress, replaced=replaced, saved_at=None if ckpt is None else (state.epoch, state.batch))
 
     @property
     def finished(self) -> bool:
@@ -596,12 +665,32 @@ class TrainingRun:
             print(text, flush=True)
 
     def save(self) -> None:
-        """Write ``checkpoint.pt`` (rank 0): everything needed to continue from this exact batch."""
+        """Write ``checkpoint.pt`` (rank 0): everything needed to continue from this exact batch.
+
+        Non-finite weights are never written (:class:`DivergedError`).  The
+        first save of a run that replaces another removes the replaced run.
+        """
+        if not all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
+            raise self.diverged("the weights")
         if self.dist.main:
             atomic_save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                          "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
                          "state": self.state.to_dict(), "rng": _rng_state(), "config": self.config.to_dict(),
                          "precision": self.precision, "format": CHECKPOINT_FORMAT}, self.out_dir / CHECKPOINT)
+            if self.replaced is not None:  # the new run is under way: the old one may go
+                shutil.rmtree(self.replaced, ignore_errors=True)
+                log.warning("overwrite: removed %s, the previous run", self.replaced)
+                self.replaced = None
+        self.saved_at = (self.state.epoch, self.state.batch)
+
+    def diverged(self, what: str) -> DivergedError:
+        """The error that stops a run whose loss or weights became NaN or infinite."""
+        s, c = self.state, self.config
+        kept = (f"the last checkpoint, {self.out_dir / CHECKPOINT} (epoch {self.saved_at[0]}, batch "
+                f"{self.saved_at[1]}), is kept" if self.saved_at else "no checkpoint of this run was written")
+        return DivergedError(f"training diverged: {what} became NaN or infinite in epoch {s.epoch + 1}, batch "
+                             f"{s.batch + 1}, with lr {c.lr}; stopped, nothing non-finite saved; {kept}. Lower the "
+                             f"learning rate, or start again from good weights (init=, --init)")
 
     def train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One optimisation step on a batch ``(B, 2, 1000)``, ``(B,)``; returns the loss and the logits."""
@@ -629,6 +718,8 @@ class TrainingRun:
             for xb, yb in loader:
                 xb, yb = xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)
                 loss, logits = self.train_step(xb, yb)
+                if not math.isfinite(loss.item()):
+                    raise self.diverged(f"the training loss ({loss.item()})")
                 s.running[0] += loss.item() * len(yb)
                 s.running[1] += (logits.argmax(1) == yb).sum().item()
                 s.running[2] += len(yb)
@@ -660,6 +751,8 @@ class TrainingRun:
     def end_epoch(self, metrics: dict) -> dict:
         """Step the schedule, keep the best weights, decide early stopping, write the files; returns the log entry."""
         c, s = self.config, self.state
+        if not all(math.isfinite(v) for v in metrics.values()):
+            raise self.diverged(f"the validation metrics ({metrics})")
         lr = self.optimizer.param_groups[0]["lr"]
         if c.schedule == "step":
             self.scheduler.step()
@@ -677,8 +770,8 @@ class TrainingRun:
         s.epoch, s.batch, s.running, s.seconds = s.epoch + 1, 0, [0.0, 0, 0], 0.0
         self.save()
         if self.dist.main:
-            (self.out_dir / LOG).write_text(json.dumps({"config": c.to_dict(), "history": s.history,
-                                                        "best_epoch": s.best_epoch}, indent=1))
+            _files.write_json(self.out_dir / LOG, {"config": c.to_dict(), "history": s.history,
+                                                   "best_epoch": s.best_epoch})
         self.say(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f} acc {entry['train_acc']:.4f} | "
                  f"val loss {entry['val_loss']:.4f} acc {entry['val_acc']:.4f} | lr {lr:.2e} | "
                  f"{entry['seconds']:.0f} s")
@@ -742,16 +835,43 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, overwrite: bool =
         One entry per finished epoch: losses, accuracies, learning rate, time.
     """
     max_batches = _max_batches(max_batches, deprecated)
-    run = TrainingRun.start(config, out_dir, resume=resume, overwrite=overwrite, train_data=train_data,
-                            val_data=val_data, progress=progress)
-    if run.finished:
-        run.say(run.status())
-    while not run.finished:
-        if not run.train_epoch(max_batches):  # time box reached: checkpoint and return
-            run.save()
-            break
-        run.end_epoch(run.validate())
+    out_dir = _run_folder(out_dir)
+    _check_options(config, out_dir, resume, overwrite)
+    with _lock(out_dir):  # one process per run folder
+        run = TrainingRun.start(config, out_dir, resume=resume, overwrite=overwrite, train_data=train_data,
+                                val_data=val_data, progress=progress)
+        if run.finished:
+            run.say(run.status())
+        while not run.finished:
+            if not run.train_epoch(max_batches):  # time box reached: checkpoint and return
+                run.save()
+                break
+            run.end_epoch(run.validate())
     return run.model, run.state.history
+
+
+def _run_folder(out_dir) -> Path:
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise TypeError(f"out_dir must be a str or path-like, got {type(out_dir).__name__}")
+    if not str(out_dir).strip():
+        raise ValueError(f"out_dir must name a run folder, got {str(out_dir)!r}")
+    return Path(out_dir)
+
+
+def _lock(out_dir: Path):
+    """The lock of the run folder, taken by the process that writes its files (rank 0 under torchrun)."""
+    if int(os.environ.get("RANK", "0")) != 0:
+        return contextlib.nullcontext()
+    return _files.exclusive(out_dir, what="run folder")
+
+
+def _restore(path: Path, part: str, action) -> None:
+    """Run ``action`` (loading saved state into the run); a mismatch is one error naming the checkpoint."""
+    try:
+        action()
+    except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(f"{path} cannot be resumed: the {part} read from the checkpoint does not fit this run "
+                         f"({type(err).__name__}: {str(err).splitlines()[0][:120] if str(err) else ''})") from None
 
 
 def _max_batches(max_batches, deprecated: dict):
