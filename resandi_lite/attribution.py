@@ -176,8 +176,8 @@ def occlusion(model: nn.Module, X, target, *, window: int = 50, stride: int = 25
 def grad_cam_at(layer: str = "layer4", *, relu: bool = False) -> Callable:
     """The attribution ``(model, X, target) -> (n, positions)`` of Grad-CAM at one stage, not upsampled."""
     def method(model, X, target, *, batch_size: int = 256):
-        return grad_cam(model, X, torch.as_tensor(np.asarray(target)), layer=layer, relu=relu, upsample=None,
-                        batch_size=batch_size)
+        x, t = _prepare(model, X, target)
+        return grad_cam(model, x, t, layer=layer, relu=relu, upsample=None, batch_size=batch_size)
     method.__name__ = f"grad_cam_{layer}" + ("_relu" if relu else "")
     method.__doc__ = (f"{'ReLU' if relu else 'Signed'} Grad-CAM at {layer} for the target class, at the stage's "
                       f"resolution: Tensor of shape (n, positions), float32.")

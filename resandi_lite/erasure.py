@@ -166,7 +166,7 @@ def random_masks(counts: np.ndarray, n_segments: int, rng=None, *, allowed: np.n
     """
     rng = check_rng(rng)
     n_segments = check_int(n_segments, "n_segments", minimum=1)
-    counts = np.asarray(counts)
+    counts = np.asarray(counts) if np.size(counts) else np.asarray(counts, dtype=np.int64)
     if counts.dtype.kind not in "iu" or (counts.size and (counts.min() < 0 or counts.max() > n_segments)):
         raise (TypeError if counts.dtype.kind not in "iu" else ValueError)(
             f"counts must be integers in 0..n_segments={n_segments}, got dtype {counts.dtype}")

@@ -671,7 +671,7 @@ class TrainingRun:
         first save of a run that replaces another removes the replaced run.
         """
         if not all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
-            raise self.diverged("the weights")
+            raise self.diverged("the weights are not all finite")
         if self.dist.main:
             atomic_save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                          "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
@@ -688,9 +688,9 @@ class TrainingRun:
         s, c = self.state, self.config
         kept = (f"the last checkpoint, {self.out_dir / CHECKPOINT} (epoch {self.saved_at[0]}, batch "
                 f"{self.saved_at[1]}), is kept" if self.saved_at else "no checkpoint of this run was written")
-        return DivergedError(f"training diverged: {what} became NaN or infinite in epoch {s.epoch + 1}, batch "
-                             f"{s.batch + 1}, with lr {c.lr}; stopped, nothing non-finite saved; {kept}. Lower the "
-                             f"learning rate, or start again from good weights (init=, --init)")
+        return DivergedError(f"training diverged in epoch {s.epoch + 1}, batch {s.batch + 1} (lr {c.lr}): {what}; "
+                             f"stopped, nothing non-finite saved; {kept}. Lower the learning rate, or start again "
+                             f"from good weights (init=, --init)")
 
     def train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One optimisation step on a batch ``(B, 2, 1000)``, ``(B,)``; returns the loss and the logits."""
@@ -719,7 +719,7 @@ class TrainingRun:
                 xb, yb = xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)
                 loss, logits = self.train_step(xb, yb)
                 if not math.isfinite(loss.item()):
-                    raise self.diverged(f"the training loss ({loss.item()})")
+                    raise self.diverged(f"the training loss is {loss.item()}")
                 s.running[0] += loss.item() * len(yb)
                 s.running[1] += (logits.argmax(1) == yb).sum().item()
                 s.running[2] += len(yb)
@@ -752,7 +752,7 @@ class TrainingRun:
         """Step the schedule, keep the best weights, decide early stopping, write the files; returns the log entry."""
         c, s = self.config, self.state
         if not all(math.isfinite(v) for v in metrics.values()):
-            raise self.diverged(f"the validation metrics ({metrics})")
+            raise self.diverged(f"the validation metrics are not all finite ({metrics})")
         lr = self.optimizer.param_groups[0]["lr"]
         if c.schedule == "step":
             self.scheduler.step()

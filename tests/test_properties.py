@@ -201,3 +201,197 @@ def test_load_dataset(contents):
         assert ds.X.shape == (len(ds), 2, 1000) and np.all(np.isfinite(ds.X))
         assert np.all((ds.y >= 0) & (ds.y < 8)) and np.all((ds.lengths >= 10) & (ds.lengths <= 1000))
         assert np.all(np.isfinite(ds.alpha)) and np.all(ds.noise >= 0)
+
+
+# Attribution, erasure and ground truth: a finite valid input gives a finite result of the documented shape
+# (checked both ways: a valid input may not be refused), anything else a library error.
+
+from torch import nn  # noqa: E402
+
+from resandi_lite import erasure, groundtruth  # noqa: E402
+from resandi_lite.attribution import attribute, resample  # noqa: E402
+
+
+class _Tiny(nn.Module):
+    """A small classifier (8 classes) with a ``layer4`` that keeps the length: fast enough for many examples."""
+
+    in_channels = 2
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = nn.Conv1d(2, 4, 3, padding=1)
+        self.layer4 = nn.Conv1d(4, 4, 3, padding=1)
+        self.fc = nn.Linear(4, 8)
+
+    def forward(self, x):
+        return self.fc(self.layer4(torch.relu(self.conv(x))).mean(-1))
+
+
+TINY = _Tiny().eval()
+SMALL_SHAPES = st.tuples(st.integers(0, 3), CHANNELS, st.sampled_from([0, 1, 8, 33, 64]))
+METHOD_NAMES = st.sampled_from(["gradcam", "saliency", "integrated-gradients", "occlusion"])
+
+
+def _finite_float(x) -> bool:
+    return x.dtype.kind == "f" and bool(np.all(np.isfinite(x)))
+
+
+def _labels_ok(target, n: int) -> bool:
+    t = np.asarray(target)
+    return (t.dtype.kind in "iu" and (t.ndim == 0 or t.shape == (n,)) and bool(np.all((t >= 0) & (t < 8))))
+
+
+@FAST
+@given(x=arrays(SMALL_SHAPES), target=TARGETS, method=METHOD_NAMES)
+def test_attribution(x, target, method):
+    maps = outcome(lambda: attribute(TINY, x, target, method))
+    n, length = x.shape[0], x.shape[2]
+    valid = (x.shape[1] == 2 and length >= 1 and _finite_float(x) and _labels_ok(target, n)
+             and (method != "occlusion" or length >= 50) and (method != "gradcam" or n >= 1))
+    assert (maps is not None) == valid, (maps, x.dtype, x.shape, target, method)
+    if maps is not None:
+        assert maps.dtype == np.float64 and maps.shape == (n, length) and np.all(np.isfinite(maps))
+
+
+ARRAY_2D = st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 4, 32, 40]))
+
+
+@FAST
+@given(maps=arrays(ARRAY_2D), positions=st.one_of(st.integers(-1, 50), ANY),
+       length=st.one_of(st.sampled_from([1, 32, 40, 1000, 0]), ANY))
+def test_resample(maps, positions, length):
+    out = outcome(lambda: resample(maps, positions, length))
+    ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (positions, length))
+    valid = (maps.dtype.kind in "iuf" and maps.shape[1] >= 1 and bool(np.all(np.isfinite(maps))) and ints
+             and length >= 1 and 1 <= positions <= length)
+    assert (out is not None) == valid
+    if out is not None:
+        assert out.shape == (len(maps), positions) and out.dtype == np.float64 and np.all(np.isfinite(out))
+
+
+@FAST
+@given(maps=arrays(ARRAY_2D), bands=st.one_of(st.integers(-1, 11), ANY), length=st.sampled_from([1000, 40, 3, 2.5]),
+       inclusive=st.sampled_from([False, True, 1, None]))
+def test_band_masks(maps, bands, length, inclusive):
+    masks = outcome(lambda: erasure.band_masks(maps, bands, length, inclusive=inclusive))
+    valid = (maps.dtype.kind in "iuf" and maps.shape[1] >= 1 and bool(np.all(np.isfinite(maps)))
+             and isinstance(bands, int) and not isinstance(bands, bool) and bands >= 1
+             and isinstance(length, int) and length >= maps.shape[1] and isinstance(inclusive, bool))
+    assert (masks is not None) == valid
+    if masks is not None:
+        assert masks.dtype == bool and masks.shape == (bands, *maps.shape)
+        assert inclusive or masks.sum(axis=0).max(initial=0) <= 1  # strict bands never share a segment
+
+
+@FAST
+@given(x=arrays(SMALL_SHAPES), segments=st.sampled_from([1, 4, 8]),
+       kind=st.sampled_from([np.bool_, np.bool_, np.int64, np.float64]),
+       fill=st.sampled_from(["zero", "interpolate", "mean"]))
+def test_erase(x, segments, kind, fill):
+    masks = (np.random.default_rng(0).random((len(x), segments)) > 0.5).astype(kind)
+    out = outcome(lambda: erasure.erase(x, masks, fill=fill))
+    valid = x.shape[2] >= 1 and _finite_float(x) and fill != "mean" and kind is not np.float64  # masks: bool or 0/1
+    assert (out is not None) == valid
+    if out is not None:
+        assert out.shape == x.shape and out.dtype == x.dtype and np.all(np.isfinite(out))
+        kept = ~masks.astype(bool)[:, erasure.segment_of_position(segments, x.shape[2])]
+        assert fill != "zero" or np.all(out[~kept[:, None, :].repeat(x.shape[1], 1)] == 0)
+
+
+LENGTHS = st.lists(st.one_of(st.integers(-1, 1002), st.sampled_from([10.0, 2.5, np.nan, "10"])), max_size=4)
+
+
+@FAST
+@given(lengths=LENGTHS, n_segments=st.sampled_from([32, 1, 0, 2000, 2.5]))
+def test_observed_segments(lengths, n_segments):
+    obs = outcome(lambda: erasure.observed_segments(lengths, n_segments))
+    arr = np.asarray(lengths, dtype=object)
+    valid = (all(isinstance(v, (int, float)) and not isinstance(v, str) and float(v).is_integer() and 1 <= v <= 1000
+                 for v in arr) and isinstance(n_segments, int) and 1 <= n_segments <= 1000)
+    assert (obs is not None) == valid
+    if obs is not None:
+        assert obs.dtype == bool and obs.shape == (len(lengths), n_segments)
+
+
+@FAST
+@given(counts=st.lists(st.one_of(st.integers(-1, 33), st.just(1.5)), max_size=4),
+       rng=st.sampled_from([0, None, "abc", -1, 2.5, np.random.default_rng(1)]))
+def test_random_masks(counts, rng):
+    masks = outcome(lambda: erasure.random_masks(np.asarray(counts), 32, rng))
+    valid = (all(isinstance(c, int) and 0 <= c <= 32 for c in counts) and (rng is None or not isinstance(rng, (str, float))
+                                                                           and (not isinstance(rng, int) or rng >= 0)))
+    assert (masks is not None) == valid
+    if masks is not None:
+        assert masks.shape == (len(counts), 32) and masks.sum(axis=1).tolist() == list(counts)
+
+
+@FAST
+@given(n=st.integers(1, 3), y=st.one_of(st.lists(st.integers(-1, 9), min_size=1, max_size=3),
+                                        st.lists(st.floats(0, 7), min_size=1, max_size=3)),
+       bands=st.sampled_from([1, 3, 0, 2.5]), rng=st.sampled_from([0, "abc", None]),
+       maps_kind=st.sampled_from(["ok", "nan", "rows"]))
+def test_erasure_experiment(n, y, bands, rng, maps_kind):
+    X = np.random.default_rng(n).random((n, 2, 64)).astype(np.float32)
+    maps = np.random.default_rng(1).random((n + (maps_kind == "rows"), 8))
+    if maps_kind == "nan":
+        maps[0, 0] = np.nan
+    result = outcome(lambda: erasure.erasure_experiment(TINY, X, y, maps=maps, bands=bands, rng=rng))
+    valid = (_labels_ok(y, n) and np.ndim(y) == 1 and maps_kind == "ok" and isinstance(bands, int) and bands >= 1
+             and not isinstance(rng, str))
+    assert (result is not None) == valid
+    if result is not None:
+        assert result["accuracy"].shape == result["random_accuracy"].shape == (bands,)
+        assert np.all((result["accuracy"] >= 0) & (result["accuracy"] <= 1))
+        assert result["predictions"].shape == (bands, n)
+
+
+EVENT_SHAPES = st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 20, 1000]))
+
+
+@FAST
+@given(events=arrays(EVENT_SHAPES), k=st.one_of(st.integers(-1, 5), st.sampled_from([2.5, "3", None, 10**9])))
+def test_near_events(events, k):
+    near = outcome(lambda: groundtruth.near_events(events, k))
+    marks = events.dtype == bool or (events.dtype.kind in "iu" and bool(np.isin(events, (0, 1)).all()))
+    valid = marks and isinstance(k, int) and 0 <= k <= max(events.shape[1], 1)
+    assert (near is not None) == valid
+    if near is not None:
+        assert near.dtype == bool and near.shape == events.shape and np.all(near >= events.astype(bool))
+
+
+@FAST
+@given(maps=arrays(ARRAY_2D), lengths=st.sampled_from(["ok", "long", "zero", "float"]),
+       k=st.sampled_from([0, 3, -1, 2.5]), seed=st.integers(0, 100))
+def test_trajectory_scores(maps, lengths, k, seed):
+    rng = np.random.default_rng(seed)
+    n = len(maps)
+    events = rng.random((n, 1000)) < 0.05
+    lengths = {"ok": rng.integers(10, 1001, n), "long": np.full(n, 1001), "zero": np.zeros(n, int),
+               "float": np.full(n, 20.5)}[lengths]
+    scores = outcome(lambda: groundtruth.trajectory_scores(maps, events, lengths, k=k))
+    valid = (maps.dtype.kind in "iuf" and maps.shape[1] >= 1 and bool(np.all(np.isfinite(maps)))
+             and (n == 0 or (lengths.dtype.kind == "i" and lengths.min() >= 1 and lengths.max() <= 1000))
+             and isinstance(k, int) and k >= 0)
+    assert (scores is not None) == valid, (maps.dtype, maps.shape, lengths, k)
+    if scores is not None:
+        for name in ("auroc", "pointing", "mass"):
+            v = scores[name]
+            assert v.shape == (n,) and np.all(np.isnan(v) | ((v >= 0) & (v <= 1)))
+
+
+@FAST
+@given(values=arrays(st.tuples(st.integers(0, 20))), n_boot=st.sampled_from([1, 50, 0, 2.5]),
+       level=st.sampled_from([0.95, 0.5, 1.5, 0.0, np.nan]), rng=st.sampled_from([0, None, "abc"]))
+def test_bootstrap(values, n_boot, level, rng):
+    out = outcome(lambda: groundtruth.bootstrap(values, n_boot=n_boot, level=level, rng=rng))
+    valid = (values.dtype.kind in "iuf" and isinstance(n_boot, int) and n_boot >= 1 and 0 < level <= 1
+             and not isinstance(rng, str))
+    assert (out is not None) == valid
+    if out is not None:
+        finite = values[np.isfinite(values.astype(np.float64))].astype(np.float64) if values.size else values
+        mean, low, high = out
+        if finite.size:
+            assert finite.min() - 1e-9 <= low <= high <= finite.max() + 1e-9 and np.isfinite(mean)
+        else:
+            assert np.isnan(mean)
