@@ -158,9 +158,12 @@ def _feed(digest, obj) -> None:
     elif type(obj).__module__.startswith("torch") and hasattr(obj, "untyped_storage"):
         flat = obj.detach().cpu().contiguous().reshape(-1)
         digest.update(f"tensor {obj.dtype} {tuple(obj.shape)}:".encode())
-        digest.update(flat.view(__import__("torch").uint8).numpy().tobytes() if flat.numel() else b"")
+        if flat.numel():
+            digest.update(flat.view(__import__("torch").uint8).numpy())  # the bytes themselves, not a copy
     elif isinstance(obj, np.ndarray):
-        digest.update(f"array {obj.dtype.str} {obj.shape}:".encode() + np.ascontiguousarray(obj).tobytes())
+        digest.update(f"array {obj.dtype.str} {obj.shape}:".encode())
+        if obj.size:
+            digest.update(np.ascontiguousarray(obj).reshape(-1).view(np.uint8))
     else:
         digest.update(f"{type(obj).__name__} {obj!r};".encode())
 
@@ -180,9 +183,12 @@ def command_line() -> str:
 def _holder_text(holder: Path) -> str:
     try:
         info = json.loads(holder.read_text())
-        return (f"PID {info['pid']} on host {info['host']}, since {info['started']}: {info['command']}")
+        stale = info["host"] == socket.gethostname() and not process_alive(int(info["pid"]))  # a killed holder's
+        if not stale:
+            return f"PID {info['pid']} on host {info['host']}, since {info['started']}: {info['command']}"
     except (OSError, ValueError, KeyError, TypeError):
-        return "a process that has not yet written its name"
+        pass
+    return "a process that has not yet written its name"
 
 
 @contextlib.contextmanager

@@ -467,6 +467,9 @@ def augmentation_experiment(base_model, train: TrajectoryDataset, out_dir, *, se
     return result
 
 
+#: The files :func:`from_scratch` writes besides the runs' own, and the temporary names older versions gave them.
+_OWN_FILES = ("results.json", "experiment.json", "noise.json", "scores.npy")
+_OWN_PARTS = {f"{name}.part" for name in _OWN_FILES}
 #: The arms of :func:`from_scratch`, in the order each seed trains them.
 ARMS = ("targeted", "random", "control")
 
@@ -566,6 +569,8 @@ def _from_scratch(out_dir: Path, seeds, arms, config, train_per_class, data_seed
     from .pretrained import load_model
     from .train import BEST, fit
 
+    for folder in (out_dir, *out_dir.glob("*/")):  # temporary files of killed writes (this package's only)
+        _files.remove_stale_parts(folder, lambda name: name in _OWN_FILES, legacy=lambda name: name in _OWN_PARTS)
     _check_experiment(out_dir, {"config": config.to_dict(), "train_per_class": train_per_class,
                                 "data_seed": data_seed, "base_seed": base_seed, "test_per_class": test_per_class,
                                 "test_seed": test_seed, "sigmas": sigmas})

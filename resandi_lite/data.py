@@ -141,14 +141,14 @@ def _target(path) -> Path:
 
 
 def remove_stale_parts(folder) -> list[Path]:
-    """Remove the partial dataset files (``NAME.npz.PID.XXXXXXXX.part``) that killed writes left in ``folder``.
+    """Remove the partial dataset files (``NAME.npz.PID.XXXXXXXX.part``, also of ``manifest.json``) of killed writes.
 
     A partial file is stale when the process that wrote it (its id is part of
     the name) no longer runs; a file from an older version, without a process
     id, when it is more than 10 minutes old.  Any other ``*.part`` file is
     left alone.  Returns the files removed.
     """
-    return _files.remove_stale_parts(folder, lambda target: target.endswith(".npz"),
+    return _files.remove_stale_parts(folder, lambda target: target.endswith(".npz") or target == "manifest.json",
                                      legacy=lambda name: fnmatch.fnmatch(name, "*.npz.*.part"))
 
 
@@ -586,7 +586,8 @@ def _write_split(out_dir: Path, plan, params: dict, seed, n_jobs: int, overwrite
     state = {path: _file_state(path, {**params, "seed": file_seed}, recorded.get(path.name))
              for path, _, file_seed in plan}
     mismatched = [(path, why) for path, (kind, why) in state.items() if kind == "other"]
-    extra = _extra_files(out_dir, plan, old)
+    approved = {name for name in old.get("remove", []) if isinstance(name, str)}  # by an interrupted overwrite
+    extra = [path for path in _extra_files(out_dir, plan, old) if path.name not in approved]
     if (mismatched or extra) and not overwrite:
         listing = "; ".join([f"{p.name}: {why}" for p, why in mismatched[:3]] + [f"{p.name}: not in this split"
                                                                                   for p in extra[:3]])
@@ -596,7 +597,7 @@ def _write_split(out_dir: Path, plan, params: dict, seed, n_jobs: int, overwrite
     manifest = {**params, "seed": int(np.random.SeedSequence(seed).entropy),
                 "files": {p.name: {"split": split, "seed": file_seed, "sha256": state[p][1] if state[p][0] == "ok"
                                    else None} for p, split, file_seed in plan},
-                "remove": sorted(set(old.get("remove", [])) | {p.name for p in extra})}
+                "remove": sorted(approved | {p.name for p in extra})}
     _files.write_json(out_dir / "manifest.json", manifest, indent=2)
     for path, _, file_seed in plan:
         kind, why = state[path]

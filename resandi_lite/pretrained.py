@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import _files
 from .checkpoint import (BEST, HERE, LOG, MODEL_FORMAT, PRETRAINED, atomic_save, check_name, checkpoint_path,
                          load_checkpoint, load_model)
 from .data import make_dataset
@@ -142,8 +143,8 @@ def export_pretrained(run_dir, name: str, *, out_dir=None, test_per_class: int =
         "parameters": int(sum(v.numel() for v in half.values() if v.is_floating_point())),
         "history": history,
     }
-    (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1))
-    (out_dir / f"{name}.md").write_text(_card_markdown(card))
+    _files.write_json(out_dir / f"{name}.json", card)
+    _files.write_text(out_dir / f"{name}.md", _card_markdown(card))
     return card
 
 

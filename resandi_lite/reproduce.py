@@ -377,6 +377,7 @@ def reproduce(out, *, tiny: bool = False, nproc_per_node: int = 1, resume: bool 
 
 def _reproduce(out: Path, state: dict, tiny: bool, nproc_per_node: int, log) -> dict:
     """:func:`reproduce` once ``out`` is locked."""
+    _files.remove_stale_parts(out, lambda name: name == STATE)
     state["checkpoints"] = {p: str(out / RUN_FOLDERS[p] / "best.pt") for p in PROTOCOLS}
     for protocol in PROTOCOLS:
         config = paper_config(protocol, tiny=tiny)

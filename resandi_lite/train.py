@@ -561,12 +561,13 @@ def _move_aside(out_dir: Path, existing: list[str]) -> Path:
 
 
 def _open_run_folder(out_dir: Path, config: TrainConfig, resume: bool, overwrite: bool, main: bool):
-    """``(checkpoint to resume or None, init weights or None, folder of the replaced run or None)``.
+    """``(checkpoint to resume or None, init weights or None, files of the run to replace)``.
 
     Refuses to overwrite a run by mistake.  Every input (the checkpoint, the
-    ``init`` weights) is loaded into memory before anything is moved, and a
-    replaced run is moved aside, not deleted: it is removed only once the new
-    run has saved its first checkpoint (:meth:`TrainingRun.save`).
+    ``init`` weights) is loaded into memory here, before anything is moved;
+    :meth:`TrainingRun.start` moves the replaced run aside (not deleting it)
+    once the new run's data exist, and :meth:`TrainingRun.save` removes it
+    once the new run has saved its first checkpoint.
     """
     _check_options(config, out_dir, resume, overwrite)
     ckpt_path = out_dir / CHECKPOINT
@@ -580,12 +581,9 @@ def _open_run_folder(out_dir: Path, config: TrainConfig, resume: bool, overwrite
     if resume and ckpt_path.exists():
         return _resumable(ckpt_path, config), None, None
     init = load_model(config.init, preset=config.preset).state_dict() if config.init else None
-    replaced = None
     if main:
         out_dir.mkdir(parents=True, exist_ok=True)
-        if overwrite and existing:  # nothing of the old run may mix with the new one
-            replaced = _move_aside(out_dir, existing)
-    return None, init, replaced
+    return None, init, existing if overwrite and main else []
 
 
 @dataclasses.dataclass
@@ -624,7 +622,7 @@ class TrainingRun:
         if dist.enabled and device.type == "cuda":
             device = torch.device("cuda", dist.local_rank)
             torch.cuda.set_device(device)
-        ckpt, init, replaced = _open_run_folder(out_dir, config, resume, overwrite, dist.main)
+        ckpt, init, to_replace = _open_run_folder(out_dir, config, resume, overwrite, dist.main)
         if dist.main:
             remove_stale_parts(out_dir)
         torch.manual_seed(_seed_for(config.seed, 0))
@@ -652,6 +650,7 @@ class TrainingRun:
             for group, lr in zip(optimizer.param_groups, scheduler.get_last_lr()):
                 group["lr"] = lr
         state = TrainState() if ckpt is None else TrainState.from_dict(ckpt["state"])
+        replaced = _move_aside(out_dir, to_replace) if to_replace else None  # nothing of it may mix with the new run
         return cls(config, out_dir, device, dist, model, net, optimizer, scheduler, scaler, precision, train, val,
                    state, progress, replaced=replaced, saved_at=None if ckpt is None else (state.epoch, state.batch))
 
@@ -718,9 +717,10 @@ class TrainingRun:
             for xb, yb in loader:
                 xb, yb = xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)
                 loss, logits = self.train_step(xb, yb)
-                if not math.isfinite(loss.item()):
-                    raise self.diverged(f"the training loss is {loss.item()}")
-                s.running[0] += loss.item() * len(yb)
+                value = loss.item()
+                if not math.isfinite(value):  # stop before anything non-finite is saved
+                    raise self.diverged(f"the training loss is {value}")
+                s.running[0] += value * len(yb)
                 s.running[1] += (logits.argmax(1) == yb).sum().item()
                 s.running[2] += len(yb)
                 s.batch += 1
