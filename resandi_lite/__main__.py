@@ -225,7 +225,8 @@ def _augment(args) -> None:
     config = TrainConfig.recipe("cpu", preset=args.preset, max_epochs=args.epochs)
     result = from_scratch(out, seeds=args.seeds, arms=tuple(a.strip() for a in args.arms.split(",")),
                           config=config, train_per_class=args.train_per_class, test_per_class=args.test_per_class)
-    print(f"wrote {out / 'results.json'}: base {100 * result['base'][0]:.2f}% clean")
+    done = ", ".join(f"{arm} {len(result[arm]['seeds'])}" for arm in ("targeted", "random", "control") if arm in result)
+    print(f"wrote {out / 'results.json'}: base {100 * result['base'][0]:.2f}% clean; seeds finished: {done or 'none'}")
 
 
 def main(argv=None) -> int:

@@ -19,6 +19,7 @@ scaling, the copy is transformed, and the scaling is redone.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -559,37 +560,81 @@ def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, trai
     train = make_dataset(train_per_class, config.length, config.noise, seed=data_seed, progress=progress)
     val = make_dataset(config.val_per_class, config.length, config.noise, seed=data_seed + 1)
 
-    def run_one(name: str, data: TrajectoryDataset, seed: int) -> list[float]:
+    def run_one(name: str, data: TrajectoryDataset, seed: int, *, wait: bool = False) -> list[float] | None:
+        """Train and test one network, unless done; ``None`` if another process holds it (and not ``wait``)."""
+        from filelock import FileLock, Timeout
+
         run = out_dir / name
         done = _read_result(run / "noise.json", sigmas)
         if done is not None:
             return done
-        fit(dataclasses.replace(config, seed=seed, train_per_class=max(1, len(data) // len(CLASSES))), run,
-            resume=(run / "checkpoint.pt").exists(), train_data=data, val_data=val, progress=progress)
-        acc = _noise_accuracy(load_model(run / BEST), test_per_class, config.length, sigmas, test_seed)
-        tmp = run / "noise.json.part"
-        tmp.write_text(json.dumps({"sigmas": sigmas, "accuracy": acc, "seed": seed, "n_train": len(data),
-                                   "test_per_class": test_per_class, "test_seed": test_seed}, indent=1))
-        tmp.replace(run / "noise.json")
+        lock = FileLock(out_dir / f"{name}.lock")
+        try:
+            lock.acquire(timeout=-1 if wait else 0)
+        except Timeout:
+            say(f"{name}: another process is training it, skipped here")
+            return None
+        try:
+            done = _read_result(run / "noise.json", sigmas)  # finished while we waited
+            if done is not None:
+                return done
+            fit(dataclasses.replace(config, seed=seed, train_per_class=max(1, len(data) // len(CLASSES))), run,
+                resume=(run / "checkpoint.pt").exists(), train_data=data, val_data=val, progress=progress)
+            acc = _noise_accuracy(load_model(run / BEST), test_per_class, config.length, sigmas, test_seed)
+            tmp = run / "noise.json.part"
+            tmp.write_text(json.dumps({"sigmas": sigmas, "accuracy": acc, "seed": seed, "n_train": len(data),
+                                       "test_per_class": test_per_class, "test_seed": test_seed}, indent=1))
+            tmp.replace(run / "noise.json")
+        finally:
+            lock.release()
         say(f"{name}: accuracy {100 * acc[0]:.2f}% clean, {100 * acc[min(5, len(acc) - 1)]:.2f}% at sigma "
             f"{sigmas[min(5, len(acc) - 1)]}")
         return acc
 
-    base_acc = run_one("base", train, base_seed)
+    run_one("base", train, base_seed, wait=True)
     scores_file = out_dir / "base" / "scores.npy"
     if scores_file.exists():
         scores = np.load(scores_file)
     else:
         scores = attribution_score(load_model(out_dir / "base" / BEST), train.X, train.y)
         np.save(scores_file, scores)
-    accs = {arm: {} for arm in arms}
     for k in seeds:
-        sets = training_sets(train, scores, k, control="control" in arms)
-        for arm in arms:
-            accs[arm][k] = run_one(f"{arm}-seed{k}", sets[arm], k)
+        pending = [arm for arm in arms if _read_result(out_dir / f"{arm}-seed{k}" / "noise.json", sigmas) is None]
+        if not pending:
+            continue
+        sets = training_sets(train, scores, k, control="control" in pending)
+        for arm in pending:
+            run_one(f"{arm}-seed{k}", sets[arm], k)
         del sets
-        result = _write_results(out_dir, sigmas, base_acc, accs)
-    return result
+        collect_results(out_dir)
+    return collect_results(out_dir)
+
+
+def collect_results(out_dir) -> dict:
+    """Gather the ``noise.json`` of every finished network of a :func:`from_scratch` experiment into ``results.json``.
+
+    Several processes may train the runs of one experiment at once (each run
+    is locked while it trains); this reads what all of them have finished.
+
+    Returns
+    -------
+    dict
+        ``sigmas``, ``base`` (accuracy per sigma, or ``None``) and, per arm with
+        at least one finished seed, ``seeds``, ``accuracy`` (seeds, k), ``mean``
+        and ``stderr`` (k,) (over seeds; 0 for one seed).
+    """
+    out_dir = Path(out_dir)
+    try:
+        sigmas = json.loads((out_dir / "experiment.json").read_text())["sigmas"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ValueError(f"{out_dir} holds no augmentation experiment (experiment.json missing or damaged)") from None
+    accs = {arm: {} for arm in ARMS}
+    for path in sorted(out_dir.glob("*-seed*/noise.json")):
+        arm, _, k = path.parent.name.rpartition("-seed")
+        acc = _read_result(path, sigmas)
+        if arm in accs and k.isdigit() and acc is not None:
+            accs[arm][int(k)] = acc
+    return _write_results(out_dir, sigmas, _read_result(out_dir / "base" / "noise.json", sigmas), accs)
 
 
 def _check_experiment(out_dir: Path, settings: dict) -> None:
@@ -611,7 +656,7 @@ def _check_experiment(out_dir: Path, settings: dict) -> None:
 
 
 def _write_results(out_dir: Path, sigmas, base_acc, accs: dict) -> dict:
-    out = {"sigmas": list(sigmas), "base": list(base_acc)}
+    out = {"sigmas": list(sigmas), "base": None if base_acc is None else list(base_acc)}
     for arm, by_seed in accs.items():
         if not by_seed:
             continue
@@ -619,7 +664,7 @@ def _write_results(out_dir: Path, sigmas, base_acc, accs: dict) -> dict:
         stderr = a.std(axis=0, ddof=1) / np.sqrt(len(a)) if len(a) > 1 else np.zeros(len(sigmas))
         out[arm] = {"seeds": sorted(by_seed), "accuracy": a.tolist(), "mean": a.mean(axis=0).tolist(),
                     "stderr": stderr.tolist()}
-    tmp = out_dir / "results.json.part"
+    tmp = out_dir / f"results.json.{os.getpid()}.part"  # several processes may write it
     tmp.write_text(json.dumps(out, indent=1))
     tmp.replace(out_dir / "results.json")
     return out
