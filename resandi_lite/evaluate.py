@@ -118,6 +118,73 @@ def accuracy_by(values, correct, bins) -> dict:
     return {"edges": bins, "centers": (bins[:-1] + bins[1:]) / 2, "accuracy": acc, "stderr": stderr, "count": count}
 
 
+def compare_paired(correct_a, correct_b) -> dict:
+    """Two classifiers on the same trajectories: the accuracy difference, its interval, and McNemar's exact test.
+
+    Both accuracies are measured on the same test set, so their errors are
+    correlated and the standard errors of the two accuracies say little about
+    their difference.  Only the trajectories that one classifier gets right and
+    the other wrong (the discordant pairs) carry information: with ``n_a`` of
+    the first kind and ``n_b`` of the second, the difference is
+    ``100 (n_a - n_b) / n`` points, its standard error is that of the mean of
+    the paired differences ``d_i`` in {-1, 0, 1}, and under "no difference"
+    ``n_a`` is Binomial(``n_a + n_b``, 1/2) (McNemar's exact test).
+
+    Parameters
+    ----------
+    correct_a, correct_b : array-like of shape (n,), bool (or 0/1)
+        Whether each trajectory is classified correctly by classifier a and by b.
+
+    Returns
+    -------
+    dict
+        ``difference`` (float, points: accuracy of a minus accuracy of b),
+        ``stderr`` (float, points: ``100 std(d, ddof=1) / sqrt(n)``),
+        ``interval`` (tuple of float: the 95% interval ``difference +- 1.96 stderr``),
+        ``a_only``, ``b_only`` (int: trajectories only a, only b classifies correctly),
+        ``n`` (int) and ``p_value`` (float: two-sided exact McNemar p-value,
+        1 without discordant pairs).
+
+    Raises
+    ------
+    ValueError
+        If the two arrays are not 1-D of the same length ``n >= 2``.
+    TypeError
+        If they are not booleans or 0/1.
+
+    Examples
+    --------
+    >>> c = compare_paired([True, True, False, True], [True, False, False, False])
+    >>> c["difference"], c["a_only"], c["b_only"], c["p_value"]
+    (50.0, 2, 0, 0.5)
+    """
+    a, b = (np.asarray(v) for v in (correct_a, correct_b))
+    for name, v in (("correct_a", a), ("correct_b", b)):
+        if v.dtype != bool and not (v.dtype.kind in "iu" and np.isin(v, (0, 1)).all()):
+            raise TypeError(f"{name} must be booleans (or 0/1), one per trajectory, got dtype {v.dtype}")
+    if a.ndim != 1 or a.shape != b.shape or a.size < 2:
+        raise ValueError(f"correct_a and correct_b must be 1-D arrays of the same length n >= 2 (the same "
+                         f"trajectories), got shapes {a.shape} and {b.shape}")
+    a, b = a.astype(bool), b.astype(bool)
+    d = a.astype(np.float64) - b.astype(np.float64)
+    n_a, n_b = int(np.sum(a & ~b)), int(np.sum(b & ~a))
+    difference = 100 * float(d.mean())
+    stderr = 100 * float(d.std(ddof=1) / np.sqrt(d.size))
+    m = n_a + n_b
+    if m == 0:
+        p_value = 1.0
+    else:  # two-sided exact binomial test with p = 1/2, summed in log space (m may be large)
+        from math import lgamma, log
+
+        k = np.arange(min(n_a, n_b) + 1)
+        log_pmf = lgamma(m + 1) - np.array([lgamma(i + 1) + lgamma(m - i + 1) for i in k]) - m * log(2)
+        tail = float(np.exp(np.logaddexp.reduce(log_pmf)))
+        p_value = min(1.0, 2 * tail)
+    return {"difference": difference, "stderr": stderr,
+            "interval": (difference - 1.96 * stderr, difference + 1.96 * stderr),
+            "a_only": n_a, "b_only": n_b, "n": int(d.size), "p_value": p_value}
+
+
 def _binned(values, correct, bins):
     """Check the arguments of :func:`accuracy_by`."""
     from ._checks import check_finite_array

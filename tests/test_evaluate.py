@@ -206,3 +206,46 @@ def test_plot_per_class_by_level():
     assert [line.get_ydata() for line in ax.get_lines() if line.get_label() == "chance"] == [[50.0, 50.0]]  # 100 / 2
     with pytest.raises(ValueError, match=r"classes must name the 2 columns"):
         plot_per_class_by_level(r, xlabel="x", classes=["A"])
+
+
+def test_compare_paired_by_hand_and_against_scipy():
+    from scipy.stats import binomtest
+
+    from resandi_lite.evaluate import compare_paired
+    from resandi_lite.layerwise import paired_difference
+
+    c = compare_paired([1, 1, 0, 1, 0], [1, 0, 0, 0, 1])
+    assert (c["a_only"], c["b_only"], c["n"]) == (2, 1, 5)
+    assert c["difference"] == pytest.approx(20.0)
+    assert c["p_value"] == pytest.approx(1.0)  # 2 against 1 of 3 discordant pairs
+    assert compare_paired([True, False], [True, False])["p_value"] == 1.0  # no discordant pair
+    rng = np.random.default_rng(0)
+    for n_a, n_b, same in ((30, 12, 500), (0, 7, 10), (400, 350, 5000)):
+        a = np.r_[np.ones(n_a, bool), np.zeros(n_b, bool), np.ones(same, bool)]
+        b = np.r_[np.zeros(n_a, bool), np.ones(n_b, bool), rng.random(same) < 2]  # the rest agree (all correct)
+        c = compare_paired(a, b)
+        assert c["p_value"] == pytest.approx(binomtest(n_a, n_a + n_b, 0.5).pvalue, rel=1e-9)
+        assert (c["difference"], c["stderr"]) == pytest.approx(paired_difference(a, b))
+        low, high = c["interval"]
+        assert low == pytest.approx(c["difference"] - 1.96 * c["stderr"])
+        assert high == pytest.approx(c["difference"] + 1.96 * c["stderr"])
+
+
+def test_compare_paired_holds_its_level_under_no_difference():
+    """Two classifiers that err independently with the same rate: the exact test rejects at most 5% (+3 SE)."""
+    from resandi_lite.evaluate import compare_paired
+
+    rng = np.random.default_rng(1)
+    reps, n = 400, 300
+    p = np.array([compare_paired(rng.random(n) < 0.9, rng.random(n) < 0.9)["p_value"] for _ in range(reps)])
+    assert np.mean(p < 0.05) < 0.05 + 3 * np.sqrt(0.05 * 0.95 / reps)
+    assert np.mean(p < 0.5) > 0.3  # not a test that never rejects: p-values spread over [0, 1]
+
+
+def test_compare_paired_errors():
+    from resandi_lite.evaluate import compare_paired
+
+    with pytest.raises(ValueError, match="same length"):
+        compare_paired([True, False, True], [True, False])
+    with pytest.raises(TypeError, match="correct_b must be booleans"):
+        compare_paired([True, False], [0.5, 1.0])
