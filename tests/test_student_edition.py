@@ -15,6 +15,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from resandi_lite.course.roles import plain_notebook, raw_roles
 from resandi_lite.course.student import (PLACEHOLDER, SOLUTIONS_HEADING, STUDENT_HEADING, ZIP_NAME, is_exercise_cell, main,
                                   parse_exercise, student_notebook, write_edition)
 
@@ -84,11 +85,13 @@ def test_generated_notebook_has_no_solution_left(path):
     student = student_notebook(instructor)
     assert instructor == json.loads(path.read_text()), "the instructor edition is not modified"
     assert len(student["cells"]) == len(instructor["cells"])
+    assert raw_roles(student) == [], "Jupyter would show these MyST roles raw"
+    plain = plain_notebook(instructor)  # the instructor's cells, MyST roles in plain Markdown
     exercises = 0
-    for before, after in zip(instructor["cells"], student["cells"]):
+    for before, plain_cell, after in zip(instructor["cells"], plain["cells"], student["cells"]):
         if not is_exercise_cell(before):
             if SOLUTIONS_HEADING not in _source(before):
-                assert before == after, "only the solutions heading and the exercise cells change"
+                assert plain_cell == after, "only the roles, the solutions heading and the exercise cells change"
             continue
         exercises += 1
         exercise = parse_exercise(_source(before))

@@ -10,7 +10,9 @@ call, and its solution lines become::
     raise NotImplementedError("Exercise k: <hint>")  # delete this line when `answer` is ready
 
 The cell is shown (tag ``hide-cell`` removed) with its outputs cleared, and the
-heading ``### Solutions`` becomes ``### Your answers``. Nothing else changes.
+heading ``### Solutions`` becomes ``### Your answers``. The Markdown's MyST
+roles (``{cite}``, ``{doc}``), which Jupyter would show raw, become plain
+Markdown (:func:`resandi_lite.course.roles.plain_notebook`). Nothing else changes.
 
 From the command line (``scripts/student-edition`` runs the same)::
 
@@ -31,6 +33,8 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from .roles import plain_notebook
 
 SOLUTIONS_HEADING = "### Solutions"
 STUDENT_HEADING = "### Your answers"
@@ -154,7 +158,7 @@ def student_notebook(notebook: dict) -> dict:
             cell["outputs"], cell["execution_count"] = [], None
     if headings != 1:
         raise ValueError(f"a chapter has exactly one {SOLUTIONS_HEADING!r} heading, found {headings}")
-    return student
+    return plain_notebook(student)
 
 
 def write_edition(paths, out, *, zip_name: str | None = ZIP_NAME) -> list[Path]:
