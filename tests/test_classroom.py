@@ -14,9 +14,10 @@ arrays, a multiple choice with a hidden test), and runs, in a course
 directory: ``generate_assignment``; ``validate`` on the source (passes);
 ``validate --invert`` on the release (every check fails); three planted
 students (right answers, one of them written so that its check warns on
-stderr; wrong answers, one of the wrong kind and a wrong letter that passes
-the visible form check; an answer that raises and one that loops until the
-cell's timeout, set to 60 s); ``autograde``; ``generate_feedback``;
+stderr, and one chapter saved in the shape of a Colab download; wrong
+answers, one of the wrong kind and a wrong letter that passes the visible form
+check; an answer that raises and one that loops until the cell's timeout, set
+to 60 s); ``autograde``; ``generate_feedback``;
 ``export``. The CSV must hold exactly the expected scores. The kernels import
 this checkout's ``resandi_lite`` through PYTHONPATH (in CI the package is
 also installed editable).
@@ -347,6 +348,17 @@ def _submission(release: dict, source: dict, answers: dict) -> dict:
     return submission
 
 
+def _as_colab_saves(notebook: dict) -> dict:
+    """The notebook in the shape of a Colab download: nbformat 4.0, cell ids in the metadata, a colab block."""
+    notebook = json.loads(json.dumps(notebook))
+    notebook["nbformat_minor"] = 0
+    notebook["metadata"]["colab"] = {"provenance": []}
+    for k, cell in enumerate(notebook["cells"]):
+        cell.pop("id", None)
+        cell["metadata"]["id"] = f"colab{k:04d}"
+    return notebook
+
+
 def _timed(log, label, course, *args, check=True):
     start = time.perf_counter()
     result = classroom.nbgrader(course, *args, check=check)
@@ -379,7 +391,10 @@ def graded(tmp_path_factory):
                 release = json.loads((course / "release" / name / path.name).read_text())
                 target = course / "submitted" / who / name / path.name
                 target.parent.mkdir(parents=True)
-                target.write_text(json.dumps(_submission(release, source[name], answers), indent=1))
+                submission = _submission(release, source[name], answers)
+                if (who, name) == ("correct", "ch03"):
+                    submission = _as_colab_saves(submission)
+                target.write_text(json.dumps(submission, indent=1))
         for name in GRADED:
             _timed(log, f"autograde {name} ({len([p for p in plans.values() if name in p])} submissions)", course,
                    "autograde", name, f"--Execute.timeout={TIMEOUT}")

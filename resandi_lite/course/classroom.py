@@ -35,9 +35,9 @@ From the command line (``scripts/classroom`` runs the same)::
 
 The course's ``nbgrader_config.py`` makes grading use the ``ci`` profile's
 sizes (seconds per chapter) unless ``RESANDI_PROFILE`` says otherwise; see
-``book/instructors.md`` for the whole cycle. nbgrader is needed only to grade
-(``pip install resandi-lite[classroom]``); writing the source needs nothing
-beyond the standard library.
+``book/instructors.md`` for the whole cycle. nbgrader is needed only to make
+the release and to grade (``pip install resandi-lite[classroom]``), not to
+write the source.
 """
 
 from __future__ import annotations
