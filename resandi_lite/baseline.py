@@ -270,6 +270,9 @@ class RocketClassifier:
         Trajectories transformed at once.
     random_state : int or None
         Seed of the kernels' biases and of the subset for ``cv_size``.
+    input : {"increments", "positions"}
+        What the kernels see: :func:`increments` (the default, see there why),
+        or the MinMax-scaled positions themselves (for comparison).
 
     Attributes
     ----------
@@ -293,12 +296,14 @@ class RocketClassifier:
     """
 
     def __init__(self, kind: str = "minirocket", *, n_kernels: int = 10_000, alphas=None, cv_size: int = 4000,
-                 batch_size: int = 1024, random_state: int | None = 0):
+                 batch_size: int = 1024, random_state: int | None = 0, input: str = "increments"):
         from ._checks import check_int
 
         if kind not in ROCKETS:
             raise ValueError(f"kind must be one of {', '.join(ROCKETS)}, got {kind!r}")
-        self.kind = kind
+        if input not in ("increments", "positions"):
+            raise ValueError(f"input must be 'increments' or 'positions', got {input!r}")
+        self.kind, self.input = kind, input
         self.n_kernels = check_int(n_kernels, "n_kernels", minimum=1)
         alphas = np.logspace(-3, 3, 10) if alphas is None else np.atleast_1d(np.asarray(alphas, dtype=np.float64))
         if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas) & (alphas > 0)):
@@ -309,9 +314,9 @@ class RocketClassifier:
         self.random_state = random_state
 
     def __repr__(self) -> str:
-        return f"RocketClassifier({self.kind!r}, n_kernels={self.n_kernels}, cv_size={self.cv_size})"
+        return f"RocketClassifier({self.kind!r}, n_kernels={self.n_kernels}, cv_size={self.cv_size}, input={self.input!r})"
 
-    def fit(self, X, y, lengths=None) -> "RocketClassifier":
+    def fit(self, X, y, lengths=None) -> RocketClassifier:
         """Fit the kernels' biases, the scaling and the ridge.
 
         Parameters
@@ -335,7 +340,7 @@ class RocketClassifier:
         self.classes_ = np.unique(y)
         if self.classes_.size < 2:
             raise ValueError(f"y must hold at least two classes, got {self.classes_.tolist()}")
-        Z = increments(X, lengths)
+        Z = self._input(X, lengths)
         self.transform_ = _aeon_transform(self.kind, self.n_kernels, self.random_state).fit(Z)
         F = self._features(Z)
         del Z
@@ -360,6 +365,14 @@ class RocketClassifier:
         self.coef_, self.intercept_ = _ridge(F, y, self.classes_, mean, self.alpha_, self.batch_size)
         return self
 
+    def _input(self, X, lengths) -> np.ndarray:
+        if self.input == "positions":
+            X = np.asarray(X)
+            if X.ndim != 3 or X.shape[1] != 2 or X.dtype.kind != "f":
+                raise ValueError(f"X must be a float array of shape (n, 2, L), got {X.dtype} {X.shape}")
+            return X.astype(np.float32, copy=False)
+        return increments(X, lengths)
+
     def _features(self, Z) -> np.ndarray:
         """The aeon transform of increments, batch by batch, into one float32 array."""
         first = np.asarray(self.transform_.transform(Z[:self.batch_size]), dtype=np.float32)
@@ -377,7 +390,7 @@ class RocketClassifier:
         ndarray of shape (n, n_features), float32
         """
         self._check_fitted()
-        F = self._features(increments(X, lengths))
+        F = self._features(self._input(X, lengths))
         F /= self.scale_.astype(np.float32)
         return F
 
