@@ -755,9 +755,9 @@ def compare_with_random(result: dict, y, *, control: str = "scattered", level: f
 
 # --- the paper's claims about erasure, measured with paired intervals ------------------------------------------
 
-#: Trajectories per class of the powered measurement (:func:`erasure_verdicts`), chosen to take about
-#: 35 minutes of one CPU core with the default options (measured: see the function's docstring).
-POWERED_N_PER_CLASS = 600
+#: Trajectories per class of the powered measurement (:func:`erasure_verdicts`, both networks), chosen to
+#: take about half an hour of one CPU core with the default options (see the function's docstring).
+POWERED_N_PER_CLASS = 700
 
 #: The paper's claims, as differences in accuracy points (positive: the paper's direction): erasing the
 #: top band costs more than random erasure (its mean random baseline minus its top band), the bottom band
@@ -811,10 +811,12 @@ def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress:
     ``family_level(m, level)`` for its family of ``m`` rows (``family``,
     ``m`` and ``level`` are in each row).
 
-    Run time: about 0.65 s per trajectory per class on one core of the
-    course's machine with the default options (both networks, five fills and
-    four on T = 1000, all bands, three fractions): :data:`POWERED_N_PER_CLASS`
-    = 300 takes about 35 minutes.
+    Run time, with the default options (five fills on the varying-length
+    set, four with all ten bands on T = 1000, three fractions): about 0.30 s
+    of one CPU core per test trajectory of each network, plus a few seconds
+    (measured as process time at 20 and 60 per class: 53 s and 150 s), so
+    :data:`POWERED_N_PER_CLASS` = 700 takes about 28 minutes of one core.
+    Set ``torch.set_num_threads(1)`` to keep it to one core.
 
     Parameters
     ----------
