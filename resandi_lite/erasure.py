@@ -848,8 +848,9 @@ def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress:
         control, ``scattered_accuracy``, ``matched_accuracy``, as fractions;
         segments erased), ``curves`` (per fill: accuracy per order and
         fraction, and the paired LeRF - MoRF difference in points with
-        intervals), ``confusion``
-        (true class x predicted class counts after erasure, per fill),
+        intervals, and ``confusion``: true class x predicted class counts
+        after erasing the largest fraction, per order), ``confusion`` (per
+        setting: counts after erasing the top band and its controls),
         ``clean_accuracy``, ``families`` ({name: m}), ``options``.
     """
     import time
@@ -975,9 +976,7 @@ def _verdict_rows(measured, curves, *, n_boot, level, rng, names) -> tuple[list,
                                       rng=rng) for i in range(len(curve["fractions"]))]
             detail["lerf_minus_morf"] = {"estimate": [b["estimate"] for b in boots], "low": [b["low"] for b in boots],
                                          "high": [b["high"] for b in boots], "level": f_level}
-        last = len(curve["fractions"]) - 1
-        confusion[f"varying, {fill}, {curve['within']}, curve {curve['fractions'][last]:.0%}"] = {
-            o: _confusion(y, p[last]) for o, p in curve["predictions"].items()}
+        detail["confusion"] = {o: _confusion(y, p[-1]) for o, p in curve["predictions"].items()}  # largest fraction
         curve_details[fill] = detail
     families = {}
     for family, *_ in pending:
@@ -999,6 +998,11 @@ def _verdict_rows(measured, curves, *, n_boot, level, rng, names) -> tuple[list,
 def verdict_table(rows, *, family: str | None = None, claim_id: str | None = None) -> str:
     """The verdict rows as aligned text, one line per claim: estimate, interval (points), verdict, n_needed.
 
+    Columns: fill, where the bands were drawn (``input`` or ``observed``),
+    the random control, the claim (and band), the estimate and its interval,
+    the paper's effect, the verdict, and the interval's level with the test
+    size (and, for an open claim, the size that would settle it).
+
     Parameters
     ----------
     rows : list of dict
@@ -1014,9 +1018,9 @@ def verdict_table(rows, *, family: str | None = None, claim_id: str | None = Non
     --------
     >>> from resandi_lite.verdict import verdict_row
     >>> row = verdict_row("top band", 1.2, 0.4, 2.0, 4000, 3.4, family="varying", claim_id="top", fill="zero",
-    ...                   control="scattered", level=0.995)
+    ...                   within="input", control="scattered", level=0.995)
     >>> print(verdict_table([row]))
-    zero        scattered  top        +1.2 [+0.4, +2.0]  paper +3.4  agrees     (99.5%, n = 4000)
+    zero        input    scattered  top        +1.2 [+0.4, +2.0]  paper +3.4  agrees     (99.5%, n = 4000)
     """
     lines = []
     for row in rows:
@@ -1025,7 +1029,8 @@ def verdict_table(rows, *, family: str | None = None, claim_id: str | None = Non
         band = "" if "band" not in row else f" {row['band'][0]:.0f}-{row['band'][1]:.0f}"
         what = f"{row.get('claim_id', '')}{band}"
         needed = f", n_needed {row['n_needed']:,}" if "n_needed" in row else ""
-        lines.append(f"{str(row.get('fill', '')):<11} {str(row.get('control') or '-'):<10} {what:<10} "
+        lines.append(f"{str(row.get('fill', '')):<11} {str(row.get('within', '')):<8} "
+                     f"{str(row.get('control') or '-'):<10} {what:<10} "
                      f"{row['estimate']:+.1f} [{row['low']:+.1f}, {row['high']:+.1f}]  paper {row['paper']:+.1f}  "
                      f"{row['verdict']:<10} ({100 * row.get('level', 0.95):.1f}%, n = {row['n']}{needed})")
     return "\n".join(lines)

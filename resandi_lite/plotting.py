@@ -435,6 +435,107 @@ def plot_paired_erasure(runs: dict, ax=None, *, paper: bool = False, level: floa
     return ax
 
 
+def plot_fills(X, mask, ax=None, *, lengths=None, fills=None, rng=None, coordinate: int = 0):
+    """What each fill puts in place of the erased segments of one trajectory: one coordinate against time.
+
+    Parameters
+    ----------
+    X : ndarray of shape (2, L) or (1, 2, L)
+        One network input.
+    mask : ndarray of shape (S,) or (1, S), bool
+        The erased segments.
+    ax : matplotlib Axes, optional
+    lengths : int, optional
+        The trajectory's length (for a left-padded one); the plot starts where it does.
+    fills : sequence of str, optional
+        Default: all of :data:`resandi_lite.erasure.FILLS`.
+    rng : numpy.random.Generator, int or None
+        Noise of the ``"noisy"`` and ``"resample"`` fills.
+    coordinate : int
+        0 for x, 1 for y.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from .erasure import FILLS, erase, segment_of_position
+
+    X = np.asarray(X, dtype=np.float32).reshape(1, 2, -1)
+    mask = np.asarray(mask, dtype=bool).reshape(1, -1)
+    L = X.shape[-1]
+    T = L if lengths is None else int(np.ravel(lengths)[0])
+    rng = np.random.default_rng(rng)
+    ax = _axes(ax, (9, 3.6))
+    t = np.arange(L)
+    shown = t >= L - T
+    ax.plot(t[shown], X[0, coordinate, shown], color="lightgray", lw=3, label="original")
+    for fill in FILLS if fills is None else fills:
+        out = erase(X, mask, fill=fill, lengths=[T], rng=rng)[0, coordinate]
+        ax.plot(t[shown], out[shown], lw=1, label=fill)
+    erased = mask[0, segment_of_position(mask.shape[1], L)]
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], erased.astype(int), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        ax.axvspan(start - 0.5, stop - 0.5, color="gold", alpha=0.25, lw=0)
+    ax.set_xlabel("time step (input position)")
+    ax.set_ylabel(f"{'xy'[coordinate]} (MinMax-scaled)")
+    ax.legend(fontsize=8, ncol=3)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_erasure_bands(verdicts: dict, network: str = "T1000", axes=None, *, fills=None):
+    """The ten bands of each fill against both random controls, from the rows of :func:`~resandi_lite.erasure.erasure_verdicts`.
+
+    One panel per fill: for each band, the paired difference (control minus
+    band accuracy, points) with its family-wise interval, for the scattered
+    and the contiguity-matched control side by side.
+
+    Parameters
+    ----------
+    verdicts : dict
+        The output of :func:`resandi_lite.erasure.erasure_verdicts` (or its committed JSON).
+    network : str
+        ``"T1000"`` or ``"varying"``.
+    axes : sequence of matplotlib Axes, optional
+    fills : sequence of str, optional
+        Default: every fill with ten-band rows for this network.
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in verdicts["rows"] if r.get("claim_id") == "band" and r.get("network") == network]
+    if fills is None:
+        fills = list(dict.fromkeys(r["fill"] for r in rows))
+    if not fills:
+        raise ValueError(f"verdicts has no ten-band rows for network {network!r}")
+    if axes is None:
+        _, axes = plt.subplots(1, len(fills), figsize=(3.6 * len(fills) + 0.6, 3.8), sharey=True,
+                               constrained_layout=True, squeeze=False)
+        axes = axes[0]
+    axes = np.atleast_1d(axes)
+    for ax, fill in zip(axes, fills):
+        for k, (control, marker) in enumerate((("scattered", "s"), ("matched", "^"))):
+            chosen = [r for r in rows if r["fill"] == fill and r["control"] == control]
+            if not chosen:
+                continue
+            x = np.array([(r["band"][0] + r["band"][1]) / 2 for r in chosen]) + (2.0 * k - 1.0)
+            est = np.array([r["estimate"] for r in chosen])
+            error = np.abs(np.stack([est - [r["low"] for r in chosen], [r["high"] for r in chosen] - est]))
+            ax.errorbar(x, est, yerr=error, fmt=marker, capsize=2, markersize=4,
+                        label=f"random ({control}), {100 * chosen[0]['level']:.1f}%")
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(np.arange(5, 100, 10), [f"{b}-{b + 10}" for b in range(0, 100, 10)], rotation=45, fontsize=7)
+        ax.set_title(f"{network}, {fill}")
+        ax.set_xlabel("Grad-CAM percentile band erased (%)")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("random minus band accuracy (points)")
+    axes[0].legend(fontsize=7)
+    return axes
+
+
 def plot_erasure_curves(curves: dict, axes=None):
     """Most-relevant-first and least-relevant-first erasure: accuracy against the share of segments erased.
 
@@ -478,7 +579,7 @@ def plot_erasure_curves(curves: dict, axes=None):
     return axes
 
 
-def plot_where_erased_go(confusions: dict, axes=None, *, classes=CLASSES):
+def plot_where_erased_go(confusions: dict, axes=None, *, classes=CLASSES, ncols: int | None = None):
     """Where erased trajectories go: for each fill, true class (rows) against predicted class after erasing.
 
     Parameters
@@ -488,6 +589,8 @@ def plot_where_erased_go(confusions: dict, axes=None, *, classes=CLASSES):
         prediction); each row is shown as percent of its true class.
     axes : sequence of matplotlib Axes, optional
     classes : sequence of str
+    ncols : int, optional
+        Panels per row when the axes are made here (default: all in one row).
 
     Returns
     -------
@@ -498,9 +601,13 @@ def plot_where_erased_go(confusions: dict, axes=None, *, classes=CLASSES):
     if not isinstance(confusions, dict) or not confusions:
         raise TypeError("confusions must be a non-empty dict {title: counts of shape (k, k)}")
     if axes is None:
-        _, axes = plt.subplots(1, len(confusions), figsize=(4.6 * len(confusions), 4.4), constrained_layout=True,
-                               squeeze=False)
-        axes = axes[0]
+        ncols = min(ncols or len(confusions), len(confusions))
+        nrows = -(-len(confusions) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.4 * nrows), constrained_layout=True,
+                                 squeeze=False)
+        for ax in axes.ravel()[len(confusions):]:
+            ax.set_visible(False)
+        axes = axes.ravel()[:len(confusions)]
     axes = np.atleast_1d(axes)
     for ax, (title, counts) in zip(axes, confusions.items()):
         counts = np.asarray(counts, dtype=float)

@@ -467,6 +467,7 @@ def test_erasure_verdicts_rows_families_and_json():
     assert top["estimate"] == pytest.approx(100 * (setting["scattered_accuracy"][-1] - setting["accuracy"][-1]))
     assert top["paper"] == PAPER_CLAIMS["top"] == pytest.approx(3.4)
     assert np.sum(out["confusion"]["varying, zero, input"]["top band"]) == 16
+    assert np.sum(out["curves"]["noisy"]["confusion"]["morf"]) == 16 and out["curves"]["noisy"]["clean_accuracy"] <= 1
     with pytest.raises(TypeError, match="unknown options"):
         erasure_verdicts(2, fill="zero")
 

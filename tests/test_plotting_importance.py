@@ -144,6 +144,7 @@ def test_plot_where_erased_go_rows_in_percent_of_the_true_class():
     assert np.allclose(image[0, :2], [25, 75]) and np.allclose(np.diag(image)[1:], 100)
     assert axes[0].get_xlabel() == "predicted class" and axes[0].get_ylabel() == "true class"
     assert axes[0].get_title() == "zeros"
+    assert len(plot_where_erased_go({str(k): counts for k in range(5)}, ncols=3)) == 5  # two rows, one left empty
     with pytest.raises(ValueError, match="shape"):
         plot_where_erased_go({"bad": np.zeros((3, 3))})
     plt.close("all")
@@ -165,6 +166,43 @@ def test_plot_erasure_verdicts_intervals_and_paper():
     with pytest.raises(ValueError, match="at least one"):
         plot_erasure_verdicts([])
     plt.close(fig)
+
+
+def test_plot_fills_draws_the_original_and_each_fill_over_the_observed_part():
+    from resandi_lite.erasure import FILLS, erase
+    from resandi_lite.plotting import plot_fills
+
+    x = np.cumsum(np.random.default_rng(0).standard_normal((1, 2, 1000)), axis=2).astype(np.float32)
+    mask = np.zeros(32, bool)
+    mask[[20, 21]] = True
+    fig, ax = plt.subplots()
+    plot_fills(x, mask, ax, lengths=600, rng=1)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"original", *FILLS}
+    assert lines["original"].get_xdata()[0] == 400  # the padding in front of 600 points is not drawn
+    assert np.allclose(lines["interpolate"].get_ydata(), erase(x, mask[None], fill="interpolate")[0, 0, 400:])
+    assert len(ax.patches) == 1  # the erased run, shaded
+    assert ax.get_xlabel() == "time step (input position)" and ax.get_ylabel() == "x (MinMax-scaled)"
+    plt.close(fig)
+
+
+def test_plot_erasure_bands_two_controls_per_fill():
+    from resandi_lite.plotting import plot_erasure_bands
+    from resandi_lite.verdict import verdict_row
+
+    rows = [verdict_row("b", 1.0 * b, b - 1.0, b + 1.0, 100, 2.0, claim_id="band", network="T1000", fill=fill,
+                        control=control, band=[10.0 * b, 10.0 * b + 10], level=0.995)
+            for fill in ("zero", "noisy") for control in ("scattered", "matched") for b in range(10)]
+    axes = plot_erasure_bands({"rows": rows})
+    assert len(axes) == 2 and axes[1].get_title() == "T1000, noisy"
+    first = axes[0].containers[0]
+    assert np.allclose(first.lines[0].get_xdata(), np.arange(5, 100, 10) - 1.0)
+    assert np.allclose(first.lines[0].get_ydata(), np.arange(10))
+    assert np.allclose([seg[1, 1] - seg[0, 1] for seg in first.lines[2][0].get_segments()], 2.0)
+    assert axes[0].get_ylabel() == "random minus band accuracy (points)"
+    with pytest.raises(ValueError, match="no ten-band rows"):
+        plot_erasure_bands({"rows": rows}, network="varying")
+    plt.close("all")
 
 
 def test_plot_reproduction_puts_each_row_on_its_panel():
