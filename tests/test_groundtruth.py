@@ -25,6 +25,15 @@ from resandi_lite.preprocess import preprocess
 from resandi_lite.simulate import simulate
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One torch thread: on a shared, busy CPU two threads per process run many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def test_marks_land_where_the_preprocessed_ctrw_moves():
     X, _, events = simulate("SubCTRW", 20, length="varying", rng=4, events=True)
     inputs, marks = preprocess(X), events_to_input(events)
@@ -109,8 +118,14 @@ def test_chapter_9b_checks_accept_the_right_answer_and_reject_others(capsys):
     pointing = trajectory_scores(np.ones((6, 1)), data["events"], data["lengths"], k=3)["pointing"]
     assert ch09b.check_constant_map_pointing(float(np.nanmean(pointing)), data)
     assert not ch09b.check_constant_map_pointing(0.0 if np.nanmean(pointing) > 0.5 else 1.0, data)
+    assert ch09b.check_layer4_centre(160) and not ch09b.check_layer4_centre(172)  # 172: the stretched stretch's middle
+    assert ch09b.check_sanity_reading("b") and not ch09b.check_sanity_reading("a")
     out = capsys.readouterr().out
-    assert out.count("Correct:") == 4 and out.count("Not yet:") == 4
+    assert out.count("Correct:") == 6 and out.count("Not yet:") == 6
+    with pytest.raises((TypeError, ValueError)):
+        ch09b.check_layer4_centre(160.5)
+    with pytest.raises((TypeError, ValueError)):
+        ch09b.check_sanity_reading(...)
     with pytest.raises(ValueError, match="fraction between 0 and 1"):
         ch09b.check_ctrw_event_share(30.0, data)
     with pytest.raises((TypeError, ValueError)):
@@ -251,3 +266,23 @@ def test_groundtruth_verdicts_rows_and_families():
     for r in auroc:
         assert r["estimate"] == pytest.approx(table[(r["method"], r["class"], "auroc")]["mean"] - 0.5)
     assert result["sizes"]["trajectories"] == 12 and result["seconds"] > 0 and result["upsampling"] == "centres"
+
+
+def test_powered_part_reads_the_combined_verdicts_json(tmp_path):
+    from resandi_lite.groundtruth import powered, report_values
+    from resandi_lite.sanity import powered as sanity_powered
+
+    assert powered(tmp_path / "none.json") is None
+    result = groundtruth_verdicts(3, seed=1, methods=("gradcam-layer4",), n_boot=100)
+    combined = {"parts": {"groundtruth": {k: v for k, v in result.items() if k != "rows"}},
+                "rows": [{**r, "part": "groundtruth"} for r in result["rows"]] + [{"claim": "x", "part": "erasure"}]}
+    path = tmp_path / "verdicts.json"
+    path.write_text(json.dumps(combined))
+    back = powered(path)
+    assert back["rows"] == [{**r, "part": "groundtruth"} for r in result["rows"]] and back["sizes"] == result["sizes"]
+    assert sanity_powered(path) is None  # no sanity part in this file
+    # chapter 12's rows read from the same result: one measurement, no second one
+    values = report_values(3, result=back)
+    table = {(t["score"], t["class"]): t for t in result["table"]}
+    assert values["groundtruth/auroc/SubCTRW"][0] == table[("auroc", "SubCTRW")]["mean"]
+    assert values["groundtruth/pointing-random/SupLW"][0] == table[("pointing", "SupLW")]["random"]
