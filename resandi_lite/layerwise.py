@@ -7,9 +7,13 @@ Three tools, after the paper's layer-wise analysis of the fixed-length (T = 1000
   the 32 positions of layer4, and their correlation with the Grad-CAM map, per
   class (:func:`window_statistics`, :func:`composites`, :func:`map_correlations`,
   :func:`window_activity`); :func:`window_maps` computes the maps, with any
-  attribution method of :mod:`resandi_lite.attribution`; standard errors from
-  a bootstrap over trajectories (:func:`correlation_intervals`, beside Fisher's
-  :func:`fisher_interval`) and the count of the paper's signs reproduced
+  attribution method of :mod:`resandi_lite.attribution`; pooled over all
+  windows or within trajectories (:func:`within_trajectory`: map and statistic
+  demeaned per trajectory); standard errors from a bootstrap over trajectories
+  (:func:`correlation_intervals`, beside Fisher's :func:`fisher_interval`);
+  every sign the paper reports as a verdict with its interval, Bonferroni over
+  the family (:func:`sign_claims`, :func:`sign_verdicts`, and the powered run
+  :func:`layerwise_verdicts`); one sign read alone at two standard errors
   (:func:`sign_agreement`, :func:`count_sign_agreement`);
 * **linear probes**: freeze the network up to a stage, average-pool its output
   and fit a linear classifier (:func:`pooled_features`, :func:`linear_probe`,
@@ -867,9 +871,10 @@ def layerwise_verdicts(n_per_class: int, *, seed: int = 0, network=None, progres
     of ``chunk`` per class, so the memory stays small), computes the signed
     layer4 Grad-CAM maps of ``network`` and the window statistics, and
     returns :func:`sign_verdicts` with the family rule.  Cost on one core
-    of the course machine: about 5 ms per trajectory for maps and statistics,
-    plus the bootstraps (about 0.1 s per 1,000 replicates for a pooled
-    Spearman of 10,000 trajectories; Pearson much less).
+    of the course machine, measured: 141 s of CPU for 2,000 trajectories per
+    class and 20,000 replicates per claim (about half of it maps and
+    statistics, half bootstraps), linear in ``n_per_class``: about 12 minutes
+    for the powered size, 10,000 per class (the paper's test set).
 
     Parameters
     ----------

@@ -160,7 +160,7 @@ def test_run_verdicts_writes_each_part_and_one_json(tmp_path, fake_parts):
     assert stored["wall_seconds"]["total"] == pytest.approx(stored["wall_seconds"]["layerwise"]) and stored["wall_seconds"]["total"] >= 0
     assert stored["cpu"] and stored["command"].startswith("python -m resandi_lite verdicts --sizes ci")
     assert stored["unavailable"] == {"erasure": "part not available (resandi_lite.erasure.erasure_verdicts not found)"}
-    assert "rows" not in stored["parts"]["layerwise"]
+    assert stored["parts"]["layerwise"] == part  # the part's whole result, rows included
     assert any("part not available" in line for line in lines) and any("layerwise: 3 rows" in line for line in lines)
 
 
