@@ -680,7 +680,7 @@ def _by_seed(arm: dict) -> dict:
 def _paired_over_seeds(a: dict, b: dict) -> tuple[list[int], np.ndarray]:
     """The seeds both arms have, and ``a - b`` per seed and sigma (points): ``(seeds, (k, sigmas))``."""
     seeds = sorted(set(a) & set(b))
-    width = len(next(iter(a.values()))) if a else 0
+    width = len(next(iter(a.values()))) if a else len(next(iter(b.values()))) if b else 0
     return seeds, np.array([a[k] - b[k] for k in seeds]).reshape(len(seeds), width)
 
 
@@ -763,8 +763,8 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
 
     if isinstance(results, (str, Path)):
         results = json.loads(Path(results).read_text())
-    if not isinstance(results, dict) or "sigmas" not in results or not {"targeted", "random"} <= set(results):
-        raise ValueError("results must be a results.json (or its dict) with sigmas and the arms targeted and random")
+    if not isinstance(results, dict) or "sigmas" not in results:
+        raise ValueError("results must be a results.json (or its dict) with sigmas and, per arm, accuracy and seeds")
     sigmas = [round(float(s), 2) for s in results["sigmas"]]
     own = None
     if paper is None:
@@ -773,7 +773,8 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
         own = {round(s, 2): e for s, e in zip(gain["sigmas"], gain["stderr"])}
     paper = {round(float(s), 2): float(v) for s, v in paper.items()}
     listed = [j for j, s in enumerate(sigmas) if s in paper]
-    arms = {arm: _by_seed(results[arm]) for arm in ("targeted", "random", "control") if arm in results}
+    arms = {arm: _by_seed(results[arm]) if isinstance(results.get(arm), dict) and "accuracy" in results[arm] else {}
+            for arm in ("targeted", "random", "control")}  # an arm with no finished seed is absent from results.json
     seeds, diff = _paired_over_seeds(arms["targeted"], arms["random"])
     each = family_level(max(1, len(listed)), level)
     out = {"rows": [], "controls": [], "seeds": seeds, "sigmas": sigmas,
@@ -800,7 +801,7 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
                          paper_high=paper[s] + paper_half * own[s])
         out["rows"].append(verdict_row(f"targeted - random, sigma = {s:.1f}", mean, mean - half * stderr,
                                        mean + half * stderr, k, paper[s], **extra))
-    if "control" in arms:
+    if arms["control"]:
         seeds_c, diff_c = _paired_over_seeds(arms["random"], arms["control"])
         out["estimates"]["random - control"] = diff_c.mean(0).tolist() if len(seeds_c) else []
         if len(seeds_c) >= 2:

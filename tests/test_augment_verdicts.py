@@ -81,5 +81,7 @@ def test_fewer_than_two_seeds_give_estimates_and_a_note(tmp_path):
     none = _results([[0.8, 0.5]], [[0.8, 0.47]])
     none["random"]["seeds"] = [7]
     assert "no seed" in augmentation_verdicts(none)["note"]
-    with pytest.raises(ValueError, match="targeted and random"):
-        augmentation_verdicts({"sigmas": [0.0], "targeted": {}})
+    only_base = {"sigmas": [0.0, 0.5], "base": [0.8, 0.4]}  # results.json before any arm has finished
+    assert "no seed" in augmentation_verdicts(only_base)["note"] and augmentation_verdicts(only_base)["rows"] == []
+    with pytest.raises(ValueError, match="sigmas"):
+        augmentation_verdicts({"targeted": {}})
