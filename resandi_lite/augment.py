@@ -592,12 +592,7 @@ def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, trai
         return acc
 
     run_one("base", train, base_seed, wait=True)
-    scores_file = out_dir / "base" / "scores.npy"
-    if scores_file.exists():
-        scores = np.load(scores_file)
-    else:
-        scores = attribution_score(load_model(out_dir / "base" / BEST), train.X, train.y)
-        np.save(scores_file, scores)
+    scores = _base_scores(out_dir / "base", train)
     for k in seeds:
         pending = [arm for arm in arms if _read_result(out_dir / f"{arm}-seed{k}" / "noise.json", sigmas) is None]
         if not pending:
@@ -608,6 +603,19 @@ def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, trai
         del sets
         collect_results(out_dir)
     return collect_results(out_dir)
+
+
+def _base_scores(base_dir: Path, train: TrajectoryDataset) -> np.ndarray:
+    """The base network's Grad-CAM score of every training trajectory, computed once and kept in ``scores.npy``."""
+    from .pretrained import load_model
+    from .train import BEST
+
+    scores_file = base_dir / "scores.npy"
+    if scores_file.exists():
+        return np.load(scores_file)
+    scores = attribution_score(load_model(base_dir / BEST), train.X, train.y)
+    np.save(scores_file, scores)
+    return scores
 
 
 def collect_results(out_dir) -> dict:

@@ -370,6 +370,26 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
+def _check_run(out, sizes, parts, resume, seed) -> tuple[Path, list, int]:
+    """The checked arguments of :func:`run_verdicts`; the output folder is created."""
+    out = Path(out)
+    parts = list(PARTS) if parts is None else list(parts)
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown or not parts:
+        raise ValueError(f"parts must be a non-empty subset of {', '.join(PARTS)}, got {', '.join(map(str, parts))}")
+    if sizes not in SIZES:
+        raise ValueError(f"sizes must be one of {', '.join(SIZES)}, got {sizes!r}")
+    seed = check_int(seed, "seed", minimum=0)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out {out} is a file, not a folder")
+    written = sorted(out.glob("*.json")) if out.is_dir() else []
+    if written and not resume:
+        raise ValueError(f"out {out} already holds results ({written[0].name}); add --resume to keep the finished "
+                         f"parts, or use another folder")
+    out.mkdir(parents=True, exist_ok=True)
+    return out, parts, seed
+
+
 def run_verdicts(out, *, sizes: str = "powered", parts=None, resume: bool = False, seed: int = 0,
                  threads: int | None = 1, progress: bool = False, command: str | None = None, ship: bool = False,
                  say=print) -> dict:
@@ -415,21 +435,7 @@ def run_verdicts(out, *, sizes: str = "powered", parts=None, resume: bool = Fals
     import platform
     import time
 
-    out = Path(out)
-    parts = list(PARTS) if parts is None else list(parts)
-    unknown = [p for p in parts if p not in PARTS]
-    if unknown or not parts:
-        raise ValueError(f"parts must be a non-empty subset of {', '.join(PARTS)}, got {', '.join(map(str, parts))}")
-    if sizes not in SIZES:
-        raise ValueError(f"sizes must be one of {', '.join(SIZES)}, got {sizes!r}")
-    seed = check_int(seed, "seed", minimum=0)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"out {out} is a file, not a folder")
-    written = sorted(out.glob("*.json")) if out.is_dir() else []
-    if written and not resume:
-        raise ValueError(f"out {out} already holds results ({written[0].name}); add --resume to keep the finished "
-                         f"parts, or use another folder")
-    out.mkdir(parents=True, exist_ok=True)
+    out, parts, seed = _check_run(out, sizes, parts, resume, seed)
     command = command or (f"python -m resandi_lite verdicts --sizes {sizes} --out {out} --parts {','.join(parts)} "
                           f"--seed {seed}" + ("" if threads is None else f" --threads {threads}"))
     results, unavailable, wall = {}, {}, {}

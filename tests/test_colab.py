@@ -133,15 +133,14 @@ def test_markdown_reads_the_same_in_jupyter(path):
 
 
 def test_student_and_jupyter_editions_show_no_raw_role(tmp_path):
-    """A chapter opened in Jupyter or Colab from either generated edition shows no raw {cite} or {doc} role."""
-    from resandi_lite.course import roles, student
+    """A chapter opened in Jupyter or Colab shows no raw {cite} or {doc} role (the student edition: test_student_edition)."""
+    from resandi_lite.course import roles
 
     cited = 0
     for path in NOTEBOOKS:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         cited += len(roles.raw_roles(notebook))
-        for edition in (roles.plain_notebook(notebook, source=f"notebooks/{path.name}"),
-                        student.student_notebook(notebook)):
+        for edition in (roles.plain_notebook(notebook, source=f"notebooks/{path.name}"),):
             markdown = "\n".join(_source(c) for c in edition["cells"] if c["cell_type"] == "markdown")
             assert roles.raw_roles(edition) == [] and "{cite" not in markdown and "{doc}" not in markdown, path.name
             assert "](../" not in markdown, f"{path.name}: a relative link to a book page, broken on Colab"
