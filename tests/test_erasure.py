@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from resandi_lite.erasure import (band_masks, erase, erasure_experiment, observed_segments, padding_segments,
-                                  random_masks, segment_of_position)
+from resandi_lite.erasure import (band_masks, erase, erasure_curve, erasure_experiment, matched_masks,
+                                  observed_segments, padding_segments, random_masks, run_lengths, segment_of_position)
 
 
 def test_segments_cover_the_input_like_nearest_upsampling():
@@ -137,7 +137,8 @@ def test_interpolating_fill_matches_numpy_interp():
     middle = np.zeros((1, 32), bool)
     middle[0, 10:14] = True
     assert np.allclose(erase(ramp, middle, fill="interpolate"), ramp, atol=1e-6)  # a straight line stays straight
-    with pytest.raises(ValueError, match="fill must be one of 'zero', 'interpolate', got 'mean'"):
+    with pytest.raises(ValueError, match="fill must be one of 'zero', 'interpolate', 'noisy', 'resample', 'cut', "
+                                         "got 'mean'"):
         erase(X, masks, fill="mean")
 
 
@@ -210,3 +211,273 @@ def test_paired_comparison_with_the_random_baseline():
         compare_with_random(result, y[:-1])
     with pytest.raises(TypeError, match="returned by erasure_experiment"):
         compare_with_random({"accuracy": 1}, y)
+
+
+# --- contiguity-matched control -------------------------------------------------------------------------------
+
+
+def test_run_lengths_by_hand():
+    masks = np.array([[1, 1, 0, 1, 0, 0, 1, 1, 1, 0], [0] * 10, [1] * 10], bool)
+    counts = run_lengths(masks)
+    assert counts.shape == (3, 11)
+    assert counts[0].tolist() == [0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
+    assert counts[1].sum() == 0 and counts[2, 10] == 1 and counts[2].sum() == 1
+    assert run_lengths(masks[None]).shape == (1, 3, 11)
+
+
+def test_matched_masks_have_each_rows_runs_exactly():
+    """Per trajectory and band: the same run lengths (so the same count), inside the observed segments."""
+    rng = np.random.default_rng(7)
+    n = 400
+    maps = np.cumsum(rng.standard_normal((n, 32)), axis=1)  # smooth maps: bands come in runs
+    lengths = rng.integers(10, 1001, n)
+    allowed = observed_segments(lengths)
+    bands = band_masks(maps, 10, 1000, allowed=allowed)
+    matched = matched_masks(bands, rng=1, allowed=allowed)
+    assert matched.shape == bands.shape == (10, n, 32)
+    assert np.array_equal(run_lengths(matched), run_lengths(bands))
+    assert np.array_equal(matched.sum(-1), bands.sum(-1))
+    assert not np.any(matched & ~allowed)
+    assert run_lengths(bands)[..., 2:].sum() > 100  # the test has runs of two or more to match
+    scattered = random_masks(bands.sum(-1), 32, 1, allowed=allowed)
+    assert run_lengths(scattered)[..., 2:].sum() < run_lengths(bands)[..., 2:].sum()  # scattering breaks runs
+    full = band_masks(maps, 10, 1000)
+    assert np.array_equal(run_lengths(matched_masks(full, rng=2)), run_lengths(full))
+
+
+def test_matched_masks_are_uniform_over_placements():
+    """Runs of lengths 2 and 1 in a region of 6 segments (segments 2-7): every non-touching placement equally often."""
+    allowed = np.zeros((1, 10), bool)
+    allowed[0, 2:8] = True
+    band = np.zeros((20000, 10), bool)
+    band[:, [2, 3, 6]] = True  # a run of 2 and a run of 1
+    masks = matched_masks(band, rng=3, allowed=np.repeat(allowed, 20000, 0))
+    # placements by hand: the run of 2 at a, the single at b, within 2..7, at least one segment apart
+    expected = set()
+    for a in range(2, 7):
+        for b in range(2, 8):
+            if b < a - 1 or b > a + 2:
+                expected.add(frozenset({a, a + 1, b}))
+    seen = [frozenset(np.flatnonzero(m).tolist()) for m in masks]
+    counts = {p: seen.count(p) for p in expected}
+    assert set(seen) == expected and len(expected) == 12
+    p = 1 / len(expected)
+    tolerance = 5 * np.sqrt(p * (1 - p) / len(masks))
+    assert all(abs(c / len(masks) - p) < tolerance for c in counts.values())
+
+
+def test_matched_masks_errors():
+    band = np.zeros((2, 8), bool)
+    band[0, 1] = True
+    gap = np.ones((2, 8), bool)
+    gap[:, 4] = False
+    with pytest.raises(ValueError, match="one run of adjacent segments"):
+        matched_masks(band, allowed=gap)
+    inside = np.zeros((2, 8), bool)
+    inside[:, 4:] = True
+    with pytest.raises(ValueError, match="inside the allowed segments"):
+        matched_masks(band, allowed=inside)
+    with pytest.raises(ValueError, match="allowed must have shape"):
+        matched_masks(band, allowed=inside[:1])
+
+
+# --- fills -------------------------------------------------------------------------------------------------------
+
+
+def _walks(n, L, sd, rng):
+    """Random walks with Gaussian steps of standard deviation sd[c] in coordinate c: (n, C, L)."""
+    return np.cumsum(rng.standard_normal((n, len(sd), L)) * np.asarray(sd)[None, :, None], axis=2)
+
+
+@pytest.mark.parametrize("fill", ["noisy", "resample"])
+def test_statistics_keeping_fills_keep_the_step_variance(fill):
+    """On random walks, the steps of the filled stretches have the walk's step variance, per coordinate.
+
+    Inside a stretch of g steps pinned to its kept ends the bridge's steps are Delta/g + (e - mean e), whose
+    mean square is E[Delta^2]/g^2 + sigma^2 (1 - 1/g) = sigma^2 for a random walk; a free end keeps sigma^2 too.
+    Each squared Gaussian step has variance 2 sigma^4, so the mean of N of them lies within 5 sqrt(2/N)
+    sigma^2 of sigma^2 (the bridge's weak correlations and the heavier resampled tails get a factor 1.5).
+    The straight line (interpolate) fails the same test: its steps have mean square sigma^2 / g.
+    """
+    rng = np.random.default_rng(11)
+    n, L, sd = 400, 1000, np.array([1.0, 3.0])
+    X = _walks(n, L, sd, rng).astype(np.float32)
+    masks = rng.random((n, 32)) < 0.15
+    out = erase(X, masks, fill=fill, rng=12)
+    filled = masks[:, segment_of_position(32, L)]
+    filled_steps = filled | np.roll(filled, 1, axis=1)  # the step into t touches a filled position
+    filled_steps[:, 0] = False
+    steps = np.diff(out.astype(np.float64), axis=2, prepend=out[:, :, :1])
+    N = int(filled_steps.sum())
+    assert N > 30_000
+    for c in range(2):
+        mean_square = np.mean(steps[:, c][filled_steps] ** 2)
+        assert abs(mean_square / sd[c] ** 2 - 1) < 1.5 * 5 * np.sqrt(2 / N), (fill, c, mean_square)
+    kept = np.repeat(~filled[:, None, :], 2, axis=1)
+    assert np.array_equal(out[kept], X[kept])  # kept positions as they were
+    line = erase(X, masks, fill="interpolate")
+    line_steps = np.diff(line.astype(np.float64), axis=2, prepend=line[:, :, :1])
+    assert np.mean(line_steps[:, 0][filled_steps] ** 2) < 0.5 * sd[0] ** 2  # the line loses most of the variance
+
+
+def test_statistics_keeping_fills_leave_the_padding_alone():
+    """Left-padded trajectories: steps are drawn and added only inside the observed part."""
+    rng = np.random.default_rng(13)
+    n, L = 50, 1000
+    lengths = rng.integers(300, 700, n)
+    X = _walks(n, L, [1.0, 1.0], rng)
+    pad = np.arange(L)[None, :] < (L - lengths)[:, None]
+    X = np.where(pad[:, None, :], X[np.arange(n), :, L - lengths][:, :, None], X).astype(np.float32)  # constant
+    masks = np.zeros((n, 32), bool)
+    masks[:, :3] = True  # padding (positions 0-93) is always erased
+    masks[:, 28] = True  # and one observed segment
+    for fill in ("noisy", "resample"):
+        out = erase(X, masks, fill=fill, lengths=lengths, rng=0)
+        assert np.allclose(out[pad[:, None, :].repeat(2, 1)], X[pad[:, None, :].repeat(2, 1)], atol=1e-6)
+        seg28 = segment_of_position(32, L) == 28
+        assert not np.allclose(out[:, :, seg28], erase(X, masks, fill="interpolate")[:, :, seg28])  # noise there
+
+
+def test_cut_deletes_the_erased_steps_and_closes_the_trajectory():
+    """By hand: 8 positions, 4 segments of 2; the trajectory's steps are 1, 2, ..., deleting segment 1's steps."""
+    L = 8
+    x = np.zeros(L)
+    x[2:] = np.cumsum([1.0, 2, 3, 4, 5, 6])  # padding 0, 0; then 0 at t=2... steps into t=3..7 are 2..6
+    x[2] = 0.0
+    x[3:] = np.cumsum([2.0, 3, 4, 5, 6])
+    X = np.stack([x, -x])[None].astype(np.float32)  # (1, 2, 8), lengths 6: positions 2..7 observed
+    mask = np.array([[False, False, True, False]])  # segment 2 = positions 4, 5: steps 3 and 4 deleted
+    out = erase(X, mask, fill="cut", lengths=[6])
+    kept = np.cumsum([0.0, 0, 0, 0, 0, 2, 5, 6])  # right-aligned: steps 2, 5, 6 after the start
+    expected = (kept - kept.min()) / (kept.max() - kept.min())
+    assert np.allclose(out[0, 0], expected) and np.allclose(out[0, 1], 1 - expected)
+    assert np.allclose(erase(X, np.zeros((1, 4), bool), fill="cut", lengths=[6])[0, 0], x / x.max())  # nothing cut
+    padding = np.array([[True, False, False, False]])  # the padding: nothing of the trajectory is deleted
+    assert np.allclose(erase(X, padding, fill="cut", lengths=[6]), erase(X, mask & False, fill="cut", lengths=[6]))
+
+
+def test_cut_and_noisy_keep_a_real_trajectory_when_nothing_is_erased():
+    from resandi_lite import make_dataset
+
+    data = make_dataset(3, length="varying", seed=5)
+    nothing = np.zeros((len(data), 32), bool)
+    for fill in ("cut", "noisy", "resample"):
+        assert np.allclose(erase(data.X, nothing, fill=fill, lengths=data.lengths, rng=0), data.X, atol=1e-6)
+    with pytest.raises(ValueError, match="lengths must hold one trajectory length"):
+        erase(data.X, nothing, fill="cut", lengths=[1000])
+
+
+# --- experiments with controls, curves and verdicts ----------------------------------------------------------------
+
+
+def test_matched_control_in_the_experiment():
+    rng = np.random.default_rng(8)
+    n = 300
+    X = rng.random((n, 2, 1000)).astype(np.float32) * 0.2
+    y = rng.integers(0, 2, n)
+    X[y == 1, 0, 961:992] += 0.9
+    maps = np.cumsum(rng.standard_normal((n, 32)), axis=1)
+    plain = erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, rng=1)
+    both = erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, rng=1, matched=True)
+    assert np.array_equal(plain["random_predictions"], both["random_predictions"])  # drawn first, unchanged
+    assert both["matched_predictions"].shape == (10, n)
+    assert np.array_equal(both["matched_accuracy"], (both["matched_predictions"] == y).mean(1))
+    from resandi_lite.erasure import compare_with_random
+
+    c = compare_with_random(both, y, control="matched")
+    assert c["control"] == "matched" and c["level"] == pytest.approx(0.995)  # ten bands: Bonferroni
+    assert np.allclose(c["difference"], 100 * (both["matched_accuracy"] - both["accuracy"]))
+    assert np.all(c["low"] <= c["difference"]) and np.all(c["difference"] <= c["high"])
+    with pytest.raises(ValueError, match="matched=True"):
+        compare_with_random(plain, y, control="matched")
+    with pytest.raises(TypeError, match="matched must be True or False"):
+        erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, matched="yes")
+
+
+def test_bootstrap_intervals_of_the_paired_comparison_cover_like_the_standard_error():
+    """A paired difference of 5 points with 20% discordant pairs: the family interval (99.5%) is about
+    +-2.81 paired standard errors wide, the standard error is std(d)/sqrt(n)."""
+    from resandi_lite.erasure import compare_with_random
+
+    rng = np.random.default_rng(9)
+    n = 4000
+    y = np.zeros(n, int)
+    u = rng.random(n)
+    band = np.where(u < 0.125, 0, 1)  # right 12.5%
+    random = np.where((u < 0.125) | (u > 0.925), 0, 1)  # right 20%: 7.5% more (minus none)
+    result = {"predictions": band[None], "random_predictions": random[None]}
+    c = compare_with_random(result, y, level=0.995, n_boot=20_000)
+    half = (c["high"] - c["low"]) / 2  # the bootstrap's tails at 0.25% from 50 resamples each: within 10%
+    assert half[0] == pytest.approx(2.807 * c["stderr"][0], rel=0.1)
+    assert c["difference"][0] == pytest.approx(7.5, abs=5 * c["stderr"][0])
+    assert compare_with_random({"predictions": np.stack([band] * 10), "random_predictions": np.stack([random] * 10)},
+                               y, n_boot=100)["level"] == pytest.approx(0.995)  # ten bands: a family
+
+
+def test_erasure_curve_most_and_least_relevant_first():
+    rng = np.random.default_rng(10)
+    n = 200
+    X = rng.random((n, 2, 1000)).astype(np.float32) * 0.2
+    y = rng.integers(0, 2, n)
+    X[y == 1, 0, 961:992] += 0.9
+    maps = rng.random((n, 32)) * 0.1
+    maps[:, 31] = 1.0  # the evidence is ranked first
+    lengths = rng.integers(100, 1001, n)
+    curve = erasure_curve(LooksAtTheEnd(), X, y, maps=maps, fractions=(0.1, 0.5), rng=0)
+    assert curve["fractions"] == [0.1, 0.5] and set(curve["predictions"]) == {"morf", "lerf", "random"}
+    assert np.allclose(curve["segments_erased"], [3, 16])  # round(0.1 * 32), round(0.5 * 32)
+    assert curve["accuracy"]["morf"][0] == pytest.approx(np.mean(y == 0))  # segment 31 goes first
+    assert np.all(curve["accuracy"]["lerf"] == 1.0)  # segment 31 is last: never erased up to a half
+    assert curve["clean_accuracy"] == 1.0
+    observed = erasure_curve(LooksAtTheEnd(), X, y, maps=maps, fractions=(0.25,), within="observed",
+                             lengths=lengths, orders=("lerf",))
+    expected = np.rint(0.25 * observed_segments(lengths).sum(1)).mean()
+    assert observed["segments_erased"][0] == pytest.approx(expected) and list(observed["predictions"]) == ["lerf"]
+    with pytest.raises(ValueError, match="fractions must be"):
+        erasure_curve(LooksAtTheEnd(), X, y, maps=maps, fractions=(0.0,))
+    with pytest.raises(ValueError, match="orders must be"):
+        erasure_curve(LooksAtTheEnd(), X, y, maps=maps, orders=("top",))
+
+
+def test_erasure_verdicts_rows_families_and_json():
+    """A tiny run of the powered measurement: JSON-ready, one verdict per claim, Bonferroni level per family."""
+    import json
+
+    from resandi_lite.erasure import PAPER_CLAIMS, erasure_verdicts
+    from resandi_lite.verdict import VERDICTS, family_level
+
+    out = erasure_verdicts(2, seed=1, fills=("zero", "noisy"), fractions=(0.25,), network_1000="lite-T1000",
+                           fills_1000=("interpolate",), bands_1000="ends", n_boot=200)
+    json.dumps(out)  # JSON-ready
+    assert out["sizes"]["n"] == 16 and out["sizes"]["n_1000"] == 16 and out["seconds"] > 0
+    rows = out["rows"]
+    families = {}
+    for row in rows:
+        families[row["family"]] = families.get(row["family"], 0) + 1
+        assert row["verdict"] in VERDICTS and row["low"] <= row["estimate"] <= row["high"] or row["low"] == row["high"]
+        assert row["m"] == out["families"][row["family"]]
+        assert row["level"] == pytest.approx(family_level(row["m"]))
+        assert ("n_needed" in row) == (row["verdict"] == "open")
+    assert families == out["families"]
+    # varying: paper's definition (top, bottom, direction) + 2 fills x (2 controls x 2 + direction) + 2 curves
+    assert families["varying"] == 3 + 2 * 5 + 2 and families["T1000"] == 5
+    assert families["bands: varying, zero, input, scattered"] == 10
+    top = next(r for r in rows if r["claim_id"] == "top" and r["within"] == "input")
+    setting = out["settings"]["varying, zero, input"]
+    assert top["estimate"] == pytest.approx(100 * (setting["scattered_accuracy"][-1] - setting["accuracy"][-1]))
+    assert top["paper"] == PAPER_CLAIMS["top"] == pytest.approx(3.4)
+    assert np.sum(out["confusion"]["varying, zero, input"]["top band"]) == 16
+    assert np.sum(out["curves"]["noisy"]["confusion"]["morf"]) == 16 and out["curves"]["noisy"]["clean_accuracy"] <= 1
+    with pytest.raises(TypeError, match="unknown options"):
+        erasure_verdicts(2, fill="zero")
+
+
+def test_powered_verdicts_reads_the_erasure_part(tmp_path):
+    import json
+
+    from resandi_lite.erasure import powered_verdicts
+
+    assert powered_verdicts(tmp_path / "missing.json") is None
+    part = {"rows": [{"claim": "x"}], "sizes": {}, "seconds": 1.0}
+    (tmp_path / "v.json").write_text(json.dumps({"erasure": part, "sanity": {"rows": []}}))
+    assert powered_verdicts(tmp_path / "v.json") == part

@@ -214,6 +214,17 @@ def _ch09(s):
     inclusive = erasure_experiment(model, test.X, test.y, maps=maps, rng=SEED, inclusive=True)
     pair = (inclusive["accuracy"][-1], inclusive["random_accuracy"][-1])
     share = float(np.isin(result["random_predictions"], [0, 1]).mean())
+    paired = rl.erasure.compare_with_random(result, test.y)
+    family_count = int(np.sum((paired["low"] > 0) | (paired["high"] < 0)))
+    walks = np.cumsum(np.random.default_rng(SEED).standard_normal((20, 2, 1000)), axis=2).astype(np.float32)
+    walk_maps = np.random.default_rng(SEED + 1).standard_normal((20, 32)).cumsum(1)
+    top = rl.erasure.band_masks(walk_maps, 10, 1000)[-1]
+    e = top[:, rl.erasure.segment_of_position(32, 1000)]
+    touch = (e | np.roll(e, 1, axis=1))[:, 1:]
+    ratios = []
+    for fill in ("noisy", "interpolate"):
+        sq = np.diff(erase(walks, top, fill=fill, rng=SEED).astype(np.float64), axis=2) ** 2
+        ratios.append(float(sq.transpose(1, 0, 2)[:, touch].mean() / sq.transpose(1, 0, 2)[:, ~touch].mean()))
     return [
         ("check_inclusive_band_counts", [4] * 10, [2, 2, 2, 2, 3, 3, 2, 2, 2, 2], ()),
         ("check_attm_ctrw_share", share, share / 2 + 0.01, (result,)),
@@ -221,6 +232,8 @@ def _ch09(s):
         ("check_interpolated_padding", "c", "a", ()),
         ("check_inclusive_top_band", pair, (pair[0], (pair[1] + 0.1) % 1), (model, test, maps, SEED)),
         ("check_paired_sample_size", 810, 1200, ({"stderr": np.array([0.3]), "n": 8000},)),  # sd 26.8 points: 9 * 720 / 8
+        ("check_band_family", (0.995, family_count), (0.95, family_count), (result, test.y)),
+        ("check_fill_step_variance", ratios, ratios[::-1], (walks, walk_maps, SEED)),
     ]
 
 
@@ -236,12 +249,14 @@ def _ch11(s):  # right answers computed independently in tests/test_exercises_ch
     probes = {"layer1": {"confusion": s["result"]["confusion"]}}
     n_groups = len(layerwise.confusion_groups(probes["layer1"]["confusion"], 0.1))
     ablation = {name: {"accuracy": a} for name, a in zip(layerwise.COMPOSITES, (0.85, 0.86, 0.84, 0.77))}
+    within = layerwise.map_correlations(maps, {"AC": f1}, test.y, within=True)[("SubFBM", "AC")]
     return [
         ("check_subfbm_autocorrelation", subfbm, (subfbm[0], -0.5), (test,)),
         ("check_suplw_spearman", spearman, spearman / 2 + 0.1, (maps, test)),
         ("check_block1_groups", n_groups, n_groups % 8 + 1, (probes,)),
         ("check_most_harmful_composite", "d", "a", (ablation,)),
         ("check_ctrw_autocorrelation", "b", "c", ()),
+        ("check_within_subfbm_autocorrelation", within, within / 2 + 0.1, (maps, test)),
     ]
 
 

@@ -94,6 +94,50 @@ def test_chapter_9(context, capsys):
         exercises.check_top_segment_accuracy(25.0, model, test, maps)
 
 
+def test_chapter_9_family_and_fills(context, capsys):
+    """Exercises 9.7 and 9.8, right answers computed independently of the checks."""
+    from resandi_lite.verdict import paired_bootstrap
+
+    model, test, maps = context
+    result = erasure_experiment(model, test.X, test.y, maps=maps, rng=0)
+    rng = np.random.default_rng(0)  # compare_with_random's default: one stream over the bands, 2000 resamples
+    count = 0
+    for b in range(10):
+        d = 100.0 * ((result["random_predictions"][b] == test.y).astype(float) - (result["predictions"][b] == test.y))
+        boot = paired_bootstrap(d, level=0.995, n_boot=2000, rng=rng)
+        count += boot["low"] > 0 or boot["high"] < 0
+    assert exercises.check_band_family((0.995, count), result, test.y)
+    _says(capsys, "Correct:")
+    assert not exercises.check_band_family((0.95, count), result, test.y)  # the level of one interval alone
+    _says(capsys, "Not yet:")
+    assert not exercises.check_band_family((0.995, count + 1), result, test.y)
+    _says(capsys, "Not yet:")
+    with pytest.raises(ValueError, match="not percent"):
+        exercises.check_band_family((99.5, count), result, test.y)
+    # 9.8 on random walks of 1000 points: the bridge keeps the mean squared step, the line loses it
+    walks = np.cumsum(np.random.default_rng(1).standard_normal((40, 2, 1000)), axis=2).astype(np.float32)
+    walk_maps = np.random.default_rng(2).standard_normal((40, 32)).cumsum(1)
+    top = rl.erasure.band_masks(walk_maps, 10, 1000)[-1]
+    pos = rl.erasure.segment_of_position(32, 1000)
+    e = top[:, pos]
+    touch = e | np.roll(e, 1, axis=1)
+    touch[:, 0] = False
+    ratios = []
+    for fill in ("noisy", "interpolate"):
+        out = erase(walks, top, fill=fill, rng=3).astype(np.float64)
+        sq = np.diff(out, axis=2) ** 2  # sq[:, :, t - 1] is the step into t
+        inside, outside = touch[:, 1:], ~touch[:, 1:]
+        ratios.append(float(np.concatenate([sq[:, c][inside] for c in range(2)]).mean()
+                            / np.concatenate([sq[:, c][outside] for c in range(2)]).mean()))
+    assert abs(ratios[0] - 1) < 0.15 and ratios[1] < 0.1  # the law the exercise is about
+    assert exercises.check_fill_step_variance(ratios, walks, walk_maps, 3)
+    _says(capsys, "Correct:")
+    assert not exercises.check_fill_step_variance(ratios[::-1], walks, walk_maps, 3)
+    _says(capsys, "Not yet:")
+    with pytest.raises(ValueError, match="non-negative"):
+        exercises.check_fill_step_variance((-1, 0), walks, walk_maps, 3)
+
+
 def test_paired_sample_size_on_a_set_without_discordant_pairs(capsys):
     """The ci profile's tiny set can have no trajectory whose verdict differs: spread 0, answer 0."""
     zero = {"stderr": np.array([0.0]), "n": 40}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...erasure import band_masks, erase, random_masks
+from ...erasure import band_masks, compare_with_random, erase, random_masks, segment_of_position
 from ...evaluate import predict_logits as predict
 from ...simulate import CLASSES
+from ...verdict import family_level
 from .answers import as_choice, as_integer, as_number, as_numbers, is_key, verdict
 
 
@@ -116,3 +117,63 @@ def check_paired_sample_size(answer, paired: dict) -> bool:
                    "root of the number of trajectories.",
                    "sd = paired['stderr'][0] * sqrt(paired['n']) is the spread of one trajectory's difference; "
                    "solve 3 * sd / sqrt(N) = 1 for the total N and divide by the 8 classes.")
+
+
+def check_band_family(answer, result: dict, y) -> bool:
+    """Exercise 9.7: the level of each of the ten band intervals under the course's rule, and how many exclude 0.
+
+    ``answer = (level, count)``: the Bonferroni level ``1 - 0.05 / 10`` of each
+    band's interval when the ten bands are read as one family at 95%, and the
+    number of bands of ``result`` (the paper's definition) whose paired
+    interval against the scattered control, at that level
+    (:func:`resandi_lite.erasure.compare_with_random` with its defaults),
+    excludes zero.  Exact (level to 1e-9).
+    """
+    value = as_numbers(answer, 2, "a pair (level, count)")
+    level = family_level(10)
+    c = compare_with_random(result, np.asarray(y))
+    count = int(np.sum((c["low"] > 0) | (c["high"] < 0)))
+    if not 0 < value[0] < 1:
+        raise ValueError(f"answer[0] must be a level between 0 and 1 (not percent), got {value[0]}")
+    signs = ", ".join(f"{lo:.0f}-{hi:.0f}: {'+' if d > 0 else '-'}" for (lo, hi), d, low, high in
+                      zip(result["bands"], c["difference"], c["low"], c["high"]) if low > 0 or high < 0)
+    return verdict(abs(value[0] - level) <= 1e-9 and value[1] == count,
+                   f"each band at {100 * level:.1f}% keeps the family of ten at 95%; {count} of the ten intervals "
+                   f"exclude zero ({signs or 'none'}; + means the band costs more than random erasure).",
+                   "the level is 1 - (1 - 0.95) / 10 (rl.verdict.family_level(10)); then count the bands of "
+                   "rl.erasure.compare_with_random(paper_def, test.y) with low > 0 or high < 0.")
+
+
+def _step_ratio(X, mask, fill, seed) -> float:
+    out = erase(X, mask, fill=fill, rng=seed).astype(np.float64)
+    erased = mask[:, segment_of_position(mask.shape[1], X.shape[-1])]
+    touch = erased | np.roll(erased, 1, axis=1)
+    touch[:, 0] = False
+    steps = np.diff(out, axis=2, prepend=out[:, :, :1]) ** 2
+    untouched = ~touch
+    untouched[:, 0] = False
+    return float(steps.transpose(1, 0, 2)[:, touch].mean() / steps.transpose(1, 0, 2)[:, untouched].mean())
+
+
+def check_fill_step_variance(answer, X, maps, seed) -> bool:
+    """Exercise 9.8: mean squared step where the top band was filled, over that of the untouched steps.
+
+    On trajectories of 1000 points ``X`` with their maps, the top band of the
+    paper's definition is erased with ``fill="noisy"`` (``rng=seed``) and with
+    ``fill="interpolate"``; the steps touching an erased position (into or out
+    of it) are compared with the others.  Recomputed exactly; accepted within
+    1e-6 relative.
+    """
+    value = as_numbers(answer, 2, "a pair of ratios (noisy, interpolate)")
+    if np.any(value < 0):
+        raise ValueError(f"answer must hold two non-negative ratios, got {value}")
+    X = np.asarray(X)
+    mask = band_masks(np.asarray(maps), 10, X.shape[-1])[-1]
+    right = np.array([_step_ratio(X, mask, fill, seed) for fill in ("noisy", "interpolate")])
+    return verdict(np.allclose(value, right, rtol=1e-6, atol=0),
+                   f"noisy {right[0]:.2f}, interpolate {right[1]:.3f}: the bridge keeps the trajectory's step "
+                   "variance (a ratio near 1), while the straight line spreads a stretch's displacement evenly over "
+                   "its 31 or more steps and loses almost all of it: a straight run of equal steps, which is what "
+                   "the flight of a Lévy walk looks like.",
+                   "pos = rl.erasure.segment_of_position(32, 1000); e = mask[:, pos]; touch = e | np.roll(e, 1, 1) "
+                   "(without column 0); compare the mean of the squared steps (np.diff) inside and outside touch.")
