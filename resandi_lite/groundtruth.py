@@ -209,7 +209,7 @@ def map_centres(model: nn.Module, positions: int, length: int = INPUT_LENGTH) ->
     Examples
     --------
     >>> from resandi_lite.model import build_model
-    >>> map_centres(build_model("lite"), 63)[-1]
+    >>> float(map_centres(build_model("lite"), 63)[-1])
     992.0
     """
     from .model import STAGES

@@ -40,7 +40,6 @@ def test_bad_arguments():
 @pytest.mark.parametrize("kind", KINDS)
 def test_classifiers_beat_chance_by_far(kind):
     """With 8 classes chance is 12.5%; 40 training trajectories per class already give well over 50%."""
-    pytest.importorskip("sklearn")
     train, test = make_dataset(40, length=500, seed=1), make_dataset(25, length=500, seed=2)
     model = make_classifier(kind).fit(features(train.X, train.lengths), train.y)
     accuracy = np.mean(model.predict(features(test.X, test.lengths)) == test.y)
@@ -89,7 +88,6 @@ def test_increments_are_the_normalised_steps_of_the_raw_walk():
 @pytest.fixture(scope="module")
 def tiny():
     """A tiny training and test set (64 and 40 trajectories) at varying length."""
-    pytest.importorskip("aeon")
     return make_dataset(8, seed=3), make_dataset(5, seed=4)
 
 

@@ -54,7 +54,7 @@ def _explainer(name, model):
 
 
 def _quantus_mprt(model, X, y, explain, *, order, absolute, seed=42):
-    quantus = pytest.importorskip("quantus")
+    import quantus  # a dev extra: installed by the test command, never skipped
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         metric = quantus.MPRT(layer_order=order, seed=seed, abs=absolute, normalise=False, disable_warnings=True)
