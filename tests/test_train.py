@@ -243,13 +243,18 @@ def test_an_existing_run_is_refused_without_resume_or_overwrite(tmp_path):
 
 
 def test_stale_part_files_are_removed_and_logged(tmp_path, caplog):
-    (tmp_path / "checkpoint.pt.part").write_bytes(b"x" * 1000)  # a save killed half-way
-    (tmp_path / "best.pt.part").write_bytes(b"")
+    dead = 2**22 + 12345  # above Linux's default pid_max: no live process has this id
+    (tmp_path / f"checkpoint.pt.{dead}.a1b2.part").write_bytes(b"x" * 1000)  # a save killed half-way
+    (tmp_path / "best.pt.part").write_bytes(b"")  # an older version's, abandoned long ago
+    os.utime(tmp_path / "best.pt.part", (time.time() - 3600, time.time() - 3600))
+    (tmp_path / "notes.part").write_text("a user's file, kept")
     (tmp_path / "notes.txt").write_text("kept")
     with caplog.at_level("WARNING", logger="resandi_lite"):
         fit(TrainConfig(**{**TINY, "max_epochs": 1}), tmp_path, progress=False, max_batches=1)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "notes.txt"]
-    assert "checkpoint.pt.part" in caplog.text and "best.pt.part" in caplog.text and "interrupted save" in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".resandi-lock")) == [
+        "checkpoint.pt", "notes.part", "notes.txt"]
+    assert f"checkpoint.pt.{dead}.a1b2.part" in caplog.text and "best.pt.part" in caplog.text
+    assert "interrupted save" in caplog.text
     assert remove_stale_parts(tmp_path) == []
     atomic_save({"a": torch.zeros(1)}, tmp_path / "a.pt")
     assert not (tmp_path / "a.pt.part").exists() and torch.load(tmp_path / "a.pt")["a"].shape == (1,)
