@@ -17,7 +17,7 @@ except importlib.metadata.PackageNotFoundError:  # a source tree that was never 
     __version__ = "0+unknown"
 
 _MODULES = ("attribution", "augment", "baseline", "erasure", "evaluate", "gradcam", "groundtruth", "layerwise", "model",
-            "msd", "plotting", "pretrained", "reference", "signatures", "train", "verdict")
+            "msd", "plotting", "pretrained", "reference", "sanity", "signatures", "train", "verdict")
 _COURSE = "course"  # the course's support (profiles, explorers, exercises, student edition): not in __all__
 _MOVED = ("exercises", "explore", "student")  # moved to resandi_lite.course; the old names warn for one release
 _NAMES = {

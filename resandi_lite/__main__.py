@@ -7,6 +7,7 @@ split     write the paper-scale train/val/test files (resumable)
 train     train a network (the paper's recipe by default; resumable; torchrun for several GPUs)
 evaluate  accuracy, per-class accuracy and confusion matrix of a network on fresh data
 reproduce train the paper's networks, run chapters 6-12 on them, write the reproduction report (resumable)
+verdicts  Part III's verdicts: each part's powered measurement, one JSON per part and verdicts.json (resumable)
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
     _reproduce_parser(commands)
     _augment_parser(commands)
+    _verdicts_parser(commands)
     return parser
 
 
@@ -225,7 +227,34 @@ def _augment(args) -> None:
     config = TrainConfig.recipe("cpu", preset=args.preset, max_epochs=args.epochs)
     result = from_scratch(out, seeds=args.seeds, arms=tuple(a.strip() for a in args.arms.split(",")),
                           config=config, train_per_class=args.train_per_class, test_per_class=args.test_per_class)
-    print(f"wrote {out / 'results.json'}: base {100 * result['base'][0]:.2f}% clean")
+    done = ", ".join(f"{arm} {len(result[arm]['seeds'])}" for arm in ("targeted", "random", "control") if arm in result)
+    print(f"wrote {out / 'results.json'}: base {100 * result['base'][0]:.2f}% clean; seeds finished: {done or 'none'}")
+
+
+def _verdicts_parser(commands) -> None:
+    from .verdict import PARTS, SIZES
+
+    ver = commands.add_parser("verdicts", help="Part III's verdicts: every part's measurement, one JSON (resumable)")
+    ver.add_argument("--sizes", choices=list(SIZES), default="powered", help="sizes of every part (default: powered)")
+    ver.add_argument("--out", required=True, help="output folder (<part>.json per finished part, verdicts.json)")
+    ver.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated parts (default: {','.join(PARTS)})")
+    ver.add_argument("--seed", type=_seed, default=0)
+    ver.add_argument("--threads", type=_positive, default=1, help="torch and BLAS threads (default 1: one core)")
+    ver.add_argument("--resume", action="store_true", help="keep the parts already finished in --out")
+    ver.add_argument("--ship", action="store_true", help="also copy verdicts.json into the package (verdict.POWERED)")
+
+
+def _verdicts(args) -> None:
+    from .verdict import run_verdicts
+
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    command = (f"python -m resandi_lite verdicts --sizes {args.sizes} --out {args.out} --parts {','.join(parts)} "
+               f"--seed {args.seed} --threads {args.threads}" + (" --ship" if args.ship else ""))
+    result = run_verdicts(args.out, sizes=args.sizes, parts=parts, resume=args.resume, seed=args.seed,
+                          threads=args.threads, progress=True, command=command, ship=args.ship)
+    print(f"wrote {args.out}/verdicts.json: {len(result['rows'])} rows from {len(result['parts'])} parts in "
+          f"{result['wall_seconds']['total']:.0f} s" + (f"; not available: {', '.join(result['unavailable'])}"
+                                                          if result["unavailable"] else ""))
 
 
 def main(argv=None) -> int:
@@ -254,6 +283,8 @@ def main(argv=None) -> int:
             return _reproduce(args)
         elif args.command == "augment":
             _augment(args)
+        elif args.command == "verdicts":
+            _verdicts(args)
         elif args.command == "split":
             from .data import write_split
 

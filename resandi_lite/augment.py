@@ -19,6 +19,7 @@ scaling, the copy is transformed, and the scaling is redone.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -559,37 +560,89 @@ def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, trai
     train = make_dataset(train_per_class, config.length, config.noise, seed=data_seed, progress=progress)
     val = make_dataset(config.val_per_class, config.length, config.noise, seed=data_seed + 1)
 
-    def run_one(name: str, data: TrajectoryDataset, seed: int) -> list[float]:
+    def run_one(name: str, data: TrajectoryDataset, seed: int, *, wait: bool = False) -> list[float] | None:
+        """Train and test one network, unless done; ``None`` if another process holds it (and not ``wait``)."""
+        from filelock import FileLock, Timeout
+
         run = out_dir / name
         done = _read_result(run / "noise.json", sigmas)
         if done is not None:
             return done
-        fit(dataclasses.replace(config, seed=seed, train_per_class=max(1, len(data) // len(CLASSES))), run,
-            resume=(run / "checkpoint.pt").exists(), train_data=data, val_data=val, progress=progress)
-        acc = _noise_accuracy(load_model(run / BEST), test_per_class, config.length, sigmas, test_seed)
-        tmp = run / "noise.json.part"
-        tmp.write_text(json.dumps({"sigmas": sigmas, "accuracy": acc, "seed": seed, "n_train": len(data),
-                                   "test_per_class": test_per_class, "test_seed": test_seed}, indent=1))
-        tmp.replace(run / "noise.json")
+        lock = FileLock(out_dir / f"{name}.lock")
+        try:
+            lock.acquire(timeout=-1 if wait else 0)
+        except Timeout:
+            say(f"{name}: another process is training it, skipped here")
+            return None
+        try:
+            done = _read_result(run / "noise.json", sigmas)  # finished while we waited
+            if done is not None:
+                return done
+            fit(dataclasses.replace(config, seed=seed, train_per_class=max(1, len(data) // len(CLASSES))), run,
+                resume=(run / "checkpoint.pt").exists(), train_data=data, val_data=val, progress=progress)
+            acc = _noise_accuracy(load_model(run / BEST), test_per_class, config.length, sigmas, test_seed)
+            tmp = run / "noise.json.part"
+            tmp.write_text(json.dumps({"sigmas": sigmas, "accuracy": acc, "seed": seed, "n_train": len(data),
+                                       "test_per_class": test_per_class, "test_seed": test_seed}, indent=1))
+            tmp.replace(run / "noise.json")
+        finally:
+            lock.release()
         say(f"{name}: accuracy {100 * acc[0]:.2f}% clean, {100 * acc[min(5, len(acc) - 1)]:.2f}% at sigma "
             f"{sigmas[min(5, len(acc) - 1)]}")
         return acc
 
-    base_acc = run_one("base", train, base_seed)
-    scores_file = out_dir / "base" / "scores.npy"
-    if scores_file.exists():
-        scores = np.load(scores_file)
-    else:
-        scores = attribution_score(load_model(out_dir / "base" / BEST), train.X, train.y)
-        np.save(scores_file, scores)
-    accs = {arm: {} for arm in arms}
+    run_one("base", train, base_seed, wait=True)
+    scores = _base_scores(out_dir / "base", train)
     for k in seeds:
-        sets = training_sets(train, scores, k, control="control" in arms)
-        for arm in arms:
-            accs[arm][k] = run_one(f"{arm}-seed{k}", sets[arm], k)
+        pending = [arm for arm in arms if _read_result(out_dir / f"{arm}-seed{k}" / "noise.json", sigmas) is None]
+        if not pending:
+            continue
+        sets = training_sets(train, scores, k, control="control" in pending)
+        for arm in pending:
+            run_one(f"{arm}-seed{k}", sets[arm], k)
         del sets
-        result = _write_results(out_dir, sigmas, base_acc, accs)
-    return result
+        collect_results(out_dir)
+    return collect_results(out_dir)
+
+
+def _base_scores(base_dir: Path, train: TrajectoryDataset) -> np.ndarray:
+    """The base network's Grad-CAM score of every training trajectory, computed once and kept in ``scores.npy``."""
+    from .pretrained import load_model
+    from .train import BEST
+
+    scores_file = base_dir / "scores.npy"
+    if scores_file.exists():
+        return np.load(scores_file)
+    scores = attribution_score(load_model(base_dir / BEST), train.X, train.y)
+    np.save(scores_file, scores)
+    return scores
+
+
+def collect_results(out_dir) -> dict:
+    """Gather the ``noise.json`` of every finished network of a :func:`from_scratch` experiment into ``results.json``.
+
+    Several processes may train the runs of one experiment at once (each run
+    is locked while it trains); this reads what all of them have finished.
+
+    Returns
+    -------
+    dict
+        ``sigmas``, ``base`` (accuracy per sigma, or ``None``) and, per arm with
+        at least one finished seed, ``seeds``, ``accuracy`` (seeds, k), ``mean``
+        and ``stderr`` (k,) (over seeds; 0 for one seed).
+    """
+    out_dir = Path(out_dir)
+    try:
+        sigmas = json.loads((out_dir / "experiment.json").read_text())["sigmas"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ValueError(f"{out_dir} holds no augmentation experiment (experiment.json missing or damaged)") from None
+    accs = {arm: {} for arm in ARMS}
+    for path in sorted(out_dir.glob("*-seed*/noise.json")):
+        arm, _, k = path.parent.name.rpartition("-seed")
+        acc = _read_result(path, sigmas)
+        if arm in accs and k.isdigit() and acc is not None:
+            accs[arm][int(k)] = acc
+    return _write_results(out_dir, sigmas, _read_result(out_dir / "base" / "noise.json", sigmas), accs)
 
 
 def _check_experiment(out_dir: Path, settings: dict) -> None:
@@ -611,7 +664,7 @@ def _check_experiment(out_dir: Path, settings: dict) -> None:
 
 
 def _write_results(out_dir: Path, sigmas, base_acc, accs: dict) -> dict:
-    out = {"sigmas": list(sigmas), "base": list(base_acc)}
+    out = {"sigmas": list(sigmas), "base": None if base_acc is None else list(base_acc)}
     for arm, by_seed in accs.items():
         if not by_seed:
             continue
@@ -619,7 +672,153 @@ def _write_results(out_dir: Path, sigmas, base_acc, accs: dict) -> dict:
         stderr = a.std(axis=0, ddof=1) / np.sqrt(len(a)) if len(a) > 1 else np.zeros(len(sigmas))
         out[arm] = {"seeds": sorted(by_seed), "accuracy": a.tolist(), "mean": a.mean(axis=0).tolist(),
                     "stderr": stderr.tolist()}
-    tmp = out_dir / "results.json.part"
+    tmp = out_dir / f"results.json.{os.getpid()}.part"  # several processes may write it
     tmp.write_text(json.dumps(out, indent=1))
     tmp.replace(out_dir / "results.json")
+    return out
+
+
+def _by_seed(arm: dict) -> dict:
+    """``{seed: accuracies (points) per sigma}`` of one arm of a results.json (seeds in order if not named)."""
+    accuracy = 100 * np.atleast_2d(np.asarray(arm["accuracy"], dtype=np.float64))
+    seeds = arm.get("seeds", range(len(accuracy)))
+    return {int(k): row for k, row in zip(seeds, accuracy)}
+
+
+def _paired_over_seeds(a: dict, b: dict) -> tuple[list[int], np.ndarray]:
+    """The seeds both arms have, and ``a - b`` per seed and sigma (points): ``(seeds, (k, sigmas))``."""
+    seeds = sorted(set(a) & set(b))
+    width = len(next(iter(a.values()))) if a else len(next(iter(b.values()))) if b else 0
+    return seeds, np.array([a[k] - b[k] for k in seeds]).reshape(len(seeds), width)
+
+
+def paper_gain() -> dict:
+    """The paper's gain of targeted over random copies per noise level, with its standard error from its seeds.
+
+    The paper trains five seeds per arm (:data:`resandi_lite.paper.AUGMENT_TARGETED_SEEDS`,
+    ``AUGMENT_RANDOM_SEEDS``); its files do not say whether seed ``k`` of one
+    arm is paired with seed ``k`` of the other, so the standard error of the
+    gain is Welch's, the two arms' standard errors added in quadrature.
+
+    Returns
+    -------
+    dict
+        ``sigmas``, ``gain`` and ``stderr`` (lists of 11 floats, points).
+
+    Examples
+    --------
+    >>> g = paper_gain()
+    >>> round(g["gain"][5], 2), round(g["stderr"][5], 2)  # sigma = 0.5: about 1.2 standard errors from zero
+    (3.82, 3.14)
+    """
+    from .paper import AUGMENT_RANDOM_SEEDS, AUGMENT_TARGETED_SEEDS
+
+    t, r = AUGMENT_TARGETED_SEEDS, AUGMENT_RANDOM_SEEDS
+    return {"sigmas": [float(s) for s in PAPER_SIGMAS], "gain": (t.mean(0) - r.mean(0)).tolist(),
+            "stderr": np.sqrt(t.var(0, ddof=1) / len(t) + r.var(0, ddof=1) / len(r)).tolist()}
+
+
+def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
+    """The augmentation claim per noise level: targeted minus random, paired by seed, with its verdict.
+
+    Each seed trains every arm with the same initialisation, sample order and
+    number of steps (:func:`from_scratch`), and all are tested on the same
+    noisy sets, so the arms are compared seed by seed: the difference
+    targeted - random of each seed, its mean over seeds and the standard error
+    of that mean.  The interval is Student's t with ``k - 1`` degrees of
+    freedom for ``k`` seeds (a bootstrap over five seeds would be far too
+    narrow), at the Bonferroni level for the family of noise levels read
+    together (:func:`resandi_lite.verdict.family_level`), and gives the
+    verdict against the paper's gain (:func:`resandi_lite.verdict.verdict_row`,
+    ``n_needed`` in seeds).  Beside it, random - control (the effect of the
+    rotated copies themselves; the paper has no control arm, so no verdict).
+
+    Parameters
+    ----------
+    results : dict or path-like
+        A ``results.json`` of :func:`from_scratch` (or of
+        :func:`augmentation_experiment`): ``sigmas`` and, per arm,
+        ``accuracy`` (seeds, sigmas) as fractions, with ``seeds``.
+    paper : dict of float to float, optional
+        The paper's gain (points) per sigma.  Default: the means of the
+        paper's five seeds per arm (:data:`resandi_lite.paper.AUGMENT_TARGETED_SEEDS`
+        and ``AUGMENT_RANDOM_SEEDS``), with the paper's own interval of its
+        gain (:func:`paper_gain`: two arms of five seeds, Welch's standard
+        error, t with 8 degrees of freedom) in each row.
+    level : float
+        Of the whole family.
+
+    Returns
+    -------
+    dict (JSON-ready)
+        ``rows`` (targeted - random per sigma; empty with fewer than 2 paired
+        seeds), ``controls`` (random - control per sigma, same keys but no
+        verdict), ``estimates`` (the mean differences per sigma, given even for
+        one seed), ``seeds`` (those paired), ``sigmas``, ``family`` and
+        ``note`` (why there is no interval, or None).
+
+    Examples
+    --------
+    >>> acc = {"sigmas": [0.5], "targeted": {"seeds": [0, 1, 2], "accuracy": [[0.50], [0.52], [0.49]]},
+    ...        "random": {"seeds": [0, 1, 2], "accuracy": [[0.46], [0.47], [0.47]]}}
+    >>> row = augmentation_verdicts(acc)["rows"][0]
+    >>> round(row["estimate"], 2), row["verdict"]
+    (3.67, 'open')
+    """
+    from scipy.stats import t as student
+
+    from .verdict import family_level, verdict_row
+
+    if isinstance(results, (str, Path)):
+        results = json.loads(Path(results).read_text())
+    if not isinstance(results, dict) or "sigmas" not in results:
+        raise ValueError("results must be a results.json (or its dict) with sigmas and, per arm, accuracy and seeds")
+    sigmas = [round(float(s), 2) for s in results["sigmas"]]
+    own = None
+    if paper is None:
+        gain = paper_gain()
+        paper = {round(s, 2): g for s, g in zip(gain["sigmas"], gain["gain"])}
+        own = {round(s, 2): e for s, e in zip(gain["sigmas"], gain["stderr"])}
+    paper = {round(float(s), 2): float(v) for s, v in paper.items()}
+    listed = [j for j, s in enumerate(sigmas) if s in paper]
+    arms = {arm: _by_seed(results[arm]) if isinstance(results.get(arm), dict) and "accuracy" in results[arm] else {}
+            for arm in ("targeted", "random", "control")}  # an arm with no finished seed is absent from results.json
+    seeds, diff = _paired_over_seeds(arms["targeted"], arms["random"])
+    each = family_level(max(1, len(listed)), level)
+    out = {"rows": [], "controls": [], "seeds": seeds, "sigmas": sigmas,
+           "family": {"m": len(listed), "level": level, "each": each,
+                      "rule": "Bonferroni over the noise levels; Student's t over seeds"},
+           "estimates": {"targeted - random": diff.mean(0).tolist() if len(seeds) else []},
+           "note": None}
+    if len(seeds) < 2:
+        out["note"] = (f"{len(seeds)} seed paired in both arms: no standard error over seeds yet, estimates only"
+                       if len(seeds) == 1 else "no seed finished in both arms yet")
+    k = len(seeds)
+    half = student.ppf((1 + each) / 2, k - 1) if k >= 2 else np.nan
+    paper_half = student.ppf((1 + each) / 2, 8)
+    for j in listed:
+        s = sigmas[j]
+        if k < 2:
+            break
+        d = diff[:, j]
+        mean, stderr = float(d.mean()), float(d.std(ddof=1) / np.sqrt(k))
+        extra = {"stderr": stderr, "level": each, "family": len(listed), "unit": "points", "sigma": s,
+                 "seeds": k}
+        if own is not None:
+            extra.update(paper_stderr=own[s], paper_low=paper[s] - paper_half * own[s],
+                         paper_high=paper[s] + paper_half * own[s])
+        out["rows"].append(verdict_row(f"targeted - random, sigma = {s:.1f}", mean, mean - half * stderr,
+                                       mean + half * stderr, k, paper[s], **extra))
+    if arms["control"]:
+        seeds_c, diff_c = _paired_over_seeds(arms["random"], arms["control"])
+        out["estimates"]["random - control"] = diff_c.mean(0).tolist() if len(seeds_c) else []
+        if len(seeds_c) >= 2:
+            half_c = student.ppf((1 + each) / 2, len(seeds_c) - 1)
+            for j in listed:
+                d = diff_c[:, j]
+                mean, stderr = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(seeds_c)))
+                out["controls"].append({"claim": f"random - control, sigma = {sigmas[j]:.1f}", "estimate": mean,
+                                        "low": mean - half_c * stderr, "high": mean + half_c * stderr,
+                                        "stderr": stderr, "n": len(seeds_c), "level": each, "unit": "points",
+                                        "sigma": sigmas[j]})
     return out

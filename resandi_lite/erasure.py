@@ -867,19 +867,7 @@ def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress:
     started, cpu = time.perf_counter(), time.process_time()
     n_per_class = check_int(n_per_class, "n_per_class", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
-    unknown = sorted(set(options) - set(_DEFAULTS))
-    if unknown:
-        raise TypeError(f"erasure_verdicts got unknown options {unknown}; known: {sorted(_DEFAULTS)}")
-    opt = {**_DEFAULTS, **options}
-    fills, fills_1000 = tuple(opt["fills"]), tuple(opt["fills_1000"])
-    for name, chosen in (("fills", fills), ("fills_1000", fills_1000)):
-        if any(f not in FILLS for f in chosen):
-            raise ValueError(f"{name} must hold fills from {FILLS}, got {chosen}")
-    for name in ("bands", "bands_1000"):
-        if opt[name] not in ("all", "ends"):
-            raise ValueError(f"{name} must be 'all' or 'ends', got {opt[name]!r}")
-    which = {key: None if opt[key] == "all" else [0, 9] for key in ("bands", "bands_1000")}
-    n_1000 = check_int(opt["n_per_class_1000"] or n_per_class, "n_per_class_1000", minimum=1)
+    opt, fills, fills_1000, which, n_1000 = _verdict_options(n_per_class, options)
     n_boot, level, batch = opt["n_boot"], opt["level"], opt["batch_size"]
     streams = iter(np.random.SeedSequence(seed).spawn(64))
     networks = [("lite" if network is None else network, "varying", n_per_class, 9000 + seed)]
@@ -928,9 +916,67 @@ def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress:
             "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in opt.items()} | {"seed": seed}}
 
 
+def _verdict_options(n_per_class: int, options: dict) -> tuple:
+    """The checked options of :func:`erasure_verdicts`: ``(opt, fills, fills_1000, which, n_per_class_1000)``."""
+    from ._checks import check_int
+
+    unknown = sorted(set(options) - set(_DEFAULTS))
+    if unknown:
+        raise TypeError(f"erasure_verdicts got unknown options {unknown}; known: {sorted(_DEFAULTS)}")
+    opt = {**_DEFAULTS, **options}
+    fills, fills_1000 = tuple(opt["fills"]), tuple(opt["fills_1000"])
+    for name, chosen in (("fills", fills), ("fills_1000", fills_1000)):
+        if any(f not in FILLS for f in chosen):
+            raise ValueError(f"{name} must hold fills from {FILLS}, got {chosen}")
+    for name in ("bands", "bands_1000"):
+        if opt[name] not in ("all", "ends"):
+            raise ValueError(f"{name} must be 'all' or 'ends', got {opt[name]!r}")
+    which = {key: None if opt[key] == "all" else [0, 9] for key in ("bands", "bands_1000")}
+    n_1000 = check_int(opt["n_per_class_1000"] or n_per_class, "n_per_class_1000", minimum=1)
+    return opt, fills, fills_1000, which, n_1000
+
+
 def _confusion(y, predicted) -> list:
     k = len(CLASSES)
     return np.bincount(k * np.asarray(y) + np.asarray(predicted), minlength=k * k).reshape(k, k).tolist()
+
+
+def _curve_details(curves, pending: list, *, n_boot, level, rng) -> dict:
+    """MoRF/LeRF curves per fill, with paired LeRF - MoRF intervals; appends the lerf-morf claim to ``pending``."""
+    curve_details = {}
+    for fill, (curve, y) in curves.items():
+        ok = {o: p == y for o, p in curve["predictions"].items()}
+        detail = {"fractions": curve["fractions"], "segments_erased": np.asarray(curve["segments_erased"]).tolist(),
+                  "accuracy": {o: a.tolist() for o, a in curve["accuracy"].items()},
+                  "clean_accuracy": curve["clean_accuracy"], "within": curve["within"]}
+        if "morf" in ok and "lerf" in ok:
+            pending.append(("varying", "lerf-morf", ok["lerf"][0], ok["morf"][0], PAPER_CLAIMS["lerf-morf"],
+                            {"network": "varying", "fill": fill, "within": curve["within"], "control": None,
+                             "fraction": curve["fractions"][0]}))
+            f_level = family_level(len(curve["fractions"]), level)
+            boots = [paired_bootstrap(100.0 * ok["lerf"][i], 100.0 * ok["morf"][i], level=f_level, n_boot=n_boot,
+                                      rng=rng) for i in range(len(curve["fractions"]))]
+            detail["lerf_minus_morf"] = {"estimate": [b["estimate"] for b in boots], "low": [b["low"] for b in boots],
+                                         "high": [b["high"] for b in boots], "level": f_level}
+        detail["confusion"] = {o: _confusion(y, p[-1]) for o, p in curve["predictions"].items()}  # largest fraction
+        curve_details[fill] = detail
+    return curve_details
+
+
+def _rows(pending: list, families: dict, names: dict, *, n_boot, level, rng) -> list:
+    """One verdict row per pending claim, its interval at its family's Bonferroni level."""
+    rows = []
+    for family, claim_id, a, b, paper, extra in pending:
+        m = families[family]
+        f_level = family_level(m, level)
+        boot = paired_bootstrap(100.0 * a, 100.0 * b, level=f_level, n_boot=n_boot, rng=rng)
+        text = _CLAIM_TEXT[claim_id].format(control=extra.get("control"), fraction=extra.get("fraction", 0),
+                                           lo=extra.get("band", [0, 0])[0], hi=extra.get("band", [0, 0])[1])
+        where = f"{names.get(extra['network'], extra['network'])}, fill {extra['fill']}, within {extra['within']}"
+        rows.append(verdict_row(f"{text} [{where}]", boot["estimate"], boot["low"], boot["high"], boot["n"], paper,
+                                claim_id=claim_id, **extra, family=family, m=m, level=f_level, unit="points",
+                                stderr=boot["stderr"]))
+    return rows
 
 
 def _verdict_rows(measured, curves, *, n_boot, level, rng, names) -> tuple[list, dict, dict]:
@@ -964,37 +1010,11 @@ def _verdict_rows(measured, curves, *, n_boot, level, rng, names) -> tuple[list,
                                 {**e, "band": [lo, hi]}))
         pending.append((label, "direction", band_ok[bottom], band_ok[top], PAPER_CLAIMS["direction"],
                         {**extra, "control": None}))
-    curve_details = {}
-    for fill, (curve, y) in curves.items():
-        ok = {o: p == y for o, p in curve["predictions"].items()}
-        detail = {"fractions": curve["fractions"], "segments_erased": np.asarray(curve["segments_erased"]).tolist(),
-                  "accuracy": {o: a.tolist() for o, a in curve["accuracy"].items()},
-                  "clean_accuracy": curve["clean_accuracy"], "within": curve["within"]}
-        if "morf" in ok and "lerf" in ok:
-            pending.append(("varying", "lerf-morf", ok["lerf"][0], ok["morf"][0], PAPER_CLAIMS["lerf-morf"],
-                            {"network": "varying", "fill": fill, "within": curve["within"], "control": None,
-                             "fraction": curve["fractions"][0]}))
-            f_level = family_level(len(curve["fractions"]), level)
-            boots = [paired_bootstrap(100.0 * ok["lerf"][i], 100.0 * ok["morf"][i], level=f_level, n_boot=n_boot,
-                                      rng=rng) for i in range(len(curve["fractions"]))]
-            detail["lerf_minus_morf"] = {"estimate": [b["estimate"] for b in boots], "low": [b["low"] for b in boots],
-                                         "high": [b["high"] for b in boots], "level": f_level}
-        detail["confusion"] = {o: _confusion(y, p[-1]) for o, p in curve["predictions"].items()}  # largest fraction
-        curve_details[fill] = detail
+    curve_details = _curve_details(curves, pending, n_boot=n_boot, level=level, rng=rng)
     families = {}
     for family, *_ in pending:
         families[family] = families.get(family, 0) + 1
-    rows = []
-    for family, claim_id, a, b, paper, extra in pending:
-        m = families[family]
-        f_level = family_level(m, level)
-        boot = paired_bootstrap(100.0 * a, 100.0 * b, level=f_level, n_boot=n_boot, rng=rng)
-        text = _CLAIM_TEXT[claim_id].format(control=extra.get("control"), fraction=extra.get("fraction", 0),
-                                           lo=extra.get("band", [0, 0])[0], hi=extra.get("band", [0, 0])[1])
-        where = f"{names.get(extra['network'], extra['network'])}, fill {extra['fill']}, within {extra['within']}"
-        rows.append(verdict_row(f"{text} [{where}]", boot["estimate"], boot["low"], boot["high"], boot["n"], paper,
-                                claim_id=claim_id, **extra, family=family, m=m, level=f_level, unit="points",
-                                stderr=boot["stderr"]))
+    rows = _rows(pending, families, names, n_boot=n_boot, level=level, rng=rng)
     return rows, families, {"settings": settings, "curves": curve_details, "confusion": confusion}
 
 

@@ -7,9 +7,13 @@ Three tools, after the paper's layer-wise analysis of the fixed-length (T = 1000
   the 32 positions of layer4, and their correlation with the Grad-CAM map, per
   class (:func:`window_statistics`, :func:`composites`, :func:`map_correlations`,
   :func:`window_activity`); :func:`window_maps` computes the maps, with any
-  attribution method of :mod:`resandi_lite.attribution`; standard errors from
-  a bootstrap over trajectories (:func:`correlation_intervals`, beside Fisher's
-  :func:`fisher_interval`) and the count of the paper's signs reproduced
+  attribution method of :mod:`resandi_lite.attribution`; pooled over all
+  windows or within trajectories (:func:`within_trajectory`: map and statistic
+  demeaned per trajectory); standard errors from a bootstrap over trajectories
+  (:func:`correlation_intervals`, beside Fisher's :func:`fisher_interval`);
+  every sign the paper reports as a verdict with its interval, Bonferroni over
+  the family (:func:`sign_claims`, :func:`sign_verdicts`, and the powered run
+  :func:`layerwise_verdicts`); one sign read alone at two standard errors
   (:func:`sign_agreement`, :func:`count_sign_agreement`);
 * **linear probes**: freeze the network up to a stage, average-pool its output
   and fit a linear classifier (:func:`pooled_features`, :func:`linear_probe`,
@@ -76,7 +80,7 @@ def _scale_per_trajectory(f: np.ndarray) -> np.ndarray:
         return (a - low) / (high - low)
 
 
-def window_statistics(X, *, undefined: str = "nan", chunk: int = 256) -> dict:
+def window_statistics(X, *, undefined: str = "nan", turning: str = "signed", chunk: int = 256) -> dict:
     """The five window statistics of the paper on the increments of the scaled input.
 
     Parameters
@@ -90,6 +94,12 @@ def window_statistics(X, *, undefined: str = "nan", chunk: int = 256) -> dict:
         out of :func:`map_correlations`; ``"zero"`` gives them the value of
         "no signal" (no correlation, no excess kurtosis, no jumpiness, no
         change, no turning) before the scaling, so every window counts.
+    turning : "signed" or "unsigned"
+        The turning angle of f5.  ``"signed"`` (default): the angle between
+        two successive steps in (-pi, pi], over the steps that move.
+        ``"unsigned"``: the authors' definition (``var_cos_angle`` in their
+        ``utils/_statistical_relevance.py``), ``arccos`` of the cosine, in
+        [0, pi], with 0 where a step does not move; both are divided by pi.
     chunk : int
         Trajectories per vectorised step (bounds the memory).
 
@@ -111,10 +121,12 @@ def window_statistics(X, *, undefined: str = "nan", chunk: int = 256) -> dict:
         raise ValueError(f"X must have shape (n, 2, 1000), got {X.shape}")
     if undefined not in ("nan", "zero"):
         raise ValueError(f"undefined must be 'nan' or 'zero', got {undefined!r}")
+    if turning not in ("signed", "unsigned"):
+        raise ValueError(f"turning must be 'signed' or 'unsigned', got {turning!r}")
     out = {k: np.empty((len(X), N_WINDOWS)) for k in STATISTICS}
     with warnings.catch_warnings():  # windows without movement give NaN on purpose
         warnings.simplefilter("ignore", RuntimeWarning)
-        _fill_statistics(X, out, chunk)
+        _fill_statistics(X, out, chunk, turning)
         if undefined == "zero":
             out = {k: np.nan_to_num(v, nan=0.0) for k, v in out.items()}
         for k in ("f2", "f3", "f5"):
@@ -122,7 +134,7 @@ def window_statistics(X, *, undefined: str = "nan", chunk: int = 256) -> dict:
     return out
 
 
-def _fill_statistics(X: np.ndarray, out: dict, chunk: int) -> None:
+def _fill_statistics(X: np.ndarray, out: dict, chunk: int, turning: str = "signed") -> None:
     for start in range(0, len(X), chunk):
         w = _windows(np.diff(X[start:start + chunk], axis=-1))  # (m, 2, 32, 224)
         sl = slice(start, start + len(w))
@@ -137,11 +149,17 @@ def _fill_statistics(X: np.ndarray, out: dict, chunk: int) -> None:
             out["f3"][sl] = np.nanmax(np.nanstd(ratio, axis=-1), axis=1)
             s = quarters.std(axis=-1)  # (m, 2, 32, 4)
             out["f4"][sl] = np.mean((s[..., 3] - s[..., 0]) / 4 / s.mean(axis=-1), axis=1)
-            heading = np.arctan2(w[:, 1], w[:, 0])  # (m, 32, 224)
-            moving = np.hypot(w[:, 1], w[:, 0]) > 0
-            turn = np.angle(np.exp(1j * (heading[..., 1:] - heading[..., :-1])))
-            turn = np.where(moving[..., 1:] & moving[..., :-1], turn, np.nan)
-            out["f5"][sl] = np.nanstd(turn, axis=-1) / np.pi
+            if turning == "signed":
+                heading = np.arctan2(w[:, 1], w[:, 0])  # (m, 32, 224)
+                moving = np.hypot(w[:, 1], w[:, 0]) > 0
+                turn = np.angle(np.exp(1j * (heading[..., 1:] - heading[..., :-1])))
+                turn = np.where(moving[..., 1:] & moving[..., :-1], turn, np.nan)
+                out["f5"][sl] = np.nanstd(turn, axis=-1) / np.pi
+            else:  # the authors': arccos of the cosine in [0, pi], 0 where a step does not move, every pair counted
+                vx, vy = w[:, 0], w[:, 1]
+                dot = vx[..., :-1] * vx[..., 1:] + vy[..., :-1] * vy[..., 1:]
+                norm = np.sqrt((vx[..., :-1] ** 2 + vy[..., :-1] ** 2) * (vx[..., 1:] ** 2 + vy[..., 1:] ** 2))
+                out["f5"][sl] = np.nan_to_num(np.arccos(dot / norm) / np.pi, nan=0.0).std(axis=-1)
 
 
 def composites(stats: dict) -> dict:
@@ -235,7 +253,7 @@ def window_maps(model: nn.Module, X, y, *, attribution=None, batch_size: int = 2
     return resample(attribute(model, X, np.asarray(y), attribution), N_WINDOWS, np.shape(X)[-1])
 
 
-def map_correlations(maps, features: dict, y, classes=None, method: str = "pearson") -> dict:
+def map_correlations(maps, features: dict, y, classes=None, method: str = "pearson", *, within: bool = False) -> dict:
     """Correlation of the raw 32-bin map with each feature, pooled over trajectories and windows, per class.
 
     Parameters
@@ -246,6 +264,14 @@ def map_correlations(maps, features: dict, y, classes=None, method: str = "pears
     classes : sequence of str, optional
         Names of the labels (default: :data:`resandi_lite.CLASSES`).
     method : "pearson" or "spearman"
+    within : bool
+        ``False`` (default): the pooled correlation, which mixes differences
+        between trajectories (one with a larger map everywhere and a larger
+        feature everywhere) with variation along each trajectory.
+        ``True``: the within-trajectory correlation (:func:`within_trajectory`):
+        map and feature demeaned per trajectory (Spearman: ranked per
+        trajectory first), then pooled; it asks only whether the map is larger
+        *where*, along one trajectory, the feature is larger.
 
     Returns
     -------
@@ -263,7 +289,11 @@ def map_correlations(maps, features: dict, y, classes=None, method: str = "pears
         for name, f in features.items():
             if np.shape(f) != maps.shape:
                 raise ValueError(f"feature {name!r} must have shape {maps.shape}, got {np.shape(f)}")
-            out[(classes[label], name)] = correlation(maps[rows], np.asarray(f)[rows], method)
+            a, b = maps[rows], np.asarray(f)[rows]
+            if within:
+                out[(classes[label], name)] = float(_resampled_correlation(a, b, method, within=True)(np.ones(len(a))))
+            else:
+                out[(classes[label], name)] = correlation(a, b, method)
     return out
 
 
@@ -326,16 +356,151 @@ def _pearson_from_sums(sums: np.ndarray) -> np.ndarray:
         return np.where((va > 0) & (vb > 0) & (n >= 3), cov / np.sqrt(va * vb), np.nan)
 
 
-def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = "pearson", k: float = 2.0,
-                          n_boot: int = 1000, rng=None, classes=None) -> dict:
+def _row_ranks(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Ranks (ties averaged) within each row over its ``keep`` entries, NaN elsewhere: (m, 32) -> (m, 32)."""
+    out = np.full(x.shape, np.nan)
+    for i in np.flatnonzero(keep.any(axis=1)):
+        out[i, keep[i]] = _ranks(x[i, keep[i]])
+    return out
+
+
+def within_trajectory(a, b, method: str = "pearson") -> tuple[np.ndarray, np.ndarray]:
+    """Map and feature demeaned per trajectory, over the windows where both are defined.
+
+    Parameters
+    ----------
+    a, b : ndarray of shape (m, 32)
+        E.g. the maps and one feature of the trajectories of one class.
+    method : "pearson" or "spearman"
+        Spearman ranks each trajectory's windows first (ties averaged).
+
+    Returns
+    -------
+    (a, b) : tuple of ndarray of shape (m, 32), float64
+        Each row has mean 0 over its windows where both are finite; NaN where
+        either is not.  Their pooled Pearson correlation is the
+        within-trajectory correlation: what is left once every trajectory's
+        own level of map and feature (its alpha, its logit, its overall
+        activity) is taken out.
+
+    Examples
+    --------
+    >>> a, b = within_trajectory([[1.0, 2.0, 3.0], [11.0, 12.0, 13.0]], [[3.0, 2.0, 1.0], [13.0, 12.0, 11.0]])
+    >>> a.tolist(), correlation(a, b)
+    ([[-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]], -1.0)
+    """
+    a, b = np.array(a, dtype=np.float64, ndmin=2), np.array(b, dtype=np.float64, ndmin=2)
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError(f"a and b must be (m, windows) arrays of the same shape, got {a.shape} and {b.shape}")
+    if method not in ("pearson", "spearman"):
+        raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
+    keep = np.isfinite(a) & np.isfinite(b)
+    if method == "spearman":
+        a, b = _row_ranks(a, keep), _row_ranks(b, keep)
+    a, b = np.where(keep, a, np.nan), np.where(keep, b, np.nan)
+    count = np.maximum(keep.sum(axis=1, keepdims=True), 1)
+    return (a - np.nansum(a, axis=1, keepdims=True) / count, b - np.nansum(b, axis=1, keepdims=True) / count)
+
+
+def _tie_groups(v: np.ndarray) -> np.ndarray:
+    """Index of each value's group of equal values, groups numbered in increasing order of value."""
+    order = np.argsort(v, kind="mergesort")
+    sorted_v = v[order]
+    group = np.empty(v.size, dtype=np.int64)
+    group[order] = np.cumsum(np.r_[True, sorted_v[1:] != sorted_v[:-1]]) - 1
+    return group
+
+
+def _weighted_midranks(group: np.ndarray | None, weight: np.ndarray) -> np.ndarray:
+    """Ranks (ties averaged) of values repeated ``weight`` times each, from their :func:`_tie_groups`.
+
+    A group of values drawn ``total`` times in all, after ``before`` smaller
+    ones, holds ranks ``before + 1 .. before + total``: their mean is
+    ``cumsum - (total - 1) / 2``.  ``group=None``: the values are distinct
+    and already in increasing order.
+    """
+    total = weight if group is None else np.bincount(group, weight)
+    mid = np.cumsum(total)
+    mid -= (total - 1) / 2
+    return mid if group is None else mid[group]
+
+
+def _weighted_pearson(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> float:
+    """Pearson's correlation of ``a`` and ``b`` with each pair counted ``w`` times (einsum: no BLAS threads)."""
+    n = w.sum()
+    if n < 3:
+        return float("nan")
+    wa, wb = w * a, w * b
+    sa, sb = wa.sum(), wb.sum()
+    va = np.einsum("i,i->", wa, a) - sa * sa / n
+    vb = np.einsum("i,i->", wb, b) - sb * sb / n
+    cov = np.einsum("i,i->", wa, b) - sa * sb / n
+    return float(cov / np.sqrt(va * vb)) if va > 0 and vb > 0 else float("nan")
+
+
+def _resampled_correlation(a: np.ndarray, b: np.ndarray, method: str = "pearson", *, within: bool = False):
+    """The correlation of a resample of trajectories, as a function of how often each is drawn.
+
+    Parameters
+    ----------
+    a, b : ndarray of shape (m, 32)
+        Map and feature of the ``m`` trajectories of one class.
+
+    Returns
+    -------
+    callable
+        ``statistic(weights)`` with ``weights`` of shape (m,) (or (r, m) for
+        Pearson), the number of times each trajectory is drawn: the pooled
+        (or, ``within``, within-trajectory) correlation of that resample,
+        exactly as :func:`correlation` gives it on the resample written out
+        (Spearman ranks the resample again: its ranks are those of values
+        repeated as often as drawn).  ``weights`` of ones: the data's own value.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if within:  # the trajectory's own level is removed (for Spearman, after ranking within it): a Pearson of the rest
+        a, b = within_trajectory(a, b, method)
+        method = "pearson"
+    keep = np.isfinite(a) & np.isfinite(b)
+    if not keep.any():
+        return lambda weights: np.full(np.shape(weights)[:-1], np.nan) if np.ndim(weights) > 1 else float("nan")
+    if method == "pearson":
+        sums = _centred_sums(a - a[keep].mean(), b - b[keep].mean())
+        # einsum, not @: a BLAS call with threads waits for a busy core, here a hundred times slower
+        return lambda weights: _pearson_from_sums(np.einsum("...i,ij->...j", np.asarray(weights, np.float64), sums))
+    order = np.argsort(a[keep], kind="mergesort")  # the pairs in increasing order of a: a's ranks read in order
+    owner = np.nonzero(keep)[0][order]  # the trajectory of each finite pair
+    group_a, group_b = _tie_groups(a[keep])[order], _tie_groups(b[keep])[order]
+    if group_a[-1] == len(group_a) - 1:  # no ties in a: its groups are the pairs themselves, in order
+        group_a = None
+
+    def spearman(weights):
+        w = np.asarray(weights, dtype=np.float64)[owner]
+        return _weighted_pearson(_weighted_midranks(group_a, w), _weighted_midranks(group_b, w), w)
+
+    return spearman
+
+
+def _trajectory_bootstrap(statistic, m: int, *, n_boot: int, level: float = 0.95, rng=None) -> dict:
+    """:func:`resandi_lite.verdict.paired_bootstrap` over ``m`` trajectories of a ``statistic(weights)``."""
+    from .verdict import paired_bootstrap
+
+    def resampled(index, _):
+        return statistic(np.bincount(index.astype(np.int64), minlength=m))
+
+    return paired_bootstrap(np.arange(m, dtype=np.float64), statistic=resampled, n_boot=n_boot, level=level, rng=rng)
+
+
+def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = "pearson", within: bool = False,
+                          k: float = 2.0, n_boot: int = 1000, rng=None, classes=None) -> dict:
     """:func:`map_correlations` with standard errors from a bootstrap over trajectories.
 
     The pairs of one class are its trajectories' 32 windows.  They are not
     independent: neighbouring windows share 200 of their 225 points, and a
     trajectory's map and statistics vary slowly along it.  So the bootstrap
-    resamples whole trajectories (with replacement, within the class) and
-    recomputes the pooled correlation; the standard error is the standard
-    deviation of the ``n_boot`` replicates.  Fisher's interval
+    resamples whole trajectories (with replacement, within the class), each
+    keeping its 32 windows together, and recomputes the correlation
+    (:func:`resandi_lite.verdict.paired_bootstrap`); the standard error is
+    the standard deviation of the ``n_boot`` replicates.  Fisher's interval
     (:func:`fisher_interval`) on the number of pairs, returned beside it,
     treats every pair as independent and is too narrow for these data.
 
@@ -347,11 +512,14 @@ def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = 
     pairs : iterable of (class name, feature name), optional
         Which correlations (default: every class present and every feature).
     method : "pearson" or "spearman"
-        Spearman ranks each resample again (slower than Pearson, which sums
-        per-trajectory moments).
+        Spearman ranks each resample again (its ranks are those of the values
+        repeated as often as their trajectory is drawn).
+    within : bool
+        The within-trajectory correlation (map and feature demeaned per
+        trajectory, :func:`within_trajectory`) instead of the pooled one.
     k : float
         Half-width of the intervals in standard errors.
-    n_boot : int, >= 2
+    n_boot : int, >= 10
         Bootstrap replicates (the relative error of a standard error is about
         ``1 / sqrt(2 n_boot)``: 2% for 1000).
     rng : numpy.random.Generator, int or None
@@ -365,7 +533,8 @@ def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = 
         bootstrap; NaN when fewer than 2 trajectories have a finite pair),
         ``low`` and ``high`` (``r -+ k stderr``), ``trajectories`` and
         ``pairs`` (int: trajectories of the class, finite pairs pooled),
-        ``fisher`` ((low, high) of :func:`fisher_interval` on ``pairs``, Pearson only, else None).
+        ``fisher`` ((low, high) of :func:`fisher_interval` on ``pairs``,
+        pooled Pearson only, else None).
     """
     from .simulate.classes import CLASSES
 
@@ -375,8 +544,8 @@ def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = 
         raise ValueError(f"maps must be (n, {N_WINDOWS}) and y (n,), got {maps.shape} and {y.shape}")
     if method not in ("pearson", "spearman"):
         raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
-    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 2):
-        raise ValueError(f"n_boot must be an integer of at least 2, got {n_boot!r}")
+    if isinstance(n_boot, bool) or not (isinstance(n_boot, (int, np.integer)) and n_boot >= 10):
+        raise ValueError(f"n_boot must be an integer of at least 10, got {n_boot!r}")
     for name, f in features.items():
         if np.shape(f) != maps.shape:
             raise ValueError(f"feature {name!r} must have shape {maps.shape}, got {np.shape(f)}")
@@ -390,24 +559,17 @@ def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = 
     for c, f in pairs:
         rows = y == classes.index(c)
         a, b = maps[rows], np.asarray(features[f], dtype=np.float64)[rows]
-        m = len(a)
-        draws = rng.integers(0, m, size=(n_boot, m))  # trajectories of each replicate
-        if method == "pearson":
-            keep = np.isfinite(a) & np.isfinite(b)
-            sums = _centred_sums(a - a[keep].mean(), b - b[keep].mean())
-            weights = np.stack([np.bincount(d, minlength=m) for d in draws])  # (n_boot, m)
-            replicates = _pearson_from_sums(weights @ sums)
-            n_pairs = int(keep.sum())
-        else:
-            replicates = np.array([correlation(a[d], b[d], "spearman") for d in draws])
-            n_pairs = int((np.isfinite(a) & np.isfinite(b)).sum())
-        r = correlation(a, b, method)
-        contributing = int((np.isfinite(a) & np.isfinite(b)).any(axis=1).sum())
+        statistic = _resampled_correlation(a, b, method, within=within)
+        r = float(statistic(np.ones(len(a)))) if within else correlation(a, b, method)
+        finite = np.isfinite(a) & np.isfinite(b)
+        n_pairs, contributing = int(finite.sum()), int(finite.any(axis=1).sum())
         # one trajectory alone gives the same r in every replicate: no standard error, not a zero one
-        stderr = float(np.nanstd(replicates, ddof=1)) if contributing >= 2 else float("nan")
-        fisher = fisher_interval(r, n_pairs, k=k) if method == "pearson" and n_pairs > 3 and np.isfinite(r) else None
+        stderr = (_trajectory_bootstrap(statistic, len(a), n_boot=n_boot, rng=rng)["stderr"] if contributing >= 2
+                  else float("nan"))
+        fisher = (fisher_interval(r, n_pairs, k=k) if method == "pearson" and not within and n_pairs > 3
+                  and np.isfinite(r) else None)
         out[(c, f)] = {"r": r, "stderr": stderr, "low": r - k * stderr, "high": r + k * stderr,
-                       "trajectories": m, "pairs": n_pairs, "fisher": fisher}
+                       "trajectories": int(len(a)), "pairs": n_pairs, "fisher": fisher}
     return out
 
 
@@ -488,7 +650,8 @@ def count_sign_agreement(estimates: dict, paper: dict | None = None, pairs=REQUI
             "unresolved": counts["unresolved"], "total": len(verdicts)}
 
 
-def interval_table(intervals: dict, paper: dict | None = None, pairs=REQUIRED_SIGNS, *, k: float = 2.0) -> dict:
+def interval_table(intervals: dict, paper: dict | None = None, pairs=REQUIRED_SIGNS, *, k: float = 2.0,
+                   signs: bool = True) -> dict:
     """The correlations of :func:`correlation_intervals` beside the paper's, as a small table for display.
 
     Returns
@@ -496,7 +659,9 @@ def interval_table(intervals: dict, paper: dict | None = None, pairs=REQUIRED_SI
     dict of str to dict
         For each pair (``"class feature"``): ``ours ± SE (bootstrap)`` (str),
         ``Fisher, pairs independent`` (str, the ``k``-SE interval, Pearson
-        only), ``paper`` (float) and ``sign`` (the :func:`sign_agreement` verdict).
+        only), ``paper`` (float) and, with ``signs``, ``sign`` (the
+        :func:`sign_agreement` verdict of one claim read alone; a family of
+        claims is read with :func:`sign_verdicts`).
     """
     paper = {**PAPER_CORRELATIONS, **PAPER_SPEARMAN} if paper is None else paper
     table = {}
@@ -505,8 +670,281 @@ def interval_table(intervals: dict, paper: dict | None = None, pairs=REQUIRED_SI
         fisher = v.get("fisher")
         table[f"{c} {f}"] = {"ours ± SE (bootstrap)": f"{v['r']:+.3f} ± {v['stderr']:.3f}",
                              "Fisher, pairs independent": "—" if fisher is None else f"[{fisher[0]:+.3f}, {fisher[1]:+.3f}]",
-                             "paper": paper[(c, f)], "sign": sign_agreement(v["r"], paper[(c, f)], v["stderr"], k=k)}
+                             "paper": paper[(c, f)]}
+        if signs:
+            table[f"{c} {f}"]["sign"] = sign_agreement(v["r"], paper[(c, f)], v["stderr"], k=k)
     return table
+
+
+#: The claim scored the authors' way: SubCTRW's AC with a window that never moves given f1 = 1 (as
+#: ``autocorrelation_norm`` of the authors' ``utils/_statistical_relevance.py`` does), the paper's -0.375.
+AUTHORS_SCORING = ("SubCTRW", "AC")
+
+#: Where the paper's sign claims are read: the pooled correlation (the paper's) and the within-trajectory one.
+SCOPES = ("pooled", "within")
+
+
+def sign_claims(paper: dict | None = None, spearman: dict | None = None) -> list[dict]:
+    """The family of sign claims chapter 11 reads together, one dict per claim.
+
+    Every correlation the paper reports (:data:`PAPER_CORRELATIONS`, Pearson;
+    :data:`PAPER_SPEARMAN`, Spearman for SupLW), each read pooled (as the
+    paper) and within trajectories (map and feature demeaned per trajectory),
+    plus SubCTRW's AC scored the authors' way (:data:`AUTHORS_SCORING`),
+    pooled and within.
+
+    Returns
+    -------
+    list of dict
+        ``claim`` (str), ``class``, ``feature``, ``method`` ("pearson" or
+        "spearman"), ``scope`` ("pooled" or "within"), ``scoring`` ("ours"
+        or "authors") and ``paper`` (the paper's pooled correlation, whose
+        sign the claim is about and whose size "no effect" is read against).
+
+    Examples
+    --------
+    >>> claims = sign_claims()
+    >>> len(claims), claims[0]["claim"]
+    (28, 'SubCTRW AC: Pearson, pooled')
+    """
+    paper = PAPER_CORRELATIONS if paper is None else paper
+    spearman = PAPER_SPEARMAN if spearman is None else spearman
+    claims = []
+    sets = [(paper, "pearson", "ours"), (spearman, "spearman", "ours")]
+    if AUTHORS_SCORING in paper:
+        sets.append(({AUTHORS_SCORING: paper[AUTHORS_SCORING]}, "pearson", "authors"))
+    for values, method, scoring in sets:
+        for (c, f), value in values.items():
+            for scope in SCOPES:
+                name = f"{c} {f}" + (", resting windows scored 1 (the authors' code)" if scoring == "authors" else "")
+                claims.append({"claim": f"{name}: {method.capitalize()}, "
+                                        f"{'pooled' if scope == 'pooled' else 'within trajectories'}",
+                               "class": c, "feature": f, "method": method, "scope": scope, "scoring": scoring,
+                               "paper": float(value)})
+    return claims
+
+
+def sign_verdicts(maps, stats: dict, y, *, claims=None, level: float = 0.95, n_boot: int = 5000, rng=None,
+                  classes=None) -> list[dict]:
+    """Every sign claim of :func:`sign_claims` with its interval and verdict, Bonferroni over the family.
+
+    Each correlation is bootstrapped over the trajectories of its class (each
+    trajectory keeps its 32 windows; :func:`resandi_lite.verdict.paired_bootstrap`);
+    its percentile interval has level ``family_level(m, level)`` for the
+    ``m`` claims read together (the course's one multiple-comparison rule,
+    :mod:`resandi_lite.verdict`), and gives the verdict: ``agrees`` (the
+    paper's sign), ``differs`` (the other sign), ``no effect`` (zero inside,
+    the paper's pooled value outside) or ``open`` (both inside; with
+    ``n_needed`` trajectories per class).
+
+    Parameters
+    ----------
+    maps : ndarray of shape (n, 32)
+        Layer4 maps of the true class (:func:`window_maps`).
+    stats : dict of str to ndarray of shape (n, 32)
+        The window statistics of the same trajectories (:func:`window_statistics`).
+    y : ndarray of shape (n,), int
+    claims : list of dict, optional
+        Default :func:`sign_claims`; the family size ``m`` is its length.
+    level : float
+        Probability that the whole family's intervals hold.
+    n_boot : int
+        Bootstrap replicates per claim (the family level asks for far tails:
+        a few thousand at least).
+    rng : numpy Generator, int or None
+    classes : sequence of str, optional
+
+    Returns
+    -------
+    list of dict
+        One :func:`resandi_lite.verdict.verdict_row` per claim: ``claim``,
+        ``estimate``, ``low``, ``high``, ``n`` (trajectories of the class),
+        ``paper``, ``verdict`` (``n_needed`` when open), plus ``stderr``,
+        ``level`` (of each interval), ``family``, ``class``, ``feature``,
+        ``method``, ``scope``, ``scoring`` and ``pairs``.
+    """
+    from .simulate.classes import CLASSES
+    from .verdict import family_level, verdict_row
+
+    maps, y = np.asarray(maps, dtype=np.float64), np.asarray(y)
+    classes = list(CLASSES if classes is None else classes)
+    if maps.ndim != 2 or maps.shape[1] != N_WINDOWS or y.shape != (len(maps),):
+        raise ValueError(f"maps must be (n, {N_WINDOWS}) and y (n,), got {maps.shape} and {y.shape}")
+    missing = [k for k in STATISTICS if k not in stats]
+    if missing:
+        raise ValueError(f"stats must hold the window statistics {STATISTICS} (window_statistics), missing {missing}")
+    claims = sign_claims() if claims is None else list(claims)
+    features = {"ours": composites(stats),
+                "authors": {"AC": np.where(np.isnan(stats["f1"]), 1.0, stats["f1"])}}  # a window at rest: f1 = 1
+    each = family_level(len(claims), level)
+    rng = np.random.default_rng(rng)
+    rows = []
+    for claim in claims:
+        if claim["class"] not in classes or classes.index(claim["class"]) not in y:
+            raise ValueError(f"y holds no trajectory of {claim['class']!r}, which the claim {claim['claim']!r} needs")
+        members = y == classes.index(claim["class"])
+        a, b = maps[members], np.asarray(features[claim["scoring"]][claim["feature"]], dtype=np.float64)[members]
+        statistic = _resampled_correlation(a, b, claim["method"], within=claim["scope"] == "within")
+        boot = _trajectory_bootstrap(statistic, len(a), n_boot=n_boot, level=each, rng=rng)
+        extra = {"stderr": boot["stderr"], "level": each, "family": len(claims), "unit": "correlation",
+                 **{k: claim[k] for k in ("class", "feature", "method", "scope", "scoring")},
+                 "pairs": int((np.isfinite(a) & np.isfinite(b)).sum())}
+        if np.isfinite(boot["low"]) and np.isfinite(boot["high"]):
+            rows.append(verdict_row(claim["claim"], boot["estimate"], boot["low"], boot["high"], len(a), claim["paper"],
+                                    **extra))
+        else:  # too few trajectories with values for an interval
+            rows.append({"claim": claim["claim"], "estimate": boot["estimate"], "low": None, "high": None,
+                         "n": int(len(a)), "paper": claim["paper"], "verdict": "open", "n_needed": None, **extra})
+    return rows
+
+
+def pooled_within_table(rows: list[dict]) -> dict:
+    """The rows of :func:`sign_verdicts` as one line per claim, pooled and within side by side, for display.
+
+    Returns
+    -------
+    dict of str to dict
+        For each ``"class feature (method)"``: ``paper``, ``pooled`` and
+        ``within`` (each ``"r ± SE"`` and its verdict).
+    """
+    table = {}
+    for row in rows:
+        key = f"{row['class']} {row['feature']} ({row['method'].capitalize()}" + (
+            ", authors' scoring)" if row.get("scoring") == "authors" else ")")
+        entry = table.setdefault(key, {"paper": row["paper"]})
+        entry[row["scope"]] = f"{row['estimate']:+.3f} ± {row['stderr']:.3f}: {row['verdict']}"
+    return table
+
+
+def plot_sign_verdicts(rows: list[dict], ax=None, *, title: str | None = None):
+    """Each sign claim's correlation with its family interval, pooled and within, coloured by verdict.
+
+    Parameters
+    ----------
+    rows : list of dict
+        :func:`sign_verdicts` (or the ``layerwise`` rows of the powered JSON).
+
+    Returns
+    -------
+    matplotlib Axes
+        Per (class, feature, method): the pooled (circle) and within-trajectory
+        (square) estimate with its interval, green agrees, red differs, blue
+        no effect, grey open; a black cross: the paper's (pooled) value.
+    """
+    import matplotlib.pyplot as plt
+
+    colours = {"agrees": "C2", "differs": "C3", "no effect": "C0", "open": "0.5"}
+    keys = list(dict.fromkeys((r["class"], r["feature"], r["method"], r.get("scoring", "ours")) for r in rows))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(5.0, 0.62 * len(keys) + 1.5), 4.0), constrained_layout=True)
+    seen = set()
+    for row in rows:
+        i = keys.index((row["class"], row["feature"], row["method"], row.get("scoring", "ours")))
+        x = i + (-0.15 if row["scope"] == "pooled" else 0.15)
+        label = f"{row['scope']}: {row['verdict']}"
+        if row["low"] is not None:
+            ax.errorbar(x, row["estimate"], yerr=[[row["estimate"] - row["low"]], [row["high"] - row["estimate"]]],
+                        fmt="o" if row["scope"] == "pooled" else "s", color=colours[row["verdict"]], capsize=3, ms=5,
+                        label=None if label in seen else label)
+        seen.add(label)
+        if row["scope"] == "pooled":
+            ax.plot(i, row["paper"], "kx", ms=7, label=None if "paper" in seen else "paper (pooled)")
+            seen.add("paper")
+    ax.axhline(0, color="k", lw=0.6)
+    names = [f"{c}\n{f}" + ("\nSpearman" if m == "spearman" else "") + ("\nauthors'" if s == "authors" else "")
+             for c, f, m, s in keys]
+    ax.set_xticks(range(len(keys)), names, fontsize=7)
+    ax.set_xlabel("true class and composite feature (circles pooled, squares within trajectories)")
+    level = rows[0]["level"] if rows else 0.95
+    ax.set_ylabel(f"correlation with the layer4 map\n(dimensionless; {100 * level:.2f}% intervals)")
+    ax.legend(fontsize=7, loc="best", ncol=2)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def layerwise_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress: bool = False, level: float = 0.95,
+                       n_boot: int = 20_000, chunk: int = 500, batch_size: int = 256) -> dict:
+    """The powered measurement of chapter 11: every sign claim of the paper, pooled and within, with its verdict.
+
+    Simulates ``n_per_class`` trajectories of T = 1000 per class (in chunks
+    of ``chunk`` per class, so the memory stays small), computes the signed
+    layer4 Grad-CAM maps of ``network`` and the window statistics, and
+    returns :func:`sign_verdicts` with the family rule.  Cost on one core
+    of the course machine, measured: 141 s of CPU for 2,000 trajectories per
+    class and 20,000 replicates per claim (about half of it maps and
+    statistics, half bootstraps), linear in ``n_per_class``: about 12 minutes
+    for the powered size, 10,000 per class (the paper's test set).
+
+    Parameters
+    ----------
+    n_per_class : int, >= 2
+    seed : int
+        Seeds the test sets (chunk ``k`` from ``(seed, 11, k)``) and the bootstrap.
+    network : str or path, optional
+        Default: the shipped ``lite-T1000`` (the paper's layer-wise analysis is on its fixed-length network).
+    progress : bool
+    level : float
+        Family level (Bonferroni over the claims).
+    n_boot : int
+        Bootstrap replicates per claim.
+    chunk : int
+        Trajectories per class simulated at once.
+    batch_size : int
+        Of Grad-CAM.
+
+    Returns
+    -------
+    dict (JSON-ready)
+        ``part`` ("layerwise"), ``rows`` (:func:`sign_verdicts`), ``sizes``
+        (``n_per_class``, ``length``, ``n_boot``), ``seed``, ``network``,
+        ``family`` (``m``, ``level``, ``each``, ``rule``), ``correlations``
+        (``{"pooled"|"within": {"class/feature": {"r", "stderr"}}}``, Pearson,
+        every class and composite, standard errors from 1,000 replicates), ``seconds`` (wall) and ``cpu_seconds`` (of this process).
+    """
+    import time
+
+    from .data import make_dataset
+    from .pretrained import load_model
+    from .simulate.classes import CLASSES
+    from .verdict import family_level
+
+    if isinstance(n_per_class, bool) or not isinstance(n_per_class, (int, np.integer)) or n_per_class < 2:
+        raise ValueError(f"n_per_class must be an integer >= 2 (a bootstrap needs two trajectories), got {n_per_class!r}")
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+    start, cpu = time.perf_counter(), time.process_time()
+    network = "lite-T1000" if network is None else network
+    model = load_model(network)
+    maps, y, stats = [], [], {k: [] for k in STATISTICS}
+    starts = range(0, int(n_per_class), int(chunk))
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc="layer-wise verdicts", unit="chunk")
+    for k, first in enumerate(starts):
+        part_seed = int(np.random.SeedSequence([int(seed), 11, k]).generate_state(1)[0])
+        test = make_dataset(min(int(chunk), int(n_per_class) - first), length=1000, seed=part_seed)
+        maps.append(np.asarray(window_maps(model, test.X, test.y, batch_size=batch_size), dtype=np.float64))
+        y.append(np.asarray(test.y))
+        for name, value in window_statistics(test.X).items():
+            stats[name].append(value)
+    maps, y = np.concatenate(maps), np.concatenate(y)
+    stats = {name: np.concatenate(v) for name, v in stats.items()}
+    claims = sign_claims()
+    rows = sign_verdicts(maps, stats, y, claims=claims, level=level, n_boot=n_boot, rng=seed)
+    comp = composites(stats)
+    correlations = {scope: {f"{c}/{f}": {"r": v["r"], "stderr": v["stderr"]} for (c, f), v in
+                            correlation_intervals(maps, comp, y, within=scope == "within", n_boot=1000,
+                                                  rng=seed).items()}
+                    for scope in SCOPES}
+    return {"part": "layerwise", "rows": rows,
+            "sizes": {"n_per_class": int(n_per_class), "length": 1000, "n_boot": int(n_boot)},
+            "seed": int(seed), "network": str(network), "classes": list(CLASSES),
+            "family": {"m": len(claims), "level": level, "each": family_level(len(claims), level),
+                       "rule": "Bonferroni: each interval at 1 - (1 - level) / m"},
+            "correlations": correlations, "seconds": time.perf_counter() - start,
+            "cpu_seconds": time.process_time() - cpu}
 
 
 def _check_stages(stages) -> tuple:

@@ -67,6 +67,24 @@ SIGMAS = np.round(np.arange(0, 1.01, 0.1), 1)
 #: Mean test accuracy (%) over 5 seeds per sigma in SIGMAS: targeted and random augmentation.
 AUGMENT_TARGETED = np.array([85.77, 78.75, 76.54, 73.42, 64.87, 49.43, 33.35, 23.35, 18.61, 16.30, 14.99])
 AUGMENT_RANDOM = np.array([85.66, 78.52, 76.30, 72.21, 62.00, 45.61, 30.39, 21.52, 17.40, 15.50, 14.44])
+#: The five seeds behind those means (%), rows seeds, columns sigma in SIGMAS: the authors' stored results
+#: (``analysis_results/augmentation_results/p60_augmentation_results_noiseless.csv``, targeted, and
+#: ``p100_...``, random, in peardragon/ResAnDi).  Their means are AUGMENT_TARGETED and AUGMENT_RANDOM; the
+#: files do not say whether seed k of one arm shares anything with seed k of the other.
+AUGMENT_TARGETED_SEEDS = np.array([
+    [86.0475, 79.35125, 76.32875, 72.29625, 63.00625, 47.93625, 33.04, 23.43125, 18.63, 16.28625, 15.0525],
+    [84.765, 78.94125, 76.63, 73.75375, 67.34625, 54.6475, 39.465, 28.28, 21.9025, 18.5725, 16.5],
+    [86.11875, 78.57375, 76.89625, 74.9225, 67.94, 52.12375, 33.4, 21.99625, 17.49125, 15.58625, 14.49375],
+    [85.0625, 77.60875, 75.78, 72.53625, 62.51125, 45.34625, 30.0075, 21.745, 17.72875, 15.5575, 14.4725],
+    [86.86625, 79.2875, 77.0475, 73.58375, 63.54625, 47.1125, 30.82875, 21.3125, 17.32125, 15.48125, 14.44125],
+])
+AUGMENT_RANDOM_SEEDS = np.array([
+    [86.095, 80.9, 77.37875, 72.42125, 62.54375, 47.25875, 31.465, 22.4825, 18.3125, 16.2325, 14.99125],
+    [86.16125, 78.5625, 76.385, 72.635, 62.33125, 45.70875, 30.8375, 21.33625, 17.04625, 15.16375, 14.15625],
+    [85.95375, 77.4825, 74.36, 67.0625, 52.63, 35.59625, 24.6875, 18.78875, 15.6825, 14.28, 13.525],
+    [85.8475, 77.79, 76.6575, 74.085, 65.06125, 48.995, 32.61125, 22.7025, 17.77625, 15.46875, 14.2675],
+    [84.225, 77.8625, 76.7, 74.8575, 67.41875, 50.515, 32.33625, 22.29, 18.17, 16.37, 15.2775],
+])
 
 # --- layer-wise correlations and block-wise probes (fixed-length model) -------------------------------
 #: Windows of the per-window statistics: 32 windows of 225 steps at stride 25 (the 32 layer4 bins).

@@ -353,22 +353,41 @@ def measure_augmentation(n_per_class: int, seed: int = 0, *, seeds=(0, 1), test_
 
 
 def augmentation_from_results(results) -> dict:
-    """The augmentation rows read from chapter 10's ``results.json``, or from its dict.
+    """The augmentation rows read from chapter 10's ``results.json`` (or :func:`resandi_lite.augment.from_scratch`'s), or its dict.
 
-    ``results`` as :func:`resandi_lite.augment.augmentation_experiment` writes it.  Only the rows of
-    :func:`paper_rows` whose noise level is present in the results are filled in; standard errors are
-    those over seeds (added in quadrature for the difference).
+    ``results`` as :func:`resandi_lite.augment.augmentation_experiment` or
+    :func:`~resandi_lite.augment.from_scratch` writes it.  Only the rows of
+    :func:`paper_rows` whose noise level is present in the results are filled
+    in.  Where both arms keep their accuracy per seed, the gain is paired by
+    seed (its standard error is that of the mean per-seed difference);
+    otherwise the arms' standard errors over seeds are added in quadrature.
+    With fewer than two seeds there is no standard error (``None``), not a zero one.
     """
+    from .augment import _by_seed, _paired_over_seeds
+
     if isinstance(results, (str, Path)):
         results = json.loads(Path(results).read_text())
     sigmas = np.round(np.asarray(results["sigmas"], dtype=float), 2)
-    mean = {arm: 100 * np.asarray(results[arm]["mean"], dtype=float) for arm in ("targeted", "random")}
-    se = {arm: 100 * np.asarray(results[arm]["stderr"], dtype=float) for arm in ("targeted", "random")}
+    arms = ("targeted", "random")
     out = {}
-    for j, s in enumerate(sigmas):
-        out[f"gain/{s:.1f}"] = (float(mean["targeted"][j] - mean["random"][j]),
-                                float(np.hypot(se["targeted"][j], se["random"][j])))
-        out[f"targeted/{s:.1f}"] = (float(mean["targeted"][j]), float(se["targeted"][j]))
+    if all("accuracy" in results[arm] for arm in arms):
+        by_seed = {arm: _by_seed(results[arm]) for arm in arms}
+        seeds, diff = _paired_over_seeds(by_seed["targeted"], by_seed["random"])
+        targeted = np.array(list(by_seed["targeted"].values()))
+        for j, s in enumerate(sigmas):
+            gain_se = float(diff[:, j].std(ddof=1) / np.sqrt(len(seeds))) if len(seeds) >= 2 else None
+            if len(seeds):
+                out[f"gain/{s:.1f}"] = (float(diff[:, j].mean()), gain_se)
+            out[f"targeted/{s:.1f}"] = (float(targeted[:, j].mean()),
+                                        float(targeted[:, j].std(ddof=1) / np.sqrt(len(targeted)))
+                                        if len(targeted) >= 2 else None)
+    else:
+        mean = {arm: 100 * np.asarray(results[arm]["mean"], dtype=float) for arm in arms}
+        se = {arm: 100 * np.asarray(results[arm]["stderr"], dtype=float) for arm in arms}
+        for j, s in enumerate(sigmas):
+            out[f"gain/{s:.1f}"] = (float(mean["targeted"][j] - mean["random"][j]),
+                                    float(np.hypot(se["targeted"][j], se["random"][j])))
+            out[f"targeted/{s:.1f}"] = (float(mean["targeted"][j]), float(se["targeted"][j]))
     reported = {row.key for row in paper_rows()}
     return {k: v for k, v in out.items() if k in reported}  # the paper lists only some noise levels
 

@@ -14,6 +14,9 @@ Each mechanism leaves its own mark on the increments of a trajectory:
 * all: the time-averaged MSD exponent (:func:`msd_exponent`, via
   :mod:`resandi_lite.msd`) and the short-lag MSD growth (:func:`msd_ratio`).
 
+Localisation noise changes these values: :func:`noisy_lag1_correlation` gives
+the lag-1 correlation that noise on the positions adds to the increments.
+
 Every function takes a batch of trajectories in one of three forms:
 
 * raw positions, an array of shape ``(n, 2, T)`` (all points valid);
@@ -104,6 +107,48 @@ def lag1_autocorrelation(X, lengths=None) -> np.ndarray:
     _, c, var, k, _ = _centred_increments(X, lengths)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.mean((c[..., 1:] * c[..., :-1]).sum(axis=-1) / (k - 1) / var, axis=1)
+
+
+def noisy_lag1_correlation(noise, rho=0.0):
+    """Lag-1 correlation of the increments after localisation noise is added to the positions.
+
+    With positions ``x_t + eta_t``, ``eta_t`` independent ``N(0, noise**2)``,
+    each noisy increment is ``dx_t + eta_{t+1} - eta_t``: consecutive
+    increments share one noise value with opposite signs.  For increments of
+    unit variance and lag-1 correlation ``rho`` (0 for Brownian motion,
+    ``2**(alpha - 1) - 1`` for FBM) the covariance of consecutive noisy
+    increments is ``rho - noise**2`` and their variance ``1 + 2 * noise**2``::
+
+        rho_noisy = (rho - noise**2) / (1 + 2 * noise**2)
+
+    For Brownian motion ``-noise**2 / (1 + 2 * noise**2)``: negative, like
+    subdiffusive FBM, and tending to -1/2 for large noise.
+
+    Parameters
+    ----------
+    noise : float or array-like
+        Noise std in units of the step std (the paper's sigma, ``>= 0``).
+    rho : float or array-like
+        Lag-1 correlation of the noise-free increments, in [-1, 1].
+
+    Returns
+    -------
+    float or ndarray of float64, the shape of ``noise`` and ``rho`` broadcast
+
+    Examples
+    --------
+    >>> round(float(noisy_lag1_correlation(0.3)), 4)  # Brownian motion, sigma = 0.3
+    -0.0763
+    >>> float(noisy_lag1_correlation(0.0, rho=0.41))
+    0.41
+    """
+    noise, rho = np.asarray(noise, dtype=np.float64), np.asarray(rho, dtype=np.float64)
+    if not np.all(np.isfinite(noise)) or np.any(noise < 0):
+        raise ValueError(f"noise must be a finite std >= 0 (in units of the step std), got {noise}")
+    if not np.all(np.abs(rho) <= 1):
+        raise ValueError(f"rho must be a correlation in [-1, 1], got {rho}")
+    out = (rho - noise**2) / (1 + 2 * noise**2)
+    return float(out) if out.ndim == 0 else out
 
 
 def rest_fraction(X, lengths=None) -> np.ndarray:

@@ -232,3 +232,51 @@ def test_control_arm_in_the_protocol_same_steps_and_reproducible(tmp_path, monke
         assert torch.equal(p, q), name
     with pytest.raises(TypeError, match="test_seed must be an integer"):
         augmentation_experiment(base, train, tmp_path / "three", **{**kwargs, "test_seed": 1.5})
+
+
+def _tiny_config():
+    from resandi_lite.train import TrainConfig
+
+    return TrainConfig.recipe("cpu", max_epochs=2, val_per_class=4, bn_batches=1, batch_size=32, checkpoint_every=0,
+                              warmup_epochs=0.5)
+
+
+def test_from_scratch_trains_every_arm_paired_by_seed_and_resumes(tmp_path, monkeypatch):
+    import json
+
+    from resandi_lite import augment
+
+    kw = dict(seeds=(0,), config=_tiny_config(), train_per_class=12, test_per_class=3, sigmas=(0.0, 0.5),
+              progress=False, say=lambda line: None)
+    result = augment.from_scratch(tmp_path, **kw)
+    assert set(result) == {"sigmas", "base", "targeted", "random", "control"}
+    for arm in augment.ARMS:
+        assert result[arm]["seeds"] == [0] and len(result[arm]["accuracy"][0]) == 2
+        stored = json.loads((tmp_path / f"{arm}-seed0" / "noise.json").read_text())
+        assert stored["n_train"] == 8 * 12 + 8 * round(0.6 * 12)  # originals + 60% of each class copied
+    assert json.loads((tmp_path / "results.json").read_text()) == json.loads(json.dumps(result))
+    # resuming trains nothing: fit is never called again
+    monkeypatch.setattr("resandi_lite.train.fit", lambda *a, **k: pytest.fail("a finished run was trained again"))
+    assert augment.from_scratch(tmp_path, **kw) == result
+    # other settings are refused, naming what differs
+    with pytest.raises(ValueError, match="train_per_class"):
+        augment.from_scratch(tmp_path, **{**kw, "train_per_class": 13})
+
+
+def test_collect_results_reads_every_finished_run(tmp_path):
+    import json
+
+    from resandi_lite import augment
+
+    (tmp_path / "experiment.json").write_text(json.dumps({"sigmas": [0.0, 1.0]}))
+    for arm, k, acc in [("targeted", 0, [0.8, 0.2]), ("targeted", 3, [0.6, 0.4]), ("random", 0, [0.7, 0.1])]:
+        (tmp_path / f"{arm}-seed{k}").mkdir()
+        (tmp_path / f"{arm}-seed{k}" / "noise.json").write_text(json.dumps({"sigmas": [0.0, 1.0], "accuracy": acc}))
+    (tmp_path / "control-seed0").mkdir()  # unfinished: no noise.json
+    out = augment.collect_results(tmp_path)
+    assert out["base"] is None and "control" not in out
+    assert out["targeted"]["seeds"] == [0, 3] and out["targeted"]["mean"] == pytest.approx([0.7, 0.3])
+    assert out["targeted"]["stderr"] == pytest.approx([0.1, 0.1])  # std (ddof 1) / sqrt(2) of two values 0.2 apart
+    assert out["random"]["stderr"] == [0.0, 0.0]
+    with pytest.raises(ValueError, match="no augmentation experiment"):
+        augment.collect_results(tmp_path / "control-seed0")

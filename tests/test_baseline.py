@@ -59,3 +59,91 @@ def test_chapter_forest_and_score_on_a_balanced_set():
     assert result["accuracy"] > 0.5  # chance is 1/8; even 20 trajectories per class separate most classes
     with pytest.raises(ValueError, match="n_per_class must be an integer >= 2, got 1"):
         chapter_forest(n_per_class=1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The ROCKET family through aeon, on the standardised increments
+
+
+def test_increments_are_the_normalised_steps_of_the_raw_walk():
+    """Undoing MinMax: the increments of X over their std equal the raw steps over theirs (preprocessing step 1)."""
+    from resandi_lite import preprocess
+    from resandi_lite.baseline import increments
+
+    rng = np.random.default_rng(0)
+    walks = [rng.standard_normal((2, t)).cumsum(axis=1) * [[3.0], [0.2]] + 5 for t in (10, 400, 1000)]
+    lengths = np.array([w.shape[1] for w in walks])
+    Z = increments(preprocess(walks), lengths)
+    assert Z.shape == (3, 2, 999) and Z.dtype == np.float32
+    for i, w in enumerate(walks):
+        steps = np.diff(w, axis=1)
+        expected = steps / steps.std(axis=1, keepdims=True)
+        np.testing.assert_allclose(Z[i, :, 1000 - lengths[i]:], expected, rtol=2e-4, atol=2e-4)  # float32 input
+        assert np.all(Z[i, :, :1000 - lengths[i]] == 0)  # the padding's steps stay zero
+    with pytest.raises(ValueError, match=r"X must be a float array of shape \(n, 2, L\)"):
+        increments(np.zeros((2, 3, 10)))
+    with pytest.raises(ValueError, match="lengths must be integers of shape"):
+        increments(np.zeros((2, 2, 10)), [1, 10])
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A tiny training and test set (64 and 40 trajectories) at varying length."""
+    pytest.importorskip("aeon")
+    return make_dataset(8, seed=3), make_dataset(5, seed=4)
+
+
+def test_minirocket_is_aeons_pipeline(tiny):
+    """Up to cv_size trajectories, the predictions are those of aeon's own MiniRocketClassifier, seed for seed."""
+    from aeon.classification.convolution_based import MiniRocketClassifier
+
+    from resandi_lite.baseline import RocketClassifier, increments, score
+
+    train, test = tiny
+    ours = RocketClassifier(n_kernels=840, random_state=0, batch_size=25).fit(train.X, train.y, train.lengths)
+    theirs = MiniRocketClassifier(n_kernels=840, random_state=0).fit(increments(train.X, train.lengths), train.y)
+    predicted = ours.predict(test.X, test.lengths)
+    np.testing.assert_array_equal(predicted, theirs.predict(increments(test.X, test.lengths)))
+    assert ours.alpha_ == theirs.pipeline_[-1].alpha_
+    assert ours.transform(test.X, test.lengths).shape == (40, ours.coef_.shape[0])
+    assert score(ours, test)["accuracy"] == pytest.approx(np.mean(predicted == test.y))
+    assert np.mean(predicted == test.y) > 0.3  # chance is 1/8 = 0.125; 8 per class is a very small training set
+
+
+def test_ridge_on_more_than_cv_size_is_sklearns_ridge(tiny):
+    """Above cv_size, the ridge solved from the accumulated Gram matrix equals scikit-learn's RidgeClassifier."""
+    from sklearn.linear_model import RidgeClassifier
+
+    from resandi_lite.baseline import RocketClassifier
+
+    train, test = tiny
+    model = RocketClassifier(n_kernels=168, cv_size=20, batch_size=9, random_state=1).fit(
+        train.X, train.y, train.lengths)
+    F = model.transform(train.X, train.lengths)
+    reference = RidgeClassifier(alpha=model.alpha_).fit(F.astype(np.float64), train.y)
+    assert model.alpha_ in model.alphas
+    np.testing.assert_allclose(model.coef_, reference.coef_.T, rtol=1e-3, atol=1e-4 * np.abs(reference.coef_).max())
+    np.testing.assert_allclose(model.intercept_, reference.intercept_, atol=1e-4)
+    scores = model.decision_function(test.X, test.lengths)
+    np.testing.assert_allclose(scores, reference.decision_function(model.transform(test.X, test.lengths)), atol=1e-3)
+    np.testing.assert_allclose(F.std(axis=0)[F.std(axis=0) > 0], 1, rtol=1e-4)  # the scaling of StandardScaler
+
+
+def test_rocket_bad_arguments_and_missing_aeon(monkeypatch):
+    import sys
+
+    from resandi_lite.baseline import RocketClassifier
+
+    with pytest.raises(ValueError, match="kind must be one of minirocket, multirocket"):
+        RocketClassifier("hydra")
+    with pytest.raises(ValueError, match="alphas must be positive"):
+        RocketClassifier(alphas=[0.0, 1.0])
+    with pytest.raises(ValueError, match="not fitted yet"):
+        RocketClassifier().predict(np.zeros((1, 2, 1000), np.float32))
+    with pytest.raises(ValueError, match="y must hold at least two classes"):
+        RocketClassifier().fit(np.zeros((3, 2, 1000), np.float32), np.zeros(3, int))
+    for name in [m for m in sys.modules if m == "aeon" or m.startswith("aeon.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "aeon", None)  # import aeon now raises ImportError
+    with pytest.raises(ImportError, match=r"pip install resandi-lite\[baselines\]"):
+        RocketClassifier().fit(make_dataset(2, seed=0).X, make_dataset(2, seed=0).y)

@@ -153,3 +153,29 @@ def test_simulate_writes_and_says_replaced(capsys, tmp_path):
     assert main(["simulate", *SMALL, "--seed", "4", "--out", str(out)]) == 0
     assert capsys.readouterr().out.startswith("replaced ")
     assert load_dataset(out).params["seed"] == 4
+
+
+def test_verdicts_command_runs_the_parts_and_resumes(capsys, tmp_path, monkeypatch):
+    from resandi_lite import verdict
+
+    calls = []
+
+    def fake(n_per_class, *, seed=0, progress=False, **options):
+        calls.append(n_per_class)
+        return {"rows": [verdict.verdict_row("claim", 0.1, -0.1, 0.3, n_per_class, 0.2)], "seconds": 0.0}
+
+    monkeypatch.setattr(verdict, "_part_function", lambda part: fake if part == "layerwise" else None)
+    out = tmp_path / "part3"
+    code = main(["verdicts", "--sizes", "ci", "--out", str(out), "--parts", "layerwise,sanity"])
+    assert code == 0 and calls == [verdict.part_size("layerwise", "ci")[0]]
+    printed = capsys.readouterr().out
+    assert "sanity: part not available" in printed and "wrote" in printed and "not available: sanity" in printed
+    stored = json.loads((out / "verdicts.json").read_text())
+    assert stored["rows"][0]["verdict"] == "open" and stored["rows"][0]["n_needed"] > 0
+    assert stored["command"].startswith(f"python -m resandi_lite verdicts --sizes ci --out {out}")
+    refused(capsys, "verdicts", "--sizes", "ci", "--out", str(out), "--parts", "layerwise", match="--resume")
+    assert main(["verdicts", "--sizes", "ci", "--out", str(out), "--parts", "layerwise", "--resume"]) == 0
+    assert len(calls) == 1  # finished: not recomputed
+    refused(capsys, "verdicts", "--sizes", "ci", "--out", str(tmp_path / "x"), "--parts", "nothing",
+            match="parts must be")
+    refused(capsys, "verdicts", "--sizes", "huge", "--out", str(out), match="invalid choice")

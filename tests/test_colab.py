@@ -132,6 +132,46 @@ def test_markdown_reads_the_same_in_jupyter(path):
             assert found is None, f"{path.name}: MyST-only markup {found[0]!r}; write plain Markdown (a > quote)"
 
 
+def test_student_and_jupyter_editions_show_no_raw_role(tmp_path):
+    """A chapter opened in Jupyter or Colab shows no raw {cite} or {doc} role (the student edition: test_student_edition)."""
+    from resandi_lite.course import roles
+
+    cited = 0
+    for path in NOTEBOOKS:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        cited += len(roles.raw_roles(notebook))
+        for edition in (roles.plain_notebook(notebook, source=f"notebooks/{path.name}"),):
+            markdown = "\n".join(_source(c) for c in edition["cells"] if c["cell_type"] == "markdown")
+            assert roles.raw_roles(edition) == [] and "{cite" not in markdown and "{doc}" not in markdown, path.name
+            assert "](../" not in markdown, f"{path.name}: a relative link to a book page, broken on Colab"
+    assert cited >= 20, "the chapters cite (the book keeps its roles), so the rewriting is exercised"
+    written = roles.write_edition(NOTEBOOKS[:2], tmp_path)
+    assert [p.name for p in written] == [p.name for p in NOTEBOOKS[:2]]
+    assert roles.raw_roles(json.loads(written[1].read_text(encoding="utf-8"))) == []
+
+
+def test_roles_become_plain_markdown_links():
+    from resandi_lite.course import roles
+
+    bib = roles.read_bibliography((ROOT / "book" / "references.bib").read_text(encoding="utf-8"))
+    assert bib["munoz2021"].names == "Muñoz-Gil et al." and bib["munoz2021"].year == "2021"
+    assert bib["scher1975"] == roles.Reference("Scher and Montroll", "1975", "https://doi.org/10.1103/PhysRevB.12.2455")
+    text = ("A walk {cite}`scher1975`, two {cite:p}`scher1975,bae2026`, as {cite:t}`metzler2014` say; "
+            "see {doc}`running` and {doc}`the symbols <notation>`, [this](../book/notation.md#symbols), "
+            "but not `{cite}` in [code](../book/x.md) ```\n[c](../book/y.md)\n```.")
+    plain = roles.plain_markdown(text, bibliography=bib, repository="https://github.com/o/r", source="book/intro.md")
+    assert plain == (
+        "A walk ([Scher and Montroll 1975](https://doi.org/10.1103/PhysRevB.12.2455)), two "
+        "([Scher and Montroll 1975](https://doi.org/10.1103/PhysRevB.12.2455); "
+        f"[Bae et al. 2026]({bib['bae2026'].url})), as [Metzler et al. (2014)]({bib['metzler2014'].url}) say; "
+        "see [Running the course](https://github.com/o/r/blob/main/book/running.md) and "
+        "[the symbols](https://github.com/o/r/blob/main/book/notation.md), "
+        "[this](https://github.com/o/r/blob/main/book/notation.md#symbols), "
+        "but not `{cite}` in [code](https://github.com/o/r/blob/main/book/x.md) ```\n[c](../book/y.md)\n```.")
+    with pytest.raises(ValueError, match="no entry 'nobody1999'"):
+        roles.plain_markdown("{cite}`nobody1999`", bibliography=bib, repository="r")
+
+
 # --- every chapter from the wheel, in an empty folder, with the Colab cell active (slow) -------------------------
 
 COLAB_SHIPS = ["numpy>=2", "torch==2.13.0", "matplotlib", "scikit-learn", "scipy", "pandas", "ipywidgets", "tqdm", "plotly",

@@ -249,12 +249,14 @@ def _ch11(s):  # right answers computed independently in tests/test_exercises_ch
     probes = {"layer1": {"confusion": s["result"]["confusion"]}}
     n_groups = len(layerwise.confusion_groups(probes["layer1"]["confusion"], 0.1))
     ablation = {name: {"accuracy": a} for name, a in zip(layerwise.COMPOSITES, (0.85, 0.86, 0.84, 0.77))}
+    within = layerwise.map_correlations(maps, {"AC": f1}, test.y, within=True)[("SubFBM", "AC")]
     return [
         ("check_subfbm_autocorrelation", subfbm, (subfbm[0], -0.5), (test,)),
         ("check_suplw_spearman", spearman, spearman / 2 + 0.1, (maps, test)),
         ("check_block1_groups", n_groups, n_groups % 8 + 1, (probes,)),
         ("check_most_harmful_composite", "d", "a", (ablation,)),
         ("check_ctrw_autocorrelation", "b", "c", ()),
+        ("check_within_subfbm_autocorrelation", within, within / 2 + 0.1, (maps, test)),
     ]
 
 

@@ -74,3 +74,22 @@ def test_ctrw_autocorrelation(capsys):
     assert not any(exercises.check_ctrw_autocorrelation(x) for x in "acd")
     with pytest.raises(TypeError):
         exercises.check_ctrw_autocorrelation(2)
+
+
+def test_within_subfbm_autocorrelation(ds, capsys):
+    from resandi_lite.layerwise import within_trajectory
+
+    rng = np.random.default_rng(1)
+    maps = rng.standard_normal((len(ds.y), 32))
+    rows = ds.y == 2
+    f1 = lw.window_statistics(ds.X)["f1"]
+    maps[rows] += 3 * np.nanmean(f1[rows], axis=1, keepdims=True)  # a pooled correlation from the levels alone
+    a, b = within_trajectory(maps[rows], f1[rows])
+    right = lw.correlation(a, b)
+    assert exercises.check_within_subfbm_autocorrelation(right, maps, ds)
+    assert "within trajectories" in capsys.readouterr().out
+    pooled = lw.map_correlations(maps, {"AC": f1}, ds.y)[("SubFBM", "AC")]
+    assert abs(pooled - right) > 0.05 and not exercises.check_within_subfbm_autocorrelation(pooled, maps, ds)
+    assert "Not yet:" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="correlation in"):
+        exercises.check_within_subfbm_autocorrelation(-1.5, maps, ds)

@@ -292,3 +292,171 @@ def test_plot_ablation_by_class_draws_both_panels():
     assert len(axes) == 3 and axes[2].get_title() == "exchange control swaps" and "percentage points" in axes[0].get_ylabel() and axes[-1].get_xlabel() == "true class"
     heights = sorted(round(p.get_height(), 6) for p in axes[1].patches)
     assert heights == [10.0] * 8 + [15.0] * 8  # random loses 10 points, the matched AC swap 15
+
+
+# --- within-trajectory correlations, the resampled correlation and the sign verdicts ------------------------
+
+def _between_within(n_traj, rng, rho_between=0.8, rho_within=-0.3, level_sd=2.0):
+    """Each trajectory: a level (map and feature correlated rho_between across trajectories) plus 32 windows
+    correlated rho_within along it.  The pooled correlation mixes both; the within one is rho_within."""
+    u = rng.standard_normal(n_traj)
+    v = rho_between * u + np.sqrt(1 - rho_between**2) * rng.standard_normal(n_traj)
+    e = rng.standard_normal((n_traj, 32))
+    f = rho_within * e + np.sqrt(1 - rho_within**2) * rng.standard_normal((n_traj, 32))
+    return level_sd * u[:, None] + e, level_sd * v[:, None] + f
+
+
+def test_within_trajectory_removes_each_trajectorys_level():
+    from resandi_lite.layerwise import within_trajectory
+
+    rng = np.random.default_rng(20)
+    maps, feature = _between_within(3000, rng)
+    feature[0, :5] = np.nan  # a window without a value leaves the trajectory's mean of its other windows
+    a, b = within_trajectory(maps, feature)
+    assert np.allclose(np.nanmean(a, axis=1), 0) and np.allclose(np.nanmean(b, axis=1), 0)
+    assert np.isnan(a[0, :5]).all() and np.isnan(b[0, :5]).all()  # the pair drops out of both
+    pooled, within = correlation(maps, feature), correlation(a, b)
+    assert pooled > 0.5  # dominated by the levels, which are positively correlated
+    # within: 3000 x 31 degrees of freedom, standard error about (1 - 0.09) / sqrt(93000) = 0.003
+    assert within == pytest.approx(-0.3, abs=4 * 0.003)
+    out = map_correlations(maps, {"AC": feature}, np.zeros(3000, int), within=True)[("SubATTM", "AC")]
+    assert out == pytest.approx(within, abs=1e-12)
+    with pytest.raises(ValueError, match="same shape"):
+        within_trajectory(maps, feature[:, :5])
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+@pytest.mark.parametrize("within", [False, True])
+def test_resampled_correlation_is_the_correlation_of_the_resample_written_out(method, within):
+    from resandi_lite.layerwise import _resampled_correlation, within_trajectory
+
+    rng = np.random.default_rng(21)
+    a, b = rng.standard_normal((40, 32)), rng.standard_normal((40, 32))
+    b = np.round(b + 0.3 * a, 1)  # ties, as the MinMax-scaled statistics have (0 and 1 in every trajectory)
+    a[2, :7] = np.nan
+    statistic = _resampled_correlation(a, b, method, within=within)
+    for _ in range(5):
+        draw = rng.integers(0, 40, 40)
+        A, B = (a[draw], b[draw])
+        if within:  # the within transform is per trajectory: resampling trajectories commutes with it
+            A, B = within_trajectory(A, B, method)
+        expected = correlation(A, B, "pearson" if within else method)
+        assert statistic(np.bincount(draw, minlength=40)) == pytest.approx(expected, abs=1e-12)
+    reference = map_correlations(a, {"AC": b}, np.zeros(40, int), method=method, within=within)[("SubATTM", "AC")]
+    assert statistic(np.ones(40)) == pytest.approx(reference, abs=1e-12)
+    if method == "spearman" and not within:
+        assert reference == pytest.approx(spearmanr(a[np.isfinite(a)], b[np.isfinite(a)])[0], abs=1e-12)
+
+
+def test_within_bootstrap_covers_the_within_correlation():
+    """95.45% of the within intervals (+-2 bootstrap SE over trajectories) hold the true within correlation."""
+    reps, n_traj, rho = 200, 60, -0.3
+    rng = np.random.default_rng(22)
+    hits = 0
+    for i in range(reps):
+        maps, feature = _between_within(n_traj, rng, rho_within=rho)
+        out = correlation_intervals(maps, {"AC": feature}, np.zeros(n_traj, int), within=True, n_boot=200,
+                                    rng=i)[("SubATTM", "AC")]
+        hits += out["low"] < rho < out["high"]
+        assert out["fisher"] is None  # Fisher's interval is about pooled independent pairs
+    # the within estimator has a small bias of order 1/(32 n_traj); tolerance 4 binomial SE (0.059) + 0.02
+    assert abs(hits / reps - COVERAGE_2SE) < 4 * np.sqrt(COVERAGE_2SE * (1 - COVERAGE_2SE) / reps) + 0.02
+
+
+def _synthetic_stats(rng, y, signal):
+    """Window statistics whose composites follow the map by ``signal[(class, statistic)]`` along each trajectory."""
+    from resandi_lite import CLASSES
+
+    maps = rng.standard_normal((len(y), 32))
+    stats = {k: rng.random((len(y), 32)) for k in ("f1", "f2", "f3", "f4", "f5")}
+    stats["f2"][:] = 1.0  # SG = f3 and VD = f4
+    stats["f5"][:] = 1.0  # CS = f1
+    for (name, key), slope in signal.items():
+        rows = y == CLASSES.index(name)
+        stats[key][rows] += slope * maps[rows]
+    return maps, stats
+
+
+def test_sign_verdicts_read_the_family_with_bonferroni_intervals():
+    from resandi_lite.layerwise import sign_claims, sign_verdicts
+    from resandi_lite.verdict import family_level
+
+    rng = np.random.default_rng(23)
+    y = np.repeat(np.arange(8), 150)
+    # SubSBM: VD falls where the map rises (the paper's sign); SubFBM: AC rises with it (the paper's: falls)
+    maps, stats = _synthetic_stats(rng, y, {("SubSBM", "f4"): -0.3, ("SubFBM", "f1"): 0.3})
+    stats["f1"][y == 1, :10] = np.nan  # resting windows of SubCTRW
+    attm = y == 0  # SubATTM: map and SG each with a level of its own per trajectory, independent of each other
+    maps[attm] += 3 * rng.standard_normal((150, 1))
+    stats["f3"][attm] += 3 * rng.standard_normal((150, 1))
+    rows = sign_verdicts(maps, stats, y, n_boot=2000, rng=0)
+    claims = sign_claims()
+    assert [r["claim"] for r in rows] == [c["claim"] for c in claims] and len(rows) == 28
+    by = {(r["class"], r["feature"], r["method"], r["scope"], r["scoring"]): r for r in rows}
+    assert all(r["level"] == family_level(28) and r["family"] == 28 and r["n"] == 150 for r in rows)
+    for scope in ("pooled", "within"):
+        assert by[("SubSBM", "VD", "pearson", scope, "ours")]["verdict"] == "agrees"
+        assert by[("SubFBM", "AC", "pearson", scope, "ours")]["verdict"] == "differs"
+        # no signal: zero inside the interval, which excludes the paper's +0.333 (half-width about 0.045)
+        assert by[("SupSBM", "VD", "pearson", scope, "ours")]["verdict"] == "no effect"
+    # SubATTM's SG, paper -0.071: pooled, the levels make 150 trajectories act like 150 pairs: open, with the
+    # size needed; within, the levels are gone and 150 x 31 pairs exclude -0.071 (half-width about 0.045)
+    pooled, within = (by[("SubATTM", "SG", "pearson", scope, "ours")] for scope in ("pooled", "within"))
+    assert pooled["verdict"] == "open" and pooled["n_needed"] > 150 and pooled["low"] < -0.071 < pooled["high"]
+    assert within["verdict"] == "no effect" and pooled["high"] - pooled["low"] > 2 * (within["high"] - within["low"])
+    for r in rows:
+        assert r["low"] <= r["estimate"] <= r["high"] and r["stderr"] > 0
+        assert ("n_needed" in r) == (r["verdict"] == "open")
+    authors = by[("SubCTRW", "AC", "pearson", "pooled", "authors")]
+    f1 = np.where(np.isnan(stats["f1"]), 1.0, stats["f1"])[y == 1]
+    assert authors["estimate"] == pytest.approx(correlation(maps[y == 1], f1), abs=1e-12)
+    assert authors["pairs"] == 150 * 32 and by[("SubCTRW", "AC", "pearson", "pooled", "ours")]["pairs"] == 150 * 22
+    with pytest.raises(ValueError, match="missing"):
+        sign_verdicts(maps, {"f1": stats["f1"]}, y)
+    with pytest.raises(ValueError, match="holds no trajectory of 'SupLW'"):
+        sign_verdicts(maps[y != 5], {k: v[y != 5] for k, v in stats.items()}, y[y != 5])
+
+
+def test_layerwise_verdicts_runs_end_to_end_and_is_json_ready():
+    import json
+
+    from resandi_lite.layerwise import layerwise_verdicts, pooled_within_table, plot_sign_verdicts
+
+    out = layerwise_verdicts(3, n_boot=50, chunk=2)  # two chunks: 2 and 1 per class
+    assert out["part"] == "layerwise" and out["sizes"]["n_per_class"] == 3 and len(out["rows"]) == 28
+    assert all(r["n"] == 3 for r in out["rows"]) and out["seconds"] > 0 and out["network"] == "lite-T1000"
+    assert set(out["correlations"]) == {"pooled", "within"} and len(out["correlations"]["within"]) == 32
+    assert set(out["correlations"]["pooled"]["SupLW/CS"]) == {"r", "stderr"}
+    from resandi_lite.verdict import _jsonable
+
+    assert json.loads(json.dumps(_jsonable(out), allow_nan=False))["rows"][0]["claim"] == out["rows"][0]["claim"]
+    table = pooled_within_table(out["rows"])
+    assert set(table["SubSBM VD (Pearson)"]) == {"paper", "pooled", "within"}
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = plot_sign_verdicts(out["rows"])
+    assert "layer4" in ax.get_ylabel() and "within" in ax.get_xlabel() and len(ax.get_xticklabels()) == 14
+    with pytest.raises(ValueError, match="n_per_class must be"):
+        layerwise_verdicts(1)
+
+
+def test_unsigned_turning_angle_is_the_authors_and_halves_brownian_spread():
+    """Isotropic steps: the turning angle is uniform on (-pi, pi]: std/pi is 1/sqrt(3) signed, 1/sqrt(12) unsigned."""
+    from resandi_lite.layerwise import _fill_statistics
+
+    rng = np.random.default_rng(24)
+    X = np.cumsum(rng.standard_normal((20, 2, 1000)), axis=-1)
+    raw = {}
+    for turning in ("signed", "unsigned"):
+        out = {k: np.empty((20, 32)) for k in ("f1", "f2", "f3", "f4", "f5")}
+        _fill_statistics(X, out, 8, turning)
+        raw[turning] = out["f5"]
+    # 640 windows of 223 angles; windows overlap, so take a generous 4 SE of 20 independent trajectories
+    assert raw["signed"].mean() == pytest.approx(1 / np.sqrt(3), abs=0.01)
+    assert raw["unsigned"].mean() == pytest.approx(1 / np.sqrt(12), abs=0.01)
+    X[0, :, 100:400] = X[0, :, 100:101]  # a rest: the authors' angle is 0 there, ours leaves it out
+    scaled = window_statistics(X, turning="unsigned")["f5"]
+    assert np.isfinite(scaled).all() and scaled.min() == 0 and scaled.max() == 1
+    with pytest.raises(ValueError, match="turning must be"):
+        window_statistics(X, turning="absolute")

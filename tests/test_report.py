@@ -62,7 +62,7 @@ def test_cpu_scale_augmentation_fills_the_augmentation_rows():
     values = report.measure_augmentation(2, seeds=(0,), test_per_class=2, sigmas=(0.0, 0.3, 0.5))
     assert set(values) == {"gain/0.0", "gain/0.3", "gain/0.5", "targeted/0.0", "targeted/0.5"}  # the paper's rows only
     for key, (value, stderr) in values.items():
-        assert stderr == 0.0  # one seed: no spread to measure
+        assert stderr is None  # one seed: no standard error (not a zero one)
         # 2 test trajectories per class, 16 in all: accuracies (and their differences) are multiples of 100/16
         assert value * 16 / 100 == pytest.approx(round(value * 16 / 100), abs=1e-9), (key, value)
         if key.startswith("targeted/"):
@@ -98,3 +98,20 @@ def test_rows_name_their_network_and_the_report_files_say_which_networks(tmp_pat
     assert "preset `lite`" in text and "| accuracy, varying length | 90.4% | 85.0 ± 0.4% | -5.4 |" in text
     with pytest.raises(ValueError, match="networks must map"):
         report.measure_classification(2, networks={"T1000": "lite"})
+
+
+def test_augmentation_results_per_seed_are_paired_by_seed(tmp_path):
+    """from_scratch's results: the gain's standard error is that of the per-seed differences; one seed: none."""
+    results = {"sigmas": [0.0, 0.5],
+               "targeted": {"seeds": [0, 1, 2], "accuracy": [[0.80, 0.50], [0.82, 0.53], [0.78, 0.47]]},
+               "random": {"seeds": [0, 1, 2, 3], "accuracy": [[0.80, 0.49], [0.82, 0.51], [0.78, 0.45], [0.9, 0.9]]}}
+    values = report.augmentation_from_results(results)
+    d = np.array([1.0, 2.0, 2.0])  # points, seeds 0-2 (seed 3 has no targeted run)
+    assert values["gain/0.5"] == pytest.approx((d.mean(), d.std(ddof=1) / np.sqrt(3)))
+    assert values["gain/0.0"] == pytest.approx((0.0, 0.0))  # the arms agree seed by seed: no spread
+    assert values["targeted/0.5"] == pytest.approx((50.0, np.std([50, 53, 47], ddof=1) / np.sqrt(3)))
+    one = {"sigmas": [0.5], "targeted": {"seeds": [0], "accuracy": [[0.5]]}, "random": {"seeds": [0], "accuracy": [[0.45]]}}
+    assert report.augmentation_from_results(one) == {"gain/0.5": (pytest.approx(5.0), None),
+                                                     "targeted/0.5": (pytest.approx(50.0), None)}
+    rows = report.reproduction_table(report.augmentation_from_results(one))
+    assert next(r for r in rows if r.key == "gain/0.5").stderr is None

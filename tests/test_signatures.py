@@ -11,7 +11,8 @@ import pytest
 from resandi_lite import CLASSES, make_dataset
 from resandi_lite.msd import fit_exponent, time_averaged_msd
 from resandi_lite.signatures import (STATISTICS, diffusivity_change, excess_kurtosis, flight_durations,
-                                     lag1_autocorrelation, local_diffusivity, msd_exponent, msd_ratio, rest_durations,
+                                     lag1_autocorrelation, local_diffusivity, msd_exponent, msd_ratio, noisy_lag1_correlation,
+                                     rest_durations,
                                      rest_fraction, statistics, straightness, survival_exponent)
 from resandi_lite.simulate import bm, ctrw, fbm, lw, sbm
 
@@ -99,6 +100,27 @@ def test_fbm_increment_correlation(alpha):
     """Lag-1 correlation of FBM increments is 0.5 (2^alpha - 2), less a bias ~ T^(alpha - 2) from the sample mean."""
     r = lag1_autocorrelation(fbm(np.full(N, alpha), T, rng=2))
     close_in_mean(r, 0.5 * (2**alpha - 2), bias=2 * T ** (alpha - 2))
+
+
+@pytest.mark.parametrize("model, alpha, noise", [(bm, 1.0, 0.3), (bm, 1.0, 1.0), (fbm, 0.5, 0.5), (fbm, 1.5, 0.3)])
+def test_noise_adds_a_negative_lag1_correlation(model, alpha, noise):
+    """Noise of std sigma on the normalised positions: (rho - sigma^2) / (1 + 2 sigma^2), measured on the network input."""
+    from resandi_lite import preprocess
+
+    x = model(N, T, rng=4) if model is bm else model(np.full(N, alpha), T, rng=4)
+    r = lag1_autocorrelation(preprocess(x, noise, rng=5))
+    rho = 2 ** (alpha - 1) - 1
+    close_in_mean(r, noisy_lag1_correlation(noise, rho=rho), bias=2 * T ** (alpha - 2))
+
+
+def test_noisy_lag1_correlation_by_hand_and_its_errors():
+    assert noisy_lag1_correlation(1.0) == pytest.approx(-1 / 3)
+    assert noisy_lag1_correlation(0.0) == 0.0
+    np.testing.assert_allclose(noisy_lag1_correlation([0.0, 1e6]), [0.0, -0.5], atol=1e-9)
+    with pytest.raises(ValueError, match="noise must be"):
+        noisy_lag1_correlation(-0.1)
+    with pytest.raises(ValueError, match="rho must be"):
+        noisy_lag1_correlation(0.1, rho=1.5)
 
 
 @pytest.mark.parametrize("alpha", [0.4, 1.6])

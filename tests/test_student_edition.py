@@ -1,13 +1,15 @@
-"""The student edition: generated from the chapters, no solution left, runs up to its first exercise.
+"""The student edition: nbgrader's release of the chapters, which runs up to its first exercise.
 
-A student notebook is executed in the ci profile: it runs the whole chapter,
-stops at exercise 1 with NotImplementedError carrying the hint, and then the
-instructor's solution cells, run in the same kernel, all print "Correct" (so
-the instructor edition passes every check in the ci profile as well).
+The exercise cells of every chapter follow the form the generator reads. A
+student notebook (the release) is executed in the ci profile: it runs the
+whole chapter, stops at exercise 1 with NotImplementedError, and then the
+instructor's answers and the graded checks (hidden tests included), run in
+the same kernel, all pass without writing to stderr, which nbgrader would
+score 0 (so every chapter grades full marks in the ci profile). The release's
+structure and that it leaks no solution are tested in ``tests/test_classroom.py``.
 """
 
 import json
-import zipfile
 from pathlib import Path
 
 import nbformat
@@ -15,8 +17,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from resandi_lite.course.student import (PLACEHOLDER, SOLUTIONS_HEADING, STUDENT_HEADING, ZIP_NAME, is_exercise_cell, main,
-                                  parse_exercise, student_notebook, write_edition)
+from resandi_lite.course import classroom, student
+from resandi_lite.course.cells import is_exercise_cell, parse_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))  # 01_... to 12_..., with 09b_...
@@ -33,28 +35,16 @@ def test_the_chapter_glob_finds_every_chapter_including_9b():
     stems = [p.stem for p in NOTEBOOKS]
     assert {"01_random_walks", "09_erasure", "09b_ground_truth", "12_reproduction"} <= set(stems)
     assert stems.index("09_erasure") + 1 == stems.index("09b_ground_truth")  # in reading order
+    assert classroom.chapters() == NOTEBOOKS
 
 
-def _source(cell):
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-
-
-def _notebook(*sources):
-    cells = [{"cell_type": "markdown", "metadata": {}, "source": "## Exercises\n\n1. Do it.\n\n### Solutions"}]
-    cells += [{"cell_type": "code", "metadata": {"tags": ["hide-cell"]}, "source": s, "execution_count": 3,
-               "outputs": [{"output_type": "stream", "name": "stdout", "text": "Correct: yes\n"}]} for s in sources]
-    return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-
-
-def test_student_cell_keeps_statement_hint_and_check_only():
-    student = student_notebook(_notebook(EXAMPLE))
-    cell = student["cells"][1]
-    assert _source(cell) == "\n".join([
-        "# Exercise 3: Fit the exponent.", "# Hint: use msd.fit_exponent.", PLACEHOLDER,
-        'raise NotImplementedError("Exercise 3: use msd.fit_exponent.")  # delete this line when `answer` is ready',
-        "rl.course.exercises.check_something(answer,", "                             ds)"])
-    assert "tags" not in cell["metadata"] and cell["outputs"] == [] and cell["execution_count"] is None
-    assert STUDENT_HEADING in _source(student["cells"][0]) and SOLUTIONS_HEADING not in _source(student["cells"][0])
+def test_an_exercise_cell_splits_into_statement_hint_solution_and_check():
+    exercise = parse_exercise(EXAMPLE)
+    assert (exercise.number, exercise.statement, exercise.hint) == (3, "Fit the exponent.", "use msd.fit_exponent.")
+    assert exercise.solution == ["# (a comment of the solution)", "slope = 2.0", "answer = slope / 2"]
+    assert exercise.check == ["rl.course.exercises.check_something(answer,", "                             ds)"]
+    assert exercise.check_name == "check_something"
+    assert student.parse_exercise is parse_exercise, "the old import place still works"
 
 
 @pytest.mark.parametrize("broken, message", [
@@ -69,66 +59,58 @@ def test_broken_exercise_cells_are_refused(broken, message):
         parse_exercise(broken)
 
 
-def test_a_chapter_without_solutions_heading_is_refused():
-    notebook = _notebook(EXAMPLE)
-    notebook["cells"][0]["source"] = "## Exercises"
-    with pytest.raises(ValueError, match="Solutions"):
-        student_notebook(notebook)
-    with pytest.raises(TypeError, match="notebook"):
-        student_notebook([])
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_generated_notebook_has_no_solution_left(path):
-    instructor = json.loads(path.read_text())
-    student = student_notebook(instructor)
-    assert instructor == json.loads(path.read_text()), "the instructor edition is not modified"
-    assert len(student["cells"]) == len(instructor["cells"])
-    exercises = 0
-    for before, after in zip(instructor["cells"], student["cells"]):
-        if not is_exercise_cell(before):
-            if SOLUTIONS_HEADING not in _source(before):
-                assert before == after, "only the solutions heading and the exercise cells change"
-            continue
-        exercises += 1
-        exercise = parse_exercise(_source(before))
-        lines = _source(after).split("\n")
-        assert lines[:3] == [f"# Exercise {exercise.number}: {exercise.statement}", f"# Hint: {exercise.hint}",
-                             PLACEHOLDER]
-        assert lines[3].startswith(f'raise NotImplementedError("Exercise {exercise.number}: ')
-        assert lines[4:] == exercise.check, "then the check call, and nothing else"
-        assert "hide-cell" not in after["metadata"].get("tags", []) and after["outputs"] == []
-    assert exercises >= 3
+def test_every_chapter_has_exercises_in_the_form(path):
+    cells = json.loads(path.read_text())["cells"]
+    exercises = [parse_exercise("".join(c["source"])) for c in cells if is_exercise_cell(c)]
+    assert len(exercises) >= 3 and [e.number for e in exercises] == list(range(1, len(exercises) + 1))
 
 
-def test_write_edition_and_command_line(tmp_path, capsys):
-    written = write_edition(NOTEBOOKS[:2], tmp_path / "a")
-    assert [p.name for p in written] == [p.name for p in NOTEBOOKS[:2]]
-    with zipfile.ZipFile(tmp_path / "a" / ZIP_NAME) as archive:
-        assert sorted(archive.namelist()) == sorted(f"resandi-lite-student/{p.name}" for p in NOTEBOOKS[:2])
-    nbformat.validate(nbformat.read(written[0], as_version=4))
-    main(["--out", str(tmp_path / "b"), "--no-zip"])
-    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [p.name for p in NOTEBOOKS]
-    assert f"{len(NOTEBOOKS)} student notebooks" in capsys.readouterr().out
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    """The student edition of every chapter (one nbgrader run)."""
+    out = tmp_path_factory.mktemp("student")
+    student.write_edition(NOTEBOOKS, out, zip_name=None)
+    return out
+
+
+def test_student_edition_shows_no_raw_myst_role(edition):
+    from resandi_lite.course.roles import raw_roles
+
+    for path in NOTEBOOKS:
+        assert raw_roles(json.loads((edition / path.name).read_text())) == [], f"{path.name}: Jupyter would show these raw"
+
+
+def _solution(cell):
+    return "\n".join(line for line in cell.source.split("\n") if "### BEGIN SOLUTION" not in line
+                     and "### END SOLUTION" not in line)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_student_notebook_stops_at_first_exercise_then_solutions_pass(path, monkeypatch):
+def test_student_notebook_stops_at_first_exercise_then_solutions_pass(path, edition, monkeypatch):
     monkeypatch.setenv("RESANDI_PROFILE", "ci")
-    instructor = nbformat.read(path, as_version=4)
-    student = nbformat.reads(json.dumps(student_notebook(json.loads(path.read_text()))), as_version=4)
-    first = next(k for k, cell in enumerate(student.cells) if is_exercise_cell(cell))
-    client = NotebookClient(student, timeout=600, kernel_name="python3",
+    release = nbformat.read(edition / path.name, as_version=4)
+    graded = nbformat.reads(json.dumps(classroom.source_notebook(json.loads(path.read_text()))), as_version=4)
+    first = next(k for k, cell in enumerate(release.cells) if cell.metadata.get("nbgrader", {}).get("solution"))
+    code = [[c.source for c in nb.cells[:first] if c.cell_type == "code"] for nb in (release, graded)]
+    assert code[0] == code[1], "the same chapter code before the exercises"
+    client = NotebookClient(release, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(ROOT / "notebooks")}})
     with client.setup_kernel():
         for index in range(first):
-            client.execute_cell(student.cells[index], index)
+            client.execute_cell(release.cells[index], index)
         with pytest.raises(CellExecutionError) as stopped:
-            client.execute_cell(student.cells[first], first)
-        assert stopped.value.ename == "NotImplementedError" and stopped.value.evalue.startswith("Exercise 1: ")
-        for index in range(first, len(instructor.cells)):  # the instructor's solutions, same kernel
-            cell = instructor.cells[index]
+            client.execute_cell(release.cells[first], first)
+        assert stopped.value.ename == "NotImplementedError" and "write your answer" in stopped.value.evalue
+        for index in range(first, len(graded.cells)):  # the instructor's answers and the graded checks, same kernel
+            cell = graded.cells[index]
+            if cell.cell_type != "code":
+                continue
+            if cell.metadata.nbgrader.get("solution"):
+                cell.source = _solution(cell)
             client.execute_cell(cell, index)
-            text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-            assert "Correct: " in text and "Not yet" not in text, f"{path.name}, cell {index}: {text[:300]}"
+            if cell.metadata.nbgrader.get("grade"):
+                text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+                assert "Correct: " in text and "Not yet" not in text, f"{path.name}, cell {index}: {text[:300]}"
+                assert not [o for o in cell.outputs if o.get("name") == "stderr"], f"{path.name}, cell {index}"

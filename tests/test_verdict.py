@@ -114,3 +114,104 @@ def test_verdict_row_carries_n_needed_only_when_open():
     open_row = verdict_row("c", 1.0, -1.0, 3.0, 100, 2.0, unit="points")
     assert open_row["verdict"] == "open" and open_row["n_needed"] == 400 and open_row["unit"] == "points"
     assert "n_needed" not in verdict_row("c", 1.0, 0.5, 1.5, 100, 2.0)
+
+
+# --- the powered run's driver, its JSON, the loader and the table ---------------------------------------
+
+import json  # noqa: E402
+
+from resandi_lite import verdict as vd  # noqa: E402
+
+
+def _fake_part(calls):
+    """A part function as the parts expose it: rows of verdict_row, one open (with n_needed), sizes, seconds."""
+    def layerwise_verdicts(n_per_class, *, seed=0, network=None, progress=False, **options):
+        calls.append((n_per_class, seed, options))
+        rows = [verdict_row("a sign that agrees", 0.3, 0.2, 0.4, n_per_class, 0.3, level=0.99),
+                verdict_row("a sign still open", 0.05, -0.1, 0.2, n_per_class, 0.1, stderr=np.float64(0.05)),
+                verdict_row("no effect here", 0.0, -0.02, 0.02, n_per_class, -0.3, extra=np.nan)]
+        return {"rows": rows, "sizes": {"n_per_class": n_per_class}, "seconds": 0.5, "details": np.arange(3)}
+    return layerwise_verdicts
+
+
+@pytest.fixture
+def fake_parts(monkeypatch):
+    """The layer-wise part replaced by a fake that records its calls; the erasure part missing."""
+    calls = []
+    fakes = {"layerwise": _fake_part(calls), "erasure": None}
+    monkeypatch.setattr(vd, "_part_function", lambda part: fakes.get(part))
+    return calls
+
+
+def test_run_verdicts_writes_each_part_and_one_json(tmp_path, fake_parts):
+    lines = []
+    out = vd.run_verdicts(tmp_path / "run", sizes="ci", parts=["erasure", "layerwise"], seed=3, say=lines.append)
+    n, options = vd.part_size("layerwise", "ci")
+    assert fake_parts == [(n, 3, options)]
+    part = json.loads((tmp_path / "run" / "layerwise.json").read_text())
+    stored = json.loads((tmp_path / "run" / "verdicts.json").read_text())
+    assert stored == out and part["n_per_class"] == n and part["seed"] == 3 and part["details"] == [0, 1, 2]
+    assert [r["verdict"] for r in stored["rows"]] == ["agrees", "open", "no effect"]
+    for row in stored["rows"]:
+        assert {"claim", "verdict", "low", "high", "estimate", "n", "paper"} <= set(row) and row["part"] == "layerwise"
+        assert ("n_needed" in row) == (row["verdict"] == "open")
+    assert stored["rows"][1]["n_needed"] == n_needed(n, -0.1, 0.2, 0.1) and stored["rows"][2]["extra"] is None
+    assert stored["sizes"] == "ci" and stored["n_per_class"] == {"layerwise": n} and stored["seeds"] == {"layerwise": 3}
+    assert stored["wall_seconds"]["total"] == pytest.approx(stored["wall_seconds"]["layerwise"]) and stored["wall_seconds"]["total"] >= 0
+    assert stored["cpu"] and stored["command"].startswith("python -m resandi_lite verdicts --sizes ci")
+    assert stored["unavailable"] == {"erasure": "part not available (resandi_lite.erasure.erasure_verdicts not found)"}
+    assert stored["parts"]["layerwise"] == part  # the part's whole result, rows included
+    assert any("part not available" in line for line in lines) and any("layerwise: 3 rows" in line for line in lines)
+
+
+def test_run_verdicts_resumes_without_recomputing_and_refuses_otherwise(tmp_path, fake_parts):
+    first = vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], say=lambda line: None)
+    with pytest.raises(ValueError, match="--resume"):
+        vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], say=lambda line: None)
+    lines = []
+    again = vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], resume=True, say=lines.append)
+    assert len(fake_parts) == 1 and "not recomputed" in lines[0]
+    assert again["rows"] == first["rows"] and again["wall_seconds"] == first["wall_seconds"]
+    with pytest.raises(ValueError, match="other sizes or seed"):
+        vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], resume=True, seed=1, say=lambda line: None)
+
+
+def test_run_verdicts_refuses_bad_arguments_and_bad_parts(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="parts must be"):
+        vd.run_verdicts(tmp_path, parts=["layer"])
+    with pytest.raises(ValueError, match="sizes must be"):
+        vd.run_verdicts(tmp_path, sizes="huge")
+    monkeypatch.setattr(vd, "_part_function", lambda part: lambda n, **kw: {"rows": [{"claim": "x", "verdict": "maybe",
+                                                                                      "low": 0, "high": 1}]})
+    with pytest.raises(ValueError, match="every row must hold"):
+        vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], say=lambda line: None)
+    assert not (tmp_path / "layerwise.json").exists()
+
+
+def test_load_verdicts_and_the_table(tmp_path):
+    assert vd.load_verdicts(tmp_path / "absent.json") is None
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        vd.load_verdicts(tmp_path / "bad.json")
+    (tmp_path / "norows.json").write_text("{}")
+    with pytest.raises(ValueError, match="no list of rows"):
+        vd.load_verdicts(tmp_path / "norows.json")
+    rows = [{**verdict_row("open one", 0.05, -0.1, 0.2, 1000, 0.1, level=0.998), "part": "layerwise"},
+            {**verdict_row("big one", 12.3, 10.0, 14.6, 100, 3.4), "part": "erasure"}]
+    (tmp_path / "v.json").write_text(json.dumps({"rows": rows}))
+    assert vd.load_verdicts(tmp_path / "v.json")["rows"] == rows
+    table = vd.verdict_table(rows)
+    lines = str(table).splitlines()
+    assert lines[0] == "| claim | estimate | interval | verdict | n needed |"
+    assert lines[2] == "| open one | +0.050 | [-0.100, +0.200] (99.8%) | open | 9,000 |"  # 1000 (0.15 / 0.05)^2
+    assert lines[3] == "| big one | +12.3 | [+10.0, +14.6] | agrees | — |"
+    assert table._repr_markdown_() == str(table) and len(str(vd.verdict_table(rows, part="erasure")).splitlines()) == 3
+    assert vd.verdict_counts(rows) == {"agrees": 1, "differs": 0, "no effect": 0, "open": 1}
+    assert vd.POWERED.name == "verdicts.json" and vd.POWERED.parent.name == "pretrained"
+
+
+def test_jsonable_turns_numpy_and_nan_into_json():
+    assert vd._jsonable({"a": np.float32(0.5), "b": np.array([1, 2]), "c": (np.nan, np.inf), 1: np.bool_(True)}) == \
+        {"a": 0.5, "b": [1, 2], "c": [None, None], "1": True}
+    with pytest.raises(TypeError, match="not JSON-ready"):
+        vd._jsonable({"x": object()})

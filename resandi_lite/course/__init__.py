@@ -5,6 +5,7 @@
 * :mod:`~resandi_lite.course.explore` -- the interactive explorers of chapters 1-2;
 * :mod:`~resandi_lite.course.exercises` -- the exercises' automatic checks;
 * :mod:`~resandi_lite.course.student` -- the generated student edition;
+* :mod:`~resandi_lite.course.roles` -- MyST roles as plain Markdown, for Jupyter and Colab;
 * :mod:`~resandi_lite.course.listing` -- :func:`show_source`, the code listings of the chapters.
 
 None of it is part of the core's top-level API (``resandi_lite.__all__``).
@@ -18,7 +19,7 @@ import importlib
 
 from .profiles import ENV, PROFILES, device, pick, profile
 
-_SUBMODULES = ("exercises", "explore", "student", "listing", "colab", "profiles")
+_SUBMODULES = ("exercises", "explore", "student", "listing", "colab", "roles", "profiles")
 _NAMES = {"show_source": "listing"}
 
 __all__ = ["ENV", "PROFILES", "device", "pick", "profile", *_NAMES, *_SUBMODULES]

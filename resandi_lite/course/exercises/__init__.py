@@ -51,29 +51,42 @@ The chapter notebook (instructor edition, the only one in git)
     cell, and so must a run in the ci profile: tolerances follow from the
     sample sizes the context carries, not from the book profile's sizes.
 
-The student edition (generated, never edited by hand)
------------------------------------------------------
-``scripts/student-edition [--out DIR]`` (``python -m resandi_lite.course.student``)
-writes every chapter's student notebook to ``student/`` (gitignored) and a zip
-``student/resandi-lite-student.zip``. In each exercise cell it keeps the two
-comment lines and the check call and replaces the solution lines by::
+Classroom assignments and the student edition (generated, never edited by hand)
+-------------------------------------------------------------------------------
+``scripts/classroom [--out DIR]`` (``python -m resandi_lite.course classroom``)
+writes the chapters as an nbgrader source course (:mod:`resandi_lite.course.classroom`):
+each exercise cell becomes a read-only statement and hint, an answer cell with
+the solution lines between ``### BEGIN SOLUTION`` and ``### END SOLUTION``, and
+a read-only autograder test cell worth stated points that fails by raising::
+
+      with rl.course.exercises.stderr_to_stdout():  # a warning must not cost the points
+          assert rl.course.exercises.check_<name>(answer, <context>), "..."
+
+nbgrader scores a test cell 0 if it writes to stderr, hence
+:func:`stderr_to_stdout`. A check whose answer can be found by trying a few
+values (a letter, a class name, a small count) runs as a hidden test; the
+release checks only the answer's form. ``nbgrader generate_assignment`` makes
+the release, where each answer cell holds::
 
       answer = ...  # your code here
-      raise NotImplementedError("Exercise k: <hint>")  # delete this line when `answer` is ready
+      raise NotImplementedError("write your answer in this cell (...), then delete this line")
 
-It removes the ``hide-cell`` tag (students see the cell), clears those cells'
-outputs, and renames the heading ``### Solutions`` to ``### Your answers``.
-A student notebook therefore runs to its first exercise and stops there.
+``scripts/student-edition [--out DIR]`` (``python -m resandi_lite.course student``)
+writes the same release, every check visible, to ``student/`` (gitignored) and
+zips it: the student edition for self-study. A student notebook therefore runs
+to its first exercise and stops there.
 
-Tests (``tests/test_exercises.py``, ``tests/test_student_edition.py``)
-----------------------------------------------------------------------
+Tests (``tests/test_exercises.py``, ``tests/test_student_edition.py``, ``tests/test_classroom.py``)
+-----------------------------------------------------------------------------------------------
 Every check accepts the right answer and rejects a wrong one with a hint and
 a wrong kind of answer with TypeError/ValueError (each chapter adds its cases:
 a function ``_chNN`` listed in ``CHAPTERS`` in ``tests/test_exercises.py``);
-every exercise cell of every chapter follows the form above; the generated notebooks contain no solution
-line; a student notebook runs in the ci profile up to its first exercise and
-stops with ``NotImplementedError``, after which the instructor's cells, run in
-the same kernel, all print ``Correct``.
+every exercise cell of every chapter follows the form above; the release
+contains no solution line and no hidden test; a student notebook runs in the
+ci profile up to its first exercise and stops with ``NotImplementedError``,
+after which the instructor's answer and check cells, run in the same kernel,
+all pass without writing to stderr; a whole assignment cycle on two chapters
+grades planted submissions to the expected gradebook.
 """
 
 from __future__ import annotations
@@ -81,7 +94,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-__all__ = ["checks"]
+from .answers import stderr_to_stdout
+
+__all__ = ["checks", "stderr_to_stdout"]
 
 
 def _chapter_modules() -> list[str]:

@@ -7,9 +7,12 @@ received; :func:`verdict` prints the one-line result and returns it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import numbers
+import os
+import sys
 
 import numpy as np
 
@@ -116,6 +119,58 @@ def as_array(answer, shape: tuple, what: str = "numbers") -> np.ndarray:
     if array.shape != tuple(shape):
         raise ValueError(f"answer must be an array of shape {shape} of {what}, got shape {array.shape}")
     return array
+
+
+def as_class_names(answer) -> tuple:
+    """The answer as a tuple of class names of ``rl.CLASSES``: one name (a string) or a sequence of names.
+
+    >>> as_class_names("BM"), as_class_names(("SubFBM", "BM"))
+    (('BM',), ('SubFBM', 'BM'))
+    """
+    from ...simulate import CLASSES
+
+    names = (answer,) if isinstance(answer, str) else answer
+    if answer is Ellipsis or not isinstance(names, (tuple, list)) or not names:
+        raise TypeError(f"answer must be a class name such as 'BM' or a sequence of them, got {_received(answer)}")
+    for name in names:
+        if name not in CLASSES:
+            raise ValueError(f"answer must hold class names among {', '.join(CLASSES)}, got {name!r}")
+    return tuple(names)
+
+
+@contextlib.contextmanager
+def stderr_to_stdout():
+    """While the block runs, send everything written to stderr to stdout instead.
+
+    nbgrader gives no points to a test cell that writes to stderr, and a
+    warning from numpy, torch or a deprecation inside a check would do so: each
+    test cell of a classroom assignment therefore runs its check inside this
+    block, so that a right answer keeps its points and the warning is still shown.
+    Covers ``sys.stderr`` (the warnings module, tqdm, print) and, where the file
+    descriptors exist, what C code writes to descriptor 2.
+
+    >>> import warnings
+    >>> with stderr_to_stdout():
+    ...     print("to stderr", file=sys.stderr)
+    to stderr
+    """
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(1, 2)
+    except (OSError, ValueError, AttributeError):  # no descriptors (e.g. an embedded interpreter)
+        saved = None
+    try:
+        with contextlib.redirect_stderr(sys.stdout):
+            yield
+    finally:
+        if saved is not None:
+            try:
+                sys.stdout.flush()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
 
 
 _SALT = "resandi-lite exercises, v1"

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...groundtruth import observed_positions, trajectory_scores
+from ...groundtruth import (
+    observed_positions,
+    receptive_field_centres,
+    trajectory_scores,
+)
 from ...simulate import CLASSES
-from .answers import as_choice, as_number, is_key, verdict
+from .answers import as_choice, as_integer, as_number, is_key, verdict
 
 
 def check_ctrw_event_share(answer, data: dict) -> bool:
@@ -44,8 +48,9 @@ def check_layer4_resolution(answer) -> bool:
     """Exercise 9b.3 (multiple choice): why layer4 Grad-CAM cannot separate two jumps 10 steps apart."""
     letter = as_choice(answer, "abcd")
     return verdict(is_key(letter, "check_layer4_resolution", "8a46e5a9f1fd2c29"),
-                   "stretched to 1000 points, each of the 32 values covers about 31 steps; two jumps 10 steps "
-                   "apart usually share one value, and the map cannot rank one above the other.",
+                   "on the 1000 input points each of the 32 values covers about 31 steps (the spacing of their "
+                   "receptive-field centres is 32); two jumps 10 steps apart usually share one value, and the map "
+                   "cannot rank one above the other.",
                    "how many input steps share one value of a 32-position map stretched to 1000 points?")
 
 
@@ -65,3 +70,32 @@ def check_constant_map_pointing(answer, data: dict) -> bool:
                    "near an event; a map's pointing game means something only beside this baseline.",
                    "gt.trajectory_scores(np.ones((n, 1)), data['events'], data['lengths'], k=3)['pointing'], "
                    "then np.nanmean.")
+
+
+def check_layer4_centre(answer) -> bool:
+    """Exercise 9b.5: the input point on which the receptive field of layer4's position 5 is centred.
+
+    Exact (an integer): recomputed with :func:`resandi_lite.groundtruth.receptive_field_centres` from the
+    network's kernels, strides and paddings (the same for every preset).
+    """
+    from ...model import build_model
+
+    value = as_integer(answer, "an input position (an integer from 0 to 999)")
+    right = int(receptive_field_centres(build_model("lite"), "layer4")[5])
+    return verdict(value == right,
+                   f"{right}: every layer that halves the length doubles the spacing of the centres (2 x 2 x 2 x 2 "
+                   f"x 2 = 32), and the symmetric paddings keep position 0 on input point 0, so position j sits on "
+                   f"32 j. Stretching (t * 32 // 1000) gives it the points 157-187 instead, centred near 172.",
+                   "the stem's convolution, its max-pool and the first block of layers 2-4 each halve the length; "
+                   "with paddings of half a kernel, position 0 stays centred on input point 0.")
+
+
+def check_sanity_reading(answer) -> bool:
+    """Exercise 9b.6 (multiple choice): what a map that survives the full cascade of randomisation says."""
+    letter = as_choice(answer, "abcd")
+    return verdict(is_key(letter, "check_sanity_reading", "91f4e356f25da21a"),
+                   "the maps barely changed when everything the network learned was replaced by random weights, "
+                   "so they show the input and the architecture more than what was learned: the method fails "
+                   "the check (to the degree the similarity says).",
+                   "Adebayo et al. ask whether a map changes when what the network learned is destroyed. Does a "
+                   "correlation of 0.8 with the trained map mean that it changed?")

@@ -104,3 +104,33 @@ def check_ctrw_autocorrelation(answer) -> bool:
                    "value of their own: the paper's sign is a statement about how rests are scored.",
                    "compute np.isnan(stats['f1'][ds.y == 1]).mean() and the mean of f1 where it is defined; then "
                    "correlate the map with lw.window_activity(ds.X) for SubCTRW.")
+
+
+def check_within_subfbm_autocorrelation(answer, maps, ds) -> bool:
+    """Exercise 11.6: the within-trajectory Pearson correlation of the layer4 map with AC for SubFBM.
+
+    Recomputed independently of :func:`resandi_lite.layerwise.map_correlations`:
+    map and AC demeaned per trajectory over the windows where both are
+    defined, then Pearson's correlation of all those deviations; tolerance
+    1e-6 (the same quantity in float64).
+    """
+    answer = as_number(answer, "a number (a correlation)")
+    if not -1 <= answer <= 1:
+        raise ValueError(f"answer must be a correlation in [-1, 1], got {answer}")
+    rows = _rows(ds, "SubFBM")
+    if not rows.any():
+        raise ValueError("ds holds no SubFBM trajectory; pass the chapter's dataset ds")
+    a = np.asarray(maps, dtype=np.float64)[rows]
+    b = lw.window_statistics(np.asarray(ds.X)[rows])["f1"]
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = np.where(keep, a, 0.0), np.where(keep, b, 0.0)
+    count = np.maximum(keep.sum(axis=1, keepdims=True), 1)
+    a = np.where(keep, a - a.sum(axis=1, keepdims=True) / count, 0.0)
+    b = np.where(keep, b - b.sum(axis=1, keepdims=True) / count, 0.0)
+    right = float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum()))
+    pooled = lw.correlation(np.asarray(maps)[rows], lw.window_statistics(np.asarray(ds.X)[rows])["f1"])
+    return verdict(abs(answer - right) < 1e-6,
+                   f"within trajectories {right:+.3f}, pooled {pooled:+.3f}. The pooled correlation also compares "
+                   "trajectories with each other (one whose steps are less anti-correlated everywhere, a larger "
+                   "alpha, may also get a larger map everywhere); along one trajectory, the map hardly follows AC.",
+                   "use lw.map_correlations(maps, comp, ds.y, within=True) and read the key ('SubFBM', 'AC').")

@@ -1,0 +1,371 @@
+"""The strongest classical classifiers against the shipped networks, at equal data: accuracy, CPU cost, symmetry, noise.
+
+    nice -n 10 python benchmarks/baselines.py --out runs/baselines
+
+writes ``runs/baselines/learning_curves.json`` (small: every number below, the
+command and the seeds) and ``runs/baselines/correct.npz`` (whether each test
+trajectory is classified correctly, bit-packed, per method and size: the
+paired comparisons can be recomputed from it).  It resumes: entries already in
+the JSON (same settings) are kept, so an interrupted run continues where it
+stopped.
+
+What it measures, per protocol (``varying``: T uniform in [10, 1000];
+``1000``: T = 1000), on ONE fresh test set of ``--test-per-class`` trajectories
+per class (8,000 by default, seeded):
+
+* the shipped network (``lite`` / ``lite-T1000``): accuracy, accuracy under
+  each of the eight exact symmetries (:data:`resandi_lite.evaluate.SYMMETRIES`),
+  the fraction of predictions each one changes, and the accuracy of test-time
+  averaging over them; inference trajectories per CPU second, plain and averaged;
+* learning curves of the classical methods at equal data: chapter 4's random
+  forest and scikit-learn's HistGradientBoosting on the hand-made features
+  (:func:`resandi_lite.baseline.features`), MiniRocket through aeon on the
+  standardised increments (:class:`resandi_lite.baseline.RocketClassifier`),
+  each trained on the first ``n`` trajectories per class of one seeded training
+  set (nested subsets), for each ``n`` of ``--sizes`` (``--rocket-sizes`` for
+  MiniRocket, whose transform and ridge cost far more CPU);
+* for each method and size: accuracy, CPU seconds to train (features or
+  transform of the training set included; for the feature models, the
+  features' CPU time is the measured time for the whole training set, prorated
+  to ``n``), inference trajectories per CPU second (features or transform
+  included), and the paired difference with the network, plain and averaged
+  over the symmetries: paired bootstrap over test trajectories (standard
+  error, interval) and McNemar's exact test;
+* an ablation (varying length, smallest rocket size): MiniRocket on the MinMax
+  positions instead of the increments.
+
+The fair noise comparison (``varying`` only): every classical method trained
+on the same noisy mixture (noise std uniform on the grid 0, 0.01, ..., 1, in
+units of the step std), tested at sigma = 0, 0.1, ..., 1 on the same
+trajectories (one seed, the noise level alone changes).  The network side of
+that comparison needs a network trained on the same mixture, which this script
+does not train; the shipped (clean-trained) network is measured on the same
+test sets for reference only, and so is the forest trained on clean data (the
+comparison chapter 4 made so far).
+
+Multiple comparisons: the paired differences of the learning curves form one
+family of ``m`` comparisons; their intervals are Bonferroni-adjusted
+(:func:`resandi_lite.verdict.family_level`) and their McNemar p-values
+Holm-adjusted (:func:`resandi_lite.verdict.holm`).
+
+Every computation runs on one CPU thread (BLAS, OpenMP, numba and torch), so
+that the CPU times are comparable; they are ``time.process_time`` of this
+process.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse
+import datetime
+import json
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import resandi_lite as rl
+from resandi_lite.baseline import RocketClassifier, features, make_classifier
+from resandi_lite.evaluate import SYMMETRIES, invariance, predict_logits, symmetrize
+from resandi_lite.pretrained import load_pretrained, model_card
+from resandi_lite.verdict import family_level, holm, mcnemar, paired_bootstrap
+
+NETWORK = {"varying": "lite", "1000": "lite-T1000"}
+SEEDS = {"test": {"varying": 2_300_001, "1000": 2_300_002}, "train": {"varying": 2_310_001, "1000": 2_310_002},
+         "noise_train": 2_320_001, "noise_test": 2_330_001, "bootstrap": 23}
+FEATURE_METHODS = {"forest": "random forest (chapter 4's, 300 trees) on the hand-made features",
+                   "boosting": "HistGradientBoosting on the hand-made features"}
+ROCKET = "minirocket"
+NOISE_LEVELS = [round(0.1 * i, 1) for i in range(11)]
+NOISE_MIXTURE = [round(0.01 * i, 2) for i in range(101)]
+
+
+def cpu() -> float:
+    return time.process_time()
+
+
+def subset(y: np.ndarray, per_class: int) -> np.ndarray:
+    """Indices of the first ``per_class`` trajectories of each class, in the set's (shuffled) order."""
+    idx = np.concatenate([np.flatnonzero(y == c)[:per_class] for c in range(len(rl.CLASSES))])
+    if len(idx) != per_class * len(rl.CLASSES):
+        raise ValueError(f"the training set has fewer than {per_class} trajectories of some class")
+    return np.sort(idx)
+
+
+class Store:
+    """The JSON of results and the bit-packed correctness arrays, written after every entry."""
+
+    def __init__(self, out: Path, settings: dict, command: str):
+        self.out, self.json, self.npz = out, out / "learning_curves.json", out / "correct.npz"
+        out.mkdir(parents=True, exist_ok=True)
+        self.data = {"settings": settings}
+        self.correct: dict[str, np.ndarray] = {}
+        if self.json.is_file():
+            old = json.loads(self.json.read_text())
+            if old.get("settings") == settings and self.npz.is_file():
+                self.data = old
+                with np.load(self.npz) as f:
+                    self.correct = {k: np.unpackbits(f[k])[:int(f[k + ".n"])].astype(bool)
+                                    for k in f.files if not k.endswith(".n")}
+                print(f"resuming: {len(self.correct)} entries already measured", flush=True)
+            else:
+                print("settings changed: starting afresh", flush=True)
+        self.data["command"] = command
+        self.data["regenerate"] = "nice -n 10 " + command
+
+    def has(self, key: str) -> bool:
+        return key in self.correct and key in self.data.get("entries", {})
+
+    def put(self, key: str, correct: np.ndarray, **entry) -> dict:
+        self.correct[key] = np.asarray(correct, bool)
+        entry["accuracy"] = float(np.mean(correct))
+        entry["stderr"] = float(np.sqrt(entry["accuracy"] * (1 - entry["accuracy"]) / len(correct)))
+        entry["n_test"] = len(correct)
+        self.data.setdefault("entries", {})[key] = entry
+        self.save()
+        print(f"{key}: {100 * entry['accuracy']:.2f}%  " + ", ".join(
+            f"{k} {v:.4g}" for k, v in entry.items() if isinstance(v, float) and k not in ("accuracy", "stderr")),
+            flush=True)
+        return entry
+
+    def save(self) -> None:
+        arrays = {}
+        for k, v in self.correct.items():
+            arrays[k], arrays[k + ".n"] = np.packbits(v), np.array(len(v))
+        tmp = self.npz.with_suffix(".part.npz")
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, self.npz)
+        tmp = self.json.with_suffix(".part")
+        tmp.write_text(json.dumps(self.data, indent=1))
+        os.replace(tmp, self.json)
+
+
+def measure_network(store: Store, protocol: str, test) -> None:
+    key = f"{protocol}/network"
+    if store.has(key) and store.has(key + "-symmetrized"):
+        return
+    name = NETWORK[protocol]
+    model = load_pretrained(name)
+    start = cpu()
+    plain = predict_logits(model, test.X).argmax(1)
+    plain_seconds = cpu() - start
+    start = cpu()
+    result = invariance(model, test.X, test.y)
+    sym_seconds = cpu() - start
+    assert np.array_equal(result["predictions"][0], plain)
+    card = model_card(name)
+    warm = card.get("warm_start") or {}
+    hours = card["wall_time_hours"] + warm.get("hours", 0.0)
+    common = {"method": f"network '{name}'", "parameters": card["parameters"],
+              "training": {"samples_seen": card["samples_seen"] + warm.get("samples", 0),
+                           "hours_one_thread": round(hours, 2),
+                           "note": "wall hours on one CPU thread from the model card, warm-start chain included"}}
+    store.put(key, plain == test.y, **common, inference_per_cpu_second=len(test) / plain_seconds,
+              changed={s: float(c) for s, c in zip(SYMMETRIES, result["changed"])},
+              accuracy_under={s: float(a) for s, a in zip(SYMMETRIES, result["accuracy"])})
+    store.put(key + "-symmetrized", result["symmetrized"] == test.y, **common,
+              inference_per_cpu_second=len(test) / sym_seconds,
+              note="test-time averaging of the log-probabilities over the eight symmetries")
+
+
+def feature_curves(store: Store, protocol: str, train, test, F_train, F_test, per_trajectory: float,
+                   test_feature_seconds: float, sizes) -> None:
+    F_moved = None
+    for method, description in FEATURE_METHODS.items():
+        for n in sizes:
+            key = f"{protocol}/{method}/{n}"
+            if store.has(key):
+                continue
+            idx = subset(train.y, n)
+            model = make_classifier(method, random_state=0)
+            start = cpu()
+            model.fit(F_train[idx], train.y[idx])
+            fit_seconds = cpu() - start
+            start = cpu()
+            predicted = model.predict(F_test)
+            predict_seconds = cpu() - start
+            entry = {"method": description, "per_class": n,
+                     "train_cpu_seconds": fit_seconds + per_trajectory * len(idx), "fit_cpu_seconds": fit_seconds,
+                     "feature_cpu_seconds": per_trajectory * len(idx),
+                     "inference_per_cpu_second": len(test) / (predict_seconds + test_feature_seconds)}
+            if n == max(sizes):  # the features are invariant under the eight symmetries: check it on the test set
+                if F_moved is None:
+                    F_moved = [features(symmetrize(test.X, k), test.lengths) for k in range(len(SYMMETRIES))]
+                entry["changed"] = {s: float(np.mean(model.predict(F) != predicted)) for s, F in zip(SYMMETRIES, F_moved)}
+            store.put(key, predicted == test.y, **entry)
+
+
+def rocket_curve(store: Store, protocol: str, train, test, sizes, *, input: str = "increments") -> None:
+    for n in sizes:
+        key = f"{protocol}/{ROCKET}{'' if input == 'increments' else '-' + input}/{n}"
+        if store.has(key):
+            continue
+        idx = subset(train.y, n)
+        model = RocketClassifier(ROCKET, random_state=0, input=input)
+        start = cpu()
+        model.fit(train.X[idx], train.y[idx], train.lengths[idx])
+        fit_seconds = cpu() - start
+        start = cpu()
+        predicted = model.predict(test.X, test.lengths)
+        predict_seconds = cpu() - start
+        what = "standardised increments" if input == "increments" else "MinMax positions (ablation)"
+        store.put(key, predicted == test.y, method=f"MiniRocket (aeon, 10,000 kernels) + ridge on the {what}",
+                  per_class=n, train_cpu_seconds=fit_seconds, alpha=model.alpha_,
+                  inference_per_cpu_second=len(test) / predict_seconds)
+
+
+def comparisons(store: Store, protocols, n_boot: int) -> None:
+    """Paired differences of every classical entry with the network of its protocol, plain and symmetrized."""
+    entries = store.data["entries"]
+    pairs = [(key, f"{p}/network{suffix}") for p in protocols for key in entries
+             if key.startswith(f"{p}/") and "/network" not in key for suffix in ("", "-symmetrized")]
+    pairs = [(a, b) for a, b in pairs if b in store.correct]
+    level = family_level(len(pairs)) if pairs else 0.95
+    rows = []
+    for a, b in pairs:
+        boot = paired_bootstrap(store.correct[a], store.correct[b], n_boot=n_boot, level=level,
+                                rng=SEEDS["bootstrap"])
+        test = mcnemar(store.correct[a], store.correct[b])
+        rows.append({"method": a, "network": b, "difference": boot["estimate"], "stderr": boot["stderr"],
+                     "low": boot["low"], "high": boot["high"], "mcnemar_p": test["p"],
+                     "only_method_right": test["b"], "only_network_right": test["c"]})
+    if rows:
+        for row, p in zip(rows, holm([r["mcnemar_p"] for r in rows])):
+            row["holm_p"] = float(p)
+    store.data["comparisons"] = {
+        "rule": (f"one family of {len(rows)} paired comparisons (method minus network, accuracy as a fraction); "
+                 f"intervals are paired-bootstrap percentile intervals at the Bonferroni level {level} "
+                 f"(verdict.family_level), p-values McNemar exact, Holm-adjusted over the family"),
+        "level": level, "rows": rows}
+    store.save()
+
+
+def noise_comparison(store: Store, args) -> None:
+    n_train, n_test = args.noise_train_per_class, args.noise_test_per_class
+    train = rl.make_dataset(n_train, "varying", NOISE_MIXTURE, seed=SEEDS["noise_train"])
+    start = cpu()
+    F_train = features(train.X, train.lengths)
+    feature_seconds = cpu() - start
+    models = {}
+    for method in FEATURE_METHODS:
+        start = cpu()
+        models[method] = make_classifier(method, random_state=0).fit(F_train, train.y)
+        store.data.setdefault("noise_train_cpu_seconds", {})[method] = cpu() - start + feature_seconds
+    clean = rl.make_dataset(n_train, "varying", seed=SEEDS["train"]["varying"])
+    models["forest-clean"] = make_classifier("forest", random_state=0).fit(features(clean.X, clean.lengths), clean.y)
+    del clean
+    rocket = None
+    if args.noise_rocket:
+        start = cpu()
+        rocket = RocketClassifier(ROCKET, random_state=0).fit(train.X, train.y, train.lengths)
+        store.data["noise_train_cpu_seconds"][ROCKET] = cpu() - start
+    del train, F_train
+    network = load_pretrained(NETWORK["varying"])
+    for sigma in NOISE_LEVELS:
+        test = rl.make_dataset(n_test, "varying", sigma, seed=SEEDS["noise_test"])
+        F = features(test.X, test.lengths)
+        for method, model in models.items():
+            key = f"noise/{method}/{sigma}"
+            if not store.has(key):
+                store.put(key, model.predict(F) == test.y, sigma=sigma,
+                          trained_on="clean, 2,000 per class" if method == "forest-clean" else "the noisy mixture")
+        if rocket is not None and not store.has(f"noise/{ROCKET}/{sigma}"):
+            store.put(f"noise/{ROCKET}/{sigma}", rocket.predict(test.X, test.lengths) == test.y, sigma=sigma,
+                      trained_on="the noisy mixture")
+        key = f"noise/network-clean-trained/{sigma}"
+        if not store.has(key):
+            store.put(key, predict_logits(network, test.X).argmax(1) == test.y, sigma=sigma,
+                      trained_on="clean (the shipped network): NOT the fair comparison, which needs a network "
+                                 "trained on the noisy mixture")
+    rows = []
+    for sigma in NOISE_LEVELS:
+        net = store.correct[f"noise/network-clean-trained/{sigma}"]
+        for method in [*models, *([ROCKET] if rocket is not None else [])]:
+            boot = paired_bootstrap(store.correct[f"noise/{method}/{sigma}"], net, n_boot=args.n_boot,
+                                    rng=SEEDS["bootstrap"])
+            rows.append({"sigma": sigma, "method": method, "minus_clean_network": boot["estimate"],
+                         "stderr": boot["stderr"]})
+    store.data["noise"] = {
+        "train": {"per_class": n_train, "noise": "uniform on 0, 0.01, ..., 1 (step std units)",
+                  "seed": SEEDS["noise_train"]},
+        "test": {"per_class": n_test, "levels": NOISE_LEVELS, "seed": SEEDS["noise_test"],
+                 "note": "the same trajectories at every level; only the noise differs"},
+        "network_side": "needs a network trained on the same noisy mixture (not trained here); the shipped "
+                        "clean-trained network is listed for reference only",
+        "paired_vs_clean_network": rows}
+    store.save()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="runs/baselines")
+    parser.add_argument("--protocols", default="varying,1000")
+    parser.add_argument("--sizes", default="500,2000,10000", help="training trajectories per class, feature models")
+    parser.add_argument("--rocket-sizes", default="500,2000", help="training trajectories per class, MiniRocket")
+    parser.add_argument("--test-per-class", type=int, default=1000)
+    parser.add_argument("--noise-train-per-class", type=int, default=2000)
+    parser.add_argument("--noise-test-per-class", type=int, default=250)
+    parser.add_argument("--no-noise-rocket", dest="noise_rocket", action="store_false")
+    parser.add_argument("--parts", default="curves,ablation,noise")
+    parser.add_argument("--n-boot", type=int, default=2000)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    protocols = args.protocols.split(",")
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    rocket_sizes = [int(s) for s in args.rocket_sizes.split(",") if s]
+    parts = set(args.parts.split(","))
+    settings = {"test_per_class": args.test_per_class, "sizes": sizes, "rocket_sizes": rocket_sizes,
+                "noise_train_per_class": args.noise_train_per_class,
+                "noise_test_per_class": args.noise_test_per_class, "seeds": SEEDS}
+    command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
+    store = Store(Path(args.out), settings, command)
+    store.data["hardware"] = {"machine": platform.machine(), "threads": 1, "torch": torch.__version__,
+                              "numpy": np.__version__, "python": platform.python_version()}
+    t0 = cpu()
+    for protocol in protocols if parts & {"curves", "ablation"} else []:
+        length = "varying" if protocol == "varying" else int(protocol)
+        test = rl.make_dataset(args.test_per_class, length, seed=SEEDS["test"][protocol])
+        train = rl.make_dataset(max(sizes + rocket_sizes), length, seed=SEEDS["train"][protocol])
+        if "curves" in parts:
+            measure_network(store, protocol, test)
+            if not all(store.has(f"{protocol}/{m}/{n}") for m in FEATURE_METHODS for n in sizes):
+                idx = subset(train.y, max(sizes))
+                start = cpu()
+                F_train = np.zeros((len(train), len(rl.baseline.FEATURES)))
+                F_train[idx] = features(train.X[idx], train.lengths[idx])
+                per_trajectory = (cpu() - start) / len(idx)
+                start = cpu()
+                F_test = features(test.X, test.lengths)
+                test_feature_seconds = cpu() - start
+                feature_curves(store, protocol, train, test, F_train, F_test, per_trajectory,
+                               test_feature_seconds, sizes)
+                del F_train
+            rocket_curve(store, protocol, train, test, rocket_sizes)
+        if "ablation" in parts and protocol == "varying" and rocket_sizes:
+            rocket_curve(store, protocol, train, test, rocket_sizes[:1], input="positions")
+        del train
+        comparisons(store, protocols, args.n_boot)
+        print(f"{protocol} done, {cpu() - t0:.0f} CPU s so far", flush=True)
+    if "noise" in parts:
+        noise_comparison(store, args)
+    store.data.setdefault("cpu_seconds", {})[datetime.datetime.now().isoformat(timespec="seconds")] = cpu() - t0
+    store.data["left_out"] = [
+        "the network trained on the same data sizes as the classical methods (no network is trained here)",
+        "the network trained on the noisy mixture (the network side of the fair noise comparison)",
+        (f"MiniRocket above {max(rocket_sizes) if rocket_sizes else 0} per class and MultiRocket (CPU time: the "
+         "transform costs about 4 ms per trajectory on one core, the ridge n * 10^8 multiply-adds)"),
+        "test-time averaging of MiniRocket (eight transforms of every test trajectory)"]
+    store.save()
+    print(f"done: {store.json}, {cpu() - t0:.0f} CPU s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
