@@ -52,11 +52,12 @@ from ._checks import (check_bool, check_int, check_labels, check_lengths, check_
 from .attribution import attribute
 from .evaluate import predict_logits as predict
 from .gradcam import grad_cam
+from .paper import ERASURE as PAPER_ERASURE
+from .paper import ERASURE_RANDOM_MEAN as PAPER_RANDOM_MEAN
+from .paper import ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE  # noqa: F401  (re-exported for the chapters)
 from .preprocess import minmax_scale
-from .verdict import family_level, paired_bootstrap, verdict_row
-from .paper import ERASURE as PAPER_ERASURE, ERASURE_RANDOM_MEAN as PAPER_RANDOM_MEAN
-from .paper import ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE
 from .simulate.classes import CLASSES
+from .verdict import family_level, paired_bootstrap, verdict_row
 
 
 def segment_of_position(n_segments: int, length: int) -> np.ndarray:
@@ -236,7 +237,7 @@ def run_lengths(masks) -> np.ndarray:
     """
     masks = np.asarray(masks, dtype=bool)
     if masks.ndim < 1:
-        raise ValueError(f"masks must have shape (..., segments), got a scalar")
+        raise ValueError("masks must have shape (..., segments), got a scalar")
     flat = masks.reshape(-1, masks.shape[-1])
     rows, _, lengths = _runs(flat)
     counts = np.zeros((len(flat), masks.shape[-1] + 1), np.int64)
@@ -450,7 +451,9 @@ def _interpolate(X: np.ndarray, keep: np.ndarray, noise=None) -> np.ndarray:
         if noise is not None:
             index, steps = noise
             walk = np.vstack([np.zeros((1, steps.shape[1])), np.cumsum(steps, axis=0)])
-            at = lambda q: walk[np.searchsorted(index, q, side="right")]  # noqa: E731  walk up to flat position q
+            def at(q):  # the walk up to flat position q
+                return walk[np.searchsorted(index, q, side="right")]
+
             at_left, at_right = at(left), at(right)
             value = value + (at(erased) - at_left) - w * (at_right - at_left)
         out[rows, :, cols] = value
@@ -900,7 +903,7 @@ def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress:
         clean = predict(model, X, batch_size=batch).argmax(1)
         clean_accuracy[label] = float(np.mean(clean == y))
         bar.update()
-        common = dict(maps=maps, batch_size=batch, clean_predictions=clean, lengths=test.lengths)
+        common = {"maps": maps, "batch_size": batch, "clean_predictions": clean, "lengths": test.lengths}
         if length == "varying":  # the paper's definition: all bands
             settings = [("zero", "input", False, None)] + [(f, "observed", True, which["bands"]) for f in fills]
         else:
@@ -1063,8 +1066,8 @@ def verdict_table(rows, *, family: str | None = None, claim_id: str | None = Non
         band = "" if "band" not in row else f" {row['band'][0]:.0f}-{row['band'][1]:.0f}"
         what = f"{row.get('claim_id', '')}{band}"
         needed = f", n_needed {row['n_needed']:,}" if "n_needed" in row else ""
-        lines.append(f"{str(row.get('fill', '')):<11} {str(row.get('within', '')):<8} "
-                     f"{str(row.get('control') or '-'):<10} {what:<10} "
+        lines.append(f"{row.get('fill', '')!s:<11} {row.get('within', '')!s:<8} "
+                     f"{row.get('control') or '-'!s:<10} {what:<10} "
                      f"{row['estimate']:+.1f} [{row['low']:+.1f}, {row['high']:+.1f}]  paper {row['paper']:+.1f}  "
                      f"{row['verdict']:<10} ({100 * row.get('level', 0.95):.1f}%, n = {row['n']}{needed})")
     return "\n".join(lines)

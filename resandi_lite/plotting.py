@@ -603,8 +603,8 @@ def plot_where_erased_go(confusions: dict, axes=None, *, classes=CLASSES, ncols:
     if axes is None:
         ncols = min(ncols or len(confusions), len(confusions))
         nrows = -(-len(confusions) // ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.4 * nrows), constrained_layout=True,
-                                 squeeze=False)
+        _, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.4 * nrows), constrained_layout=True,
+                               squeeze=False)
         for ax in axes.ravel()[len(confusions):]:
             ax.set_visible(False)
         axes = axes.ravel()[:len(confusions)]

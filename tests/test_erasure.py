@@ -5,8 +5,18 @@ import pytest
 import torch
 from torch import nn
 
-from resandi_lite.erasure import (band_masks, erase, erasure_curve, erasure_experiment, matched_masks,
-                                  observed_segments, padding_segments, random_masks, run_lengths, segment_of_position)
+from resandi_lite.erasure import (
+    band_masks,
+    erase,
+    erasure_curve,
+    erasure_experiment,
+    matched_masks,
+    observed_segments,
+    padding_segments,
+    random_masks,
+    run_lengths,
+    segment_of_position,
+)
 
 
 def test_segments_cover_the_input_like_nearest_upsampling():
