@@ -7,10 +7,8 @@ meets a deep stack trace from numpy or torch instead.
 
 from __future__ import annotations
 
-import functools
 import numbers
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -311,59 +309,3 @@ def check_memory(nbytes: float, what: str) -> None:
                          f"available here; ask for less")
 
 
-def keyword_only(*names: str, renamed: dict | None = None):
-    """Accept, with a DeprecationWarning, the old call forms of a function whose options became keyword-only.
-
-    ``names`` are the options (in their old positional order) that used to
-    follow the positional parameters; ``renamed`` maps old keyword names to new
-    ones.  Positional use and old names still work for one release.
-    """
-    renamed = renamed or {}
-
-    def decorate(func):
-        import inspect
-
-        positional = [p.name for p in inspect.signature(func).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            extra = args[len(positional):]
-            if extra:
-                if len(extra) > len(names):
-                    raise TypeError(f"{func.__name__}() takes at most {len(positional) + len(names)} positional "
-                                    f"arguments, got {len(args)}")
-                given = names[:len(extra)]
-                warnings.warn(f"{func.__name__}(): pass {', '.join(given)} by keyword ({given[0]}=...); "
-                              f"positional use is deprecated", DeprecationWarning, stacklevel=2)
-                for key, value in zip(given, extra):
-                    if key in kwargs:
-                        raise TypeError(f"{func.__name__}() got multiple values for argument {key!r}")
-                    kwargs[key] = value
-                args = args[:len(positional)]
-            for old, new in renamed.items():
-                if old in kwargs:
-                    warnings.warn(f"{func.__name__}(): {old}= is deprecated, use {new}=", DeprecationWarning,
-                                  stacklevel=2)
-                    if new in kwargs:
-                        raise TypeError(f"{func.__name__}() got both {old}= and {new}=")
-                    kwargs[new] = kwargs.pop(old)
-            return func(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
-
-
-def deprecated_alias(func, old: str):
-    """A function ``old`` that warns (DeprecationWarning) and forwards to ``func``."""
-
-    @functools.wraps(func)
-    def alias(*args, **kwargs):
-        warnings.warn(f"{old} is deprecated and will be removed; use {func.__name__}", DeprecationWarning,
-                      stacklevel=2)
-        return func(*args, **kwargs)
-
-    alias.__name__ = alias.__qualname__ = old
-    alias.__doc__ = f"Deprecated alias of :func:`{func.__name__}`."
-    return alias

@@ -30,7 +30,7 @@ import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
 from . import _files
-from ._checks import check_int, check_jobs, check_memory, check_noise, check_seed, deprecated_alias, keyword_only
+from ._checks import check_int, check_jobs, check_memory, check_noise, check_seed
 from .preprocess import INPUT_LENGTH, MIN_LENGTH, preprocess_increments
 from .simulate.classes import ALPHA_RANGE, CLASSES, class_label, draw_alpha, draw_lengths, simulate_increments
 
@@ -198,7 +198,7 @@ def _check_arrays(X, y, alpha, lengths, noise, minmax):
 
 
 def load_dataset(path) -> TrajectoryDataset:
-    """Load a set written by :meth:`TrajectoryDataset.save` (formerly ``load``).
+    """Load a set written by :meth:`TrajectoryDataset.save`.
 
     Parameters
     ----------
@@ -247,7 +247,6 @@ def load_dataset(path) -> TrajectoryDataset:
         raise ValueError(f"{path}: {err}") from None
 
 
-load = deprecated_alias(load_dataset, "load")
 
 
 def _check_listed(path: Path) -> None:
@@ -303,7 +302,6 @@ def _simulate_class(label: int, n: int, length, levels: np.ndarray, rng: np.rand
     return alpha, lengths, noise
 
 
-@keyword_only(renamed={"sigma": "noise"})
 def simulate_chunk(label: int, alpha: np.ndarray, lengths: np.ndarray, noise: np.ndarray, seed):
     """Simulate and preprocess trajectories of one class: the unit of work of :func:`make_dataset`.
 

@@ -40,11 +40,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_device, check_int, check_network_input, deprecated_alias
+from ._checks import check_device, check_int, check_network_input
 from .model import model_device
-from .simulate.classes import CLASSES
 from .paper import ACCURACY_FIXED as PAPER_ACCURACY_FIXED, ACCURACY_VARYING as PAPER_ACCURACY_VARYING
 from .paper import CONFUSION as PAPER_CONFUSION, DIAGONAL_FIXED as PAPER_DIAGONAL_FIXED
+from .simulate.classes import CLASSES
+
+__all__ = ["PAPER_ACCURACY_FIXED", "PAPER_ACCURACY_VARYING", "PAPER_CONFUSION", "PAPER_DIAGONAL_FIXED", "SYMMETRIES",
+           "accuracy_by", "confusion_matrix", "evaluate", "invariance", "per_class_by_level", "predict_logits",
+           "symmetrize"]
 
 
 #: The eight exact symmetries of the preprocessed input, in the order of :func:`symmetrize`'s ``k``
@@ -107,7 +111,7 @@ def symmetrize(X, k: int):
 
 @torch.no_grad()
 def predict_logits(model: nn.Module, X, *, batch_size: int = 512, device=None, symmetrize: bool = False) -> np.ndarray:
-    """Logits of ``model`` for preprocessed input, in eval mode, batch by batch (formerly ``predict``).
+    """Logits of ``model`` for preprocessed input, in eval mode, batch by batch.
 
     Parameters
     ----------
@@ -202,7 +206,6 @@ def invariance(model: nn.Module, X, y=None, *, batch_size: int = 512, device=Non
     return result
 
 
-predict = deprecated_alias(predict_logits, "predict")
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int = len(CLASSES), *, normalize: bool = True) -> np.ndarray:

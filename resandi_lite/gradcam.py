@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._checks import check_int, check_network_input, keyword_only
+from ._checks import check_int, check_network_input
 from .model import model_device
 
 UPSAMPLING = (None, "nearest", "linear")
@@ -162,11 +162,10 @@ class GradCAM:
         return (F.relu(cam) if relu else cam).float().cpu()
 
 
-@keyword_only(renamed={"length": "input_length"})
 def upsample_maps(maps: Tensor, input_length: int, mode: str = "nearest") -> Tensor:
     """Stretch maps ``(B, L_layer)`` to ``(B, input_length)`` by nearest-neighbour or linear interpolation.
 
-    ``input_length`` (formerly ``length``) is the network's input length, 1000.
+    ``input_length`` is the network's input length, 1000.
     """
     if not isinstance(maps, Tensor) or maps.ndim != 2 or not maps.is_floating_point() or maps.shape[1] < 1:
         got = f"{maps.dtype} tensor of shape {tuple(maps.shape)}" if isinstance(maps, Tensor) else type(maps).__name__

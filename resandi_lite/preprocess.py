@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_noise, check_rng, keyword_only
+from ._checks import check_noise, check_rng
 
 #: Number of time points of the network's input.
 INPUT_LENGTH = 1000
@@ -88,7 +88,6 @@ def _check_steps(steps, counts, name: str, *, minimum: int):
     return steps, counts
 
 
-@keyword_only("rng", "std", "return_minmax", renamed={"sigma": "noise"})
 def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, noise: np.ndarray | float = 0.0, *,
                           rng=None, std: np.ndarray | None = None, return_minmax: bool = False):
     """Preprocess a batch given as right-aligned increments (the fast path).
@@ -100,8 +99,7 @@ def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, noise: np.ndar
     lengths : ndarray of shape (n,), int
         Number of positions of each trajectory, in [2, 1000].
     noise : float or ndarray of shape (n,)
-        Localisation-noise std of each trajectory, in units of the step std
-        (formerly ``sigma``).
+        Localisation-noise std of each trajectory, in units of the step std.
     rng : numpy.random.Generator, int or None
         Source of the noise (keyword-only).
     std : ndarray of shape (n, 2), optional
@@ -264,7 +262,6 @@ def _as_increments(trajectories) -> tuple[np.ndarray, np.ndarray]:
     return steps, lengths
 
 
-@keyword_only("rng")
 def preprocess(trajectories, noise=0.0, *, rng=None) -> np.ndarray:
     """Turn raw 2-D trajectories into the network's input, as in the paper.
 

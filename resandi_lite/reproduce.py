@@ -38,6 +38,8 @@ from pathlib import Path
 from . import _files
 
 #: The two protocols: the shipped network, the run folder of the paper run and the trajectory length.
+#: The run profiles every chapter reads its sizes from (:mod:`resandi_lite.course.profiles`).
+PROFILES = ("ci", "book", "paper")
 PROTOCOLS = ("varying", "fixed")
 SHIPPED = {"varying": "lite", "fixed": "lite-T1000"}
 RUN_FOLDERS = {"varying": "paper-varying", "fixed": "paper-T1000"}
@@ -54,13 +56,15 @@ TINY_TRAINING = dict(train_per_class=2, val_per_class=1, batch_size=8, max_epoch
 STATE = "reproduce.json"
 
 
-def _checkpoints():
-    """The module with ``load_checkpoint``, ``BEST`` and ``CHECKPOINT`` (``checkpoint``, formerly ``train``)."""
-    try:
-        from . import checkpoint
-    except ImportError:
-        from . import train as checkpoint
-    return checkpoint
+def check_profile(value, where: str = "the argument") -> str:
+    """``value`` if it is one of :data:`PROFILES`, else a ValueError naming ``where`` it came from.
+
+    >>> check_profile("ci")
+    'ci'
+    """
+    if value not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {value!r} (from {where})")
+    return value
 
 
 def sizes(profile: str, tiny: bool = False) -> str:
@@ -69,8 +73,6 @@ def sizes(profile: str, tiny: bool = False) -> str:
     >>> sizes("paper", tiny=True), sizes("book")
     ('ci', 'book')
     """
-    from .course import profile as check_profile
-
     if not isinstance(tiny, bool):
         raise TypeError(f"tiny must be True or False, got {tiny!r}")
     return "ci" if tiny else check_profile(profile)
@@ -97,7 +99,6 @@ def networks(profile: str, network_varying=None, network_T1000=None, *, runs="ru
     FileNotFoundError
         A network file is missing; the message names the command that writes it.
     """
-    from .course import profile as check_profile
     from .pretrained import PRETRAINED
 
     profile = check_profile(profile)
@@ -138,10 +139,11 @@ def describe(source) -> dict:
         (the shipped model card's command, or the run's training config),
         ``path`` and ``sha256`` (first 16 hex digits) of the file.
     """
+    from .checkpoint import load_checkpoint
     from .pretrained import PRETRAINED, checkpoint_path, model_card
 
     path = checkpoint_path(source)
-    ckpt = _checkpoints().load_checkpoint(path)
+    ckpt = load_checkpoint(path)
     config = ckpt.get("config", {})
     parameters = int(sum(v.numel() for v in ckpt["model"].values() if v.is_floating_point()))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
@@ -184,11 +186,12 @@ def paper_config(protocol: str, *, tiny: bool = False, **overrides):
 
 def finished(run_dir) -> bool:
     """Whether the training run in ``run_dir`` has ended (early stop or last epoch) and has a ``best.pt``."""
-    files = _checkpoints()
+    from .checkpoint import BEST, CHECKPOINT, load_checkpoint
+
     run_dir = Path(run_dir)
-    if not (run_dir / files.CHECKPOINT).is_file() or not (run_dir / files.BEST).is_file():
+    if not (run_dir / CHECKPOINT).is_file() or not (run_dir / BEST).is_file():
         return False
-    ckpt = files.load_checkpoint(run_dir / files.CHECKPOINT)
+    ckpt = load_checkpoint(run_dir / CHECKPOINT)
     state, config = ckpt.get("state"), ckpt.get("config")
     if not isinstance(state, dict) or not isinstance(config, dict):
         return False  # not finished; resuming it explains what is wrong with the checkpoint
@@ -262,6 +265,7 @@ def train(config, run_dir, *, nproc_per_node: int = 1, progress: bool = True) ->
     Path
         ``run_dir/best.pt``.
     """
+    from .checkpoint import BEST
     from .train import fit
 
     if not isinstance(nproc_per_node, int) or nproc_per_node < 1:
@@ -273,7 +277,7 @@ def train(config, run_dir, *, nproc_per_node: int = 1, progress: bool = True) ->
         elif subprocess.run(train_command(config, run_dir, nproc_per_node)).returncode != 0:
             raise ReproduceError(f"training into {run_dir} with {nproc_per_node} processes failed (its output is "
                                  f"above); rerun with --resume to continue from its last checkpoint")
-    return run_dir / _checkpoints().BEST
+    return run_dir / BEST
 
 
 class ReproduceError(RuntimeError):

@@ -26,7 +26,6 @@ import math
 import os
 import shutil
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,7 @@ from ._checks import check_float, check_int
 from .checkpoint import (BEST, CHECKPOINT, CHECKPOINT_FORMAT, LOG, MODEL_FORMAT, PRETRAINED, atomic_save,
                          checkpoint_path, load_checkpoint, load_model, log, remove_stale_parts)
 from .data import SimulatedTrajectories, TrajectoryDataset, make_dataset
-from .evaluate import predict_logits as predict
+from .evaluate import predict_logits
 from .model import PRESETS, build_model
 from .simulate.classes import N_CLASSES
 
@@ -390,8 +389,8 @@ def validation_set(config: TrainConfig) -> TrajectoryDataset:
 
 def evaluate_loss(model: nn.Module, X: np.ndarray, y: np.ndarray, device: torch.device,
                   batch_size: int = 512) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on ``(X, y)`` in eval mode (logits from :func:`predict`)."""
-    logits = torch.from_numpy(predict(model, X, batch_size=batch_size, device=device))
+    """Mean cross-entropy and accuracy of ``model`` on ``(X, y)`` in eval mode (logits from :func:`~resandi_lite.evaluate.predict_logits`)."""
+    logits = torch.from_numpy(predict_logits(model, X, batch_size=batch_size, device=device))
     labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
     loss = nn.functional.cross_entropy(logits.double(), labels).item()
     return loss, (logits.argmax(1) == labels).double().mean().item()
@@ -799,7 +798,7 @@ def _training_data(config: TrainConfig, dist: _Distributed, train_data, val_data
 
 def fit(config: TrainConfig, out_dir, *, resume: bool = False, overwrite: bool = False,
         train_data: TrajectoryDataset | None = None, val_data: TrajectoryDataset | None = None,
-        progress: bool = True, max_batches: int | None = None, **deprecated):
+        progress: bool = True, max_batches: int | None = None):
     """Train a network with ``config`` and write its files into ``out_dir``.
 
     Parameters
@@ -834,7 +833,7 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, overwrite: bool =
     history : list of dict
         One entry per finished epoch: losses, accuracies, learning rate, time.
     """
-    max_batches = _max_batches(max_batches, deprecated)
+    max_batches = _check_max_batches(max_batches)
     out_dir = _run_folder(out_dir)
     _check_options(config, out_dir, resume, overwrite)
     with _lock(out_dir):  # one process per run folder
@@ -874,13 +873,7 @@ def _restore(path: Path, part: str, action) -> None:
                          f"({type(err).__name__}: {str(err).splitlines()[0][:120] if str(err) else ''})") from None
 
 
-def _max_batches(max_batches, deprecated: dict):
-    if set(deprecated) - {"stop_after_batches"}:
-        raise TypeError(f"fit() got unexpected keyword arguments {sorted(set(deprecated) - {'stop_after_batches'})}")
-    if "stop_after_batches" in deprecated:
-        warnings.warn("fit(stop_after_batches=...) is deprecated; use max_batches=..., which also writes the "
-                      "checkpoint", DeprecationWarning, stacklevel=3)
-        max_batches = deprecated["stop_after_batches"]
+def _check_max_batches(max_batches):
     if max_batches is not None and (not isinstance(max_batches, int) or isinstance(max_batches, bool)
                                     or max_batches < 1):
         raise ValueError(f"max_batches must be a positive integer or None, got {max_batches!r}")

@@ -468,7 +468,7 @@ def run_verdicts(out, *, sizes: str = "powered", parts=None, resume: bool = Fals
             f"in {result['wall_seconds']:.0f} s -> {path}")
     import torch
 
-    from . import __version__
+    from ._version import __version__
 
     combined = {
         "command": command, "sizes": sizes, "seed": seed,

@@ -159,16 +159,16 @@ def test_no_literal_class_count_in_the_core():
     assert hits == []
 
 
-def test_renamed_names_still_work_with_a_warning():
+def test_one_name_per_concept_the_old_names_are_gone():
+    """0.1.0 was never released: no alias, no old keyword, no moved module is kept."""
     import importlib
 
-    from resandi_lite.simulate.classes import draw_alpha, draw_lengths
+    import resandi_lite as rl
+    from resandi_lite.simulate.classes import draw_lengths
 
     module = importlib.import_module("resandi_lite.simulate")  # resandi_lite.simulate is also the function
-    with pytest.deprecated_call():
-        assert module.MODELS is module.SIMULATORS
-    with pytest.deprecated_call(match="pass rng by keyword"):
-        positional = draw_lengths(5, "varying", np.random.default_rng(1))
-    assert (positional == draw_lengths(5, "varying", rng=np.random.default_rng(1))).all()
-    with pytest.raises(TypeError, match="multiple values for argument 'rng'"):
-        draw_alpha("SubFBM", 3, 1, rng=1)
+    assert not hasattr(module, "MODELS") and not hasattr(rl, "load") and not hasattr(rl, "predict")
+    for old in ("exercises", "explore", "student"):
+        assert not hasattr(rl, old)
+    with pytest.raises(TypeError, match="positional argument"):
+        draw_lengths(5, "varying", np.random.default_rng(1))

@@ -212,11 +212,10 @@ def test_public_names():
 # --- issue 14: nothing lost, nothing mixed, every mistake answered clearly -------------------------------------
 
 
-def test_load_dataset_is_the_new_name_and_load_warns(small, tmp_path):
+def test_load_dataset_reads_what_save_wrote(small, tmp_path):
     path = small.save(tmp_path / "set.npz")
-    assert rl.load_dataset is load_dataset and "load_dataset" in rl.__all__
-    with pytest.warns(DeprecationWarning, match="use load_dataset"):
-        back = rl.load(path)
+    assert rl.load_dataset is load_dataset and "load_dataset" in rl.__all__ and "load" not in rl.__all__
+    back = rl.load_dataset(path)
     assert np.array_equal(back.X, small.X)
 
 
@@ -238,7 +237,7 @@ def _arrays(ds):
     ("minmax", np.inf, r"minmax must be a finite array"),
 ])
 def test_load_refuses_bad_values(small, tmp_path, key, value, message):
-    """rl.load accepted labels outside the classes and an all-NaN X; now every array is checked."""
+    """rl.load_dataset (then rl.load) accepted labels outside the classes and an all-NaN X; now every array is checked."""
     arrays = _arrays(small)
     arrays[key].reshape(len(small), -1)[3, 0] = value
     path = tmp_path / "bad.npz"

@@ -10,7 +10,7 @@ import torch
 
 from resandi_lite import make_dataset
 from resandi_lite.evaluate import (PAPER_ACCURACY_VARYING, PAPER_CONFUSION, PAPER_DIAGONAL_FIXED, accuracy_by,
-                                   confusion_matrix, evaluate, predict, predict_logits)
+                                   confusion_matrix, evaluate, predict_logits)
 from resandi_lite.model import build_model
 from resandi_lite.plotting import plot_accuracy_by, plot_confusion, plot_learning_curves
 from resandi_lite.train import recompute_batchnorm
@@ -97,14 +97,10 @@ def test_plots_have_labelled_axes():
 # --- issue 14: bad input answered by a named ValueError/TypeError; issue 13: predict_logits ---------------------
 
 
-def test_predict_is_a_deprecated_alias_of_predict_logits():
+def test_predict_logits_is_the_one_name():
     import resandi_lite as rl
 
-    model = build_model("lite")
-    X = np.random.default_rng(0).random((3, 2, 1000)).astype(np.float32)
-    with pytest.warns(DeprecationWarning, match="use predict_logits"):
-        old = predict(model, X)
-    assert np.array_equal(old, predict_logits(model, X)) and rl.predict_logits is predict_logits
+    assert rl.predict_logits is predict_logits and not hasattr(rl, "predict")
 
 
 @pytest.mark.parametrize("X, kwargs, error, message", [

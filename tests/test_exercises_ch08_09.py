@@ -75,7 +75,7 @@ def test_chapter_9(context, capsys):
     assert exercises.check_attm_ctrw_share(share, result) and not exercises.check_attm_ctrw_share(share / 2 + 0.01, result)
     top = np.zeros(maps.shape, bool)
     top[np.arange(len(maps)), maps.argmax(1)] = True
-    accuracy = float(np.mean(rl.predict(model, erase(test.X, top)).argmax(1) == test.y))
+    accuracy = float(np.mean(rl.predict_logits(model, erase(test.X, top)).argmax(1) == test.y))
     assert exercises.check_top_segment_accuracy(accuracy, model, test, maps)
     assert not exercises.check_top_segment_accuracy(accuracy + 0.05, model, test, maps)
     assert exercises.check_interpolated_padding("c") and not exercises.check_interpolated_padding("a")

@@ -140,8 +140,7 @@ def test_float64_input_is_cast_to_the_network_dtype():
 def test_upsample_maps_input_length_and_checks():
     maps = torch.rand(2, 4)
     assert upsample_maps(maps, input_length=8).shape == (2, 8)
-    with pytest.warns(DeprecationWarning, match=r"length= is deprecated, use input_length="):
-        assert torch.equal(upsample_maps(maps, length=8), upsample_maps(maps, 8))
+    assert torch.equal(upsample_maps(maps, input_length=8), upsample_maps(maps, 8))
     with pytest.raises(ValueError, match=r"maps must be a float tensor of shape \(B, L_layer\)"):
         upsample_maps(torch.rand(4), 8)
     with pytest.raises(ValueError, match=r"input_length must be >= 1"):

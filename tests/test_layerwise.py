@@ -277,6 +277,6 @@ def test_ablation_by_feature_agrees_with_feature_ablation():
 
 
 def rl_predict(model, X):
-    from resandi_lite.evaluate import predict
+    from resandi_lite.evaluate import predict_logits
 
-    return predict(model, X).argmax(1)
+    return predict_logits(model, X).argmax(1)

@@ -138,14 +138,11 @@ def test_preprocess_refuses_values_it_would_get_wrong(bad, error, message):
         preprocess(bad)
 
 
-def test_rng_is_keyword_only_positional_use_warns():
+def test_rng_is_keyword_only():
     walk = np.random.default_rng(1).standard_normal((1, 2, 100)).cumsum(axis=-1)
-    expected = preprocess(walk, 0.5, rng=3)
-    with pytest.warns(DeprecationWarning, match=r"pass rng by keyword"):
-        assert np.array_equal(preprocess(walk, 0.5, 3), expected)
-    with pytest.raises(TypeError, match="at most 3 positional arguments"):
-        preprocess(walk, 0.5, 3, 4)
-    with pytest.raises(TypeError, match=r"rng must be None or an integer >= 0"):
+    with pytest.raises(TypeError, match="positional argument"):
+        preprocess(walk, 0.5, 3)
+    with pytest.raises(TypeError, match=r"rng must be None, an integer >= 0"):
         preprocess(walk, 0.5, rng="seed")
 
 
@@ -157,8 +154,7 @@ def test_preprocess_increments_noise_name_and_checks():
     for i, t in enumerate(lengths):
         steps[i, :, :1000 - t] = 0
     expected = preprocess_increments(steps, lengths, 0.3, rng=1)
-    with pytest.warns(DeprecationWarning, match=r"sigma= is deprecated, use noise="):
-        assert np.array_equal(preprocess_increments(steps, lengths, sigma=0.3, rng=1), expected)
+    assert np.array_equal(preprocess_increments(steps, lengths, noise=0.3, rng=1), expected)
     with pytest.raises(ValueError, match=r"steps must have shape \(n, 2, 999\)"):
         preprocess_increments(steps[:, :, :10], np.full(3, 10))
     with pytest.raises(ValueError, match=r"lengths must lie in \[2, 1000\]"):

@@ -71,7 +71,7 @@ def test_train_command_parses_back_to_the_same_config(tmp_path, nproc):
 def test_fp16_autocast_with_gradient_scaler_runs_on_the_cpu_and_resumes(tmp_path):
     """CUDA's branch (float16 autocast, GradScaler) taken on the CPU: finite weights, scaler state saved."""
     config = TrainConfig(**TINY_LITE, precision="fp16", checkpoint_every=1)
-    fit(config, tmp_path, progress=False, stop_after_batches=1)
+    fit(config, tmp_path, progress=False, max_batches=1)
     ckpt = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
     assert ckpt["precision"] == "fp16" and ckpt["scaler"]["scale"] > 0
     model, history = fit(config, tmp_path, resume=True, progress=False)

@@ -13,9 +13,7 @@ their ``(n, 2, length - 1)`` steps) and append one :class:`ClassSpec` line to
 from __future__ import annotations
 
 import dataclasses
-import functools
 import sys
-import warnings
 from typing import Callable
 
 import numpy as np
@@ -84,35 +82,6 @@ SIMULATORS: dict[str, Callable] = {spec.name: spec.simulator for spec in REGISTR
 _INCREMENTS = {spec.name: spec.increments for spec in REGISTRY}
 
 
-def __getattr__(name):
-    if name == "MODELS":
-        warnings.warn("simulate.MODELS is deprecated (\"model\" means the network); use simulate.SIMULATORS",
-                      DeprecationWarning, stacklevel=2)
-        return SIMULATORS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _rng_keyword_only(n_positional: int, later: tuple[str, ...] = ()):
-    """Accept ``rng`` (and the arguments ``later`` after it) positionally, with a DeprecationWarning."""
-    names = ("rng", *later)
-
-    def wrap(func):
-        @functools.wraps(func)
-        def inner(*args, **kwargs):
-            if len(args) > n_positional:
-                extra = args[n_positional:]
-                if len(extra) > len(names):
-                    raise TypeError(f"{func.__name__}() takes {n_positional} positional arguments, got {len(args)}")
-                warnings.warn(f"{func.__name__}(): pass {', '.join(names[:len(extra)])} by keyword (rng=...); "
-                              f"positional use is deprecated", DeprecationWarning, stacklevel=2)
-                for key, value in zip(names, extra):
-                    if key in kwargs:
-                        raise TypeError(f"{func.__name__}() got multiple values for argument {key!r}")
-                    kwargs[key] = value
-                args = args[:n_positional]
-            return func(*args, **kwargs)
-        return inner
-    return wrap
 
 
 MIN_LENGTH = 10
@@ -139,7 +108,6 @@ def class_label(name) -> int:
     raise TypeError(f"class must be a name from CLASSES or an integer label, got {type(name).__name__}")
 
 
-@_rng_keyword_only(2)
 def draw_lengths(n: int, length, *, rng=None) -> np.ndarray:
     """Trajectory lengths for ``length="varying"`` (uniform in [10, 1000]) or an int.
 
@@ -158,7 +126,6 @@ def draw_lengths(n: int, length, *, rng=None) -> np.ndarray:
     return np.full(n, length, dtype=np.int64)
 
 
-@_rng_keyword_only(2)
 def draw_alpha(name, n: int, *, rng=None) -> np.ndarray:
     """Exponents of ``n`` trajectories of a class: uniform on its :data:`ALPHA_RANGE` (1 for BM).
 
@@ -173,7 +140,6 @@ def draw_alpha(name, n: int, *, rng=None) -> np.ndarray:
     return rng.uniform(low, high, n) if high > low else np.full(n, low)
 
 
-@_rng_keyword_only(3, ("width", "block", "dtype", "events"))
 def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, *, rng: np.random.Generator,
                         width: int | None = None, block: int = 1 << 15,
                         dtype=np.float32, events: bool = False) -> tuple[np.ndarray, ...]:

@@ -58,7 +58,7 @@ def check_top_segment_accuracy(answer, model, dataset, maps) -> bool:
                    f"{100 * right:.1f}% after erasing the single most important segment, which no band of the "
                    "paper's definition erases; compare with the top band and with one random segment.",
                    "build a boolean (n, 32) mask with True at maps.argmax(axis=1) in each row, erase it with "
-                   "rl.erasure.erase(test.X, mask) and classify with rl.predict(model, ...).argmax(1).")
+                   "rl.erasure.erase(test.X, mask) and classify with rl.predict_logits(model, ...).argmax(1).")
 
 
 def check_interpolated_padding(answer) -> bool:
