@@ -6,26 +6,59 @@ other modules load on first use (``rl.gradcam``, ``rl.train``, ...).
 
 import importlib
 
-from ._version import __version__
+from ._version import __version__ as __version__
 from .data import SimulatedTrajectories, TrajectoryDataset, load_dataset, make_dataset, write_split
 from .preprocess import INPUT_LENGTH, preprocess
 from .simulate import ALPHA_RANGE, CLASSES, simulate
 
-_MODULES = ("attribution", "augment", "baseline", "erasure", "evaluate", "gradcam", "groundtruth", "layerwise", "model",
-            "msd", "plotting", "pretrained", "reference", "sanity", "signatures", "train", "verdict")
+_MODULES = (
+    "attribution",
+    "augment",
+    "baseline",
+    "erasure",
+    "evaluate",
+    "gradcam",
+    "groundtruth",
+    "layerwise",
+    "model",
+    "msd",
+    "plotting",
+    "pretrained",
+    "reference",
+    "sanity",
+    "signatures",
+    "train",
+    "verdict",
+)
 _COURSE = "course"  # the course's support (profiles, explorers, exercises, student edition): not in __all__
 _NAMES = {
-    "build_model": "model", "ResAnDi": "model",
-    "fit": "train", "TrainConfig": "train",
-    "evaluate_model": ("evaluate", "evaluate"), "predict_logits": "evaluate",
-    "load_pretrained": "pretrained", "load_model": "pretrained",
-    "grad_cam": "gradcam", "GradCAM": "gradcam", "gradcam_score": "gradcam",
+    "build_model": "model",
+    "ResAnDi": "model",
+    "fit": "train",
+    "TrainConfig": "train",
+    "evaluate_model": ("evaluate", "evaluate"),
+    "predict_logits": "evaluate",
+    "load_pretrained": "pretrained",
+    "load_model": "pretrained",
+    "grad_cam": "gradcam",
+    "GradCAM": "gradcam",
+    "gradcam_score": "gradcam",
     "erasure_experiment": "erasure",
 }
 
 __all__ = [
-    "ALPHA_RANGE", "CLASSES", "INPUT_LENGTH", "SimulatedTrajectories", "TrajectoryDataset", "load_dataset",
-    "make_dataset", "preprocess", "simulate", "write_split", *_NAMES, *_MODULES,
+    "ALPHA_RANGE",
+    "CLASSES",
+    "INPUT_LENGTH",
+    "SimulatedTrajectories",
+    "TrajectoryDataset",
+    "load_dataset",
+    "make_dataset",
+    "preprocess",
+    "simulate",
+    "write_split",
+    *_NAMES,
+    *_MODULES,
 ]
 
 

@@ -8,12 +8,25 @@ lengths of a class the way the paper does.
 """
 
 from .attm import attm
-from .classes import (ALPHA_RANGE, CLASSES, N_CLASSES, REGISTRY, SIMULATORS, ClassSpec, class_label, simulate)
+from .classes import ALPHA_RANGE, CLASSES, N_CLASSES, REGISTRY, SIMULATORS, ClassSpec, class_label, simulate
 from .ctrw import ctrw
 from .fbm import fbm
 from .lw import lw
 from .sbm import bm, sbm
 
-__all__ = ["ALPHA_RANGE", "CLASSES", "N_CLASSES", "REGISTRY", "SIMULATORS", "ClassSpec", "attm", "bm", "class_label",
-           "ctrw", "fbm", "lw", "sbm", "simulate"]
-
+__all__ = [
+    "ALPHA_RANGE",
+    "CLASSES",
+    "N_CLASSES",
+    "REGISTRY",
+    "SIMULATORS",
+    "ClassSpec",
+    "attm",
+    "bm",
+    "class_label",
+    "ctrw",
+    "fbm",
+    "lw",
+    "sbm",
+    "simulate",
+]

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from .._checks import check_int
+from ..preprocess import increment_std
 from .attm import attm
 from .ctrw import ctrw
 from .fbm import fbm
 from .lw import lw
 from .sbm import sbm
-from ..preprocess import increment_std
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,8 +80,6 @@ ALPHA_RANGE: dict[str, tuple[float, float]] = {spec.name: spec.alpha_range for s
 SIMULATORS: dict[str, Callable] = {spec.name: spec.simulator for spec in REGISTRY}
 
 _INCREMENTS = {spec.name: spec.increments for spec in REGISTRY}
-
-
 
 
 MIN_LENGTH = 10
@@ -140,9 +138,17 @@ def draw_alpha(name, n: int, *, rng=None) -> np.ndarray:
     return rng.uniform(low, high, n) if high > low else np.full(n, low)
 
 
-def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, *, rng: np.random.Generator,
-                        width: int | None = None, block: int = 1 << 15,
-                        dtype=np.float32, events: bool = False) -> tuple[np.ndarray, ...]:
+def simulate_increments(
+    name,
+    alpha: np.ndarray,
+    lengths: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    width: int | None = None,
+    block: int = 1 << 15,
+    dtype=np.float32,
+    events: bool = False,
+) -> tuple[np.ndarray, ...]:
     """Simulate one class and return its steps, right-aligned and zero-padded.
 
     Trajectories are simulated in groups of similar length (sorted), each group
@@ -206,18 +212,18 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, *, rng: np
         steps, group_marks = steps if events else (steps, None)
         if counts[0] < counts[-1]:  # zero each row's steps past its own length (only the last columns differ)
             tail = np.arange(int(counts[0]), steps.shape[-1])
-            steps[:, :, tail[0]:] *= (tail < counts[:, None])[:, None, :]
+            steps[:, :, tail[0] :] *= (tail < counts[:, None])[:, None, :]
         std[start:stop] = increment_std(steps, counts)
         # Right-align each row's valid steps: zeros in front of the group's shortest row, then one block
         # copy per run of equal lengths (about 8 rows in the paper's mix), measured faster than a copy per
         # row, a boolean-mask scatter or take_along_axis.
-        out[start:stop, :, :width - int(counts[0])] = 0
+        out[start:stop, :, : width - int(counts[0])] = 0
         bounds = [0, *(np.flatnonzero(counts[1:] != counts[:-1]) + 1).tolist(), counts.size]
         for a, b in zip(bounds[:-1], bounds[1:]):
             c = int(counts[a])
-            out[start + a:start + b, :, width - c:] = steps[a:b, :, :c]
+            out[start + a : start + b, :, width - c :] = steps[a:b, :, :c]
             if events:  # a row's marks past its own length are dropped with its steps
-                marks[start + a:start + b, width - c:] = group_marks[a:b, :c]
+                marks[start + a : start + b, width - c :] = group_marks[a:b, :c]
         start = stop
     if not in_order:  # back to the caller's order
         unsorted = np.empty_like(out)
@@ -227,8 +233,9 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, *, rng: np
             marks[order] = marks.copy()
     flat = np.flatnonzero((std == 0).any(axis=1))
     if flat.size:
-        redrawn = simulate_increments(name, alpha[flat], lengths[flat], rng=rng, width=width, block=block,
-                                      dtype=dtype, events=events)
+        redrawn = simulate_increments(
+            name, alpha[flat], lengths[flat], rng=rng, width=width, block=block, dtype=dtype, events=events
+        )
         out[flat], std[flat] = redrawn[:2]
         if events:
             marks[flat] = redrawn[2]
@@ -284,6 +291,9 @@ def simulate(name, n: int, *, length=1000, rng=None, events: bool = False):
     marks = [np.pad(m, ((0, 0), (1, 0))) for m in marks]  # position t marks the step t - 1 -> t
     if isinstance(length, str):  # drop the left padding of each row
         width = positions.shape[-1]
-        return ([positions[i, :, width - lengths[i]:] for i in range(n)], alpha,
-                *([m[i, width - lengths[i]:] for i in range(n)] for m in marks))
+        return (
+            [positions[i, :, width - lengths[i] :] for i in range(n)],
+            alpha,
+            *([m[i, width - lengths[i] :] for i in range(n)] for m in marks),
+        )
     return (positions, alpha, *marks)
