@@ -296,28 +296,43 @@ def _augment_parser(commands) -> None:
     aug.add_argument("--test-per-class", type=_positive, default=1000, help="test trajectories per class and sigma")
     aug.add_argument("--threads", type=_threads, default=None, help="torch CPU threads")
     aug.add_argument("--resume", action="store_true", help="continue the experiment in --out")
+    aug.add_argument(
+        "--collect", action="store_true", help="train nothing: gather the networks finished so far into results.json"
+    )
+    aug.add_argument(
+        "--ship",
+        action="store_true",
+        help="also copy the results into the package (augment.FROM_SCRATCH), where the chapters read them",
+    )
 
 
 def _augment(args) -> None:
     import torch
 
-    from .augment import from_scratch
+    from . import augment
+    from .augment import collect_results, from_scratch, ship_results
     from .train import TrainConfig
 
     out = __import__("pathlib").Path(args.out)
-    if out.is_dir() and any(not p.name.startswith(".") for p in out.iterdir()) and not args.resume:
+    if out.is_dir() and any(not p.name.startswith(".") for p in out.iterdir()) and not (args.resume or args.collect):
         raise ValueError(f"--out {args.out} already holds an experiment; add --resume to continue it")
     if args.threads:
         torch.set_num_threads(args.threads)
     config = TrainConfig.recipe("cpu", preset=args.preset, max_epochs=args.epochs)
-    result = from_scratch(
-        out,
-        seeds=args.seeds,
-        arms=tuple(a.strip() for a in args.arms.split(",")),
-        config=config,
-        train_per_class=args.train_per_class,
-        test_per_class=args.test_per_class,
-    )
+    if args.collect:
+        result = collect_results(out)
+    else:
+        result = from_scratch(
+            out,
+            seeds=args.seeds,
+            arms=tuple(a.strip() for a in args.arms.split(",")),
+            config=config,
+            train_per_class=args.train_per_class,
+            test_per_class=args.test_per_class,
+        )
+    if args.ship:
+        result = ship_results(out)
+        print(f"shipped {augment.FROM_SCRATCH}")
     done = ", ".join(f"{arm} {len(result[arm]['seeds'])}" for arm in ("targeted", "random", "control") if arm in result)
     print(f"wrote {out / 'results.json'}: base {100 * result['base'][0]:.2f}% clean; seeds finished: {done or 'none'}")
 

@@ -14,6 +14,9 @@ transformed copies.
 Rotations and noise act on positions, not on the MinMax-scaled input: a
 dataset's ``minmax`` (kept by :func:`resandi_lite.make_dataset`) undoes the
 scaling, the copy is transformed, and the scaling is redone.
+
+The paper's protocol, every network trained from scratch, is :func:`from_scratch`;
+its committed results at the lite preset ship as :data:`FROM_SCRATCH`.
 """
 
 from __future__ import annotations
@@ -646,6 +649,71 @@ def collect_results(out_dir) -> dict:
         if arm in accs and k.isdigit() and acc is not None:
             accs[arm][int(k)] = acc
     return _write_results(out_dir, sigmas, _read_result(out_dir / "base" / "noise.json", sigmas), accs)
+
+
+#: The from-scratch experiment at the lite preset (``runs/augmentation-lite``), shipped inside the package so
+#: that chapters 10 and 12 find it on Colab too.  Regenerated, after the training, by
+#: ``python -m resandi_lite augment --out runs/augmentation-lite --seeds 0-4 --epochs 6 --threads 1 --resume --ship``.
+FROM_SCRATCH = Path(__file__).resolve().parent / "pretrained" / "augmentation-lite.json"
+
+
+def ship_results(out_dir, path=None) -> dict:
+    """Gather a :func:`from_scratch` experiment's finished networks into one JSON (default: the shipped copy).
+
+    Holds what :func:`collect_results` returns, plus ``experiment`` (the
+    settings of ``experiment.json``), ``train_seconds`` (wall time of each
+    network's training, from its ``log.json``) and ``command`` (the command
+    that continues and regenerates it).  Unfinished networks are left out, so
+    it can be shipped while the experiment still runs.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The experiment's folder.
+    path : path-like, optional
+        Where to write (default: :data:`FROM_SCRATCH`, in the package).
+
+    Returns
+    -------
+    dict
+        What was written to ``path``.
+    """
+    out_dir = Path(out_dir)
+    results = collect_results(out_dir)
+    settings = json.loads((out_dir / "experiment.json").read_text())
+    seconds = {}
+    for log in sorted(out_dir.glob("*/log.json")):
+        if (log.parent / "noise.json").exists():
+            history = json.loads(log.read_text()).get("history", [])
+            seconds[log.parent.name] = round(sum(h.get("seconds", 0.0) for h in history), 1)
+    config = settings.get("config", {})
+    command = (f"python -m resandi_lite augment --out {out_dir.as_posix()} --preset {config.get('preset', 'lite')} "
+               f"--seeds 0-4 --epochs {config.get('max_epochs')} --train-per-class {settings['train_per_class']} "
+               f"--test-per-class {settings['test_per_class']} --threads 1 --resume --ship")
+    shipped = {**results, "experiment": settings, "train_seconds": seconds, "command": command}
+    _files.write_json(FROM_SCRATCH if path is None else Path(path), shipped)
+    return shipped
+
+
+def load_from_scratch(path=None) -> dict | None:
+    """The shipped from-scratch experiment (:data:`FROM_SCRATCH`, or ``path``), or None if there is none.
+
+    Examples
+    --------
+    >>> r = load_from_scratch()
+    >>> r is None or {"sigmas", "base", "experiment"} <= set(r)
+    True
+    """
+    path = FROM_SCRATCH if path is None else Path(path)
+    if not path.is_file():
+        return None
+    try:
+        results = json.loads(path.read_text())
+    except ValueError:
+        raise ValueError(f"{path} is not valid JSON: regenerate it with augment --ship") from None
+    if not isinstance(results, dict) or "sigmas" not in results:
+        raise ValueError(f"{path} is not an augmentation experiment's results (no 'sigmas')")
+    return results
 
 
 def _check_experiment(out_dir: Path, settings: dict) -> None:

@@ -62,6 +62,7 @@ from .evaluate import predict_logits as predict
 from .gradcam import grad_cam
 from .paper import ERASURE as PAPER_ERASURE
 from .paper import ERASURE_RANDOM_MEAN as PAPER_RANDOM_MEAN
+from .paper import ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE  # noqa: F401  (re-exported for the chapters)
 from .preprocess import minmax_scale
 from .simulate.classes import CLASSES
 from .verdict import family_level, paired_bootstrap, verdict_row
@@ -460,7 +461,10 @@ def _interpolate(X: np.ndarray, keep: np.ndarray, noise=None) -> np.ndarray:
         if noise is not None:
             index, steps = noise
             walk = np.vstack([np.zeros((1, steps.shape[1])), np.cumsum(steps, axis=0)])
-            at = lambda q: walk[np.searchsorted(index, q, side="right")]  # noqa: E731  walk up to flat position q
+
+            def at(q):  # the walk up to flat position q
+                return walk[np.searchsorted(index, q, side="right")]
+
             at_left, at_right = at(left), at(right)
             value = value + (at(erased) - at_left) - w * (at_right - at_left)
         out[rows, :, cols] = value
@@ -972,7 +976,7 @@ def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress:
         clean = predict(model, X, batch_size=batch).argmax(1)
         clean_accuracy[label] = float(np.mean(clean == y))
         bar.update()
-        common = dict(maps=maps, batch_size=batch, clean_predictions=clean, lengths=test.lengths)
+        common = {"maps": maps, "batch_size": batch, "clean_predictions": clean, "lengths": test.lengths}
         if length == "varying":  # the paper's definition: all bands
             settings = [("zero", "input", False, None)] + [(f, "observed", True, which["bands"]) for f in fills]
         else:
@@ -1214,8 +1218,8 @@ def verdict_table(rows, *, family: str | None = None, claim_id: str | None = Non
         what = f"{row.get('claim_id', '')}{band}"
         needed = f", n_needed {row['n_needed']:,}" if "n_needed" in row else ""
         lines.append(
-            f"{str(row.get('fill', '')):<11} {str(row.get('within', '')):<8} "
-            f"{str(row.get('control') or '-'):<10} {what:<10} "
+            f"{row.get('fill', '')!s:<11} {row.get('within', '')!s:<8} "
+            f"{row.get('control') or '-'!s:<10} {what:<10} "
             f"{row['estimate']:+.1f} [{row['low']:+.1f}, {row['high']:+.1f}]  paper {row['paper']:+.1f}  "
             f"{row['verdict']:<10} ({100 * row.get('level', 0.95):.1f}%, n = {row['n']}{needed})"
         )

@@ -674,7 +674,7 @@ def groundtruth_verdicts(
     import time
 
     from .attribution import attribute
-    from .verdict import family_level, paired_bootstrap, verdict_row
+    from .verdict import family_level
 
     n_per_class = check_int(n_per_class, "n_per_class", minimum=2)
     k = check_int(k, "k", minimum=0)
@@ -698,29 +698,26 @@ def groundtruth_verdicts(
         if progress:
             print(f"groundtruth: {method} on {len(y)} trajectories in {time.perf_counter() - tic:.1f} s", flush=True)
 
-    rows = []
+    rows, skipped = [], []
     auroc_level = family_level(len(methods) * len(EVENT_CLASSES), level)
     for method in methods:
         for c in EVENT_CLASSES:
             a = scores[method]["auroc"][y == CLASSES.index(c)]
-            a = a[np.isfinite(a)]
-            r = paired_bootstrap(a, np.full_like(a, 0.5), level=auroc_level, n_boot=n_boot, rng=rng)
-            rows.append(
-                verdict_row(
-                    f"{method} is higher at {c} {EVENT_WORDS[c]} than elsewhere (AUROC - 0.5)",
-                    r["estimate"],
-                    r["low"],
-                    r["high"],
-                    r["n"],
-                    MINIMAL_EFFECT,
-                    family="auroc",
-                    level=auroc_level,
-                    method=method,
-                    **{"class": c},
-                    score="auroc - 0.5",
-                    stderr=r["stderr"],
-                    reference=_REFERENCE.format(what="AUROC 0.55"),
-                )
+            claim_row(
+                rows,
+                skipped,
+                f"{method} is higher at {c} {EVENT_WORDS[c]} than elsewhere (AUROC - 0.5)",
+                a,
+                np.full_like(a, 0.5),
+                paper=MINIMAL_EFFECT,
+                level=auroc_level,
+                n_boot=n_boot,
+                rng=rng,
+                family="auroc",
+                method=method,
+                score="auroc - 0.5",
+                reference=_REFERENCE.format(what="AUROC 0.55"),
+                **{"class": c},
             )
     paper_method = "gradcam-layer4"
     if paper_method in methods:
@@ -728,29 +725,25 @@ def groundtruth_verdicts(
         for score, words in (("pointing", "pointing game (k = {k})"), ("mass", "relevance mass within {k} steps")):
             for c in EVENT_CLASSES:
                 members = y == CLASSES.index(c)
-                a, b = scores[paper_method][score][members], random_scores[paper_method][score][members]
-                keep = np.isfinite(a) & np.isfinite(b)
-                r = paired_bootstrap(a[keep], b[keep], level=vs_level, n_boot=n_boot, rng=rng)
-                rows.append(
-                    verdict_row(
-                        f"layer4 Grad-CAM's {words.format(k=k)} at {c} {EVENT_WORDS[c]} beats random maps' "
-                        f"(difference)",
-                        r["estimate"],
-                        r["low"],
-                        r["high"],
-                        r["n"],
-                        MINIMAL_EFFECT,
-                        family="layer4 vs random",
-                        level=vs_level,
-                        method=paper_method,
-                        **{"class": c},
-                        score=f"{score} - random",
-                        stderr=r["stderr"],
-                        reference=_REFERENCE.format(what=f"0.05 in {words.split(' (')[0].split(' within')[0]}"),
-                    )
+                claim_row(
+                    rows,
+                    skipped,
+                    f"layer4 Grad-CAM's {words.format(k=k)} at {c} {EVENT_WORDS[c]} beats random maps' (difference)",
+                    scores[paper_method][score][members],
+                    random_scores[paper_method][score][members],
+                    paper=MINIMAL_EFFECT,
+                    level=vs_level,
+                    n_boot=n_boot,
+                    rng=rng,
+                    family="layer4 vs random",
+                    method=paper_method,
+                    score=f"{score} - random",
+                    reference=_REFERENCE.format(what=f"0.05 in {words.split(' (')[0].split(' within')[0]}"),
+                    **{"class": c},
                 )
     return {
         "rows": rows,
+        "skipped": skipped,
         "table": table,
         "alignment": alignment(model),
         "sizes": {
@@ -766,6 +759,58 @@ def groundtruth_verdicts(
         "upsampling": upsampling,
         "level": level,
     }
+
+
+def claim_row(
+    rows: list,
+    skipped: list,
+    claim: str,
+    a,
+    b,
+    *,
+    paper: float,
+    level: float,
+    n_boot: int,
+    rng,
+    statistic=None,
+    **extra,
+) -> None:
+    """Append the verdict row of one claim: a paired bootstrap of ``(a, b)`` over the trajectories where both are defined.
+
+    With fewer than 2 such trajectories (a short set: e.g. ATTM trajectories
+    without a change of diffusivity have no AUROC) the claim cannot be judged;
+    it goes to ``skipped`` as ``{"claim", "n", "reason"}`` instead.
+
+    Parameters
+    ----------
+    rows, skipped : list
+        Appended to.
+    claim : str
+    a, b : ndarray of shape (n,)
+        One value per trajectory under each condition (NaN: undefined).
+    paper, level, n_boot, rng, statistic
+        As :func:`resandi_lite.verdict.verdict_row` and :func:`resandi_lite.verdict.paired_bootstrap`.
+    **extra
+        Added to the row (``family``, ``method``, ...).
+    """
+    from .verdict import paired_bootstrap, verdict_row
+
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    keep = np.isfinite(a) & np.isfinite(b)
+    if keep.sum() < 2:
+        skipped.append(
+            {
+                "claim": claim,
+                "n": int(keep.sum()),
+                "reason": "fewer than 2 trajectories with a defined value; use a larger n_per_class",
+                **extra,
+            }
+        )
+        return
+    r = paired_bootstrap(a[keep], b[keep], statistic=statistic, level=level, n_boot=n_boot, rng=rng)
+    rows.append(
+        verdict_row(claim, r["estimate"], r["low"], r["high"], r["n"], paper, level=level, stderr=r["stderr"], **extra)
+    )
 
 
 def _network_name(network) -> str:

@@ -603,8 +603,8 @@ def plot_where_erased_go(confusions: dict, axes=None, *, classes=CLASSES, ncols:
     if axes is None:
         ncols = min(ncols or len(confusions), len(confusions))
         nrows = -(-len(confusions) // ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.4 * nrows), constrained_layout=True,
-                                 squeeze=False)
+        _, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.4 * nrows), constrained_layout=True,
+                               squeeze=False)
         for ax in axes.ravel()[len(confusions):]:
             ax.set_visible(False)
         axes = axes.ravel()[:len(confusions)]
@@ -790,4 +790,66 @@ def plot_recipes(results: dict, ax=None):
     ax.set_ylabel("validation accuracy (%)")
     ax.grid(alpha=0.3)
     ax.legend()
+    return ax
+
+
+def plot_seed_differences(results: dict, ax=None, *, pairs=None, verdicts: dict | None = None, paper: bool = True):
+    """Arm differences of a from-scratch experiment, seed by seed, with the family interval and the paper's gain.
+
+    Parameters
+    ----------
+    results : dict
+        A ``results.json`` of :func:`resandi_lite.augment.from_scratch` (or
+        :func:`resandi_lite.augment.load_from_scratch`): ``sigmas`` and arms with
+        ``seeds`` and ``accuracy`` (seeds, sigmas), fractions.
+    ax : matplotlib Axes, optional
+    pairs : dict, optional
+        ``{label: (arm_a, arm_b)}`` (default: targeted - random and random - control).
+    verdicts : dict, optional
+        :func:`resandi_lite.augment.augmentation_verdicts` of ``results``: its
+        intervals (Bonferroni over the noise levels, t over seeds) are drawn as
+        error bars where there are two seeds or more.
+    paper : bool
+        Draw the paper's targeted - random with 1.96 of its standard errors (:func:`resandi_lite.augment.paper_gain`).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from .augment import _by_seed, _paired_over_seeds, paper_gain
+
+    pairs = pairs or {"targeted - random (the selection)": ("targeted", "random"),
+                      "random - control (the rotated copies)": ("random", "control")}
+    ax = _axes(ax, figsize=(7, 4.2))
+    sigmas = np.asarray(results["sigmas"], dtype=float)
+    intervals = {r["claim"]: (r["low"], r["high"]) for r in (verdicts or {}).get("rows", []) +
+                 (verdicts or {}).get("controls", [])}
+    for k, (label, (a, b)) in enumerate(pairs.items()):
+        if a not in results or b not in results:
+            continue
+        seeds, diff = _paired_over_seeds(_by_seed(results[a]), _by_seed(results[b]))
+        if not seeds:
+            continue
+        colour, shift = f"C{k}", (k - 0.5) * 0.012
+        for row in diff:
+            ax.plot(sigmas + shift, row, ".", color=colour, alpha=0.45, ms=5)
+        mean = diff.mean(axis=0)
+        bounds = [intervals.get(f"{a} - {b}, sigma = {s:.1f}") for s in sigmas]
+        if all(bounds):
+            low, high = np.array(bounds).T
+            ax.errorbar(sigmas + shift, mean, yerr=[mean - low, high - mean], color=colour, marker="o", ms=4,
+                        capsize=3, label=f"{label}: mean of {len(seeds)} seeds, family interval")
+        else:
+            ax.plot(sigmas + shift, mean, "o-", color=colour, ms=4, label=f"{label}: {len(seeds)} seed(s), no interval")
+    if paper:
+        g = paper_gain()
+        gain, se = np.asarray(g["gain"]), np.asarray(g["stderr"])
+        ax.plot(g["sigmas"], gain, "k--", lw=1.2, label="paper, targeted - random (5 seeds)")
+        ax.fill_between(g["sigmas"], gain - 1.96 * se, gain + 1.96 * se, color="gray", alpha=0.2,
+                        label="paper, 1.96 standard errors")
+    ax.axhline(0, color="gray", lw=1)
+    ax.set_xlabel("localisation noise sigma (step std)")
+    ax.set_ylabel("difference in test accuracy (points)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
     return ax

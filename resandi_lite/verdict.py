@@ -615,7 +615,12 @@ def load_verdicts(path=None) -> dict | None:
 
 
 class Table(str):
-    """A Markdown table that notebooks display as a table (``_repr_markdown_``) and print as text."""
+    """A table that notebooks display as HTML (as the built book does), with the Markdown text as its value."""
+
+    html = ""
+
+    def _repr_html_(self) -> str:
+        return self.html
 
     def _repr_markdown_(self) -> str:
         return str(self)
@@ -631,8 +636,11 @@ def _number(x) -> str:
     return f"{x:+.3f}" if abs(x) < 10 else f"{x:+.1f}"
 
 
+_COLUMNS = ("claim", "estimate", "interval", "verdict", "n needed")
+
+
 def verdict_table(rows, *, part: str | None = None) -> Table:
-    """Verdict rows as a Markdown table: claim, estimate, interval (and its level), verdict, n needed.
+    """Verdict rows as a table: claim, estimate, interval (and its level), verdict, n needed.
 
     Parameters
     ----------
@@ -641,6 +649,12 @@ def verdict_table(rows, *, part: str | None = None) -> Table:
     part : str, optional
         Only the rows of this part (their key ``part``).
 
+    Returns
+    -------
+    Table
+        The Markdown text (a ``|`` inside a claim escaped); notebooks show it
+        as an HTML table.
+
     Examples
     --------
     >>> print(verdict_table([verdict_row("top band vs random", -0.4, -1.0, 0.2, 8000, -3.4, level=0.995)]))
@@ -648,14 +662,30 @@ def verdict_table(rows, *, part: str | None = None) -> Table:
     |---|---|---|---|---|
     | top band vs random | -0.400 | [-1.000, +0.200] (99.5%) | no effect | — |
     """
+    import html
+
     rows = [r for r in rows if part is None or r.get("part") == part]
-    lines = ["| claim | estimate | interval | verdict | n needed |", "|---|---|---|---|---|"]
+    cells = []
     for r in rows:
         level = f" ({100 * r['level']:.4g}%)" if r.get("level") is not None else ""
         interval = "—" if r.get("low") is None else f"[{_number(r['low'])}, {_number(r['high'])}]{level}"
         needed = f"{r['n_needed']:,}" if r.get("n_needed") is not None else "—"
-        lines.append(f"| {r['claim']} | {_number(r.get('estimate'))} | {interval} | {r['verdict']} | {needed} |")
-    return Table("\n".join(lines))
+        cells.append((str(r["claim"]), _number(r.get("estimate")), interval, str(r["verdict"]), needed))
+    lines = ["| " + " | ".join(_COLUMNS) + " |", "|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
+    table = Table("\n".join(lines))
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in _COLUMNS)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td style="text-align:{"left" if k in (0, 3) else "right"}">{html.escape(c)}</td>'
+            for k, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in cells
+    )
+    table.html = f'<table class="verdict-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return table
 
 
 def verdict_counts(rows) -> dict:

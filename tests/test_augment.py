@@ -342,3 +342,86 @@ def test_collect_results_reads_every_finished_run(tmp_path):
     assert out["random"]["stderr"] == [0.0, 0.0]
     with pytest.raises(ValueError, match="no augmentation experiment"):
         augment.collect_results(tmp_path / "control-seed0")
+
+
+def _finished_experiment(folder, runs):
+    """An experiment folder with finished networks: ``runs`` = [(run, accuracies, training seconds per epoch)]."""
+    (folder / "experiment.json").write_text(
+        json.dumps(
+            {
+                "sigmas": [0.0, 1.0],
+                "train_per_class": 12,
+                "test_per_class": 3,
+                "config": {"preset": "lite", "max_epochs": 2},
+            }
+        )
+    )
+    for run, acc, seconds in runs:
+        (folder / run).mkdir()
+        (folder / run / "noise.json").write_text(json.dumps({"sigmas": [0.0, 1.0], "accuracy": acc}))
+        (folder / run / "log.json").write_text(json.dumps({"history": [{"seconds": s} for s in seconds]}))
+
+
+def test_ship_results_then_load_them_back(tmp_path):
+    from resandi_lite import augment
+
+    _finished_experiment(
+        tmp_path,
+        [
+            ("base", [0.8, 0.3], [10.0, 20.0]),
+            ("targeted-seed0", [0.8, 0.2], [5.0, 5.5]),
+            ("random-seed0", [0.7, 0.1], [6.0, 6.0]),
+            ("random-seed1", [0.9, 0.3], [1.0]),
+        ],
+    )
+    (tmp_path / "control-seed0").mkdir()  # unfinished: a log, no noise.json
+    (tmp_path / "control-seed0" / "log.json").write_text(json.dumps({"history": [{"seconds": 99.0}]}))
+    shipped = augment.ship_results(tmp_path, path=tmp_path / "shipped.json")
+    assert shipped["train_seconds"] == {"base": 30.0, "targeted-seed0": 10.5, "random-seed0": 12.0, "random-seed1": 1.0}
+    assert shipped["random"]["seeds"] == [0, 1] and shipped["random"]["mean"] == pytest.approx([0.8, 0.2])
+    assert shipped["base"] == [0.8, 0.3] and "control" not in shipped
+    assert shipped["experiment"]["train_per_class"] == 12
+    assert "--epochs 2 --train-per-class 12 --test-per-class 3" in shipped["command"]
+    assert augment.load_from_scratch(tmp_path / "shipped.json") == shipped
+    assert augment.load_from_scratch(tmp_path / "none.json") is None
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        augment.load_from_scratch(tmp_path / "bad.json")
+    (tmp_path / "other.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="no 'sigmas'"):
+        augment.load_from_scratch(tmp_path / "other.json")
+
+
+def test_cli_collect_ships_without_training(tmp_path, monkeypatch):
+    from resandi_lite import augment
+    from resandi_lite.__main__ import main
+
+    _finished_experiment(tmp_path, [("base", [0.8, 0.3], [1.0]), ("targeted-seed0", [0.8, 0.2], [1.0])])
+    monkeypatch.setattr(augment, "FROM_SCRATCH", tmp_path / "shipped.json")
+    monkeypatch.setattr("resandi_lite.train.fit", lambda *a, **k: pytest.fail("--collect must not train"))
+    main(["augment", "--out", str(tmp_path), "--collect", "--ship"])
+    assert json.loads((tmp_path / "shipped.json").read_text())["targeted"]["seeds"] == [0]
+
+
+def test_seed_differences_figure_draws_each_seed_and_the_family_interval():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from resandi_lite.augment import augmentation_verdicts
+    from resandi_lite.plotting import plot_seed_differences
+
+    results = {
+        "sigmas": [0.0, 0.5],
+        "targeted": {"seeds": [0, 1, 2], "accuracy": [[0.8, 0.5], [0.82, 0.52], [0.8, 0.49]]},
+        "random": {"seeds": [0, 1, 2], "accuracy": [[0.8, 0.46], [0.8, 0.47], [0.79, 0.47]]},
+    }
+    verdicts = augmentation_verdicts(results)
+    ax = plot_seed_differences(results, verdicts=verdicts, paper=False)
+    points = [line for line in ax.lines if line.get_linestyle() == "None" and line.get_alpha() == 0.45]
+    assert len(points) == 3  # one set of markers per seed (targeted - random; no control arm)
+    assert points[0].get_ydata() == pytest.approx([0.0, 4.0])
+    (bars,) = ax.containers  # the mean with its family interval
+    low = [r["low"] for r in verdicts["rows"]]
+    assert bars.lines[0].get_ydata() == pytest.approx([r["estimate"] for r in verdicts["rows"]])
+    assert np.asarray(bars.lines[2][0].get_segments())[:, 0, 1] == pytest.approx(low)
+    assert ax.get_xlabel().startswith("localisation noise") and "points" in ax.get_ylabel()

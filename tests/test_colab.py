@@ -137,18 +137,19 @@ def test_markdown_reads_the_same_in_jupyter(path):
             assert found is None, f"{path.name}: MyST-only markup {found[0]!r}; write plain Markdown (a > quote)"
 
 
-def test_student_and_jupyter_editions_show_no_raw_role(tmp_path):
-    """A chapter opened in Jupyter or Colab shows no raw {cite} or {doc} role (the student edition: test_student_edition)."""
+def test_jupyter_edition_shows_no_raw_role(tmp_path):
+    """A chapter of the Jupyter edition, opened in Jupyter or Colab, shows no raw {cite} or {doc} role and no relative
+    link to a book page (the student edition has its own test, tests/test_student_edition.py)."""
     from resandi_lite.course import roles
 
     cited = 0
     for path in NOTEBOOKS:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         cited += len(roles.raw_roles(notebook))
-        for edition in (roles.plain_notebook(notebook, source=f"notebooks/{path.name}"),):
-            markdown = "\n".join(_source(c) for c in edition["cells"] if c["cell_type"] == "markdown")
-            assert roles.raw_roles(edition) == [] and "{cite" not in markdown and "{doc}" not in markdown, path.name
-            assert "](../" not in markdown, f"{path.name}: a relative link to a book page, broken on Colab"
+        edition = roles.plain_notebook(notebook, source=f"notebooks/{path.name}")
+        markdown = "\n".join(_source(c) for c in edition["cells"] if c["cell_type"] == "markdown")
+        assert roles.raw_roles(edition) == [] and "{cite" not in markdown and "{doc}" not in markdown, path.name
+        assert "](../" not in markdown, f"{path.name}: a relative link to a book page, broken on Colab"
     assert cited >= 20, "the chapters cite (the book keeps its roles), so the rewriting is exercised"
     written = roles.write_edition(NOTEBOOKS[:2], tmp_path)
     assert [p.name for p in written] == [p.name for p in NOTEBOOKS[:2]]

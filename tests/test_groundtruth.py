@@ -291,3 +291,12 @@ def test_powered_part_reads_the_combined_verdicts_json(tmp_path):
     table = {(t["score"], t["class"]): t for t in result["table"]}
     assert values["groundtruth/auroc/SubCTRW"][0] == table[("auroc", "SubCTRW")]["mean"]
     assert values["groundtruth/pointing-random/SupLW"][0] == table[("pointing", "SupLW")]["random"]
+
+
+def test_a_claim_too_few_trajectories_define_is_skipped_not_judged():
+    # seed 0, 3 per class: two of the three ATTM trajectories never change diffusivity, so they have no AUROC
+    result = groundtruth_verdicts(3, seed=0, methods=("gradcam-layer4",), n_boot=100)
+    skipped = {(s["family"], s["class"], s["score"]) for s in result["skipped"]}
+    assert ("auroc", "SubATTM", "auroc - 0.5") in skipped and all(s["n"] < 2 for s in result["skipped"])
+    judged = {(r["family"], r["class"], r["score"]) for r in result["rows"]}
+    assert len(judged) + len(skipped) == 3 + 6 and not judged & skipped

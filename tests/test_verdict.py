@@ -234,6 +234,11 @@ def test_load_verdicts_and_the_table(tmp_path):
     assert lines[2] == "| open one | +0.050 | [-0.100, +0.200] (99.8%) | open | 9,000 |"  # 1000 (0.15 / 0.05)^2
     assert lines[3] == "| big one | +12.3 | [+10.0, +14.6] | agrees | — |"
     assert table._repr_markdown_() == str(table) and len(str(vd.verdict_table(rows, part="erasure")).splitlines()) == 3
+    page = table._repr_html_()
+    assert page.count("<tr>") == 3 and '<td style="text-align:right">9,000</td>' in page and "|" not in page
+    piped = vd.verdict_table([verdict_row("mean |AUROC - 0.5| > 0", 0.1, 0.05, 0.15, 100, 0.1)])
+    assert "mean \\|AUROC - 0.5\\| > 0" in str(piped) and str(piped).splitlines()[2].count(" | ") == 4
+    assert "mean |AUROC - 0.5| &gt; 0" in piped._repr_html_()
     assert vd.verdict_counts(rows) == {"agrees": 1, "differs": 0, "no effect": 0, "open": 1}
     assert vd.POWERED.name == "verdicts.json" and vd.POWERED.parent.name == "pretrained"
 

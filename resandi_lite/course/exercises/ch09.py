@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...erasure import band_masks, compare_with_random, erase, random_masks, segment_of_position
+from ...erasure import (
+    band_masks,
+    compare_with_random,
+    erase,
+    random_masks,
+    segment_of_position,
+)
 from ...evaluate import predict_logits as predict
 from ...simulate import CLASSES
 from ...verdict import family_level
