@@ -79,10 +79,17 @@ from resandi_lite.pretrained import load_pretrained, model_card
 from resandi_lite.verdict import family_level, holm, mcnemar, paired_bootstrap
 
 NETWORK = {"varying": "lite", "1000": "lite-T1000"}
-SEEDS = {"test": {"varying": 2_300_001, "1000": 2_300_002}, "train": {"varying": 2_310_001, "1000": 2_310_002},
-         "noise_train": 2_320_001, "noise_test": 2_330_001, "bootstrap": 23}
-FEATURE_METHODS = {"forest": "random forest (chapter 4's, 300 trees) on the hand-made features",
-                   "boosting": "HistGradientBoosting on the hand-made features"}
+SEEDS = {
+    "test": {"varying": 2_300_001, "1000": 2_300_002},
+    "train": {"varying": 2_310_001, "1000": 2_310_002},
+    "noise_train": 2_320_001,
+    "noise_test": 2_330_001,
+    "bootstrap": 23,
+}
+FEATURE_METHODS = {
+    "forest": "random forest (chapter 4's, 300 trees) on the hand-made features",
+    "boosting": "HistGradientBoosting on the hand-made features",
+}
 ROCKET = "minirocket"
 NOISE_LEVELS = [round(0.1 * i, 1) for i in range(11)]
 NOISE_MIXTURE = [round(0.01 * i, 2) for i in range(101)]
@@ -113,8 +120,9 @@ class Store:
             if old.get("settings") == settings and self.npz.is_file():
                 self.data = old
                 with np.load(self.npz) as f:
-                    self.correct = {k: np.unpackbits(f[k])[:int(f[k + ".n"])].astype(bool)
-                                    for k in f.files if not k.endswith(".n")}
+                    self.correct = {
+                        k: np.unpackbits(f[k])[: int(f[k + ".n"])].astype(bool) for k in f.files if not k.endswith(".n")
+                    }
                 print(f"resuming: {len(self.correct)} entries already measured", flush=True)
             else:
                 print("settings changed: starting afresh", flush=True)
@@ -131,9 +139,13 @@ class Store:
         entry["n_test"] = len(correct)
         self.data.setdefault("entries", {})[key] = entry
         self.save()
-        print(f"{key}: {100 * entry['accuracy']:.2f}%  " + ", ".join(
-            f"{k} {v:.4g}" for k, v in entry.items() if isinstance(v, float) and k not in ("accuracy", "stderr")),
-            flush=True)
+        print(
+            f"{key}: {100 * entry['accuracy']:.2f}%  "
+            + ", ".join(
+                f"{k} {v:.4g}" for k, v in entry.items() if isinstance(v, float) and k not in ("accuracy", "stderr")
+            ),
+            flush=True,
+        )
         return entry
 
     def save(self) -> None:
@@ -164,20 +176,35 @@ def measure_network(store: Store, protocol: str, test) -> None:
     card = model_card(name)
     warm = card.get("warm_start") or {}
     hours = card["wall_time_hours"] + warm.get("hours", 0.0)
-    common = {"method": f"network '{name}'", "parameters": card["parameters"],
-              "training": {"samples_seen": card["samples_seen"] + warm.get("samples", 0),
-                           "hours_one_thread": round(hours, 2),
-                           "note": "wall hours on one CPU thread from the model card, warm-start chain included"}}
-    store.put(key, plain == test.y, **common, inference_per_cpu_second=len(test) / plain_seconds,
-              changed={s: float(c) for s, c in zip(SYMMETRIES, result["changed"])},
-              accuracy_under={s: float(a) for s, a in zip(SYMMETRIES, result["accuracy"])})
-    store.put(key + "-symmetrized", result["symmetrized"] == test.y, **common,
-              inference_per_cpu_second=len(test) / sym_seconds,
-              note="test-time averaging of the log-probabilities over the eight symmetries")
+    common = {
+        "method": f"network '{name}'",
+        "parameters": card["parameters"],
+        "training": {
+            "samples_seen": card["samples_seen"] + warm.get("samples", 0),
+            "hours_one_thread": round(hours, 2),
+            "note": "wall hours on one CPU thread from the model card, warm-start chain included",
+        },
+    }
+    store.put(
+        key,
+        plain == test.y,
+        **common,
+        inference_per_cpu_second=len(test) / plain_seconds,
+        changed={s: float(c) for s, c in zip(SYMMETRIES, result["changed"])},
+        accuracy_under={s: float(a) for s, a in zip(SYMMETRIES, result["accuracy"])},
+    )
+    store.put(
+        key + "-symmetrized",
+        result["symmetrized"] == test.y,
+        **common,
+        inference_per_cpu_second=len(test) / sym_seconds,
+        note="test-time averaging of the log-probabilities over the eight symmetries",
+    )
 
 
-def feature_curves(store: Store, protocol: str, train, test, F_train, F_test, per_trajectory: float,
-                   test_feature_seconds: float, sizes) -> None:
+def feature_curves(
+    store: Store, protocol: str, train, test, F_train, F_test, per_trajectory: float, test_feature_seconds: float, sizes
+) -> None:
     F_moved = None
     for method, description in FEATURE_METHODS.items():
         for n in sizes:
@@ -192,14 +219,20 @@ def feature_curves(store: Store, protocol: str, train, test, F_train, F_test, pe
             start = cpu()
             predicted = model.predict(F_test)
             predict_seconds = cpu() - start
-            entry = {"method": description, "per_class": n,
-                     "train_cpu_seconds": fit_seconds + per_trajectory * len(idx), "fit_cpu_seconds": fit_seconds,
-                     "feature_cpu_seconds": per_trajectory * len(idx),
-                     "inference_per_cpu_second": len(test) / (predict_seconds + test_feature_seconds)}
+            entry = {
+                "method": description,
+                "per_class": n,
+                "train_cpu_seconds": fit_seconds + per_trajectory * len(idx),
+                "fit_cpu_seconds": fit_seconds,
+                "feature_cpu_seconds": per_trajectory * len(idx),
+                "inference_per_cpu_second": len(test) / (predict_seconds + test_feature_seconds),
+            }
             if n == max(sizes):  # the features are invariant under the eight symmetries: check it on the test set
                 if F_moved is None:
                     F_moved = [features(symmetrize(test.X, k), test.lengths) for k in range(len(SYMMETRIES))]
-                entry["changed"] = {s: float(np.mean(model.predict(F) != predicted)) for s, F in zip(SYMMETRIES, F_moved)}
+                entry["changed"] = {
+                    s: float(np.mean(model.predict(F) != predicted)) for s, F in zip(SYMMETRIES, F_moved)
+                }
             store.put(key, predicted == test.y, **entry)
 
 
@@ -217,34 +250,58 @@ def rocket_curve(store: Store, protocol: str, train, test, sizes, *, input: str 
         predicted = model.predict(test.X, test.lengths)
         predict_seconds = cpu() - start
         what = "standardised increments" if input == "increments" else "MinMax positions (ablation)"
-        store.put(key, predicted == test.y, method=f"MiniRocket (aeon, 10,000 kernels) + ridge on the {what}",
-                  per_class=n, train_cpu_seconds=fit_seconds, alpha=model.alpha_,
-                  inference_per_cpu_second=len(test) / predict_seconds)
+        store.put(
+            key,
+            predicted == test.y,
+            method=f"MiniRocket (aeon, 10,000 kernels) + ridge on the {what}",
+            per_class=n,
+            train_cpu_seconds=fit_seconds,
+            alpha=model.alpha_,
+            inference_per_cpu_second=len(test) / predict_seconds,
+        )
 
 
 def comparisons(store: Store, protocols, n_boot: int) -> None:
     """Paired differences of every classical entry with the network of its protocol, plain and symmetrized."""
     entries = store.data["entries"]
-    pairs = [(key, f"{p}/network{suffix}") for p in protocols for key in entries
-             if key.startswith(f"{p}/") and "/network" not in key for suffix in ("", "-symmetrized")]
+    pairs = [
+        (key, f"{p}/network{suffix}")
+        for p in protocols
+        for key in entries
+        if key.startswith(f"{p}/") and "/network" not in key
+        for suffix in ("", "-symmetrized")
+    ]
     pairs = [(a, b) for a, b in pairs if b in store.correct]
     level = family_level(len(pairs)) if pairs else 0.95
     rows = []
     for a, b in pairs:
-        boot = paired_bootstrap(store.correct[a], store.correct[b], n_boot=n_boot, level=level,
-                                rng=SEEDS["bootstrap"])
+        boot = paired_bootstrap(store.correct[a], store.correct[b], n_boot=n_boot, level=level, rng=SEEDS["bootstrap"])
         test = mcnemar(store.correct[a], store.correct[b])
-        rows.append({"method": a, "network": b, "difference": boot["estimate"], "stderr": boot["stderr"],
-                     "low": boot["low"], "high": boot["high"], "mcnemar_p": test["p"],
-                     "only_method_right": test["b"], "only_network_right": test["c"]})
+        rows.append(
+            {
+                "method": a,
+                "network": b,
+                "difference": boot["estimate"],
+                "stderr": boot["stderr"],
+                "low": boot["low"],
+                "high": boot["high"],
+                "mcnemar_p": test["p"],
+                "only_method_right": test["b"],
+                "only_network_right": test["c"],
+            }
+        )
     if rows:
         for row, p in zip(rows, holm([r["mcnemar_p"] for r in rows])):
             row["holm_p"] = float(p)
     store.data["comparisons"] = {
-        "rule": (f"one family of {len(rows)} paired comparisons (method minus network, accuracy as a fraction); "
-                 f"intervals are paired-bootstrap percentile intervals at the Bonferroni level {level} "
-                 f"(verdict.family_level), p-values McNemar exact, Holm-adjusted over the family"),
-        "level": level, "rows": rows}
+        "rule": (
+            f"one family of {len(rows)} paired comparisons (method minus network, accuracy as a fraction); "
+            f"intervals are paired-bootstrap percentile intervals at the Bonferroni level {level} "
+            f"(verdict.family_level), p-values McNemar exact, Holm-adjusted over the family"
+        ),
+        "level": level,
+        "rows": rows,
+    }
     store.save()
 
 
@@ -275,32 +332,54 @@ def noise_comparison(store: Store, args) -> None:
         for method, model in models.items():
             key = f"noise/{method}/{sigma}"
             if not store.has(key):
-                store.put(key, model.predict(F) == test.y, sigma=sigma,
-                          trained_on="clean, 2,000 per class" if method == "forest-clean" else "the noisy mixture")
+                store.put(
+                    key,
+                    model.predict(F) == test.y,
+                    sigma=sigma,
+                    trained_on="clean, 2,000 per class" if method == "forest-clean" else "the noisy mixture",
+                )
         if rocket is not None and not store.has(f"noise/{ROCKET}/{sigma}"):
-            store.put(f"noise/{ROCKET}/{sigma}", rocket.predict(test.X, test.lengths) == test.y, sigma=sigma,
-                      trained_on="the noisy mixture")
+            store.put(
+                f"noise/{ROCKET}/{sigma}",
+                rocket.predict(test.X, test.lengths) == test.y,
+                sigma=sigma,
+                trained_on="the noisy mixture",
+            )
         key = f"noise/network-clean-trained/{sigma}"
         if not store.has(key):
-            store.put(key, predict_logits(network, test.X).argmax(1) == test.y, sigma=sigma,
-                      trained_on="clean (the shipped network): NOT the fair comparison, which needs a network "
-                                 "trained on the noisy mixture")
+            store.put(
+                key,
+                predict_logits(network, test.X).argmax(1) == test.y,
+                sigma=sigma,
+                trained_on="clean (the shipped network): NOT the fair comparison, which needs a network "
+                "trained on the noisy mixture",
+            )
     rows = []
     for sigma in NOISE_LEVELS:
         net = store.correct[f"noise/network-clean-trained/{sigma}"]
         for method in [*models, *([ROCKET] if rocket is not None else [])]:
-            boot = paired_bootstrap(store.correct[f"noise/{method}/{sigma}"], net, n_boot=args.n_boot,
-                                    rng=SEEDS["bootstrap"])
-            rows.append({"sigma": sigma, "method": method, "minus_clean_network": boot["estimate"],
-                         "stderr": boot["stderr"]})
+            boot = paired_bootstrap(
+                store.correct[f"noise/{method}/{sigma}"], net, n_boot=args.n_boot, rng=SEEDS["bootstrap"]
+            )
+            rows.append(
+                {"sigma": sigma, "method": method, "minus_clean_network": boot["estimate"], "stderr": boot["stderr"]}
+            )
     store.data["noise"] = {
-        "train": {"per_class": n_train, "noise": "uniform on 0, 0.01, ..., 1 (step std units)",
-                  "seed": SEEDS["noise_train"]},
-        "test": {"per_class": n_test, "levels": NOISE_LEVELS, "seed": SEEDS["noise_test"],
-                 "note": "the same trajectories at every level; only the noise differs"},
+        "train": {
+            "per_class": n_train,
+            "noise": "uniform on 0, 0.01, ..., 1 (step std units)",
+            "seed": SEEDS["noise_train"],
+        },
+        "test": {
+            "per_class": n_test,
+            "levels": NOISE_LEVELS,
+            "seed": SEEDS["noise_test"],
+            "note": "the same trajectories at every level; only the noise differs",
+        },
         "network_side": "needs a network trained on the same noisy mixture (not trained here); the shipped "
-                        "clean-trained network is listed for reference only",
-        "paired_vs_clean_network": rows}
+        "clean-trained network is listed for reference only",
+        "paired_vs_clean_network": rows,
+    }
     store.save()
 
 
@@ -322,13 +401,23 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     rocket_sizes = [int(s) for s in args.rocket_sizes.split(",") if s]
     parts = set(args.parts.split(","))
-    settings = {"test_per_class": args.test_per_class, "sizes": sizes, "rocket_sizes": rocket_sizes,
-                "noise_train_per_class": args.noise_train_per_class,
-                "noise_test_per_class": args.noise_test_per_class, "seeds": SEEDS}
+    settings = {
+        "test_per_class": args.test_per_class,
+        "sizes": sizes,
+        "rocket_sizes": rocket_sizes,
+        "noise_train_per_class": args.noise_train_per_class,
+        "noise_test_per_class": args.noise_test_per_class,
+        "seeds": SEEDS,
+    }
     command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
     store = Store(Path(args.out), settings, command)
-    store.data["hardware"] = {"machine": platform.machine(), "threads": 1, "torch": torch.__version__,
-                              "numpy": np.__version__, "python": platform.python_version()}
+    store.data["hardware"] = {
+        "machine": platform.machine(),
+        "threads": 1,
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
     t0 = cpu()
     for protocol in protocols if parts & {"curves", "ablation"} else []:
         length = "varying" if protocol == "varying" else int(protocol)
@@ -345,8 +434,9 @@ def main() -> None:
                 start = cpu()
                 F_test = features(test.X, test.lengths)
                 test_feature_seconds = cpu() - start
-                feature_curves(store, protocol, train, test, F_train, F_test, per_trajectory,
-                               test_feature_seconds, sizes)
+                feature_curves(
+                    store, protocol, train, test, F_train, F_test, per_trajectory, test_feature_seconds, sizes
+                )
                 del F_train
             rocket_curve(store, protocol, train, test, rocket_sizes)
         if "ablation" in parts and protocol == "varying" and rocket_sizes:
@@ -360,9 +450,12 @@ def main() -> None:
     store.data["left_out"] = [
         "the network trained on the same data sizes as the classical methods (no network is trained here)",
         "the network trained on the noisy mixture (the network side of the fair noise comparison)",
-        (f"MiniRocket above {max(rocket_sizes) if rocket_sizes else 0} per class and MultiRocket (CPU time: the "
-         "transform costs about 4 ms per trajectory on one core, the ridge n * 10^8 multiply-adds)"),
-        "test-time averaging of MiniRocket (eight transforms of every test trajectory)"]
+        (
+            f"MiniRocket above {max(rocket_sizes) if rocket_sizes else 0} per class and MultiRocket (CPU time: the "
+            "transform costs about 4 ms per trajectory on one core, the ridge n * 10^8 multiply-adds)"
+        ),
+        "test-time averaging of MiniRocket (eight transforms of every test trajectory)",
+    ]
     store.save()
     print(f"done: {store.json}, {cpu() - t0:.0f} CPU s", flush=True)
 

@@ -38,8 +38,12 @@ def main() -> None:
         return ours.attribute(x, target, batch_size=args.batch)
 
     def run_captum():
-        return torch.cat([theirs.attribute(x[i:i + args.batch], target=target[i:i + args.batch])[:, 0].detach()
-                          for i in range(0, args.n, args.batch)])
+        return torch.cat(
+            [
+                theirs.attribute(x[i : i + args.batch], target=target[i : i + args.batch])[:, 0].detach()
+                for i in range(0, args.n, args.batch)
+            ]
+        )
 
     a, b = run_ours(), run_captum()  # warm up, and check they agree
     assert torch.allclose(a, b, atol=1e-5), "the two implementations disagree"

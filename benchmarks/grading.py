@@ -29,9 +29,13 @@ from resandi_lite.course import classroom
 
 def _submission(source: dict, release: dict) -> dict:
     """The release with every answer cell holding the source's solution."""
-    solutions = {c["metadata"]["nbgrader"]["grade_id"]: "\n".join(
-        line for line in "".join(c["source"]).split("\n") if "SOLUTION" not in line)
-        for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
+    solutions = {
+        c["metadata"]["nbgrader"]["grade_id"]: "\n".join(
+            line for line in "".join(c["source"]).split("\n") if "SOLUTION" not in line
+        )
+        for c in source["cells"]
+        if c["metadata"].get("nbgrader", {}).get("solution")
+    }
     for cell in release["cells"]:
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
         if grade_id in solutions:
@@ -60,8 +64,13 @@ def grade_one(path: Path, course: Path) -> dict:
     classroom.nbgrader(course, "export", "--to", "grades.csv")
     with open(course / "grades.csv", newline="") as handle:
         row = next(csv.DictReader(handle))
-    return {"chapter": name, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "score": float(row["score"]),
-            "max_score": float(row["max_score"])}
+    return {
+        "chapter": name,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "score": float(row["score"]),
+        "max_score": float(row["max_score"]),
+    }
 
 
 def main() -> None:
@@ -78,8 +87,10 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         if row["score"] != row["max_score"]:
             raise SystemExit(f"{row['chapter']}: the instructor's answers graded {row['score']} of {row['max_score']}")
-    print(f"total for one submission of every chapter: {sum(r['wall_s'] for r in rows):.0f} s wall, "
-          f"{sum(r['cpu_s'] for r in rows):.0f} s CPU")
+    print(
+        f"total for one submission of every chapter: {sum(r['wall_s'] for r in rows):.0f} s wall, "
+        f"{sum(r['cpu_s'] for r in rows):.0f} s CPU"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,16 @@ ARMS = {
 def run_arm(name: str, per_class: int, epochs: int, val_per_class: int) -> dict:
     spec = dict(ARMS[name])
     recipe = spec.pop("recipe")
-    config = TrainConfig.recipe(recipe, **spec, train_per_class=per_class, val_per_class=val_per_class,
-                                max_epochs=epochs, patience=epochs + 1, seed=0, checkpoint_every=0)
+    config = TrainConfig.recipe(
+        recipe,
+        **spec,
+        train_per_class=per_class,
+        val_per_class=val_per_class,
+        max_epochs=epochs,
+        patience=epochs + 1,
+        seed=0,
+        checkpoint_every=0,
+    )
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         _, history = fit(config, out, progress=False)

@@ -39,7 +39,6 @@ from resandi_lite.preprocess import INPUT_LENGTH, preprocess_increments
 from resandi_lite.reference import andi_simulate, preprocess_one
 from resandi_lite.simulate.classes import ALPHA_RANGE, draw_lengths, simulate_increments
 
-
 clock = time.perf_counter
 
 
@@ -56,7 +55,7 @@ def ours(name: str, n: int, seed: int, chunk: int = 2048) -> tuple[float, float]
     order = np.argsort(lengths, kind="stable")
     simulated = total = 0.0
     for begin in range(0, n, chunk or n):
-        rows = order[begin:begin + (chunk or n)]
+        rows = order[begin : begin + (chunk or n)]
         start = clock()
         steps, std = simulate_increments(name, alpha[rows], lengths[rows], rng=rng, width=INPUT_LENGTH - 1)
         middle = clock()
@@ -87,15 +86,31 @@ def main() -> None:
     parser.add_argument("--n-ours", type=int, default=8000, help="trajectories per class, ours")
     parser.add_argument("--n-andi", type=int, default=300, help="trajectories per class, andi-datasets")
     parser.add_argument("--jobs", type=int, default=2, help="processes for make_dataset (0: skip; wall clock only)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="alternate ours and andi this often per class (same trajectories), keep each side's fastest")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="repeat the whole table this often and summarise the overall ratios (median, range)")
-    parser.add_argument("--chunk", type=int, default=2048,
-                        help="trajectories per library call, sorted by length as in make_dataset (0: all in one call)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="alternate ours and andi this often per class (same trajectories), keep each side's fastest",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the whole table this often and summarise the overall ratios (median, range)",
+    )
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        default=2048,
+        help="trajectories per library call, sorted by length as in make_dataset (0: all in one call)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="wall clock, or this process's CPU time (for a busy machine)")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall clock, or this process's CPU time (for a busy machine)",
+    )
     args = parser.parse_args()
     global clock
     clock = time.perf_counter if args.clock == "wall" else time.process_time
@@ -105,39 +120,53 @@ def main() -> None:
         andi(name, 2, args.seed + 1)
     overall = [table(args, jobs) for _ in range(max(1, args.rounds))]
     if len(overall) > 1:
-        print(f"overall simulation ratio over {len(overall)} rounds: median {np.median(overall):.1f}, "
-              f"range {min(overall):.1f}-{max(overall):.1f} ({', '.join(f'{r:.1f}' for r in overall)})")
+        print(
+            f"overall simulation ratio over {len(overall)} rounds: median {np.median(overall):.1f}, "
+            f"range {min(overall):.1f}-{max(overall):.1f} ({', '.join(f'{r:.1f}' for r in overall)})"
+        )
 
 
 def table(args, jobs: int) -> float:
     """Measure and print one table; return the overall simulation-only ratio."""
-    header = (f"{'class':<8} {'ours sim/s':>11} {'andi sim/s':>11} {'ratio':>7} {'ours +prep/s':>13} "
-              f"{'andi +prep/s':>13} {'ratio':>7}" + (f" {f'{jobs} jobs/s':>10} {'ratio':>7}" if jobs else ""))
+    header = (
+        f"{'class':<8} {'ours sim/s':>11} {'andi sim/s':>11} {'ratio':>7} {'ours +prep/s':>13} "
+        f"{'andi +prep/s':>13} {'ratio':>7}" + (f" {f'{jobs} jobs/s':>10} {'ratio':>7}" if jobs else "")
+    )
     print(header)
     print("-" * len(header))
     totals = np.zeros(5)
 
     def row(label, o_sim, a_sim, o_all, a_all, o_jobs):
-        print(f"{label:<8} {1 / o_sim:11.0f} {1 / a_sim:11.0f} {a_sim / o_sim:7.1f} {1 / o_all:13.0f} "
-              f"{1 / a_all:13.0f} {a_all / o_all:7.1f}" + (f" {1 / o_jobs:10.0f} {a_all / o_jobs:7.1f}" if jobs else ""),
-              flush=True)
+        print(
+            f"{label:<8} {1 / o_sim:11.0f} {1 / a_sim:11.0f} {a_sim / o_sim:7.1f} {1 / o_all:13.0f} "
+            f"{1 / a_all:13.0f} {a_all / o_all:7.1f}" + (f" {1 / o_jobs:10.0f} {a_all / o_jobs:7.1f}" if jobs else ""),
+            flush=True,
+        )
 
     for name in CLASSES:
-        runs = np.array([ours(name, args.n_ours, args.seed, args.chunk) + andi(name, args.n_andi, args.seed)
-                         for _ in range(max(1, args.repeat))])  # (repeat, 4): ours sim, ours all, andi sim, andi all
+        runs = np.array(
+            [
+                ours(name, args.n_ours, args.seed, args.chunk) + andi(name, args.n_andi, args.seed)
+                for _ in range(max(1, args.repeat))
+            ]
+        )  # (repeat, 4): ours sim, ours all, andi sim, andi all
         o_sim, o_all, a_sim, a_all = runs.min(axis=0)
         o_jobs = ours_jobs(name, args.n_ours, args.seed, jobs) if jobs else np.nan
-        times = np.array([o_sim / args.n_ours, a_sim / args.n_andi, o_all / args.n_ours, a_all / args.n_andi,
-                          o_jobs / args.n_ours])  # seconds per trajectory
+        times = np.array(
+            [o_sim / args.n_ours, a_sim / args.n_andi, o_all / args.n_ours, a_all / args.n_andi, o_jobs / args.n_ours]
+        )  # seconds per trajectory
         totals += times
         row(name, *times)
     print("-" * len(header))
     row("overall", *(totals / 8))  # the eight-class mix in equal numbers
-    print(f"ratio = andi-datasets time / ours (how many times faster; {args.clock} clock, fastest of {args.repeat} "
-          f"alternating runs of {args.n_ours} ours and {args.n_andi} andi trajectories per class); "
-          f"target >= 30 overall, >= 1 per class")
+    print(
+        f"ratio = andi-datasets time / ours (how many times faster; {args.clock} clock, fastest of {args.repeat} "
+        f"alternating runs of {args.n_ours} ours and {args.n_andi} andi trajectories per class); "
+        f"target >= 30 overall, >= 1 per class"
+    )
 
     return float(totals[1] / totals[0])
+
 
 if __name__ == "__main__":
     main()

@@ -69,19 +69,24 @@ def extras(batches: int, device) -> None:
     torch.set_num_threads(1)
     one = measure("lite", "bf16", batches, device)[0]
     torch.set_num_threads(threads)
-    print(f"\nlite bf16 training: {one:,.0f} samples/s on 1 thread, {base:,.0f} on {threads} "
-          f"(scaling {base / one:.2f}x)")
+    print(
+        f"\nlite bf16 training: {one:,.0f} samples/s on 1 thread, {base:,.0f} on {threads} (scaling {base / one:.2f}x)"
+    )
     try:
         start = time.perf_counter()
         compiled = measure("lite", "bf16", batches, device, compile=True)[0]
-        print(f"torch.compile: {compiled:,.0f} samples/s against {base:,.0f} eager ({compiled / base:.2f}x; "
-              f"compiling and the first steps took {time.perf_counter() - start:.0f} s in all)")
+        print(
+            f"torch.compile: {compiled:,.0f} samples/s against {base:,.0f} eager ({compiled / base:.2f}x; "
+            f"compiling and the first steps took {time.perf_counter() - start:.0f} s in all)"
+        )
     except Exception as err:  # a missing compiler is a result too
         print(f"torch.compile: failed here ({type(err).__name__}: {str(err)[:120]})")
     inline = loop_with_data(0, batches * 4, device)
     worker = loop_with_data(1, batches * 4, device)
-    print(f"training on fresh simulated data: {inline:,.0f} samples/s with simulation in the main process, "
-          f"{worker:,.0f} with one worker process ({worker / inline:.2f}x)")
+    print(
+        f"training on fresh simulated data: {inline:,.0f} samples/s with simulation in the main process, "
+        f"{worker:,.0f} with one worker process ({worker / inline:.2f}x)"
+    )
 
 
 def main() -> None:
@@ -94,17 +99,23 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = pick_device(args.device)
-    print(f"device {device}, {torch.get_num_threads()} CPU threads, torch {torch.__version__}, "
-          f"native bfloat16: {cpu_has_native_bf16()}")
-    print(f"{'preset':<7} {'params':>10} {'batch':>6} {'precision':>9} {'train/s':>9} {'infer/s':>9} "
-          f"{'400k epoch':>11}")
+    print(
+        f"device {device}, {torch.get_num_threads()} CPU threads, torch {torch.__version__}, "
+        f"native bfloat16: {cpu_has_native_bf16()}"
+    )
+    print(
+        f"{'preset':<7} {'params':>10} {'batch':>6} {'precision':>9} {'train/s':>9} {'infer/s':>9} {'400k epoch':>11}"
+    )
     rates = {}
     for preset in ("lite", "paper"):
         params = count_parameters(build_model(preset))
         for precision in ("fp32", "bf16"):
             train, infer = rates[preset, precision] = measure(preset, precision, args.batches, device)
-            print(f"{preset:<7} {params:>10,} {BATCH[preset]:>6} {precision:>9} {train:>9,.0f} {infer:>9,.0f} "
-                  f"{400_000 / train / 3600:>9.2f} h", flush=True)
+            print(
+                f"{preset:<7} {params:>10,} {BATCH[preset]:>6} {precision:>9} {train:>9,.0f} {infer:>9,.0f} "
+                f"{400_000 / train / 3600:>9.2f} h",
+                flush=True,
+            )
     for preset in ("lite", "paper"):
         (ft, fi), (bt, bi) = rates[preset, "fp32"], rates[preset, "bf16"]
         print(f"{preset}: bf16 / fp32 = {bt / ft:.2f}x training, {bi / fi:.2f}x inference")

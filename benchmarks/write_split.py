@@ -31,9 +31,13 @@ def main() -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
     one_file = args.n_per_class * 8 * 2 * 1000 * 4 / 2**30
-    print(f"{len(paths)} files, {n} trajectories, {size / 2**30:.2f} GiB on disk, {wall:.0f} s, {n / wall:.0f} trajectories/s")
-    print(f"peak memory: {own:.2f} GiB (main process), {workers:.2f} GiB (largest worker); "
-          f"one file's X array: {one_file:.2f} GiB; ratio peak / file = {own / one_file:.2f}; target < 2 GiB")
+    print(
+        f"{len(paths)} files, {n} trajectories, {size / 2**30:.2f} GiB on disk, {wall:.0f} s, {n / wall:.0f} trajectories/s"
+    )
+    print(
+        f"peak memory: {own:.2f} GiB (main process), {workers:.2f} GiB (largest worker); "
+        f"one file's X array: {one_file:.2f} GiB; ratio peak / file = {own / one_file:.2f}; target < 2 GiB"
+    )
 
 
 if __name__ == "__main__":

@@ -5,42 +5,64 @@ other modules load on first use (``rl.gradcam``, ``rl.train``, ...).
 """
 
 import importlib
-import importlib.metadata
 
-from .data import SimulatedTrajectories, TrajectoryDataset, load, load_dataset, make_dataset, write_split
+from ._version import __version__ as __version__
+from .data import SimulatedTrajectories, TrajectoryDataset, load_dataset, make_dataset, write_split
 from .preprocess import INPUT_LENGTH, preprocess
 from .simulate import ALPHA_RANGE, CLASSES, simulate
 
-try:  # the one version is pyproject.toml's, read from the installed package's metadata
-    __version__ = importlib.metadata.version("resandi-lite")
-except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
-
-_MODULES = ("attribution", "augment", "baseline", "erasure", "evaluate", "gradcam", "groundtruth", "layerwise", "model",
-            "msd", "plotting", "pretrained", "reference", "sanity", "signatures", "train", "verdict")
+_MODULES = (
+    "attribution",
+    "augment",
+    "baseline",
+    "erasure",
+    "evaluate",
+    "gradcam",
+    "groundtruth",
+    "layerwise",
+    "model",
+    "msd",
+    "plotting",
+    "pretrained",
+    "reference",
+    "sanity",
+    "signatures",
+    "train",
+    "verdict",
+)
 _COURSE = "course"  # the course's support (profiles, explorers, exercises, student edition): not in __all__
-_MOVED = ("exercises", "explore", "student")  # moved to resandi_lite.course; the old names warn for one release
 _NAMES = {
-    "build_model": "model", "ResAnDi": "model",
-    "fit": "train", "TrainConfig": "train",
-    "evaluate_model": ("evaluate", "evaluate"), "predict": "evaluate", "predict_logits": "evaluate",
-    "load_pretrained": "pretrained", "load_model": "pretrained",
-    "grad_cam": "gradcam", "GradCAM": "gradcam", "gradcam_score": "gradcam",
+    "build_model": "model",
+    "ResAnDi": "model",
+    "fit": "train",
+    "TrainConfig": "train",
+    "evaluate_model": ("evaluate", "evaluate"),
+    "predict_logits": "evaluate",
+    "load_pretrained": "pretrained",
+    "load_model": "pretrained",
+    "grad_cam": "gradcam",
+    "GradCAM": "gradcam",
+    "gradcam_score": "gradcam",
     "erasure_experiment": "erasure",
 }
 
 __all__ = [
-    "ALPHA_RANGE", "CLASSES", "INPUT_LENGTH", "SimulatedTrajectories", "TrajectoryDataset", "load", "load_dataset",
-    "make_dataset", "preprocess", "simulate", "write_split", *_NAMES, *_MODULES,
+    "ALPHA_RANGE",
+    "CLASSES",
+    "INPUT_LENGTH",
+    "SimulatedTrajectories",
+    "TrajectoryDataset",
+    "load_dataset",
+    "make_dataset",
+    "preprocess",
+    "simulate",
+    "write_split",
+    *_NAMES,
+    *_MODULES,
 ]
 
 
 def __getattr__(name):
-    if name in _MOVED:
-        from .course._moved import warn
-
-        warn(f"{__name__}.{name}")
-        return importlib.import_module(f".course.{name}", __name__)
     if name in _MODULES or name == _COURSE:
         return importlib.import_module(f".{name}", __name__)
     if name in _NAMES:

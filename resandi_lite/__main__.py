@@ -98,7 +98,9 @@ def _jobs(text: str) -> int:
     if value < 1 and value != -1:
         raise argparse.ArgumentTypeError(f"must be a positive integer or -1 (one per CPU), got {value}")
     if value > cpu_count():
-        raise argparse.ArgumentTypeError(f"must be at most {cpu_count()} (the CPUs here; -1 uses them all), got {value}")
+        raise argparse.ArgumentTypeError(
+            f"must be at most {cpu_count()} (the CPUs here; -1 uses them all), got {value}"
+        )
     return value
 
 
@@ -112,8 +114,10 @@ def _files(text: str) -> dict:
         from .data import _STEM
 
         if not _STEM.fullmatch(name):
-            raise argparse.ArgumentTypeError(f"split names must be plain file-name stems (letters, digits, _ and -; "
-                                             f"no '/', '..' or empty name), got {name!r}")
+            raise argparse.ArgumentTypeError(
+                f"split names must be plain file-name stems (letters, digits, _ and -; "
+                f"no '/', '..' or empty name), got {name!r}"
+            )
         if name in files:
             raise argparse.ArgumentTypeError(f"split {name!r} is given twice")
         files[name] = _positive(count)
@@ -134,13 +138,26 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     def data_options(p, n_default=None):
-        p.add_argument("--n-per-class", type=_positive, required=n_default is None, default=n_default,
-                       help="trajectories per class" + ("" if n_default is None else " and file"))
+        p.add_argument(
+            "--n-per-class",
+            type=_positive,
+            required=n_default is None,
+            default=n_default,
+            help="trajectories per class" + ("" if n_default is None else " and file"),
+        )
         p.add_argument("--length", type=_length, default="varying", help="'varying' (T uniform in [10, 1000]) or T")
-        p.add_argument("--noise", type=_noise, default=0.0,
-                       help="localisation-noise std relative to the step std; a comma-separated list is drawn per trajectory")
-        p.add_argument("--seed", type=_seed, default=None,
-                       help="seed (simulate: default fresh entropy, stored in the file; split: default 0)")
+        p.add_argument(
+            "--noise",
+            type=_noise,
+            default=0.0,
+            help="localisation-noise std relative to the step std; a comma-separated list is drawn per trajectory",
+        )
+        p.add_argument(
+            "--seed",
+            type=_seed,
+            default=None,
+            help="seed (simulate: default fresh entropy, stored in the file; split: default 0)",
+        )
         p.add_argument("--jobs", type=_jobs, default=1, help="worker processes (-1: one per CPU)")
 
     sim = commands.add_parser("simulate", help="simulate a dataset into one .npz file")
@@ -150,11 +167,15 @@ def _parser() -> argparse.ArgumentParser:
 
     split = commands.add_parser("split", help="write the paper's train/val/test files (resumable)")
     data_options(split, n_default=10_000)
-    split.add_argument("--files", type=_files, default="train=5,val=1,test=1",
-                       help="files per split, e.g. train=5,val=1,test=1")
+    split.add_argument(
+        "--files", type=_files, default="train=5,val=1,test=1", help="files per split, e.g. train=5,val=1,test=1"
+    )
     split.add_argument("--out", type=_out, required=True, help="output folder")
-    split.add_argument("--overwrite", action="store_true",
-                       help="make again the files in --out that were made with other parameters (else: refuse)")
+    split.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="make again the files in --out that were made with other parameters (else: refuse)",
+    )
     _train_parser(commands)
 
     ev = commands.add_parser("evaluate", help="evaluate a network on a fresh seeded test set")
@@ -174,28 +195,52 @@ def _train_parser(commands) -> None:
     train = commands.add_parser("train", help="train a network (the paper's recipe unless overridden)")
     from .train import PRECISIONS, RECIPES, TrainConfig
 
-    train.add_argument("--recipe", choices=list(RECIPES), default="paper",
-                       help="named recipe whose values the other options override (default: paper)")
+    train.add_argument(
+        "--recipe",
+        choices=list(RECIPES),
+        default="paper",
+        help="named recipe whose values the other options override (default: paper)",
+    )
     train.add_argument("--out", type=_out, required=True, help="run folder (checkpoint.pt, best.pt, log.json)")
-    train.add_argument("--resume", action="store_true",
-                       help="continue the run in --out (a larger --max-epochs extends a finished step-schedule run)")
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out (a larger --max-epochs extends a finished step-schedule run)",
+    )
     train.add_argument("--overwrite", action="store_true", help="replace the run in --out (refused otherwise)")
     # the options below default to the recipe's values (None: not given)
     train.add_argument("--preset", default=None, help="network preset: lite or paper")
     train.add_argument("--length", type=_length, default=None, help="'varying' or T (e.g. 1000)")
     train.add_argument("--noise", type=_noise, default=None)
-    for name, kind in (("train_per_class", int), ("val_per_class", int), ("lr", _finite), ("batch_size", int),
-                       ("step_size", int), ("gamma", _finite), ("patience", int), ("min_delta", _finite),
-                       ("max_epochs", int), ("weight_decay", _finite), ("seed", _seed), ("num_workers", int),
-                       ("checkpoint_every", int), ("bn_batches", int), ("warmup_epochs", _finite),
-                       ("label_smoothing", _finite)):
-        train.add_argument("--" + name.replace("_", "-"), type=kind, default=None,
-                           help=f"paper recipe: {getattr(TrainConfig(), name)}")
+    for name, kind in (
+        ("train_per_class", int),
+        ("val_per_class", int),
+        ("lr", _finite),
+        ("batch_size", int),
+        ("step_size", int),
+        ("gamma", _finite),
+        ("patience", int),
+        ("min_delta", _finite),
+        ("max_epochs", int),
+        ("weight_decay", _finite),
+        ("seed", _seed),
+        ("num_workers", int),
+        ("checkpoint_every", int),
+        ("bn_batches", int),
+        ("warmup_epochs", _finite),
+        ("label_smoothing", _finite),
+    ):
+        train.add_argument(
+            "--" + name.replace("_", "-"), type=kind, default=None, help=f"paper recipe: {getattr(TrainConfig(), name)}"
+        )
     train.add_argument("--schedule", choices=["step", "cosine"], default=None)
-    train.add_argument("--precision", choices=list(PRECISIONS), default=None,
-                       help="auto: fp16 on CUDA, bf16 on a CPU with bfloat16 instructions, else fp32")
-    train.add_argument("--fresh-data", action="store_true", default=None,
-                       help="simulate new trajectories every epoch")
+    train.add_argument(
+        "--precision",
+        choices=list(PRECISIONS),
+        default=None,
+        help="auto: fp16 on CUDA, bf16 on a CPU with bfloat16 instructions, else fp32",
+    )
+    train.add_argument("--fresh-data", action="store_true", default=None, help="simulate new trajectories every epoch")
     train.add_argument("--device", default=None, help="auto (cuda, mps, cpu) or a torch device")
     train.add_argument("--threads", type=_threads, default=None, help="torch CPU threads")
     train.add_argument("--init", default=None, help="start from these weights (a shipped name or a .pt file)")
@@ -203,8 +248,12 @@ def _train_parser(commands) -> None:
 
 def _reproduce_parser(commands) -> None:
     rep = commands.add_parser("reproduce", help="the whole paper: train both networks, run chapters 6-12, report")
-    rep.add_argument("--out", type=_out, required=True, help="output folder (runs, executed notebooks, report.md, report.json)")
-    rep.add_argument("--tiny", action="store_true", help="every size shrunk: minutes on a CPU, still the paper's network")
+    rep.add_argument(
+        "--out", type=_out, required=True, help="output folder (runs, executed notebooks, report.md, report.json)"
+    )
+    rep.add_argument(
+        "--tiny", action="store_true", help="every size shrunk: minutes on a CPU, still the paper's network"
+    )
     rep.add_argument("--nproc-per-node", type=_positive, default=1, help="training processes (GPUs) under torchrun")
     rep.add_argument("--resume", action="store_true", help="continue the run in --out, skipping finished steps")
 
@@ -217,8 +266,10 @@ def _reproduce(args) -> int:
     except ReproduceError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"wrote {args.out}/report.md and report.json ({sum(r['ours'] is not None for r in report['rows'])} "
-          f"measured rows, networks {', '.join(report['checkpoints'].values())})")
+    print(
+        f"wrote {args.out}/report.md and report.json ({sum(r['ours'] is not None for r in report['rows'])} "
+        f"measured rows, networks {', '.join(report['checkpoints'].values())})"
+    )
     return 0
 
 
@@ -245,10 +296,14 @@ def _augment_parser(commands) -> None:
     aug.add_argument("--test-per-class", type=_positive, default=1000, help="test trajectories per class and sigma")
     aug.add_argument("--threads", type=_threads, default=None, help="torch CPU threads")
     aug.add_argument("--resume", action="store_true", help="continue the experiment in --out")
-    aug.add_argument("--collect", action="store_true",
-                     help="train nothing: gather the networks finished so far into results.json")
-    aug.add_argument("--ship", action="store_true",
-                     help="also copy the results into the package (augment.FROM_SCRATCH), where the chapters read them")
+    aug.add_argument(
+        "--collect", action="store_true", help="train nothing: gather the networks finished so far into results.json"
+    )
+    aug.add_argument(
+        "--ship",
+        action="store_true",
+        help="also copy the results into the package (augment.FROM_SCRATCH), where the chapters read them",
+    )
 
 
 def _augment(args) -> None:
@@ -267,8 +322,14 @@ def _augment(args) -> None:
     if args.collect:
         result = collect_results(out)
     else:
-        result = from_scratch(out, seeds=args.seeds, arms=tuple(a.strip() for a in args.arms.split(",")),
-                              config=config, train_per_class=args.train_per_class, test_per_class=args.test_per_class)
+        result = from_scratch(
+            out,
+            seeds=args.seeds,
+            arms=tuple(a.strip() for a in args.arms.split(",")),
+            config=config,
+            train_per_class=args.train_per_class,
+            test_per_class=args.test_per_class,
+        )
     if args.ship:
         result = ship_results(out)
         print(f"shipped {augment.FROM_SCRATCH}")
@@ -293,13 +354,26 @@ def _verdicts(args) -> None:
     from .verdict import run_verdicts
 
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    command = (f"python -m resandi_lite verdicts --sizes {args.sizes} --out {args.out} --parts {','.join(parts)} "
-               f"--seed {args.seed} --threads {args.threads}" + (" --ship" if args.ship else ""))
-    result = run_verdicts(args.out, sizes=args.sizes, parts=parts, resume=args.resume, seed=args.seed,
-                          threads=args.threads, progress=True, command=command, ship=args.ship)
-    print(f"wrote {args.out}/verdicts.json: {len(result['rows'])} rows from {len(result['parts'])} parts in "
-          f"{result['wall_seconds']['total']:.0f} s" + (f"; not available: {', '.join(result['unavailable'])}"
-                                                          if result["unavailable"] else ""))
+    command = (
+        f"python -m resandi_lite verdicts --sizes {args.sizes} --out {args.out} --parts {','.join(parts)} "
+        f"--seed {args.seed} --threads {args.threads}" + (" --ship" if args.ship else "")
+    )
+    result = run_verdicts(
+        args.out,
+        sizes=args.sizes,
+        parts=parts,
+        resume=args.resume,
+        seed=args.seed,
+        threads=args.threads,
+        progress=True,
+        command=command,
+        ship=args.ship,
+    )
+    print(
+        f"wrote {args.out}/verdicts.json: {len(result['rows'])} rows from {len(result['parts'])} parts in "
+        f"{result['wall_seconds']['total']:.0f} s"
+        + (f"; not available: {', '.join(result['unavailable'])}" if result["unavailable"] else "")
+    )
 
 
 def main(argv=None) -> int:
@@ -339,13 +413,23 @@ def main(argv=None) -> int:
         elif args.command == "split":
             from .data import write_split
 
-            write_split(args.out, args.n_per_class, args.files, args.length, args.noise,
-                        0 if args.seed is None else args.seed, n_jobs=args.jobs, overwrite=args.overwrite)
+            write_split(
+                args.out,
+                args.n_per_class,
+                args.files,
+                args.length,
+                args.noise,
+                0 if args.seed is None else args.seed,
+                n_jobs=args.jobs,
+                overwrite=args.overwrite,
+            )
     except (FolderInUseError, FloatingPointError, MemoryError) as err:  # not a mistake in the command: exit code 1
         print(f"error: {err or 'out of memory'}", file=sys.stderr)
         return 1
     except (ValueError, TypeError, OSError) as err:
-        message = str(err) if isinstance(err, (ValueError, TypeError)) else f"{err.strerror or err}: {err.filename or ''}"
+        message = (
+            str(err) if isinstance(err, (ValueError, TypeError)) else f"{err.strerror or err}: {err.filename or ''}"
+        )
         print(f"error: {message}".rstrip(": "), file=sys.stderr)
         return 2
     return 0
@@ -368,8 +452,9 @@ def _simulate(args) -> None:
         raise ValueError(f"--out {args.out}: cannot write in {out.parent} ({err.strerror or err})") from None
     classes = CLASSES if args.classes is None else [c.strip() for c in args.classes.split(",")]
     with exclusive(out, what="output file"):  # one simulate per output file
-        ds = make_dataset(args.n_per_class, args.length, args.noise, args.seed, classes, n_jobs=args.jobs,
-                          progress=True)
+        ds = make_dataset(
+            args.n_per_class, args.length, args.noise, args.seed, classes, n_jobs=args.jobs, progress=True
+        )
         existed = out.exists()
         path = ds.save(out)
     print(f"{'replaced' if existed else 'wrote'} {path}: {ds!r}, seed {ds.params['seed']}")
@@ -386,20 +471,31 @@ def _evaluate(args) -> None:
 
     path = checkpoint_path(args.checkpoint)
     if not path.is_file():
-        raise ValueError(f"--checkpoint {args.checkpoint}: no checkpoint file at {path}; give a shipped name "
-                         f"(lite, lite-T1000) or a .pt file written by train")
+        raise ValueError(
+            f"--checkpoint {args.checkpoint}: no checkpoint file at {path}; give a shipped name "
+            f"(lite, lite-T1000) or a .pt file written by train"
+        )
     model = load_model(args.checkpoint)
     length, noise = _protocol(path, load_checkpoint(path)["config"], args.length, args.noise)
     test = make_dataset(args.n_per_class, length, noise, seed=args.seed)
     result = evaluate(model, test)
-    report = {"checkpoint": str(args.checkpoint), "n_per_class": args.n_per_class, "seed": args.seed,
-              "length": length, "noise": noise, "accuracy": result["accuracy"],
-              "per_class": dict(zip(CLASSES, result["per_class"].tolist())),
-              "confusion": result["confusion"].tolist(), "classes": list(CLASSES)}
+    report = {
+        "checkpoint": str(args.checkpoint),
+        "n_per_class": args.n_per_class,
+        "seed": args.seed,
+        "length": length,
+        "noise": noise,
+        "accuracy": result["accuracy"],
+        "per_class": dict(zip(CLASSES, result["per_class"].tolist())),
+        "confusion": result["confusion"].tolist(),
+        "classes": list(CLASSES),
+    }
     if args.json:
         print(json.dumps(report, indent=1))
     else:
-        print(f"accuracy {100 * result['accuracy']:.2f}% on {result['n']} trajectories (length {length}, noise {noise})")
+        print(
+            f"accuracy {100 * result['accuracy']:.2f}% on {result['n']} trajectories (length {length}, noise {noise})"
+        )
         for name, acc in report["per_class"].items():
             print(f"  {name:<8} {100 * acc:6.2f}%")
 
@@ -414,13 +510,13 @@ def _protocol(path, config: dict, length, noise):
             raise ValueError(f"--checkpoint {path}: its config records no {key!r}; pass --{key}")
     length = config["length"] if length is None else length
     noise = config["noise"] if noise is None else noise
-    for key, value, check in (("length", length, lambda v: draw_lengths(1, v, rng=0)),
-                              ("noise", noise, check_noise)):
+    for key, value, check in (("length", length, lambda v: draw_lengths(1, v, rng=0)), ("noise", noise, check_noise)):
         try:
             check(value)
         except (ValueError, TypeError) as err:
-            raise ValueError(f"the {key} {value!r} read from the checkpoint {path} is not valid ({err}); "
-                             f"pass --{key}") from None
+            raise ValueError(
+                f"the {key} {value!r} read from the checkpoint {path} is not valid ({err}); pass --{key}"
+            ) from None
     return length, noise
 
 

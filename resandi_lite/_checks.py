@@ -7,10 +7,8 @@ meets a deep stack trace from numpy or torch instead.
 
 from __future__ import annotations
 
-import functools
 import numbers
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -87,14 +85,18 @@ def check_network_input(X, name: str, *, channels: int | None = 2):
         try:
             array = np.asarray(X)
         except Exception:  # ragged nested lists
-            raise TypeError(f"{name} must be an ndarray or Tensor of shape (n, 2, 1000), got {type(X).__name__}") from None
+            raise TypeError(
+                f"{name} must be an ndarray or Tensor of shape (n, 2, 1000), got {type(X).__name__}"
+            ) from None
         if array.dtype.kind not in "iuf":
             raise TypeError(f"{name} must be floating point (float32 from preprocess), got dtype {array.dtype}")
         X = torch.from_numpy(np.ascontiguousarray(array))
     if X.ndim != 3 or X.shape[1] != (channels or X.shape[1]) or X.shape[2] < 1:
         hint = f" (add a batch dimension: {name}[None])" if X.ndim == 2 else ""
-        raise ValueError(f"{name} must have shape (n, {channels or 'channels'}, L) with L >= 1 (1000 from "
-                         f"preprocess), got {tuple(X.shape)}{hint}")
+        raise ValueError(
+            f"{name} must have shape (n, {channels or 'channels'}, L) with L >= 1 (1000 from "
+            f"preprocess), got {tuple(X.shape)}{hint}"
+        )
     if not X.is_floating_point():
         raise TypeError(f"{name} must be floating point (float32 from preprocess), got {X.dtype}")
     if not bool(torch.isfinite(X).all()):
@@ -122,7 +124,8 @@ def check_rng(rng, name: str = "rng") -> np.random.Generator:
         return np.random.default_rng(rng)
     if isinstance(rng, bool) or not isinstance(rng, numbers.Integral) or rng < 0:
         raise (ValueError if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) else TypeError)(
-            f"{name} must be None, an integer >= 0, a SeedSequence or a numpy Generator, got {rng!r}")
+            f"{name} must be None, an integer >= 0, a SeedSequence or a numpy Generator, got {rng!r}"
+        )
     return np.random.default_rng(int(rng))
 
 
@@ -150,16 +153,18 @@ def check_bool(value, name: str) -> bool:
     return bool(value)
 
 
-def check_float(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
-                open_low: bool = False) -> float:
+def check_float(
+    value, name: str, *, minimum: float | None = None, maximum: float | None = None, open_low: bool = False
+) -> float:
     """Return ``value`` as a finite ``float`` within ``[minimum, maximum]`` (``(minimum, ...`` with ``open_low``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)
     low = "" if minimum is None else f" {'>' if open_low else '>='} {minimum}"
     if not np.isfinite(value):
-        raise ValueError(f"{name} must be{low} and finite, got {value}" if low else
-                         f"{name} must be a finite number, got {value}")
+        raise ValueError(
+            f"{name} must be{low} and finite, got {value}" if low else f"{name} must be a finite number, got {value}"
+        )
     if minimum is not None and (value < minimum or (open_low and value == minimum)):
         raise ValueError(f"{name} must be{low}, got {value}")
     if maximum is not None and value > maximum:
@@ -189,8 +194,10 @@ def check_labels(y, name: str, *, n: int | None = None, n_classes: int | None = 
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
     if arr.ndim != 1 or (n is not None and arr.size != n):
-        raise ValueError(f"{name} must be 1-D with one label per trajectory{f' ({n})' if n is not None else ''}, "
-                         f"got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be 1-D with one label per trajectory{f' ({n})' if n is not None else ''}, "
+            f"got shape {arr.shape}"
+        )
     top = "" if n_classes is None else f"..{n_classes - 1}"
     if arr.size and (arr.min() < 0 or (n_classes is not None and arr.max() >= n_classes)):
         raise ValueError(f"{name} must hold class labels in 0{top}, got {arr.min()}..{arr.max()}")
@@ -230,8 +237,10 @@ def check_lengths(lengths, name: str = "lengths", *, maximum: int = 1000, n: int
         raise TypeError(f"{name} must hold integer lengths, got dtype {arr.dtype}")
     arr = arr.reshape(-1) if arr.ndim == 0 else arr
     if arr.ndim != 1 or (n is not None and arr.size != n):
-        raise ValueError(f"{name} must be 1-D with one length per trajectory{f' ({n})' if n is not None else ''}, "
-                         f"got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be 1-D with one length per trajectory{f' ({n})' if n is not None else ''}, "
+            f"got shape {arr.shape}"
+        )
     if arr.size and (arr.min() < 1 or arr.max() > maximum):
         raise ValueError(f"{name} must be trajectory lengths in 1..{maximum}, got {arr.min()}..{arr.max()}")
     return arr.astype(np.int64, copy=False)
@@ -268,8 +277,9 @@ def check_jobs(n_jobs, name: str = "n_jobs") -> int:
     try:
         return check_int(n_jobs, name, minimum=1, maximum=cpus)
     except ValueError:
-        raise ValueError(f"{name} must be >= 1 or -1 (one per CPU), and at most {cpus} (the CPUs here), "
-                         f"got {n_jobs}") from None
+        raise ValueError(
+            f"{name} must be >= 1 or -1 (one per CPU), and at most {cpus} (the CPUs here), got {n_jobs}"
+        ) from None
 
 
 def available_memory() -> int | None:
@@ -307,63 +317,7 @@ def check_memory(nbytes: float, what: str) -> None:
     """
     free = available_memory()
     if free is not None and nbytes > free:
-        raise ValueError(f"{what} would need about {nbytes / 1e9:.1f} GB of memory, but {free / 1e9:.1f} GB are "
-                         f"available here; ask for less")
-
-
-def keyword_only(*names: str, renamed: dict | None = None):
-    """Accept, with a DeprecationWarning, the old call forms of a function whose options became keyword-only.
-
-    ``names`` are the options (in their old positional order) that used to
-    follow the positional parameters; ``renamed`` maps old keyword names to new
-    ones.  Positional use and old names still work for one release.
-    """
-    renamed = renamed or {}
-
-    def decorate(func):
-        import inspect
-
-        positional = [p.name for p in inspect.signature(func).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            extra = args[len(positional):]
-            if extra:
-                if len(extra) > len(names):
-                    raise TypeError(f"{func.__name__}() takes at most {len(positional) + len(names)} positional "
-                                    f"arguments, got {len(args)}")
-                given = names[:len(extra)]
-                warnings.warn(f"{func.__name__}(): pass {', '.join(given)} by keyword ({given[0]}=...); "
-                              f"positional use is deprecated", DeprecationWarning, stacklevel=2)
-                for key, value in zip(given, extra):
-                    if key in kwargs:
-                        raise TypeError(f"{func.__name__}() got multiple values for argument {key!r}")
-                    kwargs[key] = value
-                args = args[:len(positional)]
-            for old, new in renamed.items():
-                if old in kwargs:
-                    warnings.warn(f"{func.__name__}(): {old}= is deprecated, use {new}=", DeprecationWarning,
-                                  stacklevel=2)
-                    if new in kwargs:
-                        raise TypeError(f"{func.__name__}() got both {old}= and {new}=")
-                    kwargs[new] = kwargs.pop(old)
-            return func(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
-
-
-def deprecated_alias(func, old: str):
-    """A function ``old`` that warns (DeprecationWarning) and forwards to ``func``."""
-
-    @functools.wraps(func)
-    def alias(*args, **kwargs):
-        warnings.warn(f"{old} is deprecated and will be removed; use {func.__name__}", DeprecationWarning,
-                      stacklevel=2)
-        return func(*args, **kwargs)
-
-    alias.__name__ = alias.__qualname__ = old
-    alias.__doc__ = f"Deprecated alias of :func:`{func.__name__}`."
-    return alias
+        raise ValueError(
+            f"{what} would need about {nbytes / 1e9:.1f} GB of memory, but {free / 1e9:.1f} GB are "
+            f"available here; ask for less"
+        )

@@ -223,11 +223,20 @@ def exclusive(target, *, what: str = "output folder"):
     try:
         lock.acquire()
     except Timeout:
-        raise FolderInUseError(f"refused: the {what} {target} is in use by {_holder_text(holder)}; wait until it "
-                               f"ends, or stop it (its lock ends with the process)") from None
+        raise FolderInUseError(
+            f"refused: the {what} {target} is in use by {_holder_text(holder)}; wait until it "
+            f"ends, or stop it (its lock ends with the process)"
+        ) from None
     try:
-        write_json(holder, {"pid": os.getpid(), "host": socket.gethostname(), "command": command_line(),
-                            "started": time.strftime("%Y-%m-%d %H:%M:%S")})
+        write_json(
+            holder,
+            {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "command": command_line(),
+                "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            },
+        )
         yield
     finally:
         holder.unlink(missing_ok=True)

@@ -42,7 +42,7 @@ value per time point):
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -68,8 +68,9 @@ def _prepare(model: nn.Module, X, target) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _check_target_range(target: torch.Tensor, logits: torch.Tensor) -> None:
     if len(target) and int(target.max()) >= logits.shape[1]:
-        raise ValueError(f"target must hold class labels in 0..{logits.shape[1] - 1} (the model's logits), "
-                         f"got {int(target.max())}")
+        raise ValueError(
+            f"target must hold class labels in 0..{logits.shape[1] - 1} (the model's logits), got {int(target.max())}"
+        )
 
 
 def _input_gradients(model: nn.Module, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -85,6 +86,7 @@ def _input_gradients(model: nn.Module, x: torch.Tensor, target: torch.Tensor) ->
 
 def _in_eval(method):
     """Run ``method`` with the model in eval mode and give it its previous mode back."""
+
     @functools.wraps(method)
     def wrapper(model, X, target, **options):
         x, t = _prepare(model, X, target)
@@ -94,6 +96,7 @@ def _in_eval(method):
             return method(model, x, t, **options)
         finally:
             model.train(was_training)
+
     return wrapper
 
 
@@ -106,8 +109,10 @@ def saliency(model: nn.Module, X, target, *, batch_size: int = 256) -> torch.Ten
     scores : Tensor of shape (n, L), float32, on the CPU (>= 0)
     """
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    out = [_input_gradients(model, X[i:i + batch_size], target[i:i + batch_size]).abs().sum(1).float().cpu()
-           for i in range(0, len(X), batch_size)]
+    out = [
+        _input_gradients(model, X[i : i + batch_size], target[i : i + batch_size]).abs().sum(1).float().cpu()
+        for i in range(0, len(X), batch_size)
+    ]
     return torch.cat(out) if out else torch.zeros(0, X.shape[-1])
 
 
@@ -129,7 +134,7 @@ def integrated_gradients(model: nn.Module, X, target, *, steps: int = 32, batch_
     alphas, weights = 0.5 * (1 + nodes), 0.5 * weights
     out = []
     for i in range(0, len(X), batch_size):
-        x, t = X[i:i + batch_size], target[i:i + batch_size]
+        x, t = X[i : i + batch_size], target[i : i + batch_size]
         total = torch.zeros(x.shape, dtype=torch.float64)
         for a, w in zip(alphas, weights):
             total += w * _input_gradients(model, float(a) * x, t).double().cpu()
@@ -138,8 +143,9 @@ def integrated_gradients(model: nn.Module, X, target, *, steps: int = 32, batch_
 
 
 @_in_eval
-def occlusion(model: nn.Module, X, target, *, window: int = 50, stride: int = 25,
-              batch_size: int = 512) -> torch.Tensor:
+def occlusion(
+    model: nn.Module, X, target, *, window: int = 50, stride: int = 25, batch_size: int = 512
+) -> torch.Tensor:
     """Drop of the target logit when a window of both coordinates is set to 0, averaged per position.
 
     Windows of ``window`` points start every ``stride`` points (as captum's
@@ -159,28 +165,32 @@ def occlusion(model: nn.Module, X, target, *, window: int = 50, stride: int = 25
     device = model_device(model)
     with torch.no_grad():
         for i in range(0, len(X), batch_size):
-            x, t = X[i:i + batch_size].to(device), target[i:i + batch_size].to(device)
+            x, t = X[i : i + batch_size].to(device), target[i : i + batch_size].to(device)
             logits = model(x)
             _check_target_range(t, logits)
             clean = logits.gather(1, t[:, None])[:, 0]
             for s in starts:
                 hidden = x.clone()
-                hidden[:, :, s:s + window] = 0
+                hidden[:, :, s : s + window] = 0
                 drop = (clean - model(hidden).gather(1, t[:, None])[:, 0]).double().cpu()
-                total[i:i + batch_size, s:s + window] += drop[:, None]
+                total[i : i + batch_size, s : s + window] += drop[:, None]
     for s in starts:
-        count[s:s + window] += 1
+        count[s : s + window] += 1
     return (total / count.clamp(min=1)).float()
 
 
 def grad_cam_at(layer: str = "layer4", *, relu: bool = False) -> Callable:
     """The attribution ``(model, X, target) -> (n, positions)`` of Grad-CAM at one stage, not upsampled."""
+
     def method(model, X, target, *, batch_size: int = 256):
         x, t = _prepare(model, X, target)
         return grad_cam(model, x, t, layer=layer, relu=relu, upsample=None, batch_size=batch_size)
+
     method.__name__ = f"grad_cam_{layer}" + ("_relu" if relu else "")
-    method.__doc__ = (f"{'ReLU' if relu else 'Signed'} Grad-CAM at {layer} for the target class, at the stage's "
-                      f"resolution: Tensor of shape (n, positions), float32.")
+    method.__doc__ = (
+        f"{'ReLU' if relu else 'Signed'} Grad-CAM at {layer} for the target class, at the stage's "
+        f"resolution: Tensor of shape (n, positions), float32."
+    )
     return method
 
 
@@ -212,13 +222,17 @@ def get_attribution(name_or_callable=None) -> Callable:
         return METHODS[DEFAULT]
     if isinstance(name_or_callable, str):
         if name_or_callable not in METHODS:
-            raise ValueError(f"attribution must be one of {', '.join(METHODS)} or a callable "
-                             f"(model, X, target) -> (n, positions); got {name_or_callable!r}")
+            raise ValueError(
+                f"attribution must be one of {', '.join(METHODS)} or a callable "
+                f"(model, X, target) -> (n, positions); got {name_or_callable!r}"
+            )
         return METHODS[name_or_callable]
     if callable(name_or_callable):
         return name_or_callable
-    raise TypeError(f"attribution must be a name from METHODS or a callable (model, X, target) -> (n, positions), "
-                    f"got {type(name_or_callable).__name__}")
+    raise TypeError(
+        f"attribution must be a name from METHODS or a callable (model, X, target) -> (n, positions), "
+        f"got {type(name_or_callable).__name__}"
+    )
 
 
 def attribute(model: nn.Module, X, target, attribution=None) -> np.ndarray:

@@ -22,8 +22,17 @@ import numpy as np
 from . import signatures
 
 #: Names of the columns of :func:`features`, in order.
-FEATURES = ("lag-1 autocorrelation", "zero steps", "asinh kurtosis", "diffusivity change", "MSD ratio",
-            "straightness", "MSD exponent", "flight fraction", "log10 length")
+FEATURES = (
+    "lag-1 autocorrelation",
+    "zero steps",
+    "asinh kurtosis",
+    "diffusivity change",
+    "MSD ratio",
+    "straightness",
+    "MSD exponent",
+    "flight fraction",
+    "log10 length",
+)
 #: The classifiers :func:`make_classifier` can build.
 KINDS = ("logistic", "forest", "boosting")
 #: The kernel transforms :class:`RocketClassifier` can use (aeon's names, lower case).
@@ -101,15 +110,18 @@ def make_classifier(kind: str = "boosting", *, random_state: int | None = 0):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
     except ImportError as err:
-        raise ImportError("the classical baseline needs scikit-learn; install it with "
-                          "'pip install scikit-learn' or 'pip install resandi-lite[book]'") from err
+        raise ImportError(
+            "the classical baseline needs scikit-learn; install it with "
+            "'pip install scikit-learn' or 'pip install resandi-lite[book]'"
+        ) from err
     if kind == "logistic":
         return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
     if kind == "forest":
         return RandomForestClassifier(n_estimators=300, min_samples_leaf=2, n_jobs=1, random_state=random_state)
     if kind == "boosting":
-        return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.1, early_stopping=True,
-                                              random_state=random_state)
+        return HistGradientBoostingClassifier(
+            max_iter=300, learning_rate=0.1, early_stopping=True, random_state=random_state
+        )
     raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
 
 
@@ -212,8 +224,11 @@ def increments(X, lengths=None) -> np.ndarray:
         raise ValueError(f"X must be a float array of shape (n, 2, L) with L >= 2, got {X.dtype} {X.shape}")
     L = X.shape[2]
     lengths = np.full(len(X), L) if lengths is None else np.asarray(lengths)
-    if lengths.shape != (len(X),) or lengths.dtype.kind not in "iu" or (
-            lengths.size and (lengths.min() < 2 or lengths.max() > L)):
+    if (
+        lengths.shape != (len(X),)
+        or lengths.dtype.kind not in "iu"
+        or (lengths.size and (lengths.min() < 2 or lengths.max() > L))
+    ):
         raise ValueError(f"lengths must be integers of shape ({len(X)},) in 2..{L}, got {lengths!r}")
     out = np.empty((len(X), 2, L - 1), np.float32)
     for start in range(0, len(X), 1024):
@@ -233,8 +248,9 @@ def _aeon_transform(kind: str, n_kernels: int, random_state):
     try:
         from aeon.transformations.collection.convolution_based import MiniRocket, MultiRocket
     except ImportError as err:
-        raise ImportError("RocketClassifier needs aeon; install it with 'pip install resandi-lite[baselines]' "
-                          "(or 'pip install aeon')") from err
+        raise ImportError(
+            "RocketClassifier needs aeon; install it with 'pip install resandi-lite[baselines]' (or 'pip install aeon')"
+        ) from err
     transform = {"minirocket": MiniRocket, "multirocket": MultiRocket}[kind]
     return transform(n_kernels=n_kernels, n_jobs=1, random_state=random_state)
 
@@ -295,8 +311,17 @@ class RocketClassifier:
     (40,)
     """
 
-    def __init__(self, kind: str = "minirocket", *, n_kernels: int = 10_000, alphas=None, cv_size: int = 4000,
-                 batch_size: int = 1024, random_state: int | None = 0, input: str = "increments"):
+    def __init__(
+        self,
+        kind: str = "minirocket",
+        *,
+        n_kernels: int = 10_000,
+        alphas=None,
+        cv_size: int = 4000,
+        batch_size: int = 1024,
+        random_state: int | None = 0,
+        input: str = "increments",
+    ):
         from ._checks import check_int
 
         if kind not in ROCKETS:
@@ -314,7 +339,9 @@ class RocketClassifier:
         self.random_state = random_state
 
     def __repr__(self) -> str:
-        return f"RocketClassifier({self.kind!r}, n_kernels={self.n_kernels}, cv_size={self.cv_size}, input={self.input!r})"
+        return (
+            f"RocketClassifier({self.kind!r}, n_kernels={self.n_kernels}, cv_size={self.cv_size}, input={self.input!r})"
+        )
 
     def fit(self, X, y, lengths=None) -> RocketClassifier:
         """Fit the kernels' biases, the scaling and the ridge.
@@ -346,11 +373,11 @@ class RocketClassifier:
         del Z
         mean = np.zeros(F.shape[1])
         for a in range(0, len(F), self.batch_size):
-            mean += F[a:a + self.batch_size].sum(axis=0, dtype=np.float64)
+            mean += F[a : a + self.batch_size].sum(axis=0, dtype=np.float64)
         mean /= len(F)
         var = np.zeros(F.shape[1])
         for a in range(0, len(F), self.batch_size):
-            var += ((F[a:a + self.batch_size] - mean) ** 2).sum(axis=0)
+            var += ((F[a : a + self.batch_size] - mean) ** 2).sum(axis=0)
         std = np.sqrt(var / len(F))
         self.scale_ = np.where(std > 0, std, 1.0)  # StandardScaler's rule for constant features
         F /= self.scale_.astype(np.float32)
@@ -375,11 +402,11 @@ class RocketClassifier:
 
     def _features(self, Z) -> np.ndarray:
         """The aeon transform of increments, batch by batch, into one float32 array."""
-        first = np.asarray(self.transform_.transform(Z[:self.batch_size]), dtype=np.float32)
+        first = np.asarray(self.transform_.transform(Z[: self.batch_size]), dtype=np.float32)
         F = np.empty((len(Z), first.shape[1]), np.float32)
-        F[:len(first)] = first
+        F[: len(first)] = first
         for a in range(self.batch_size, len(Z), self.batch_size):
-            F[a:a + self.batch_size] = self.transform_.transform(Z[a:a + self.batch_size])
+            F[a : a + self.batch_size] = self.transform_.transform(Z[a : a + self.batch_size])
         return F
 
     def transform(self, X, lengths=None) -> np.ndarray:
@@ -431,9 +458,9 @@ def _ridge(F, y, classes, mean, alpha: float, batch: int):
     cross = np.zeros((p, len(classes)))
     mean32 = mean.astype(np.float32)
     for a in range(0, n, batch):
-        rows = F[a:a + batch] - mean32
+        rows = F[a : a + batch] - mean32
         gram += rows.T @ rows
-        cross += rows.T.astype(np.float64) @ (Y[a:a + batch] - y_mean)
+        cross += rows.T.astype(np.float64) @ (Y[a : a + batch] - y_mean)
     gram[np.diag_indices(p)] += alpha
     coef = cho_solve(cho_factor(gram, overwrite_a=True), cross, overwrite_b=True)
     return coef, y_mean - mean @ coef

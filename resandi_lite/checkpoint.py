@@ -108,8 +108,9 @@ def remove_stale_parts(folder) -> list[Path]:
     list of Path
         The files removed.
     """
-    removed = _files.remove_stale_parts(folder, lambda target: target in RUN_FILES,
-                                        legacy=lambda name: name in {f"{n}.part" for n in RUN_FILES})
+    removed = _files.remove_stale_parts(
+        folder, lambda target: target in RUN_FILES, legacy=lambda name: name in {f"{n}.part" for n in RUN_FILES}
+    )
     for part in removed:
         log.warning("removed %s, left by an interrupted save", part)
     return removed
@@ -132,8 +133,10 @@ def _torch_load(path: Path, device):
         raise ValueError(f"{path} is not a readable checkpoint (it may be truncated or not a torch file)") from None
     except Exception as err:
         why = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
-        raise ValueError(f"{path} is not a readable checkpoint ({type(err).__name__}: {why}); it may be truncated "
-                         f"or not a torch file") from None
+        raise ValueError(
+            f"{path} is not a readable checkpoint ({type(err).__name__}: {why}); it may be truncated "
+            f"or not a torch file"
+        ) from None
 
 
 def _is_raw_pickle(path: Path) -> bool:
@@ -154,18 +157,25 @@ def verify(ckpt: dict, path) -> None:
     """
     recorded = ckpt.get("sha256")
     if recorded is not None and recorded != _digest(ckpt):
-        raise ChecksumError(f"{path} is damaged: its contents differ from the sha256 recorded when it was written; "
-                            f"restore it from a copy or train it again")
+        raise ChecksumError(
+            f"{path} is damaged: its contents differ from the sha256 recorded when it was written; "
+            f"restore it from a copy or train it again"
+        )
     if recorded is None and str(path) not in _UNVERIFIED and HERE not in Path(path).resolve().parents:
         _UNVERIFIED.add(str(path))
         log.warning("%s records no sha256 (written by an older version): loaded without an integrity check", path)
     weights = ckpt.get("model")
     if isinstance(weights, dict):
-        bad = [k for k, v in weights.items() if isinstance(v, torch.Tensor) and v.is_floating_point()
-               and not bool(torch.isfinite(v).all())]
+        bad = [
+            k
+            for k, v in weights.items()
+            if isinstance(v, torch.Tensor) and v.is_floating_point() and not bool(torch.isfinite(v).all())
+        ]
         if bad:
-            raise ValueError(f"refused: {path} holds non-finite weights (NaN or infinity in {len(bad)} tensor(s), "
-                             f"e.g. {bad[0]!r}); the run that wrote it diverged")
+            raise ValueError(
+                f"refused: {path} holds non-finite weights (NaN or infinity in {len(bad)} tensor(s), "
+                f"e.g. {bad[0]!r}); the run that wrote it diverged"
+            )
 
 
 def load_checkpoint(path, device="cpu") -> dict:
@@ -207,8 +217,9 @@ def check_name(name: str) -> None:
     if name not in PRETRAINED:
         raise ValueError(f"unknown pretrained network {name!r}; expected one of {', '.join(PRETRAINED)}")
     if not (HERE / f"{name}.pt").is_file():
-        raise CheckpointNotFoundError(f"the pretrained network {name!r} is not in this installation ({HERE}); "
-                                      f"reinstall resandi-lite")
+        raise CheckpointNotFoundError(
+            f"the pretrained network {name!r} is not in this installation ({HERE}); reinstall resandi-lite"
+        )
 
 
 def checkpoint_path(source) -> Path:

@@ -30,7 +30,7 @@ import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
 from . import _files
-from ._checks import check_int, check_jobs, check_memory, check_noise, check_seed, deprecated_alias, keyword_only
+from ._checks import check_int, check_jobs, check_memory, check_noise, check_seed
 from .preprocess import INPUT_LENGTH, MIN_LENGTH, preprocess_increments
 from .simulate.classes import ALPHA_RANGE, CLASSES, class_label, draw_alpha, draw_lengths, simulate_increments
 
@@ -89,8 +89,10 @@ class TrajectoryDataset(Dataset):
         counts = np.bincount(self.y, minlength=len(CLASSES))
         if len(self) == 0:
             return f"TrajectoryDataset(n=0, per class={counts.tolist()})"
-        return (f"TrajectoryDataset(n={len(self)}, per class={counts.tolist()}, "
-                f"lengths {self.lengths.min()}-{self.lengths.max()}, noise {sorted(set(self.noise.tolist()))})")
+        return (
+            f"TrajectoryDataset(n={len(self)}, per class={counts.tolist()}, "
+            f"lengths {self.lengths.min()}-{self.lengths.max()}, noise {sorted(set(self.noise.tolist()))})"
+        )
 
     def save(self, path) -> Path:
         """Write the set to one ``.npz`` file, atomically, with the sha256 of its arrays.
@@ -115,11 +117,17 @@ class TrajectoryDataset(Dataset):
         path.parent.mkdir(parents=True, exist_ok=True)
         removed = remove_stale_parts(path.parent)
         if removed:
-            warnings.warn(f"removed {len(removed)} partial file(s) left in {path.parent} by an interrupted write: "
-                          f"{', '.join(p.name for p in removed)}", stacklevel=2)
+            warnings.warn(
+                f"removed {len(removed)} partial file(s) left in {path.parent} by an interrupted write: "
+                f"{', '.join(p.name for p in removed)}",
+                stacklevel=2,
+            )
         arrays = {k: np.asarray(getattr(self, k)) for k in _ARRAYS + _OPTIONAL if getattr(self, k) is not None}
-        params = {**{k: v for k, v in self.params.items() if k != "sha256"}, "format": FORMAT_VERSION,
-                  "sha256": _files.content_sha256(arrays)}
+        params = {
+            **{k: v for k, v in self.params.items() if k != "sha256"},
+            "format": FORMAT_VERSION,
+            "sha256": _files.content_sha256(arrays),
+        }
         with _files.atomic_writer(path) as fh:
             np.savez(fh, **arrays, params=np.array(json.dumps(params)))
         return path
@@ -148,8 +156,11 @@ def remove_stale_parts(folder) -> list[Path]:
     id, when it is more than 10 minutes old.  Any other ``*.part`` file is
     left alone.  Returns the files removed.
     """
-    return _files.remove_stale_parts(folder, lambda target: target.endswith(".npz") or target == "manifest.json",
-                                     legacy=lambda name: fnmatch.fnmatch(name, "*.npz.*.part"))
+    return _files.remove_stale_parts(
+        folder,
+        lambda target: target.endswith(".npz") or target == "manifest.json",
+        legacy=lambda name: fnmatch.fnmatch(name, "*.npz.*.part"),
+    )
 
 
 def _array(value, name: str, kinds: str, ndim: int, n: int | None) -> np.ndarray:
@@ -198,7 +209,7 @@ def _check_arrays(X, y, alpha, lengths, noise, minmax):
 
 
 def load_dataset(path) -> TrajectoryDataset:
-    """Load a set written by :meth:`TrajectoryDataset.save` (formerly ``load``).
+    """Load a set written by :meth:`TrajectoryDataset.save`.
 
     Parameters
     ----------
@@ -227,8 +238,9 @@ def load_dataset(path) -> TrajectoryDataset:
                 arrays = {k: f[k] for k in _ARRAYS + _OPTIONAL if k in f.files}
                 params = json.loads(str(f["params"]))
     except Exception as err:  # zipfile.BadZipFile, EOFError, pickle refusal, bad JSON, ...
-        raise ValueError(f"{path} is not a readable dataset file ({type(err).__name__}: {err}); "
-                         f"it may be truncated: make it again") from None
+        raise ValueError(
+            f"{path} is not a readable dataset file ({type(err).__name__}: {err}); it may be truncated: make it again"
+        ) from None
     if missing:
         raise ValueError(f"{path} is not a resandi-lite dataset: missing {', '.join(missing)}")
     X = arrays["X"]
@@ -238,8 +250,9 @@ def load_dataset(path) -> TrajectoryDataset:
         raise ValueError(f"{path}: params must be a JSON object, got {type(params).__name__}")
     recorded = params.pop("sha256", None)  # absent from files of older versions: their zip CRCs were checked
     if recorded is not None and recorded != _files.content_sha256(arrays):
-        raise ValueError(f"{path} is damaged: its arrays differ from the sha256 recorded when it was written; "
-                         f"make it again")
+        raise ValueError(
+            f"{path} is damaged: its arrays differ from the sha256 recorded when it was written; make it again"
+        )
     _check_listed(path)
     try:
         return TrajectoryDataset(**arrays, params=params)
@@ -247,16 +260,15 @@ def load_dataset(path) -> TrajectoryDataset:
         raise ValueError(f"{path}: {err}") from None
 
 
-load = deprecated_alias(load_dataset, "load")
-
-
 def _check_listed(path: Path) -> None:
     """Raise if ``manifest.json`` beside ``path`` records another sha256 for it (a file of a split)."""
     manifest = _read_manifest(path.parent)
     recorded = ((manifest.get("files") or {}).get(path.name) or {}).get("sha256")
     if isinstance(recorded, str) and recorded != _files.sha256_file(path):
-        raise ValueError(f"{path} is damaged: its sha256 differs from the one {path.parent / 'manifest.json'} "
-                         f"records; make it again (write_split, or split, into the same folder remakes it)")
+        raise ValueError(
+            f"{path} is damaged: its sha256 differs from the one {path.parent / 'manifest.json'} "
+            f"records; make it again (write_split, or split, into the same folder remakes it)"
+        )
 
 
 def _read_manifest(folder: Path) -> dict:
@@ -272,8 +284,9 @@ def _generator(seed) -> np.random.Generator:
     """A Generator on SFC64, a fast bit generator (20% faster normals than PCG64 here), from a seed sequence."""
     if isinstance(seed, np.random.Generator):
         return seed
-    return np.random.Generator(np.random.SFC64(seed if isinstance(seed, np.random.SeedSequence)
-                                               else np.random.SeedSequence(seed)))
+    return np.random.Generator(
+        np.random.SFC64(seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed))
+    )
 
 
 def _class_rng(entropy: int, key) -> np.random.Generator:
@@ -303,7 +316,6 @@ def _simulate_class(label: int, n: int, length, levels: np.ndarray, rng: np.rand
     return alpha, lengths, noise
 
 
-@keyword_only(renamed={"sigma": "noise"})
 def simulate_chunk(label: int, alpha: np.ndarray, lengths: np.ndarray, noise: np.ndarray, seed):
     """Simulate and preprocess trajectories of one class: the unit of work of :func:`make_dataset`.
 
@@ -345,8 +357,17 @@ def _in_order(pool, tasks, depth: int):
         yield pending.popleft().result()
 
 
-def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, classes=CLASSES, *,
-                 n_jobs: int = 1, chunk: int = 2048, progress: bool = False) -> TrajectoryDataset:
+def make_dataset(
+    n_per_class: int,
+    length="varying",
+    noise=0.0,
+    seed=None,
+    classes=CLASSES,
+    *,
+    n_jobs: int = 1,
+    chunk: int = 2048,
+    progress: bool = False,
+) -> TrajectoryDataset:
     """Simulate and preprocess a class-balanced set of trajectories.
 
     Parameters
@@ -389,8 +410,10 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
     chunk = check_int(chunk, "chunk", minimum=1)
     n_jobs = check_jobs(n_jobs)
     labels = _check_classes(classes)
-    check_memory(n * len(labels) * BYTES_PER_TRAJECTORY,
-                 f"make_dataset: {n * len(labels):,} trajectories (n_per_class={n:,} x {len(labels)} classes)")
+    check_memory(
+        n * len(labels) * BYTES_PER_TRAJECTORY,
+        f"make_dataset: {n * len(labels):,} trajectories (n_per_class={n:,} x {len(labels)} classes)",
+    )
     levels = check_noise(noise)
     draw_lengths(1, length, rng=np.random.default_rng(0))  # validate length early
     if not isinstance(progress, (bool, np.bool_)):
@@ -405,11 +428,11 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
     tasks, places = [], []
     for k, label in enumerate(labels):
         a, t, s = _simulate_class(label, n, length, levels, _class_rng(entropy, (label,)))
-        dest = destination[k * n:(k + 1) * n]
+        dest = destination[k * n : (k + 1) * n]
         y[dest], alpha[dest], lengths[dest], noise_std[dest] = label, a, t, s
         order = np.argsort(t, kind="stable")  # similar lengths together: less padding work
         for j, start in enumerate(range(0, n, chunk)):
-            idx = order[start:start + chunk]
+            idx = order[start : start + chunk]
             tasks.append((label, a[idx], t[idx], s[idx], np.random.SeedSequence(entropy, spawn_key=(label, j))))
             places.append(dest[idx])
     X = np.empty((total, 2, INPUT_LENGTH), dtype=np.float32)
@@ -431,8 +454,14 @@ def make_dataset(n_per_class: int, length="varying", noise=0.0, seed=None, class
         finally:
             if n_jobs > 1:
                 pool.shutdown(cancel_futures=True)
-    params = {"n_per_class": n, "length": length, "noise": levels.tolist(), "seed": int(entropy),
-              "classes": [CLASSES[c] for c in labels], "chunk": chunk}
+    params = {
+        "n_per_class": n,
+        "length": length,
+        "noise": levels.tolist(),
+        "seed": int(entropy),
+        "classes": [CLASSES[c] for c in labels],
+        "chunk": chunk,
+    }
     return TrajectoryDataset(X, y, alpha, lengths, noise_std, params, minmax)
 
 
@@ -465,8 +494,7 @@ class SimulatedTrajectories(IterableDataset):
     ((2, 1000), torch.float32, 32)
     """
 
-    def __init__(self, n_per_class=None, length="varying", noise=0.0, seed=None, classes=CLASSES, *,
-                 block: int = 64):
+    def __init__(self, n_per_class=None, length="varying", noise=0.0, seed=None, classes=CLASSES, *, block: int = 64):
         super().__init__()
         self.n_per_class = None if n_per_class is None else check_int(n_per_class, "n_per_class", minimum=1)
         self.length = length
@@ -514,9 +542,19 @@ _STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _RECORDED = ("n_per_class", "length", "noise", "seed", "classes", "chunk")  # the parameters a file's data depend on
 
 
-def write_split(out_dir, n_per_class: int = 10_000, files=None, length="varying", noise=0.0, seed=0, *,
-                n_jobs: int = 1, chunk: int = _DEFAULT_CHUNK, overwrite: bool = False,
-                progress: bool = True) -> list[Path]:
+def write_split(
+    out_dir,
+    n_per_class: int = 10_000,
+    files=None,
+    length="varying",
+    noise=0.0,
+    seed=0,
+    *,
+    n_jobs: int = 1,
+    chunk: int = _DEFAULT_CHUNK,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> list[Path]:
     """Write a train/validation/test split to disk, one ``.npz`` file at a time.
 
     With the defaults this is the paper's data: 5 training files (400k
@@ -583,31 +621,53 @@ def _write_split(out_dir: Path, plan, params: dict, seed, n_jobs: int, overwrite
     """:func:`write_split` once the folder is locked: check what is there, write what is missing, record digests."""
     old = _read_manifest(out_dir)
     recorded = {name: entry.get("sha256") for name, entry in old.get("files", {}).items() if isinstance(entry, dict)}
-    state = {path: _file_state(path, {**params, "seed": file_seed}, recorded.get(path.name))
-             for path, _, file_seed in plan}
+    state = {
+        path: _file_state(path, {**params, "seed": file_seed}, recorded.get(path.name)) for path, _, file_seed in plan
+    }
     mismatched = [(path, why) for path, (kind, why) in state.items() if kind == "other"]
     approved = {name for name in old.get("remove", []) if isinstance(name, str)}  # by an interrupted overwrite
     extra = [path for path in _extra_files(out_dir, plan, old) if path.name not in approved]
     if (mismatched or extra) and not overwrite:
-        listing = "; ".join([f"{p.name}: {why}" for p, why in mismatched[:3]] + [f"{p.name}: not in this split"
-                                                                                  for p in extra[:3]])
-        raise ValueError(f"{out_dir} holds {len(mismatched) + len(extra)} file(s) made with other data parameters "
-                         f"({listing}); use another folder, or overwrite=True (--overwrite) to make them again")
+        listing = "; ".join(
+            [f"{p.name}: {why}" for p, why in mismatched[:3]] + [f"{p.name}: not in this split" for p in extra[:3]]
+        )
+        raise ValueError(
+            f"{out_dir} holds {len(mismatched) + len(extra)} file(s) made with other data parameters "
+            f"({listing}); use another folder, or overwrite=True (--overwrite) to make them again"
+        )
     remove_stale_parts(out_dir)
-    manifest = {**params, "seed": int(np.random.SeedSequence(seed).entropy),
-                "files": {p.name: {"split": split, "seed": file_seed, "sha256": state[p][1] if state[p][0] == "ok"
-                                   else None} for p, split, file_seed in plan},
-                "remove": sorted(approved | {p.name for p in extra})}
+    manifest = {
+        **params,
+        "seed": int(np.random.SeedSequence(seed).entropy),
+        "files": {
+            p.name: {"split": split, "seed": file_seed, "sha256": state[p][1] if state[p][0] == "ok" else None}
+            for p, split, file_seed in plan
+        },
+        "remove": sorted(approved | {p.name for p in extra}),
+    }
     _files.write_json(out_dir / "manifest.json", manifest, indent=2)
     for path, _, file_seed in plan:
         kind, why = state[path]
         if kind == "ok":
             _say(progress, f"{path} is complete (sha256 verified), kept")
             continue
-        _say(progress, {"missing": f"writing {path}", "damaged": f"{path} is damaged ({why}): making it again",
-                        "other": f"making again {path} ({why})"}[kind])
-        make_dataset(params["n_per_class"], params["length"], params["noise"], file_seed, n_jobs=n_jobs,
-                     chunk=params["chunk"], progress=progress).save(path)
+        _say(
+            progress,
+            {
+                "missing": f"writing {path}",
+                "damaged": f"{path} is damaged ({why}): making it again",
+                "other": f"making again {path} ({why})",
+            }[kind],
+        )
+        make_dataset(
+            params["n_per_class"],
+            params["length"],
+            params["noise"],
+            file_seed,
+            n_jobs=n_jobs,
+            chunk=params["chunk"],
+            progress=progress,
+        ).save(path)
         manifest["files"][path.name]["sha256"] = _files.sha256_file(path)
         _files.write_json(out_dir / "manifest.json", manifest, indent=2)
     for name in manifest.pop("remove"):  # the old layout's extra files go once the new one is complete
@@ -629,12 +689,15 @@ _SPLIT_FILE = re.compile(r"(?P<split>[A-Za-z0-9][A-Za-z0-9_-]*)_(?P<index>\d+)\.
 def _extra_files(out_dir: Path, plan, old: dict) -> list[Path]:
     """Split files in ``out_dir`` that the plan does not have: listed by the old manifest, or of a planned split."""
     planned = {path.name for path, _, _ in plan}
-    splits = {split for _, split, _ in plan} | {e.get("split") for e in old.get("files", {}).values()
-                                               if isinstance(e, dict)}
-    names = set(old.get("files", {})) | {p.name for p in out_dir.glob("*.npz")
-                                         if (m := _SPLIT_FILE.fullmatch(p.name)) and m["split"] in splits}
-    return sorted(out_dir / name for name in names - planned
-                  if _SPLIT_FILE.fullmatch(name) and (out_dir / name).is_file())
+    splits = {split for _, split, _ in plan} | {
+        e.get("split") for e in old.get("files", {}).values() if isinstance(e, dict)
+    }
+    names = set(old.get("files", {})) | {
+        p.name for p in out_dir.glob("*.npz") if (m := _SPLIT_FILE.fullmatch(p.name)) and m["split"] in splits
+    }
+    return sorted(
+        out_dir / name for name in names - planned if _SPLIT_FILE.fullmatch(name) and (out_dir / name).is_file()
+    )
 
 
 def _plan_split(out_dir, n_per_class, files, length, noise, seed, n_jobs, chunk):
@@ -650,20 +713,31 @@ def _plan_split(out_dir, n_per_class, files, length, noise, seed, n_jobs, chunk)
         raise TypeError(f"files must be a non-empty dict of split name to number of files, got {files!r}")
     for name, count in files.items():
         if not isinstance(name, str) or not _STEM.fullmatch(name):
-            raise ValueError(f"files: split names must be plain file-name stems (letters, digits, _ and -, "
-                             f"no '/', '..' or empty name), got {name!r}")
+            raise ValueError(
+                f"files: split names must be plain file-name stems (letters, digits, _ and -, "
+                f"no '/', '..' or empty name), got {name!r}"
+            )
         check_int(count, f"files[{name!r}]", minimum=1)
     draw_lengths(1, length, rng=np.random.default_rng(0))
-    params = {"n_per_class": n_per_class, "length": length, "noise": check_noise(noise).tolist(),
-              "classes": list(CLASSES), "chunk": check_int(chunk, "chunk", minimum=1)}
+    params = {
+        "n_per_class": n_per_class,
+        "length": length,
+        "noise": check_noise(noise).tolist(),
+        "classes": list(CLASSES),
+        "chunk": check_int(chunk, "chunk", minimum=1),
+    }
     check_jobs(n_jobs)
-    check_memory(n_per_class * len(CLASSES) * BYTES_PER_TRAJECTORY,
-                 f"write_split: files of {n_per_class * len(CLASSES):,} trajectories (n_per_class={n_per_class:,})")
+    check_memory(
+        n_per_class * len(CLASSES) * BYTES_PER_TRAJECTORY,
+        f"write_split: files of {n_per_class * len(CLASSES):,} trajectories (n_per_class={n_per_class:,})",
+    )
     entropy = np.random.SeedSequence(check_seed(seed)).entropy
     plan = [out_dir / f"{split}_{j}.npz" for split, count in files.items() for j in range(count)]
     splits = [split for split, count in files.items() for _ in range(count)]
-    seeds = [int(np.random.SeedSequence(entropy, spawn_key=(_SPLIT_KEY, i)).generate_state(1, np.uint64)[0])
-             for i in range(len(plan))]
+    seeds = [
+        int(np.random.SeedSequence(entropy, spawn_key=(_SPLIT_KEY, i)).generate_state(1, np.uint64)[0])
+        for i in range(len(plan))
+    ]
     return list(zip(plan, splits, seeds)), params
 
 

@@ -47,8 +47,16 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._checks import (check_bool, check_int, check_labels, check_lengths, check_maps, check_mask,
-                      check_network_input, check_rng)
+from ._checks import (
+    check_bool,
+    check_int,
+    check_labels,
+    check_lengths,
+    check_maps,
+    check_mask,
+    check_network_input,
+    check_rng,
+)
 from .attribution import attribute
 from .evaluate import predict_logits as predict
 from .gradcam import grad_cam
@@ -134,8 +142,9 @@ def padding_segments(lengths, n_segments: int = 32, length: int = 1000) -> np.nd
     return padded & ~observed
 
 
-def band_masks(maps: np.ndarray, bands: int = 10, length: int = 1000, *, inclusive: bool = False,
-               allowed: np.ndarray | None = None) -> np.ndarray:
+def band_masks(
+    maps: np.ndarray, bands: int = 10, length: int = 1000, *, inclusive: bool = False, allowed: np.ndarray | None = None
+) -> np.ndarray:
     """Which segments of each map lie inside each percentile band of that map.
 
     Parameters
@@ -203,7 +212,8 @@ def random_masks(counts: np.ndarray, n_segments: int, rng=None, *, allowed: np.n
     counts = np.asarray(counts) if np.size(counts) else np.asarray(counts, dtype=np.int64)
     if counts.dtype.kind not in "iu" or (counts.size and (counts.min() < 0 or counts.max() > n_segments)):
         raise (TypeError if counts.dtype.kind not in "iu" else ValueError)(
-            f"counts must be integers in 0..n_segments={n_segments}, got dtype {counts.dtype}")
+            f"counts must be integers in 0..n_segments={n_segments}, got dtype {counts.dtype}"
+        )
     allowed = None if allowed is None else check_mask(allowed, "allowed")
     keys = rng.random(counts.shape + (n_segments,))
     if allowed is not None:
@@ -257,8 +267,9 @@ def _region(allowed: np.ndarray, name: str = "allowed") -> tuple[np.ndarray, np.
     """First index and size of the one run of allowed segments of each row (checked)."""
     rows, starts, lengths = _runs(allowed)
     if np.any(np.bincount(rows, minlength=len(allowed)) > 1):
-        raise ValueError(f"{name} must be one run of adjacent segments per row (as observed_segments gives), "
-                         "got a row with a gap")
+        raise ValueError(
+            f"{name} must be one run of adjacent segments per row (as observed_segments gives), got a row with a gap"
+        )
     first, size = np.zeros(len(allowed), np.int64), np.zeros(len(allowed), np.int64)
     first[rows], size[rows] = starts, lengths
     return first, size
@@ -321,7 +332,7 @@ def matched_masks(masks, rng=None, *, allowed: np.ndarray | None = None) -> np.n
     # the k runs take k of the free + k places of a row (a run with the gap after it, or one free segment)
     keys = rng.random((len(flat), S + 1))
     keys[np.arange(S + 1)[None, :] >= (free + k)[:, None]] = np.inf
-    chosen = np.argsort(keys, axis=1)[:, :max(int(k.max(initial=0)), 1)]
+    chosen = np.argsort(keys, axis=1)[:, : max(int(k.max(initial=0)), 1)]
     chosen = np.sort(np.where(np.arange(chosen.shape[1])[None, :] < k[:, None], chosen, S + 1), axis=1)
     before = np.cumsum(lengths + 1) - (lengths + 1)  # segments taken by earlier runs and their gaps, all rows
     start = first[rows] + chosen[rows, j] - j + before - before[offset[rows]]
@@ -394,8 +405,7 @@ def erase(X: np.ndarray, segment_masks: np.ndarray, *, fill: str = "zero", lengt
         lengths = np.full(n, L)
     lengths = np.asarray(lengths).reshape(-1)
     if lengths.shape != (n,) or np.any(lengths < 1) or np.any(lengths > L):
-        raise ValueError(f"lengths must hold one trajectory length in 1..{L} per row of X ({n}), "
-                         f"got {lengths!r:.80}")
+        raise ValueError(f"lengths must hold one trajectory length in 1..{L} per row of X ({n}), got {lengths!r:.80}")
     t = np.arange(L)
     moves = t[None, :] > (L - lengths)[:, None]  # positions reached by a step of the trajectory (not the first)
     steps = np.diff(X, axis=2, prepend=X[:, :, :1]).astype(np.float64)  # step into t
@@ -408,7 +418,7 @@ def erase(X: np.ndarray, segment_masks: np.ndarray, *, fill: str = "zero", lengt
     if fill == "noisy":
         k = np.maximum(count, 1)[:, None]
         mean = np.einsum("ncl,nl->nc", steps, known) / k
-        var = np.einsum("ncl,nl->nc", steps ** 2, known) / k - mean ** 2
+        var = np.einsum("ncl,nl->nc", steps**2, known) / k - mean**2
         sd = np.sqrt(np.maximum(var * k / np.maximum(k - 1, 1), 0) * (count > 1)[:, None])  # unbiased
         values = rng.standard_normal((len(rows), X.shape[1])) * sd[rows]
     else:  # resample: the j-th known step of the row, j uniform
@@ -451,6 +461,7 @@ def _interpolate(X: np.ndarray, keep: np.ndarray, noise=None) -> np.ndarray:
         if noise is not None:
             index, steps = noise
             walk = np.vstack([np.zeros((1, steps.shape[1])), np.cumsum(steps, axis=0)])
+
             def at(q):  # the walk up to flat position q
                 return walk[np.searchsorted(index, q, side="right")]
 
@@ -468,10 +479,25 @@ def _cut(steps: np.ndarray, kept: np.ndarray) -> np.ndarray:
     return minmax_scale(np.cumsum(packed, axis=2))
 
 
-def erasure_experiment(model, X, y, *, maps=None, layer: str = "layer4", bands: int = 10, rng=None,
-                       inclusive: bool = False, fill: str = "zero", within: str = "input", lengths=None,
-                       which=None, batch_size: int = 512, attribution=None, matched: bool = False,
-                       clean_predictions=None) -> dict:
+def erasure_experiment(
+    model,
+    X,
+    y,
+    *,
+    maps=None,
+    layer: str = "layer4",
+    bands: int = 10,
+    rng=None,
+    inclusive: bool = False,
+    fill: str = "zero",
+    within: str = "input",
+    lengths=None,
+    which=None,
+    batch_size: int = 512,
+    attribution=None,
+    matched: bool = False,
+    clean_predictions=None,
+) -> dict:
     """Accuracy after erasing each percentile band of an attribution map (Grad-CAM), and after erasing at random.
 
     Parameters
@@ -586,8 +612,14 @@ def _maps(model, X, y, maps, layer, attribution, batch_size) -> np.ndarray:
     if maps is None and attribution is not None:
         maps = attribute(model, X, y.astype(np.int64), attribution)
     elif maps is None:
-        maps = grad_cam(model, torch.from_numpy(X), torch.from_numpy(y.astype(np.int64)), layer=layer,
-                        upsample=None, batch_size=batch_size).numpy()
+        maps = grad_cam(
+            model,
+            torch.from_numpy(X),
+            torch.from_numpy(y.astype(np.int64)),
+            layer=layer,
+            upsample=None,
+            batch_size=batch_size,
+        ).numpy()
     maps = np.asarray(maps)
     if maps.ndim != 2 or maps.shape[0] != X.shape[0]:
         raise ValueError(f"maps must have shape (n, segments) with n = {X.shape[0]}, got {maps.shape}")
@@ -611,6 +643,7 @@ def _classifier(model, X, fill, lengths, rng, batch_size):
     def classify(mask):
         erased = erase(X, mask, fill=fill, lengths=lengths, rng=rng)
         return predict(model, erased, batch_size=batch_size).argmax(1)
+
     return classify
 
 
@@ -623,9 +656,22 @@ def _clean(model, X, clean_predictions, batch_size) -> np.ndarray:
     return clean
 
 
-def erasure_curve(model, X, y, *, maps=None, fractions=(0.1, 0.25, 0.5), orders=ORDERS, fill: str = "zero",
-                  within: str = "input", lengths=None, rng=None, layer: str = "layer4", batch_size: int = 512,
-                  clean_predictions=None) -> dict:
+def erasure_curve(
+    model,
+    X,
+    y,
+    *,
+    maps=None,
+    fractions=(0.1, 0.25, 0.5),
+    orders=ORDERS,
+    fill: str = "zero",
+    within: str = "input",
+    lengths=None,
+    rng=None,
+    layer: str = "layer4",
+    batch_size: int = 512,
+    clean_predictions=None,
+) -> dict:
     """Accuracy against the fraction of segments erased, most relevant first (MoRF) or least relevant first (LeRF).
 
     For each fraction ``f`` and each trajectory with ``m`` segments to choose
@@ -683,14 +729,22 @@ def erasure_curve(model, X, y, *, maps=None, fractions=(0.1, 0.25, 0.5), orders=
         rank = np.where(allowed, key, np.inf).argsort(axis=1, kind="stable").argsort(axis=1)
         predictions[order] = np.stack([classify(rank < c[:, None]) for c in counts])
     clean = _clean(model, X, clean_predictions, batch_size)
-    return {"fractions": fractions, "orders": orders, "predictions": predictions,
-            "accuracy": {o: (p == y).mean(axis=1) for o, p in predictions.items()},
-            "segments_erased": counts.mean(axis=1), "clean_predictions": clean,
-            "clean_accuracy": float(np.mean(clean == y)), "fill": fill, "within": within}
+    return {
+        "fractions": fractions,
+        "orders": orders,
+        "predictions": predictions,
+        "accuracy": {o: (p == y).mean(axis=1) for o, p in predictions.items()},
+        "segments_erased": counts.mean(axis=1),
+        "clean_predictions": clean,
+        "clean_accuracy": float(np.mean(clean == y)),
+        "fill": fill,
+        "within": within,
+    }
 
 
-def compare_with_random(result: dict, y, *, control: str = "scattered", level: float | None = None,
-                        n_boot: int = 2000, rng=0) -> dict:
+def compare_with_random(
+    result: dict, y, *, control: str = "scattered", level: float | None = None, n_boot: int = 2000, rng=0
+) -> dict:
     """Each band against its own random control, paired over the trajectories, with family-wise intervals.
 
     Band and control erase the same number of segments of the same
@@ -765,9 +819,18 @@ def compare_with_random(result: dict, y, *, control: str = "scattered", level: f
     for b in range(len(d) if n > 1 else 0):
         boot = paired_bootstrap(100 * d[b], level=level, n_boot=n_boot, rng=rng)
         low[b], high[b] = boot["low"], boot["high"]
-    return {"difference": difference, "stderr": stderr, "z": z, "low": low, "high": high,
-            "band": 100 * (band == y).mean(axis=1), "random": 100 * (random == y).mean(axis=1), "n": n,
-            "level": float(level), "control": control}
+    return {
+        "difference": difference,
+        "stderr": stderr,
+        "z": z,
+        "low": low,
+        "high": high,
+        "band": 100 * (band == y).mean(axis=1),
+        "random": 100 * (random == y).mean(axis=1),
+        "n": n,
+        "level": float(level),
+        "control": control,
+    }
 
 
 # --- the paper's claims about erasure, measured with paired intervals ------------------------------------------
@@ -795,10 +858,19 @@ _CLAIM_TEXT = {
     "band": "band {lo:.0f}-{hi:.0f}: random ({control}) minus band accuracy",
 }
 
-_DEFAULTS = {"fills": FILLS, "bands": "ends", "bands_1000": "all", "fractions": (0.1, 0.25, 0.5), "orders": ORDERS,
-             "network_1000": "lite-T1000", "n_per_class_1000": None, "fills_1000": ("zero", "interpolate", "noisy",
-                                                                                   "resample"),
-             "n_boot": 2000, "level": 0.95, "batch_size": 512}
+_DEFAULTS = {
+    "fills": FILLS,
+    "bands": "ends",
+    "bands_1000": "all",
+    "fractions": (0.1, 0.25, 0.5),
+    "orders": ORDERS,
+    "network_1000": "lite-T1000",
+    "n_per_class_1000": None,
+    "fills_1000": ("zero", "interpolate", "noisy", "resample"),
+    "n_boot": 2000,
+    "level": 0.95,
+    "batch_size": 512,
+}
 
 
 def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress: bool = False, **options) -> dict:
@@ -898,8 +970,9 @@ def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress:
         names[label] = net if isinstance(net, str) else type(net).__name__
         test = make_dataset(n, length=length, seed=data_seed)
         X, y = test.X, test.y
-        maps = grad_cam(model, torch.from_numpy(X), torch.from_numpy(y.astype(np.int64)), upsample=None,
-                        batch_size=batch).numpy()
+        maps = grad_cam(
+            model, torch.from_numpy(X), torch.from_numpy(y.astype(np.int64)), upsample=None, batch_size=batch
+        ).numpy()
         clean = predict(model, X, batch_size=batch).argmax(1)
         clean_accuracy[label] = float(np.mean(clean == y))
         bar.update()
@@ -909,25 +982,56 @@ def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress:
         else:
             settings = [(f, "input", True, which["bands_1000"]) for f in fills_1000]
         for fill, within, matched, bands in settings:
-            result = erasure_experiment(model, X, y, fill=fill, within=within, matched=matched, which=bands,
-                                        rng=np.random.default_rng(next(streams)), **common)
+            result = erasure_experiment(
+                model,
+                X,
+                y,
+                fill=fill,
+                within=within,
+                matched=matched,
+                which=bands,
+                rng=np.random.default_rng(next(streams)),
+                **common,
+            )
             measured.append((label, {"fill": fill, "within": within}, result, y))
             bar.update()
             if length == "varying" and within == "observed":
-                curve = erasure_curve(model, X, y, maps=maps, fractions=opt["fractions"], orders=opt["orders"],
-                                      fill=fill, within=within, lengths=test.lengths, batch_size=batch,
-                                      rng=np.random.default_rng(next(streams)), clean_predictions=clean)
+                curve = erasure_curve(
+                    model,
+                    X,
+                    y,
+                    maps=maps,
+                    fractions=opt["fractions"],
+                    orders=opt["orders"],
+                    fill=fill,
+                    within=within,
+                    lengths=test.lengths,
+                    batch_size=batch,
+                    rng=np.random.default_rng(next(streams)),
+                    clean_predictions=clean,
+                )
                 curves[fill] = (curve, y)
     bar.close()
-    rows, families, details = _verdict_rows(measured, curves, n_boot=n_boot, level=level,
-                                            rng=np.random.default_rng(next(streams)), names=names)
-    return {"rows": rows, "families": families, **details, "clean_accuracy": clean_accuracy,
-            "sizes": {"n_per_class": n_per_class, "n": 8 * n_per_class,
-                      "n_per_class_1000": n_1000 if len(networks) > 1 else 0,
-                      "n_1000": 8 * n_1000 if len(networks) > 1 else 0, "n_boot": n_boot},
-            "networks": names, "seconds": round(time.perf_counter() - started, 1),
-            "cpu_seconds": round(time.process_time() - cpu, 1),
-            "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in opt.items()} | {"seed": seed}}
+    rows, families, details = _verdict_rows(
+        measured, curves, n_boot=n_boot, level=level, rng=np.random.default_rng(next(streams)), names=names
+    )
+    return {
+        "rows": rows,
+        "families": families,
+        **details,
+        "clean_accuracy": clean_accuracy,
+        "sizes": {
+            "n_per_class": n_per_class,
+            "n": 8 * n_per_class,
+            "n_per_class_1000": n_1000 if len(networks) > 1 else 0,
+            "n_1000": 8 * n_1000 if len(networks) > 1 else 0,
+            "n_boot": n_boot,
+        },
+        "networks": names,
+        "seconds": round(time.perf_counter() - started, 1),
+        "cpu_seconds": round(time.process_time() - cpu, 1),
+        "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in opt.items()} | {"seed": seed},
+    }
 
 
 def _verdict_options(n_per_class: int, options: dict) -> tuple:
@@ -960,18 +1064,41 @@ def _curve_details(curves, pending: list, *, n_boot, level, rng) -> dict:
     curve_details = {}
     for fill, (curve, y) in curves.items():
         ok = {o: p == y for o, p in curve["predictions"].items()}
-        detail = {"fractions": curve["fractions"], "segments_erased": np.asarray(curve["segments_erased"]).tolist(),
-                  "accuracy": {o: a.tolist() for o, a in curve["accuracy"].items()},
-                  "clean_accuracy": curve["clean_accuracy"], "within": curve["within"]}
+        detail = {
+            "fractions": curve["fractions"],
+            "segments_erased": np.asarray(curve["segments_erased"]).tolist(),
+            "accuracy": {o: a.tolist() for o, a in curve["accuracy"].items()},
+            "clean_accuracy": curve["clean_accuracy"],
+            "within": curve["within"],
+        }
         if "morf" in ok and "lerf" in ok:
-            pending.append(("varying", "lerf-morf", ok["lerf"][0], ok["morf"][0], PAPER_CLAIMS["lerf-morf"],
-                            {"network": "varying", "fill": fill, "within": curve["within"], "control": None,
-                             "fraction": curve["fractions"][0]}))
+            pending.append(
+                (
+                    "varying",
+                    "lerf-morf",
+                    ok["lerf"][0],
+                    ok["morf"][0],
+                    PAPER_CLAIMS["lerf-morf"],
+                    {
+                        "network": "varying",
+                        "fill": fill,
+                        "within": curve["within"],
+                        "control": None,
+                        "fraction": curve["fractions"][0],
+                    },
+                )
+            )
             f_level = family_level(len(curve["fractions"]), level)
-            boots = [paired_bootstrap(100.0 * ok["lerf"][i], 100.0 * ok["morf"][i], level=f_level, n_boot=n_boot,
-                                      rng=rng) for i in range(len(curve["fractions"]))]
-            detail["lerf_minus_morf"] = {"estimate": [b["estimate"] for b in boots], "low": [b["low"] for b in boots],
-                                         "high": [b["high"] for b in boots], "level": f_level}
+            boots = [
+                paired_bootstrap(100.0 * ok["lerf"][i], 100.0 * ok["morf"][i], level=f_level, n_boot=n_boot, rng=rng)
+                for i in range(len(curve["fractions"]))
+            ]
+            detail["lerf_minus_morf"] = {
+                "estimate": [b["estimate"] for b in boots],
+                "low": [b["low"] for b in boots],
+                "high": [b["high"] for b in boots],
+                "level": f_level,
+            }
         detail["confusion"] = {o: _confusion(y, p[-1]) for o, p in curve["predictions"].items()}  # largest fraction
         curve_details[fill] = detail
     return curve_details
@@ -984,12 +1111,30 @@ def _rows(pending: list, families: dict, names: dict, *, n_boot, level, rng) -> 
         m = families[family]
         f_level = family_level(m, level)
         boot = paired_bootstrap(100.0 * a, 100.0 * b, level=f_level, n_boot=n_boot, rng=rng)
-        text = _CLAIM_TEXT[claim_id].format(control=extra.get("control"), fraction=extra.get("fraction", 0),
-                                           lo=extra.get("band", [0, 0])[0], hi=extra.get("band", [0, 0])[1])
+        text = _CLAIM_TEXT[claim_id].format(
+            control=extra.get("control"),
+            fraction=extra.get("fraction", 0),
+            lo=extra.get("band", [0, 0])[0],
+            hi=extra.get("band", [0, 0])[1],
+        )
         where = f"{names.get(extra['network'], extra['network'])}, fill {extra['fill']}, within {extra['within']}"
-        rows.append(verdict_row(f"{text} [{where}]", boot["estimate"], boot["low"], boot["high"], boot["n"], paper,
-                                claim_id=claim_id, **extra, family=family, m=m, level=f_level, unit="points",
-                                stderr=boot["stderr"]))
+        rows.append(
+            verdict_row(
+                f"{text} [{where}]",
+                boot["estimate"],
+                boot["low"],
+                boot["high"],
+                boot["n"],
+                paper,
+                claim_id=claim_id,
+                **extra,
+                family=family,
+                m=m,
+                level=f_level,
+                unit="points",
+                stderr=boot["stderr"],
+            )
+        )
     return rows
 
 
@@ -1005,25 +1150,31 @@ def _verdict_rows(measured, curves, *, n_boot, level, rng, names) -> tuple[list,
         controls = {"scattered": result["random_predictions"] == y}
         if "matched_predictions" in result:
             controls["matched"] = result["matched_predictions"] == y
-        settings[name] = {"network": label, "fill": fill, "within": within, "bands": [list(b) for b in bands],
-                          "accuracy": band_ok.mean(1).tolist(),
-                          **{f"{c}_accuracy": ok.mean(1).tolist() for c, ok in controls.items()},
-                          "segments_erased": np.asarray(result["segments_erased"]).tolist()}
+        settings[name] = {
+            "network": label,
+            "fill": fill,
+            "within": within,
+            "bands": [list(b) for b in bands],
+            "accuracy": band_ok.mean(1).tolist(),
+            **{f"{c}_accuracy": ok.mean(1).tolist() for c, ok in controls.items()},
+            "segments_erased": np.asarray(result["segments_erased"]).tolist(),
+        }
         top, bottom = bands.index((90.0, 100.0)), bands.index((0.0, 10.0))
         extra = {"network": label, "fill": fill, "within": within}
-        confusion[name] = {"top band": _confusion(y, result["predictions"][top]),
-                           **{c: _confusion(y, result[f"{'random' if c == 'scattered' else c}_predictions"][top])
-                              for c in controls}}
+        confusion[name] = {
+            "top band": _confusion(y, result["predictions"][top]),
+            **{c: _confusion(y, result[f"{'random' if c == 'scattered' else c}_predictions"][top]) for c in controls},
+        }
         for control, ok in controls.items():
             e = {**extra, "control": control}
             pending.append((label, "top", ok[top], band_ok[top], PAPER_CLAIMS["top"], e))
             pending.append((label, "bottom", ok[bottom], band_ok[bottom], PAPER_CLAIMS["bottom"], e))
             for b, (lo, hi) in enumerate(bands if len(bands) == 10 else []):  # a family of ten bands
                 paper = float(PAPER_RANDOM_MEAN - PAPER_ERASURE[int(lo) // 10])
-                pending.append((f"bands: {name}, {control}", "band", ok[b], band_ok[b], paper,
-                                {**e, "band": [lo, hi]}))
-        pending.append((label, "direction", band_ok[bottom], band_ok[top], PAPER_CLAIMS["direction"],
-                        {**extra, "control": None}))
+                pending.append((f"bands: {name}, {control}", "band", ok[b], band_ok[b], paper, {**e, "band": [lo, hi]}))
+        pending.append(
+            (label, "direction", band_ok[bottom], band_ok[top], PAPER_CLAIMS["direction"], {**extra, "control": None})
+        )
     curve_details = _curve_details(curves, pending, n_boot=n_boot, level=level, rng=rng)
     families = {}
     for family, *_ in pending:
@@ -1066,10 +1217,12 @@ def verdict_table(rows, *, family: str | None = None, claim_id: str | None = Non
         band = "" if "band" not in row else f" {row['band'][0]:.0f}-{row['band'][1]:.0f}"
         what = f"{row.get('claim_id', '')}{band}"
         needed = f", n_needed {row['n_needed']:,}" if "n_needed" in row else ""
-        lines.append(f"{row.get('fill', '')!s:<11} {row.get('within', '')!s:<8} "
-                     f"{row.get('control') or '-'!s:<10} {what:<10} "
-                     f"{row['estimate']:+.1f} [{row['low']:+.1f}, {row['high']:+.1f}]  paper {row['paper']:+.1f}  "
-                     f"{row['verdict']:<10} ({100 * row.get('level', 0.95):.1f}%, n = {row['n']}{needed})")
+        lines.append(
+            f"{row.get('fill', '')!s:<11} {row.get('within', '')!s:<8} "
+            f"{row.get('control') or '-'!s:<10} {what:<10} "
+            f"{row['estimate']:+.1f} [{row['low']:+.1f}, {row['high']:+.1f}]  paper {row['paper']:+.1f}  "
+            f"{row['verdict']:<10} ({100 * row.get('level', 0.95):.1f}%, n = {row['n']}{needed})"
+        )
     return "\n".join(lines)
 
 

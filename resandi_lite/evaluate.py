@@ -40,17 +40,42 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_device, check_int, check_network_input, deprecated_alias
+from ._checks import check_device, check_int, check_network_input
 from .model import model_device
+from .paper import ACCURACY_FIXED as PAPER_ACCURACY_FIXED
+from .paper import ACCURACY_VARYING as PAPER_ACCURACY_VARYING
+from .paper import CONFUSION as PAPER_CONFUSION
+from .paper import DIAGONAL_FIXED as PAPER_DIAGONAL_FIXED
 from .simulate.classes import CLASSES
-from .paper import ACCURACY_FIXED as PAPER_ACCURACY_FIXED, ACCURACY_VARYING as PAPER_ACCURACY_VARYING
-from .paper import CONFUSION as PAPER_CONFUSION, DIAGONAL_FIXED as PAPER_DIAGONAL_FIXED
+
+__all__ = [
+    "PAPER_ACCURACY_FIXED",
+    "PAPER_ACCURACY_VARYING",
+    "PAPER_CONFUSION",
+    "PAPER_DIAGONAL_FIXED",
+    "SYMMETRIES",
+    "accuracy_by",
+    "confusion_matrix",
+    "evaluate",
+    "invariance",
+    "per_class_by_level",
+    "predict_logits",
+    "symmetrize",
+]
 
 
 #: The eight exact symmetries of the preprocessed input, in the order of :func:`symmetrize`'s ``k``
 #: (``k = flip_x + 2 * flip_y + 4 * swap``; the flips act first, then the swap).
-SYMMETRIES = ("identity", "x -> -x", "y -> -y", "rotation by 180 degrees", "reflection in y = x (swap x and y)",
-              "rotation by -90 degrees", "rotation by +90 degrees", "reflection in y = -x")
+SYMMETRIES = (
+    "identity",
+    "x -> -x",
+    "y -> -y",
+    "rotation by 180 degrees",
+    "reflection in y = x (swap x and y)",
+    "rotation by -90 degrees",
+    "rotation by +90 degrees",
+    "reflection in y = -x",
+)
 
 
 def _symmetry_index(k) -> int:
@@ -107,7 +132,7 @@ def symmetrize(X, k: int):
 
 @torch.no_grad()
 def predict_logits(model: nn.Module, X, *, batch_size: int = 512, device=None, symmetrize: bool = False) -> np.ndarray:
-    """Logits of ``model`` for preprocessed input, in eval mode, batch by batch (formerly ``predict``).
+    """Logits of ``model`` for preprocessed input, in eval mode, batch by batch.
 
     Parameters
     ----------
@@ -143,7 +168,7 @@ def predict_logits(model: nn.Module, X, *, batch_size: int = 512, device=None, s
     try:
         out = []
         for i in range(0, len(X), batch_size):
-            batch = X[i:i + batch_size].to(device, torch.float32)
+            batch = X[i : i + batch_size].to(device, torch.float32)
             if not symmetrize:
                 out.append(model(batch).float().cpu())
                 continue
@@ -153,8 +178,10 @@ def predict_logits(model: nn.Module, X, *, batch_size: int = 512, device=None, s
         model.train(was_training)
     logits = torch.cat(out).numpy() if out else np.zeros((0, len(CLASSES)), np.float32)
     if not np.all(np.isfinite(logits)):  # a NaN network would 'predict' class 0 for everything
-        raise ValueError(f"model gave {int(np.sum(~np.isfinite(logits)))} NaN or infinite logits for finite input; "
-                         f"its weights are probably not finite (a diverged run)")
+        raise ValueError(
+            f"model gave {int(np.sum(~np.isfinite(logits)))} NaN or infinite logits for finite input; "
+            f"its weights are probably not finite (a diverged run)"
+        )
     return logits
 
 
@@ -186,13 +213,17 @@ def invariance(model: nn.Module, X, y=None, *, batch_size: int = 512, device=Non
         ``symmetrized_accuracy`` (float).
     """
     X = check_network_input(X, "X")
-    logp = np.stack([predict_logits(model, _symmetrize(X, k), batch_size=batch_size, device=device)
-                     for k in range(len(SYMMETRIES))])  # (8, n, classes) logits
+    logp = np.stack(
+        [predict_logits(model, _symmetrize(X, k), batch_size=batch_size, device=device) for k in range(len(SYMMETRIES))]
+    )  # (8, n, classes) logits
     logp = torch.log_softmax(torch.from_numpy(logp), dim=2).numpy()
     predictions = logp.argmax(axis=2)
-    result = {"symmetries": SYMMETRIES, "predictions": predictions,
-              "changed": (predictions != predictions[0]).mean(axis=1) if len(X) else np.zeros(len(SYMMETRIES)),
-              "symmetrized": logp.mean(axis=0).argmax(axis=1)}
+    result = {
+        "symmetries": SYMMETRIES,
+        "predictions": predictions,
+        "changed": (predictions != predictions[0]).mean(axis=1) if len(X) else np.zeros(len(SYMMETRIES)),
+        "symmetrized": logp.mean(axis=0).argmax(axis=1),
+    }
     if y is not None:
         y = _labels(y, "y")
         if y.shape != (len(X),):
@@ -200,9 +231,6 @@ def invariance(model: nn.Module, X, y=None, *, batch_size: int = 512, device=Non
         result["accuracy"] = (predictions == y).mean(axis=1)
         result["symmetrized_accuracy"] = float((result["symmetrized"] == y).mean())
     return result
-
-
-predict = deprecated_alias(predict_logits, "predict")
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int = len(CLASSES), *, normalize: bool = True) -> np.ndarray:
@@ -345,8 +373,9 @@ def per_class_by_level(values, y_true, y_pred, n_classes: int = len(CLASSES)) ->
     return {"levels": levels, "accuracy": accuracy, "stderr": stderr, "count": count.astype(np.int64)}
 
 
-def evaluate(model: nn.Module, dataset, *, batch_size: int = 512, length_bins=None, alpha_bins=None,
-             symmetrize: bool = False) -> dict:
+def evaluate(
+    model: nn.Module, dataset, *, batch_size: int = 512, length_bins=None, alpha_bins=None, symmetrize: bool = False
+) -> dict:
     """Every figure of merit of ``model`` on a :class:`~resandi_lite.TrajectoryDataset`.
 
     ``symmetrize=True`` predicts with test-time averaging over the eight
@@ -360,8 +389,9 @@ def evaluate(model: nn.Module, dataset, *, batch_size: int = 512, length_bins=No
         ``by_noise`` (see :func:`accuracy_by`), ``predictions`` (n,) and ``n``.
     """
     if not all(hasattr(dataset, k) for k in ("X", "y", "lengths", "alpha", "noise")):
-        raise TypeError(f"dataset must be a TrajectoryDataset (with X, y, lengths, alpha, noise), "
-                        f"got {type(dataset).__name__}")
+        raise TypeError(
+            f"dataset must be a TrajectoryDataset (with X, y, lengths, alpha, noise), got {type(dataset).__name__}"
+        )
     if len(dataset.y) == 0:
         raise ValueError("dataset is empty: nothing to evaluate")
     logits = predict_logits(model, dataset.X, batch_size=batch_size, symmetrize=symmetrize)
@@ -373,8 +403,11 @@ def evaluate(model: nn.Module, dataset, *, batch_size: int = 512, length_bins=No
     length_bins = np.linspace(10, 1000, 12) if length_bins is None else length_bins
     alpha_bins = np.linspace(0.1, 1.9, 19) if alpha_bins is None else alpha_bins
     sigmas = np.unique(dataset.noise)
-    noise_edges = np.concatenate([sigmas - 1e-9, [sigmas[-1] + 1e-9]]) if sigmas.size > 1 else np.array(
-        [sigmas[0] - 1e-9, sigmas[0] + 1e-9])
+    noise_edges = (
+        np.concatenate([sigmas - 1e-9, [sigmas[-1] + 1e-9]])
+        if sigmas.size > 1
+        else np.array([sigmas[0] - 1e-9, sigmas[0] + 1e-9])
+    )
     return {
         "n": int(len(pred)),
         "accuracy": float(correct.mean()),

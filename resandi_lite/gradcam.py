@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._checks import check_int, check_network_input, keyword_only
+from ._checks import check_int, check_network_input
 from .model import model_device
 
 UPSAMPLING = (None, "nearest", "linear")
@@ -57,12 +57,14 @@ class GradCAM:
         modules = dict(model.named_modules())
         if not isinstance(layer, str) or layer not in modules or layer == "":
             stages = [n for n in ("layer1", "layer2", "layer3", "layer4") if n in modules]
-            raise ValueError(f"layer must name a submodule of the model, e.g. {', '.join(stages) or 'layer4'}; "
-                             f"got {layer!r}")
+            raise ValueError(
+                f"layer must name a submodule of the model, e.g. {', '.join(stages) or 'layer4'}; got {layer!r}"
+            )
         self.model, self.layer, self.module = model, layer, modules[layer]
 
-    def attribute(self, inputs: Tensor, target=None, *, relu: bool = False, upsample: str | None = None,
-                  batch_size: int = 256) -> Tensor:
+    def attribute(
+        self, inputs: Tensor, target=None, *, relu: bool = False, upsample: str | None = None, batch_size: int = 256
+    ) -> Tensor:
         """Grad-CAM maps of ``inputs`` for ``target``.
 
         Parameters
@@ -99,8 +101,10 @@ class GradCAM:
             raise TypeError(f"relu must be True or False, got {relu!r}")
         batch_size = check_int(batch_size, "batch_size", minimum=1)
         targets = self._targets(target, len(inputs))
-        maps = [self._batch(inputs[i:i + batch_size], targets[i:i + batch_size], relu)
-                for i in range(0, len(inputs), batch_size)]
+        maps = [
+            self._batch(inputs[i : i + batch_size], targets[i : i + batch_size], relu)
+            for i in range(0, len(inputs), batch_size)
+        ]
         cam = torch.cat(maps)
         if upsample is not None:
             cam = upsample_maps(cam, inputs.shape[-1], upsample)
@@ -148,8 +152,9 @@ class GradCAM:
                 else:
                     labels = target.to(logits.device)
                     if labels.min() < 0 or labels.max() >= k:
-                        raise ValueError(f"target labels must be in 0..{k - 1}, got {labels.min().item()}.."
-                                         f"{labels.max().item()}")
+                        raise ValueError(
+                            f"target labels must be in 0..{k - 1}, got {labels.min().item()}..{labels.max().item()}"
+                        )
                 score = logits.gather(1, labels[:, None]).sum()
                 (grad,) = torch.autograd.grad(score, captured["A"])
         finally:
@@ -162,11 +167,10 @@ class GradCAM:
         return (F.relu(cam) if relu else cam).float().cpu()
 
 
-@keyword_only(renamed={"length": "input_length"})
 def upsample_maps(maps: Tensor, input_length: int, mode: str = "nearest") -> Tensor:
     """Stretch maps ``(B, L_layer)`` to ``(B, input_length)`` by nearest-neighbour or linear interpolation.
 
-    ``input_length`` (formerly ``length``) is the network's input length, 1000.
+    ``input_length`` is the network's input length, 1000.
     """
     if not isinstance(maps, Tensor) or maps.ndim != 2 or not maps.is_floating_point() or maps.shape[1] < 1:
         got = f"{maps.dtype} tensor of shape {tuple(maps.shape)}" if isinstance(maps, Tensor) else type(maps).__name__
@@ -180,8 +184,15 @@ def upsample_maps(maps: Tensor, input_length: int, mode: str = "nearest") -> Ten
     return F.interpolate(maps[:, None], size=input_length, mode=mode, **kwargs)[:, 0]
 
 
-def grad_cam(model: nn.Module, x, target=None, layer: str = "layer4", relu: bool = False,
-             upsample: str | None = "nearest", batch_size: int = 256) -> Tensor:
+def grad_cam(
+    model: nn.Module,
+    x,
+    target=None,
+    layer: str = "layer4",
+    relu: bool = False,
+    upsample: str | None = "nearest",
+    batch_size: int = 256,
+) -> Tensor:
     """Grad-CAM maps in one call (see :class:`GradCAM`).
 
     Parameters

@@ -39,8 +39,16 @@ from __future__ import annotations
 import numpy as np
 from torch import nn
 
-from ._checks import (check_float, check_int, check_labels, check_lengths, check_maps, check_mask, check_memory,
-                      check_rng)
+from ._checks import (
+    check_float,
+    check_int,
+    check_labels,
+    check_lengths,
+    check_maps,
+    check_mask,
+    check_memory,
+    check_rng,
+)
 from .preprocess import INPUT_LENGTH, preprocess
 from .simulate import CLASSES, simulate
 
@@ -77,7 +85,7 @@ def events_to_input(events, input_length: int = INPUT_LENGTH) -> np.ndarray:
     for i, e in enumerate(rows):
         if e.ndim != 1 or not 1 <= e.size <= input_length:
             raise ValueError(f"events[{i}] must be 1-D with 1..{input_length} marks, got shape {e.shape}")
-        out[i, input_length - e.size:] = e
+        out[i, input_length - e.size :] = e
     return out
 
 
@@ -107,10 +115,15 @@ def event_set(n_per_class: int, *, classes=EVENT_CLASSES, length="varying", rng=
     lengths = np.array([x.shape[-1] for x in trajectories], dtype=np.int64)
     raw = np.zeros((len(trajectories), 2, INPUT_LENGTH))
     for i, x in enumerate(trajectories):
-        raw[i, :, INPUT_LENGTH - x.shape[-1]:] = x
-    return {"X": preprocess(trajectories), "y": np.repeat([CLASSES.index(c) for c in classes], n_per_class),
-            "alpha": np.concatenate([a for _, a, _ in parts]), "lengths": lengths,
-            "events": events_to_input(marks), "positions": raw}
+        raw[i, :, INPUT_LENGTH - x.shape[-1] :] = x
+    return {
+        "X": preprocess(trajectories),
+        "y": np.repeat([CLASSES.index(c) for c in classes], n_per_class),
+        "alpha": np.concatenate([a for _, a, _ in parts]),
+        "lengths": lengths,
+        "events": events_to_input(marks),
+        "positions": raw,
+    }
 
 
 def near_events(events, k: int) -> np.ndarray:
@@ -133,8 +146,10 @@ def _main_path(model: nn.Module, layer: str) -> list[nn.Module]:
         raise ValueError(f"layer must be one of {', '.join(names)}, got {layer!r}")
     for attr in ("conv1", "maxpool", *STAGES):
         if not hasattr(model, attr):
-            raise TypeError(f"model must be a ResAnDi network (with conv1, maxpool and {', '.join(STAGES)}), "
-                            f"got {type(model).__name__} without {attr!r}")
+            raise TypeError(
+                f"model must be a ResAnDi network (with conv1, maxpool and {', '.join(STAGES)}), "
+                f"got {type(model).__name__} without {attr!r}"
+            )
     path = [model.conv1, model.maxpool]
     for name in STAGES[: names.index(layer)]:
         for block in getattr(model, name):
@@ -144,6 +159,7 @@ def _main_path(model: nn.Module, layer: str) -> list[nn.Module]:
 
 def _geometry(module: nn.Module) -> tuple[int, int, int, int]:
     """``(kernel, stride, padding, dilation)`` of a Conv1d or a pool, as plain ints."""
+
     def one(v):
         return int(v[0]) if isinstance(v, (tuple, list)) else int(v)
 
@@ -223,8 +239,10 @@ def map_centres(model: nn.Module, positions: int, length: int = INPUT_LENGTH) ->
         sizes[layer] = len(centres)
         if len(centres) == positions:
             return centres
-    raise ValueError(f"positions must be the input length ({length}) or the output length of a stage "
-                     f"({', '.join(f'{k}: {v}' for k, v in sizes.items())}), got {positions}")
+    raise ValueError(
+        f"positions must be the input length ({length}) or the output length of a stage "
+        f"({', '.join(f'{k}: {v}' for k, v in sizes.items())}), got {positions}"
+    )
 
 
 def upsample(maps, length: int = INPUT_LENGTH, *, centres=None) -> np.ndarray:
@@ -261,8 +279,9 @@ def upsample(maps, length: int = INPUT_LENGTH, *, centres=None) -> np.ndarray:
         return maps[:, (np.arange(length) * maps.shape[1]) // length]
     centres = np.asarray(centres, dtype=np.float64)
     if centres.shape != (maps.shape[1],) or np.any(np.diff(centres) <= 0):
-        raise ValueError(f"centres must be increasing, one per map position ({maps.shape[1]}), got shape "
-                         f"{centres.shape}")
+        raise ValueError(
+            f"centres must be increasing, one per map position ({maps.shape[1]}), got shape {centres.shape}"
+        )
     midpoints = (centres[1:] + centres[:-1]) / 2
     return maps[:, np.searchsorted(midpoints, np.arange(length), side="left")]
 
@@ -341,7 +360,8 @@ def bootstrap(values, *, n_boot: int = 1000, level: float = 0.95, rng=None) -> t
     v = np.asarray(values)
     if v.dtype.kind not in "iuf" or v.ndim != 1:
         raise (TypeError if v.dtype.kind not in "iuf" else ValueError)(
-            f"values must be a 1-D array of numbers (NaN for undefined), got dtype {v.dtype}, shape {v.shape}")
+            f"values must be a 1-D array of numbers (NaN for undefined), got dtype {v.dtype}, shape {v.shape}"
+        )
     n_boot = check_int(n_boot, "n_boot", minimum=1)
     level = check_float(level, "level", minimum=0, maximum=1, open_low=True)
     rng = check_rng(rng)
@@ -355,8 +375,9 @@ def bootstrap(values, *, n_boot: int = 1000, level: float = 0.95, rng=None) -> t
     return float(v.mean()), float(lo), float(hi)
 
 
-def summarise(maps, events, lengths, y, *, k: int = 3, rng=None, n_boot: int = 1000, classes=None,
-              centres=None) -> list[dict]:
+def summarise(
+    maps, events, lengths, y, *, k: int = 3, rng=None, n_boot: int = 1000, classes=None, centres=None
+) -> list[dict]:
     """Scores of the maps per class, each against random maps of the same resolution, with bootstrap intervals.
 
     ``centres``: as in :func:`trajectory_scores`, for the maps and the random maps alike.
@@ -384,14 +405,16 @@ def summarise(maps, events, lengths, y, *, k: int = 3, rng=None, n_boot: int = 1
             row = {"class": classes[label], "score": score, "n": int(np.isfinite(a).sum())}
             row.update(zip(("mean", "low", "high"), bootstrap(a, n_boot=n_boot, rng=rng)))
             row.update(zip(("random", "random_low", "random_high"), bootstrap(b, n_boot=n_boot, rng=rng)))
-            row.update(zip(("difference", "difference_low", "difference_high"),
-                           bootstrap(a - b, n_boot=n_boot, rng=rng)))
+            row.update(
+                zip(("difference", "difference_low", "difference_high"), bootstrap(a - b, n_boot=n_boot, rng=rng))
+            )
             rows.append(row)
     return rows
 
 
-def compare_methods(models: dict, data: dict, methods, *, k: int = 3, rng=None, n_boot: int = 1000,
-                    upsampling: str = "centres") -> list[dict]:
+def compare_methods(
+    models: dict, data: dict, methods, *, k: int = 3, rng=None, n_boot: int = 1000, upsampling: str = "centres"
+) -> list[dict]:
     """:func:`summarise` for every network and attribution method on one event set.
 
     Parameters
@@ -425,16 +448,19 @@ def compare_methods(models: dict, data: dict, methods, *, k: int = 3, rng=None, 
         for method in methods:
             maps = attribute(model, data["X"], data["y"], method)
             centres = _centres(model, maps.shape[1], upsampling)
-            for row in summarise(maps, data["events"], data["lengths"], data["y"], k=k, rng=rng, n_boot=n_boot,
-                                 centres=centres):
+            for row in summarise(
+                maps, data["events"], data["lengths"], data["y"], k=k, rng=rng, n_boot=n_boot, centres=centres
+            ):
                 rows.append({"network": network, "method": getattr(method, "__name__", method), **row})
     return rows
 
 
 def _check_upsampling(upsampling) -> None:
     if upsampling not in ("centres", "nearest"):
-        raise ValueError(f"upsampling must be 'centres' (receptive-field centres) or 'nearest' (the paper's "
-                         f"stretching), got {upsampling!r}")
+        raise ValueError(
+            f"upsampling must be 'centres' (receptive-field centres) or 'nearest' (the paper's "
+            f"stretching), got {upsampling!r}"
+        )
 
 
 def _centres(model: nn.Module, positions: int, upsampling: str):
@@ -461,8 +487,11 @@ def plot_scores(rows: list[dict], score: str = "auroc", ax=None, *, network: str
         ax.errorbar(x, mean, yerr=err.T, fmt="o", capsize=3, label=c)
         ax.errorbar(x, [chosen[m]["random"] for m in methods], fmt="_", color="grey", markersize=12)
     ax.set_xticks(np.arange(len(methods)), methods, rotation=30, ha="right")
-    label = {"auroc": "AUROC (0.5: chance)", "pointing": "pointing game (hit rate)",
-             "mass": "relevance mass near events"}[score]
+    label = {
+        "auroc": "AUROC (0.5: chance)",
+        "pointing": "pointing game (hit rate)",
+        "mass": "relevance mass near events",
+    }[score]
     ax.set_ylabel(label)
     ax.legend(title="class (grey: random maps)", fontsize=8)
     return ax
@@ -495,8 +524,9 @@ def plot_events(positions, events, cam, ax=None, *, title: str | None = None):
     return ax
 
 
-def report_values(n_per_class: int, seed: int = 0, *, network="lite", attribution=None, k: int = 3,
-                  result: dict | None = None) -> dict:
+def report_values(
+    n_per_class: int, seed: int = 0, *, network="lite", attribution=None, k: int = 3, result: dict | None = None
+) -> dict:
     """Rows beyond the paper for the reproduction report: how well the maps find the events, per class.
 
     Keys ``groundtruth/<score>/<class>`` (score: ``auroc``, ``pointing``,
@@ -513,20 +543,32 @@ def report_values(n_per_class: int, seed: int = 0, *, network="lite", attributio
         method = attribution or "gradcam-layer4"
         rows = [r for r in result["table"] if r["method"] == ("gradcam-layer4" if method == "gradcam" else method)]
         if not rows:
-            raise ValueError(f"result holds no table rows for attribution {method!r}; it has "
-                             f"{sorted({r['method'] for r in result['table']})}")
+            raise ValueError(
+                f"result holds no table rows for attribution {method!r}; it has "
+                f"{sorted({r['method'] for r in result['table']})}"
+            )
     else:
         model = _network(network)
         data = event_set(n_per_class, rng=seed + 7)
         from .attribution import attribute
 
         maps = attribute(model, data["X"], data["y"], attribution)
-        rows = summarise(maps, data["events"], data["lengths"], data["y"], k=k, rng=seed,
-                         centres=_centres(model, maps.shape[1], "centres"))
+        rows = summarise(
+            maps,
+            data["events"],
+            data["lengths"],
+            data["y"],
+            k=k,
+            rng=seed,
+            centres=_centres(model, maps.shape[1], "centres"),
+        )
     out = {}
     for r in rows:
         out[f"groundtruth/{r['score']}/{r['class']}"] = (r["mean"], (r["high"] - r["low"]) / 3.92)
-        out[f"groundtruth/{r['score']}-random/{r['class']}"] = (r["random"], (r["random_high"] - r["random_low"]) / 3.92)
+        out[f"groundtruth/{r['score']}-random/{r['class']}"] = (
+            r["random"],
+            (r["random_high"] - r["random_low"]) / 3.92,
+        )
     return out
 
 
@@ -545,20 +587,39 @@ def _network(network, default: str = "lite") -> nn.Module:
 #: CPU per trajectory for the eight methods).
 VERDICT_SIZES = {"ci": 3, "book": 40, "powered": 1500}
 #: The attribution methods the ground-truth verdicts score (every stage of Grad-CAM and the input-level methods).
-VERDICT_METHODS = ("gradcam-layer1", "gradcam-layer2", "gradcam-layer3", "gradcam-layer4", "gradcam-relu",
-                   "saliency", "integrated-gradients", "occlusion")
+VERDICT_METHODS = (
+    "gradcam-layer1",
+    "gradcam-layer2",
+    "gradcam-layer3",
+    "gradcam-layer4",
+    "gradcam-relu",
+    "saliency",
+    "integrated-gradients",
+    "occlusion",
+)
 #: What the events of each class are, for the claims' wording.
 EVENT_WORDS = {"SubATTM": "changes of diffusivity", "SubCTRW": "jumps", "SupLW": "flight starts"}
 #: The effect of interest of the claims beyond the paper: AUROC 0.55 (0.05 above chance), and a pointing game or a
 #: relevance mass 0.05 above random maps'.  The paper makes no ground-truth claim.
 MINIMAL_EFFECT = 0.05
-_REFERENCE = ("beyond the paper (it makes no ground-truth claim): the course's claim, judged against a minimal effect "
-              "of interest of {what}")
+_REFERENCE = (
+    "beyond the paper (it makes no ground-truth claim): the course's claim, judged against a minimal effect "
+    "of interest of {what}"
+)
 
 
-def groundtruth_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress: bool = False,
-                         methods=VERDICT_METHODS, k: int = 3, n_boot: int = 2000, level: float = 0.95,
-                         upsampling: str = "centres") -> dict:
+def groundtruth_verdicts(
+    n_per_class: int,
+    *,
+    seed: int = 0,
+    network=None,
+    progress: bool = False,
+    methods=VERDICT_METHODS,
+    k: int = 3,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    upsampling: str = "centres",
+) -> dict:
     """The powered ground-truth measurement: does each map find the events, per class, with a verdict per claim.
 
     One event set of ``n_per_class`` trajectories per class with events
@@ -642,31 +703,78 @@ def groundtruth_verdicts(n_per_class: int, *, seed: int = 0, network=None, progr
     for method in methods:
         for c in EVENT_CLASSES:
             a = scores[method]["auroc"][y == CLASSES.index(c)]
-            claim_row(rows, skipped, f"{method} is higher at {c} {EVENT_WORDS[c]} than elsewhere (AUROC - 0.5)", a,
-                      np.full_like(a, 0.5), paper=MINIMAL_EFFECT, level=auroc_level, n_boot=n_boot, rng=rng,
-                      family="auroc", method=method, score="auroc - 0.5", reference=_REFERENCE.format(
-                          what="AUROC 0.55"), **{"class": c})
+            claim_row(
+                rows,
+                skipped,
+                f"{method} is higher at {c} {EVENT_WORDS[c]} than elsewhere (AUROC - 0.5)",
+                a,
+                np.full_like(a, 0.5),
+                paper=MINIMAL_EFFECT,
+                level=auroc_level,
+                n_boot=n_boot,
+                rng=rng,
+                family="auroc",
+                method=method,
+                score="auroc - 0.5",
+                reference=_REFERENCE.format(what="AUROC 0.55"),
+                **{"class": c},
+            )
     paper_method = "gradcam-layer4"
     if paper_method in methods:
         vs_level = family_level(2 * len(EVENT_CLASSES), level)
         for score, words in (("pointing", "pointing game (k = {k})"), ("mass", "relevance mass within {k} steps")):
             for c in EVENT_CLASSES:
                 members = y == CLASSES.index(c)
-                claim_row(rows, skipped, f"layer4 Grad-CAM's {words.format(k=k)} at {c} {EVENT_WORDS[c]} beats "
-                          "random maps' (difference)", scores[paper_method][score][members],
-                          random_scores[paper_method][score][members], paper=MINIMAL_EFFECT, level=vs_level,
-                          n_boot=n_boot, rng=rng, family="layer4 vs random", method=paper_method,
-                          score=f"{score} - random", reference=_REFERENCE.format(
-                              what=f"0.05 in {words.split(' (')[0].split(' within')[0]}"), **{"class": c})
-    return {"rows": rows, "skipped": skipped, "table": table, "alignment": alignment(model),
-            "sizes": {"n_per_class": n_per_class, "trajectories": len(y), "classes": list(EVENT_CLASSES),
-                      "methods": methods, "n_boot": n_boot},
-            "seconds": float(time.perf_counter() - start), "network": _network_name(network), "k": k,
-            "upsampling": upsampling, "level": level}
+                claim_row(
+                    rows,
+                    skipped,
+                    f"layer4 Grad-CAM's {words.format(k=k)} at {c} {EVENT_WORDS[c]} beats random maps' (difference)",
+                    scores[paper_method][score][members],
+                    random_scores[paper_method][score][members],
+                    paper=MINIMAL_EFFECT,
+                    level=vs_level,
+                    n_boot=n_boot,
+                    rng=rng,
+                    family="layer4 vs random",
+                    method=paper_method,
+                    score=f"{score} - random",
+                    reference=_REFERENCE.format(what=f"0.05 in {words.split(' (')[0].split(' within')[0]}"),
+                    **{"class": c},
+                )
+    return {
+        "rows": rows,
+        "skipped": skipped,
+        "table": table,
+        "alignment": alignment(model),
+        "sizes": {
+            "n_per_class": n_per_class,
+            "trajectories": len(y),
+            "classes": list(EVENT_CLASSES),
+            "methods": methods,
+            "n_boot": n_boot,
+        },
+        "seconds": float(time.perf_counter() - start),
+        "network": _network_name(network),
+        "k": k,
+        "upsampling": upsampling,
+        "level": level,
+    }
 
 
-def claim_row(rows: list, skipped: list, claim: str, a, b, *, paper: float, level: float, n_boot: int, rng,
-              statistic=None, **extra) -> None:
+def claim_row(
+    rows: list,
+    skipped: list,
+    claim: str,
+    a,
+    b,
+    *,
+    paper: float,
+    level: float,
+    n_boot: int,
+    rng,
+    statistic=None,
+    **extra,
+) -> None:
     """Append the verdict row of one claim: a paired bootstrap of ``(a, b)`` over the trajectories where both are defined.
 
     With fewer than 2 such trajectories (a short set: e.g. ATTM trajectories
@@ -690,12 +798,19 @@ def claim_row(rows: list, skipped: list, claim: str, a, b, *, paper: float, leve
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     keep = np.isfinite(a) & np.isfinite(b)
     if keep.sum() < 2:
-        skipped.append({"claim": claim, "n": int(keep.sum()), "reason": "fewer than 2 trajectories with a defined "
-                        "value; use a larger n_per_class", **extra})
+        skipped.append(
+            {
+                "claim": claim,
+                "n": int(keep.sum()),
+                "reason": "fewer than 2 trajectories with a defined value; use a larger n_per_class",
+                **extra,
+            }
+        )
         return
     r = paired_bootstrap(a[keep], b[keep], statistic=statistic, level=level, n_boot=n_boot, rng=rng)
-    rows.append(verdict_row(claim, r["estimate"], r["low"], r["high"], r["n"], paper, level=level,
-                            stderr=r["stderr"], **extra))
+    rows.append(
+        verdict_row(claim, r["estimate"], r["low"], r["high"], r["n"], paper, level=level, stderr=r["stderr"], **extra)
+    )
 
 
 def _network_name(network) -> str:
@@ -714,8 +829,9 @@ def _table(ours: dict, random: dict, y, *, rng, n_boot: int) -> list[dict]:
             row = {"class": CLASSES[label], "score": score, "n": int(np.isfinite(a).sum())}
             row.update(zip(("mean", "low", "high"), bootstrap(a, n_boot=n_boot, rng=rng)))
             row.update(zip(("random", "random_low", "random_high"), bootstrap(b, n_boot=n_boot, rng=rng)))
-            row.update(zip(("difference", "difference_low", "difference_high"),
-                           bootstrap(a - b, n_boot=n_boot, rng=rng)))
+            row.update(
+                zip(("difference", "difference_low", "difference_high"), bootstrap(a - b, n_boot=n_boot, rng=rng))
+            )
             rows.append(row)
     return rows
 

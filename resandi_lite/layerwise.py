@@ -46,11 +46,11 @@ from torch import nn
 from .evaluate import confusion_matrix
 from .evaluate import predict_logits as predict
 from .model import model_device
+from .paper import CORRELATIONS as PAPER_CORRELATIONS
+from .paper import N_WINDOWS, STRIDE, WINDOW
+from .paper import SPEARMAN as PAPER_SPEARMAN
 from .preprocess import minmax_scale
 from .simulate.classes import N_CLASSES
-from .paper import N_WINDOWS, STRIDE, WINDOW
-from .paper import CORRELATIONS as PAPER_CORRELATIONS, SPEARMAN as PAPER_SPEARMAN
-from .paper import GROUPS as PAPER_GROUPS, PROBES as PAPER_PROBES
 
 STATISTICS = ("f1", "f2", "f3", "f4", "f5")
 COMPOSITES = ("AC", "CS", "SG", "VD")
@@ -62,7 +62,7 @@ REQUIRED_SIGNS = (("SubCTRW", "AC"), ("SubFBM", "AC"), ("SupFBM", "AC"), ("SubSB
 def _windows(d: np.ndarray) -> np.ndarray:
     """Increments of each window: (n, 2, 999) -> view (n, 2, 32, 224)."""
     view = np.lib.stride_tricks.sliding_window_view(d, WINDOW - 1, axis=-1)
-    return view[:, :, : STRIDE * N_WINDOWS: STRIDE]
+    return view[:, :, : STRIDE * N_WINDOWS : STRIDE]
 
 
 def _kurtosis(x: np.ndarray) -> np.ndarray:
@@ -136,7 +136,7 @@ def window_statistics(X, *, undefined: str = "nan", turning: str = "signed", chu
 
 def _fill_statistics(X: np.ndarray, out: dict, chunk: int, turning: str = "signed") -> None:
     for start in range(0, len(X), chunk):
-        w = _windows(np.diff(X[start:start + chunk], axis=-1))  # (m, 2, 32, 224)
+        w = _windows(np.diff(X[start : start + chunk], axis=-1))  # (m, 2, 32, 224)
         sl = slice(start, start + len(w))
         c = w - w.mean(axis=-1, keepdims=True)
         var = (c**2).mean(axis=-1)
@@ -164,8 +164,12 @@ def _fill_statistics(X: np.ndarray, out: dict, chunk: int, turning: str = "signe
 
 def composites(stats: dict) -> dict:
     """The paper's composite features: AC = f1, CS = f1 f5, SG = f3 f2, VD = f4 f2 (each (n, 32))."""
-    return {"AC": stats["f1"], "CS": stats["f1"] * stats["f5"], "SG": stats["f3"] * stats["f2"],
-            "VD": stats["f4"] * stats["f2"]}
+    return {
+        "AC": stats["f1"],
+        "CS": stats["f1"] * stats["f5"],
+        "SG": stats["f3"] * stats["f2"],
+        "VD": stats["f4"] * stats["f2"],
+    }
 
 
 def window_activity(X) -> np.ndarray:
@@ -490,8 +494,19 @@ def _trajectory_bootstrap(statistic, m: int, *, n_boot: int, level: float = 0.95
     return paired_bootstrap(np.arange(m, dtype=np.float64), statistic=resampled, n_boot=n_boot, level=level, rng=rng)
 
 
-def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = "pearson", within: bool = False,
-                          k: float = 2.0, n_boot: int = 1000, rng=None, classes=None) -> dict:
+def correlation_intervals(
+    maps,
+    features: dict,
+    y,
+    pairs=None,
+    *,
+    method: str = "pearson",
+    within: bool = False,
+    k: float = 2.0,
+    n_boot: int = 1000,
+    rng=None,
+    classes=None,
+) -> dict:
     """:func:`map_correlations` with standard errors from a bootstrap over trajectories.
 
     The pairs of one class are its trajectories' 32 windows.  They are not
@@ -564,12 +579,25 @@ def correlation_intervals(maps, features: dict, y, pairs=None, *, method: str = 
         finite = np.isfinite(a) & np.isfinite(b)
         n_pairs, contributing = int(finite.sum()), int(finite.any(axis=1).sum())
         # one trajectory alone gives the same r in every replicate: no standard error, not a zero one
-        stderr = (_trajectory_bootstrap(statistic, len(a), n_boot=n_boot, rng=rng)["stderr"] if contributing >= 2
-                  else float("nan"))
-        fisher = (fisher_interval(r, n_pairs, k=k) if method == "pearson" and not within and n_pairs > 3
-                  and np.isfinite(r) else None)
-        out[(c, f)] = {"r": r, "stderr": stderr, "low": r - k * stderr, "high": r + k * stderr,
-                       "trajectories": int(len(a)), "pairs": n_pairs, "fisher": fisher}
+        stderr = (
+            _trajectory_bootstrap(statistic, len(a), n_boot=n_boot, rng=rng)["stderr"]
+            if contributing >= 2
+            else float("nan")
+        )
+        fisher = (
+            fisher_interval(r, n_pairs, k=k)
+            if method == "pearson" and not within and n_pairs > 3 and np.isfinite(r)
+            else None
+        )
+        out[(c, f)] = {
+            "r": r,
+            "stderr": stderr,
+            "low": r - k * stderr,
+            "high": r + k * stderr,
+            "trajectories": int(len(a)),
+            "pairs": n_pairs,
+            "fisher": fisher,
+        }
     return out
 
 
@@ -646,12 +674,18 @@ def count_sign_agreement(estimates: dict, paper: dict | None = None, pairs=REQUI
         r, stderr = (value["r"], value["stderr"]) if isinstance(value, dict) else value
         verdicts[pair] = sign_agreement(r, paper[pair], stderr, k=k)
     counts = {v: sum(x == v for x in verdicts.values()) for v in ("agrees", "differs", "unresolved")}
-    return {"verdicts": verdicts, "agree": counts["agrees"], "differ": counts["differs"],
-            "unresolved": counts["unresolved"], "total": len(verdicts)}
+    return {
+        "verdicts": verdicts,
+        "agree": counts["agrees"],
+        "differ": counts["differs"],
+        "unresolved": counts["unresolved"],
+        "total": len(verdicts),
+    }
 
 
-def interval_table(intervals: dict, paper: dict | None = None, pairs=REQUIRED_SIGNS, *, k: float = 2.0,
-                   signs: bool = True) -> dict:
+def interval_table(
+    intervals: dict, paper: dict | None = None, pairs=REQUIRED_SIGNS, *, k: float = 2.0, signs: bool = True
+) -> dict:
     """The correlations of :func:`correlation_intervals` beside the paper's, as a small table for display.
 
     Returns
@@ -668,9 +702,11 @@ def interval_table(intervals: dict, paper: dict | None = None, pairs=REQUIRED_SI
     for c, f in pairs:
         v = intervals[(c, f)]
         fisher = v.get("fisher")
-        table[f"{c} {f}"] = {"ours ± SE (bootstrap)": f"{v['r']:+.3f} ± {v['stderr']:.3f}",
-                             "Fisher, pairs independent": "—" if fisher is None else f"[{fisher[0]:+.3f}, {fisher[1]:+.3f}]",
-                             "paper": paper[(c, f)]}
+        table[f"{c} {f}"] = {
+            "ours ± SE (bootstrap)": f"{v['r']:+.3f} ± {v['stderr']:.3f}",
+            "Fisher, pairs independent": "—" if fisher is None else f"[{fisher[0]:+.3f}, {fisher[1]:+.3f}]",
+            "paper": paper[(c, f)],
+        }
         if signs:
             table[f"{c} {f}"]["sign"] = sign_agreement(v["r"], paper[(c, f)], v["stderr"], k=k)
     return table
@@ -717,15 +753,24 @@ def sign_claims(paper: dict | None = None, spearman: dict | None = None) -> list
         for (c, f), value in values.items():
             for scope in SCOPES:
                 name = f"{c} {f}" + (", resting windows scored 1 (the authors' code)" if scoring == "authors" else "")
-                claims.append({"claim": f"{name}: {method.capitalize()}, "
-                                        f"{'pooled' if scope == 'pooled' else 'within trajectories'}",
-                               "class": c, "feature": f, "method": method, "scope": scope, "scoring": scoring,
-                               "paper": float(value)})
+                claims.append(
+                    {
+                        "claim": f"{name}: {method.capitalize()}, "
+                        f"{'pooled' if scope == 'pooled' else 'within trajectories'}",
+                        "class": c,
+                        "feature": f,
+                        "method": method,
+                        "scope": scope,
+                        "scoring": scoring,
+                        "paper": float(value),
+                    }
+                )
     return claims
 
 
-def sign_verdicts(maps, stats: dict, y, *, claims=None, level: float = 0.95, n_boot: int = 5000, rng=None,
-                  classes=None) -> list[dict]:
+def sign_verdicts(
+    maps, stats: dict, y, *, claims=None, level: float = 0.95, n_boot: int = 5000, rng=None, classes=None
+) -> list[dict]:
     """Every sign claim of :func:`sign_claims` with its interval and verdict, Bonferroni over the family.
 
     Each correlation is bootstrapped over the trajectories of its class (each
@@ -774,8 +819,10 @@ def sign_verdicts(maps, stats: dict, y, *, claims=None, level: float = 0.95, n_b
     if missing:
         raise ValueError(f"stats must hold the window statistics {STATISTICS} (window_statistics), missing {missing}")
     claims = sign_claims() if claims is None else list(claims)
-    features = {"ours": composites(stats),
-                "authors": {"AC": np.where(np.isnan(stats["f1"]), 1.0, stats["f1"])}}  # a window at rest: f1 = 1
+    features = {
+        "ours": composites(stats),
+        "authors": {"AC": np.where(np.isnan(stats["f1"]), 1.0, stats["f1"])},
+    }  # a window at rest: f1 = 1
     each = family_level(len(claims), level)
     rng = np.random.default_rng(rng)
     rows = []
@@ -786,15 +833,34 @@ def sign_verdicts(maps, stats: dict, y, *, claims=None, level: float = 0.95, n_b
         a, b = maps[members], np.asarray(features[claim["scoring"]][claim["feature"]], dtype=np.float64)[members]
         statistic = _resampled_correlation(a, b, claim["method"], within=claim["scope"] == "within")
         boot = _trajectory_bootstrap(statistic, len(a), n_boot=n_boot, level=each, rng=rng)
-        extra = {"stderr": boot["stderr"], "level": each, "family": len(claims), "unit": "correlation",
-                 **{k: claim[k] for k in ("class", "feature", "method", "scope", "scoring")},
-                 "pairs": int((np.isfinite(a) & np.isfinite(b)).sum())}
+        extra = {
+            "stderr": boot["stderr"],
+            "level": each,
+            "family": len(claims),
+            "unit": "correlation",
+            **{k: claim[k] for k in ("class", "feature", "method", "scope", "scoring")},
+            "pairs": int((np.isfinite(a) & np.isfinite(b)).sum()),
+        }
         if np.isfinite(boot["low"]) and np.isfinite(boot["high"]):
-            rows.append(verdict_row(claim["claim"], boot["estimate"], boot["low"], boot["high"], len(a), claim["paper"],
-                                    **extra))
+            rows.append(
+                verdict_row(
+                    claim["claim"], boot["estimate"], boot["low"], boot["high"], len(a), claim["paper"], **extra
+                )
+            )
         else:  # too few trajectories with values for an interval
-            rows.append({"claim": claim["claim"], "estimate": boot["estimate"], "low": None, "high": None,
-                         "n": int(len(a)), "paper": claim["paper"], "verdict": "open", "n_needed": None, **extra})
+            rows.append(
+                {
+                    "claim": claim["claim"],
+                    "estimate": boot["estimate"],
+                    "low": None,
+                    "high": None,
+                    "n": int(len(a)),
+                    "paper": claim["paper"],
+                    "verdict": "open",
+                    "n_needed": None,
+                    **extra,
+                }
+            )
     return rows
 
 
@@ -810,7 +876,8 @@ def pooled_within_table(rows: list[dict]) -> dict:
     table = {}
     for row in rows:
         key = f"{row['class']} {row['feature']} ({row['method'].capitalize()}" + (
-            ", authors' scoring)" if row.get("scoring") == "authors" else ")")
+            ", authors' scoring)" if row.get("scoring") == "authors" else ")"
+        )
         entry = table.setdefault(key, {"paper": row["paper"]})
         entry[row["scope"]] = f"{row['estimate']:+.3f} ± {row['stderr']:.3f}: {row['verdict']}"
     return table
@@ -843,16 +910,25 @@ def plot_sign_verdicts(rows: list[dict], ax=None, *, title: str | None = None):
         x = i + (-0.15 if row["scope"] == "pooled" else 0.15)
         label = f"{row['scope']}: {row['verdict']}"
         if row["low"] is not None:
-            ax.errorbar(x, row["estimate"], yerr=[[row["estimate"] - row["low"]], [row["high"] - row["estimate"]]],
-                        fmt="o" if row["scope"] == "pooled" else "s", color=colours[row["verdict"]], capsize=3, ms=5,
-                        label=None if label in seen else label)
+            ax.errorbar(
+                x,
+                row["estimate"],
+                yerr=[[row["estimate"] - row["low"]], [row["high"] - row["estimate"]]],
+                fmt="o" if row["scope"] == "pooled" else "s",
+                color=colours[row["verdict"]],
+                capsize=3,
+                ms=5,
+                label=None if label in seen else label,
+            )
         seen.add(label)
         if row["scope"] == "pooled":
             ax.plot(i, row["paper"], "kx", ms=7, label=None if "paper" in seen else "paper (pooled)")
             seen.add("paper")
     ax.axhline(0, color="k", lw=0.6)
-    names = [f"{c}\n{f}" + ("\nSpearman" if m == "spearman" else "") + ("\nauthors'" if s == "authors" else "")
-             for c, f, m, s in keys]
+    names = [
+        f"{c}\n{f}" + ("\nSpearman" if m == "spearman" else "") + ("\nauthors'" if s == "authors" else "")
+        for c, f, m, s in keys
+    ]
     ax.set_xticks(range(len(keys)), names, fontsize=7)
     ax.set_xlabel("true class and composite feature (circles pooled, squares within trajectories)")
     level = rows[0]["level"] if rows else 0.95
@@ -863,8 +939,17 @@ def plot_sign_verdicts(rows: list[dict], ax=None, *, title: str | None = None):
     return ax
 
 
-def layerwise_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress: bool = False, level: float = 0.95,
-                       n_boot: int = 20_000, chunk: int = 500, batch_size: int = 256) -> dict:
+def layerwise_verdicts(
+    n_per_class: int,
+    *,
+    seed: int = 0,
+    network=None,
+    progress: bool = False,
+    level: float = 0.95,
+    n_boot: int = 20_000,
+    chunk: int = 500,
+    batch_size: int = 256,
+) -> dict:
     """The powered measurement of chapter 11: every sign claim of the paper, pooled and within, with its verdict.
 
     Simulates ``n_per_class`` trajectories of T = 1000 per class (in chunks
@@ -910,7 +995,9 @@ def layerwise_verdicts(n_per_class: int, *, seed: int = 0, network=None, progres
     from .verdict import family_level
 
     if isinstance(n_per_class, bool) or not isinstance(n_per_class, (int, np.integer)) or n_per_class < 2:
-        raise ValueError(f"n_per_class must be an integer >= 2 (a bootstrap needs two trajectories), got {n_per_class!r}")
+        raise ValueError(
+            f"n_per_class must be an integer >= 2 (a bootstrap needs two trajectories), got {n_per_class!r}"
+        )
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
     start, cpu = time.perf_counter(), time.process_time()
@@ -934,17 +1021,32 @@ def layerwise_verdicts(n_per_class: int, *, seed: int = 0, network=None, progres
     claims = sign_claims()
     rows = sign_verdicts(maps, stats, y, claims=claims, level=level, n_boot=n_boot, rng=seed)
     comp = composites(stats)
-    correlations = {scope: {f"{c}/{f}": {"r": v["r"], "stderr": v["stderr"]} for (c, f), v in
-                            correlation_intervals(maps, comp, y, within=scope == "within", n_boot=1000,
-                                                  rng=seed).items()}
-                    for scope in SCOPES}
-    return {"part": "layerwise", "rows": rows,
-            "sizes": {"n_per_class": int(n_per_class), "length": 1000, "n_boot": int(n_boot)},
-            "seed": int(seed), "network": str(network), "classes": list(CLASSES),
-            "family": {"m": len(claims), "level": level, "each": family_level(len(claims), level),
-                       "rule": "Bonferroni: each interval at 1 - (1 - level) / m"},
-            "correlations": correlations, "seconds": time.perf_counter() - start,
-            "cpu_seconds": time.process_time() - cpu}
+    correlations = {
+        scope: {
+            f"{c}/{f}": {"r": v["r"], "stderr": v["stderr"]}
+            for (c, f), v in correlation_intervals(
+                maps, comp, y, within=scope == "within", n_boot=1000, rng=seed
+            ).items()
+        }
+        for scope in SCOPES
+    }
+    return {
+        "part": "layerwise",
+        "rows": rows,
+        "sizes": {"n_per_class": int(n_per_class), "length": 1000, "n_boot": int(n_boot)},
+        "seed": int(seed),
+        "network": str(network),
+        "classes": list(CLASSES),
+        "family": {
+            "m": len(claims),
+            "level": level,
+            "each": family_level(len(claims), level),
+            "rule": "Bonferroni: each interval at 1 - (1 - level) / m",
+        },
+        "correlations": correlations,
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - cpu,
+    }
 
 
 def _check_stages(stages) -> tuple:
@@ -960,8 +1062,9 @@ def _check_stages(stages) -> tuple:
 
 
 @torch.no_grad()
-def pooled_features(model: nn.Module, X, stages=("layer1", "layer2", "layer3", "layer4"), *,
-                    batch_size: int = 512) -> dict:
+def pooled_features(
+    model: nn.Module, X, stages=("layer1", "layer2", "layer3", "layer4"), *, batch_size: int = 512
+) -> dict:
     """Globally average-pooled output of several stages of a frozen network, in one pass.
 
     Parameters
@@ -986,7 +1089,7 @@ def pooled_features(model: nn.Module, X, stages=("layer1", "layer2", "layer3", "
     out = {s: [] for s in stages}
     try:
         for i in range(0, len(X), batch_size):
-            acts = model.stages(X[i:i + batch_size].to(device), upto=STAGES[deepest])
+            acts = model.stages(X[i : i + batch_size].to(device), upto=STAGES[deepest])
             for s in stages:
                 out[s].append(acts[s].mean(dim=2).cpu())
     finally:
@@ -1006,8 +1109,18 @@ def stage_features(model: nn.Module, X, stage: str, *, batch_size: int = 512) ->
     return pooled_features(model, X, (stage,), batch_size=batch_size)[stage]
 
 
-def linear_probe(train_features, train_y, test_features, test_y, *, n_classes: int | None = None,
-                 steps: int = 300, lr: float = 0.05, weight_decay: float = 1e-4, seed: int = 0) -> dict:
+def linear_probe(
+    train_features,
+    train_y,
+    test_features,
+    test_y,
+    *,
+    n_classes: int | None = None,
+    steps: int = 300,
+    lr: float = 0.05,
+    weight_decay: float = 1e-4,
+    seed: int = 0,
+) -> dict:
     """Fit a linear (softmax) classifier on frozen features and test it.
 
     Features are standardised with the training mean and std; the classifier
@@ -1038,8 +1151,12 @@ def linear_probe(train_features, train_y, test_features, test_y, *, n_classes: i
     with torch.no_grad():
         pred = head(Xte_t).argmax(1).numpy()
         train_acc = float((head(Xtr_t).argmax(1) == ytr_t).float().mean())
-    return {"accuracy": float(np.mean(pred == yte)), "confusion": confusion_matrix(yte, pred, k),
-            "predictions": pred, "train_accuracy": train_acc}
+    return {
+        "accuracy": float(np.mean(pred == yte)),
+        "confusion": confusion_matrix(yte, pred, k),
+        "predictions": pred,
+        "train_accuracy": train_acc,
+    }
 
 
 def block_probes(model: nn.Module, train, test, stages=("layer1", "layer2", "layer3", "layer4"), **kwargs) -> dict:
@@ -1090,11 +1207,13 @@ def confusion_groups(confusion, threshold: float = 0.1, classes=None) -> list:
         raise ValueError(f"classes must name the {len(c)} rows of confusion, got {len(classes)} names")
     linked = (c + c.T) >= threshold
     group = list(range(len(c)))  # union-find with path halving
+
     def find(i):
         while group[i] != i:
             group[i] = group[group[i]]
             i = group[i]
         return i
+
     for i, j in zip(*np.nonzero(linked)):
         group[find(i)] = find(j)
     roots = {}
@@ -1178,8 +1297,10 @@ def swap_windows(X, source, destination, *, exchange: bool = False) -> np.ndarra
     X = np.asarray(X, dtype=np.float64)
     source, destination = np.asarray(source), np.asarray(destination)
     if exchange and np.any(np.abs(source - destination) < -(-WINDOW // STRIDE)):
-        raise ValueError(f"exchange needs windows at least {-(-WINDOW // STRIDE)} positions apart (no overlap), "
-                         f"got distances down to {np.abs(source - destination).min()}")
+        raise ValueError(
+            f"exchange needs windows at least {-(-WINDOW // STRIDE)} positions apart (no overlap), "
+            f"got distances down to {np.abs(source - destination).min()}"
+        )
     d = np.diff(X, axis=-1)
     rows = np.arange(len(X))[:, None]
     offsets = np.arange(WINDOW - 1)[None, :]
@@ -1233,8 +1354,9 @@ def _check_ablation(X, y, min_distance):
     return X, y
 
 
-def feature_ablation(model: nn.Module, X, y, feature: np.ndarray, *, rng=None, min_distance: int = 9,
-                     batch_size: int = 512) -> dict:
+def feature_ablation(
+    model: nn.Module, X, y, feature: np.ndarray, *, rng=None, min_distance: int = 9, batch_size: int = 512
+) -> dict:
     """Swap out the window where ``feature`` peaks for the most different distant window; compare with random swaps.
 
     Parameters
@@ -1262,16 +1384,31 @@ def feature_ablation(model: nn.Module, X, y, feature: np.ndarray, *, rng=None, m
     def accuracy(inputs):
         return float(np.mean(predict(model, inputs, batch_size=batch_size).argmax(1) == y))
 
-    return {"clean": accuracy(X), "targeted": accuracy(swap_windows(X, replacement, peak)),
-            "random": accuracy(swap_windows(X, rand_src, rand_dst)), "peak": peak, "replacement": replacement}
+    return {
+        "clean": accuracy(X),
+        "targeted": accuracy(swap_windows(X, replacement, peak)),
+        "random": accuracy(swap_windows(X, rand_src, rand_dst)),
+        "peak": peak,
+        "replacement": replacement,
+    }
 
 
 #: The controls of a targeted swap (:func:`ablation_by_feature`).
 CONTROLS = ("matched", "exchange")
 
 
-def ablation_by_feature(model: nn.Module, X, y, features: dict, *, rng=None, min_distance: int = 9,
-                        n_classes: int = N_CLASSES, controls=(), batch_size: int = 512) -> dict:
+def ablation_by_feature(
+    model: nn.Module,
+    X,
+    y,
+    features: dict,
+    *,
+    rng=None,
+    min_distance: int = 9,
+    n_classes: int = N_CLASSES,
+    controls=(),
+    batch_size: int = 512,
+) -> dict:
     """:func:`feature_ablation` for several features at once, sharing the clean and the random run.
 
     Parameters
@@ -1325,8 +1462,12 @@ def ablation_by_feature(model: nn.Module, X, y, features: dict, *, rng=None, min
         a = np.nan_to_num(np.abs(np.asarray(f, np.float64)), nan=0.0)
         rows = np.arange(len(X))
         change = 0.0 if exchange else float(np.mean(a[rows, source] - a[rows, peak]))
-        return {**scores(swap_windows(X, source, peak, exchange=exchange)), "peak": peak, "source": source,
-                "change": change}
+        return {
+            **scores(swap_windows(X, source, peak, exchange=exchange)),
+            "peak": peak,
+            "source": source,
+            "change": change,
+        }
 
     out = {"clean": scores(X), "random": scores(swap_windows(X, rand_src, rand_dst))}
     for name, f in features.items():
@@ -1397,6 +1538,7 @@ def ablation_table(ablation: dict, names=COMPOSITES) -> dict:
         :func:`ablation_differences` as ``"d ± se"`` (points), and
         ``"statistic removed"``: ``-change`` of the same arms.
     """
+
     def percent(key):
         return round(100 * ablation[key]["accuracy"], 1)
 
@@ -1404,9 +1546,11 @@ def ablation_table(ablation: dict, names=COMPOSITES) -> dict:
     for name, diffs in ablation_differences(ablation, names).items():
         controls = [c for c in CONTROLS if f"{name} {c}" in ablation]
         arms = [name] + [f"{name} {c}" for c in controls]
-        table[name] = {f"{', '.join(['targeted', *controls])} (%)": tuple(percent(a) for a in arms),
-                       **{k: f"{d:+.1f} ± {se:.1f}" for k, (d, se) in diffs.items()},
-                       "statistic removed": tuple(round(-ablation[a]["change"], 3) + 0.0 for a in arms)}
+        table[name] = {
+            f"{', '.join(['targeted', *controls])} (%)": tuple(percent(a) for a in arms),
+            **{k: f"{d:+.1f} ± {se:.1f}" for k, (d, se) in diffs.items()},
+            "statistic removed": tuple(round(-ablation[a]["change"], 3) + 0.0 for a in arms),
+        }
     return table
 
 
@@ -1432,18 +1576,31 @@ def plot_ablation_by_class(ablation: dict, axes=None, *, names=COMPOSITES, class
 
     classes = CLASSES if classes is None else classes
     rows = [("targeted", list(names))]
-    rows += [(f"{c} control", [f"{n} {c}" for n in names]) for c in CONTROLS
-             if all(f"{n} {c}" in ablation for n in names)]
+    rows += [
+        (f"{c} control", [f"{n} {c}" for n in names]) for c in CONTROLS if all(f"{n} {c}" in ablation for n in names)
+    ]
     if axes is None:
-        _, axes = plt.subplots(len(rows), 1, figsize=(11, 3.2 * len(rows)), sharex=True, sharey=True,
-                               constrained_layout=True, squeeze=False)
+        _, axes = plt.subplots(
+            len(rows),
+            1,
+            figsize=(11, 3.2 * len(rows)),
+            sharex=True,
+            sharey=True,
+            constrained_layout=True,
+            squeeze=False,
+        )
         axes = axes[:, 0]
     width = 0.8 / (len(names) + 1)
     for ax, (title, keys) in zip(axes, rows):
         for j, key in enumerate(["random", *keys]):
             drop = 100 * (ablation["clean"]["per_class"] - ablation[key]["per_class"])
-            ax.bar(np.arange(len(classes)) + (j - len(names) / 2) * width, drop, width, label=f"{key} swap",
-                   color="gray" if key == "random" else f"C{j}")
+            ax.bar(
+                np.arange(len(classes)) + (j - len(names) / 2) * width,
+                drop,
+                width,
+                label=f"{key} swap",
+                color="gray" if key == "random" else f"C{j}",
+            )
         ax.axhline(0, color="k", lw=0.5)
         ax.set_ylabel("accuracy lost\n(percentage points)")
         ax.set_title(f"{title} swaps", fontsize=10)
@@ -1465,8 +1622,9 @@ def correlation_table(correlations: dict, classes=None, features=COMPOSITES) -> 
     return np.array([[correlations.get((c, f), np.nan) for f in features] for c in classes], dtype=np.float64)
 
 
-def plot_correlation_table(correlations: dict, ax=None, *, title: str | None = None, classes=None,
-                           features=COMPOSITES, vmax: float = 0.6):
+def plot_correlation_table(
+    correlations: dict, ax=None, *, title: str | None = None, classes=None, features=COMPOSITES, vmax: float = 0.6
+):
     """Heatmap of map-feature correlations per class (rows) and composite (columns), each cell annotated.
 
     Parameters
@@ -1494,16 +1652,30 @@ def plot_correlation_table(correlations: dict, ax=None, *, title: str | None = N
     ax.set_xlabel("composite feature")
     ax.set_ylabel("true class")
     for i, j in zip(*np.nonzero(np.isfinite(table))):
-        ax.text(j, i, f"{table[i, j]:+.2f}", ha="center", va="center", fontsize=8,
-                color="white" if abs(table[i, j]) > 0.6 * vmax else "black")
+        ax.text(
+            j,
+            i,
+            f"{table[i, j]:+.2f}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if abs(table[i, j]) > 0.6 * vmax else "black",
+        )
     ax.figure.colorbar(image, ax=ax, label="correlation with the layer4 map", fraction=0.08, pad=0.04)
     if title:
         ax.set_title(title, fontsize=10)
     return ax
 
 
-def plot_correlation_intervals(intervals: dict, ax=None, *, paper: dict | None = None, highlight=REQUIRED_SIGNS,
-                               k: float = 2.0, title: str | None = None):
+def plot_correlation_intervals(
+    intervals: dict,
+    ax=None,
+    *,
+    paper: dict | None = None,
+    highlight=REQUIRED_SIGNS,
+    k: float = 2.0,
+    title: str | None = None,
+):
     """Our correlations with their bootstrap intervals beside the paper's values, one column per (class, feature).
 
     Parameters
@@ -1536,12 +1708,25 @@ def plot_correlation_intervals(intervals: dict, ax=None, *, paper: dict | None =
     for i, pair in enumerate(pairs):
         v = intervals[pair]
         if v.get("fisher") is not None:
-            ax.plot([i - 0.18, i - 0.18], v["fisher"], color="0.8", lw=3,
-                    label=None if "fisher" in seen else f"Fisher's z, ±{k:g} SE, pairs independent")
+            ax.plot(
+                [i - 0.18, i - 0.18],
+                v["fisher"],
+                color="0.8",
+                lw=3,
+                label=None if "fisher" in seen else f"Fisher's z, ±{k:g} SE, pairs independent",
+            )
             seen.add("fisher")
         verdict = sign_agreement(v["r"], paper[pair], v["stderr"], k=k) if pair in paper else "unresolved"
-        ax.errorbar(i, v["r"], yerr=k * v["stderr"], fmt="o", color=colours[verdict], capsize=3, ms=5,
-                    label=None if verdict in seen else f"ours ±{k:g} SE (bootstrap over trajectories): {verdict}")
+        ax.errorbar(
+            i,
+            v["r"],
+            yerr=k * v["stderr"],
+            fmt="o",
+            color=colours[verdict],
+            capsize=3,
+            ms=5,
+            label=None if verdict in seen else f"ours ±{k:g} SE (bootstrap over trajectories): {verdict}",
+        )
         seen.add(verdict)
         if pair in paper:
             ax.plot(i + 0.18, paper[pair], "kx", ms=7, label=None if "paper" in seen else "paper")

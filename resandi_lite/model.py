@@ -19,7 +19,7 @@ Shapes through the paper's network (batch B)::
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -48,7 +48,8 @@ class BasicBlock(nn.Module):
         self.downsample = None
         if stride != 1 or in_channels != channels:
             self.downsample = nn.Sequential(
-                nn.Conv1d(in_channels, channels, 1, stride, bias=False), nn.BatchNorm1d(channels))
+                nn.Conv1d(in_channels, channels, 1, stride, bias=False), nn.BatchNorm1d(channels)
+            )
 
     def forward(self, x: Tensor) -> Tensor:
         identity = x if self.downsample is None else self.downsample(x)
@@ -80,16 +81,30 @@ class ResAnDi(nn.Module):
     output logits ``(B, N_CLASSES)`` in :data:`resandi_lite.CLASSES` order.
     """
 
-    def __init__(self, widths: Sequence[int] = (64, 128, 256, 512), depths: Sequence[int] = (2, 2, 2, 2), *,
-                 kernel_size: int = 15, stem_kernel: int = 35, in_channels: int = 2, num_classes: int = N_CLASSES):
+    def __init__(
+        self,
+        widths: Sequence[int] = (64, 128, 256, 512),
+        depths: Sequence[int] = (2, 2, 2, 2),
+        *,
+        kernel_size: int = 15,
+        stem_kernel: int = 35,
+        in_channels: int = 2,
+        num_classes: int = N_CLASSES,
+    ):
         super().__init__()
         if len(widths) != 4 or len(depths) != 4:
             raise ValueError(f"widths and depths need 4 entries (one per stage), got {list(widths)} and {list(depths)}")
         for name, value in (("kernel_size", kernel_size), ("stem_kernel", stem_kernel)):
             if value < 1 or value % 2 == 0:
                 raise ValueError(f"{name} must be a positive odd integer (keeps lengths aligned), got {value}")
-        self.config = {"widths": list(widths), "depths": list(depths), "kernel_size": kernel_size,
-                       "stem_kernel": stem_kernel, "in_channels": in_channels, "num_classes": num_classes}
+        self.config = {
+            "widths": list(widths),
+            "depths": list(depths),
+            "kernel_size": kernel_size,
+            "stem_kernel": stem_kernel,
+            "in_channels": in_channels,
+            "num_classes": num_classes,
+        }
         self.in_channels = in_channels
         self.conv1 = nn.Conv1d(in_channels, widths[0], stem_kernel, 2, stem_kernel // 2, bias=False)
         self.bn1 = nn.BatchNorm1d(widths[0])
@@ -146,8 +161,9 @@ class ResAnDi(nn.Module):
 
 def _check_input(x, channels: int, weight: Tensor) -> None:
     if not isinstance(x, Tensor):
-        raise TypeError(f"input must be a torch.Tensor of shape (B, {channels}, L), got {type(x).__name__}; "
-                        f"use torch.from_numpy(X)")
+        raise TypeError(
+            f"input must be a torch.Tensor of shape (B, {channels}, L), got {type(x).__name__}; use torch.from_numpy(X)"
+        )
     if x.ndim != 3 or x.shape[1] != channels:
         hint = " (add a batch dimension: x[None])" if x.ndim == 2 else ""
         raise ValueError(f"input must have shape (B, {channels}, L), got {tuple(x.shape)}{hint}")
@@ -234,7 +250,9 @@ def describe(model: ResAnDi, length: int = 1000) -> list[dict]:
 
     def count(module, args, output):
         if isinstance(module, nn.Conv1d):
-            macs[module] = output.shape[1] * output.shape[2] * module.in_channels * module.kernel_size[0] // module.groups
+            macs[module] = (
+                output.shape[1] * output.shape[2] * module.in_channels * module.kernel_size[0] // module.groups
+            )
         elif isinstance(module, nn.Linear):
             macs[module] = module.in_features * module.out_features
 
@@ -253,14 +271,16 @@ def describe(model: ResAnDi, length: int = 1000) -> list[dict]:
     parts = {"stem": [model.conv1, model.bn1], **{s: [getattr(model, s)] for s in STAGES}, "head": [model.fc]}
     for stage, modules in parts.items():
         inner = [m for top in modules for m in top.modules()]
-        rows.append({
-            "stage": stage,
-            "output": tuple(acts[stage].shape[1:]) if stage in acts else (model.fc.out_features,),
-            "parameters": sum(p.numel() for top in modules for p in top.parameters()),
-            "macs": sum(macs.get(m, 0) for m in inner),
-            "receptive_field": fields.get(stage, (None, None))[0],
-            "stride": fields.get(stage, (None, None))[1],
-        })
+        rows.append(
+            {
+                "stage": stage,
+                "output": tuple(acts[stage].shape[1:]) if stage in acts else (model.fc.out_features,),
+                "parameters": sum(p.numel() for top in modules for p in top.parameters()),
+                "macs": sum(macs.get(m, 0) for m in inner),
+                "receptive_field": fields.get(stage, (None, None))[0],
+                "stride": fields.get(stage, (None, None))[1],
+            }
+        )
     return rows
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_noise, check_rng, keyword_only
+from ._checks import check_noise, check_rng
 
 #: Number of time points of the network's input.
 INPUT_LENGTH = 1000
@@ -59,9 +59,9 @@ def increment_std(steps: np.ndarray, n_steps: np.ndarray) -> np.ndarray:
         rows = steps.shape[0] if steps.dtype == np.float64 else (1 << 16) // max(1, steps.shape[1] * steps.shape[2])
         rows = max(1, rows)
         for a in range(0, steps.shape[0], rows):
-            part = steps[a:a + rows].astype(np.float64, copy=False)
-            np.vecdot(part, ones, out=total[a:a + part.shape[0]])
-            np.vecdot(part, part, out=sumsq[a:a + part.shape[0]])
+            part = steps[a : a + rows].astype(np.float64, copy=False)
+            np.vecdot(part, ones, out=total[a : a + part.shape[0]])
+            np.vecdot(part, part, out=sumsq[a : a + part.shape[0]])
         mean, meansq = total / count, sumsq / count
     else:
         mean = steps.sum(axis=-1, dtype=np.float64) / count
@@ -88,9 +88,15 @@ def _check_steps(steps, counts, name: str, *, minimum: int):
     return steps, counts
 
 
-@keyword_only("rng", "std", "return_minmax", renamed={"sigma": "noise"})
-def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, noise: np.ndarray | float = 0.0, *,
-                          rng=None, std: np.ndarray | None = None, return_minmax: bool = False):
+def preprocess_increments(
+    steps: np.ndarray,
+    lengths: np.ndarray,
+    noise: np.ndarray | float = 0.0,
+    *,
+    rng=None,
+    std: np.ndarray | None = None,
+    return_minmax: bool = False,
+):
     """Preprocess a batch given as right-aligned increments (the fast path).
 
     Parameters
@@ -100,8 +106,7 @@ def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, noise: np.ndar
     lengths : ndarray of shape (n,), int
         Number of positions of each trajectory, in [2, 1000].
     noise : float or ndarray of shape (n,)
-        Localisation-noise std of each trajectory, in units of the step std
-        (formerly ``sigma``).
+        Localisation-noise std of each trajectory, in units of the step std.
     rng : numpy.random.Generator, int or None
         Source of the noise (keyword-only).
     std : ndarray of shape (n, 2), optional
@@ -141,7 +146,8 @@ def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, noise: np.ndar
         raise ValueError(
             f"trajectory {i}: the {axis} coordinate has increments with zero standard deviation "
             f"(it does not move, or moves by the same step every time), so it cannot be normalised; "
-            f"remove it before calling preprocess ({flat.size} such trajectories in total)")
+            f"remove it before calling preprocess ({flat.size} such trajectories in total)"
+        )
     # Step 1 divides each coordinate by its step std; MinMax (step 4) undoes any such scale, so the
     # positions stay in raw units (one pass less) and the noise is scaled up by the std instead.
     # Rows go in chunks whose float64 positions stay in the processor's cache.
@@ -157,7 +163,7 @@ def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, noise: np.ndar
     buffer = np.empty((min(n, _CHUNK), 2, INPUT_LENGTH))
     for start in range(0, n, _CHUNK):
         rows = slice(start, min(n, start + _CHUNK))
-        positions = buffer[:rows.stop - start]
+        positions = buffer[: rows.stop - start]
         positions[:, :, 0] = 0.0
         np.cumsum(steps[rows], axis=-1, dtype=np.float64, out=positions[:, :, 1:])
         if noisy:  # drawn chunk by chunk: the same numbers as one (n, 2, 1000) draw
@@ -172,8 +178,13 @@ def preprocess_increments(steps: np.ndarray, lengths: np.ndarray, noise: np.ndar
     return X, minmax
 
 
-def minmax_scale(positions: np.ndarray, return_minmax: bool = False, *, out: np.ndarray | None = None,
-                 minmax: np.ndarray | None = None):
+def minmax_scale(
+    positions: np.ndarray,
+    return_minmax: bool = False,
+    *,
+    out: np.ndarray | None = None,
+    minmax: np.ndarray | None = None,
+):
     """Scale each coordinate of each trajectory to [0, 1] over all its points (step 4).
 
     Parameters
@@ -204,8 +215,9 @@ def minmax_scale(positions: np.ndarray, return_minmax: bool = False, *, out: np.
     positions -= low
     # A constant coordinate (possible after editing a trajectory, never from preprocess) scales to 0, not NaN.
     scale = np.divide(1.0, span, out=np.zeros_like(span), where=span > 0)
-    X = np.multiply(positions, scale, out=np.empty(positions.shape, np.float32) if out is None else out,
-                    casting="same_kind")
+    X = np.multiply(
+        positions, scale, out=np.empty(positions.shape, np.float32) if out is None else out, casting="same_kind"
+    )
     if minmax is not None:
         minmax[..., :1], minmax[..., 1:] = low, span
         return X, minmax
@@ -225,19 +237,25 @@ def _as_positions(row, i: int) -> np.ndarray:
 
 def _as_increments(trajectories) -> tuple[np.ndarray, np.ndarray]:
     """Check raw trajectories and convert them to right-aligned increments."""
-    if isinstance(trajectories, np.ndarray) or hasattr(trajectories, "__array__") and not isinstance(
-            trajectories, (list, tuple)):
+    if (
+        isinstance(trajectories, np.ndarray)
+        or hasattr(trajectories, "__array__")
+        and not isinstance(trajectories, (list, tuple))
+    ):
         arr = np.asarray(trajectories)
         if arr.ndim != 3:
             hint = " (for one trajectory of shape (2, T) pass x[None])" if arr.ndim == 2 else ""
-            raise ValueError(f"trajectories must be a list of (2, T) arrays or one (n, 2, T) array, "
-                             f"got an array of shape {arr.shape}{hint}")
+            raise ValueError(
+                f"trajectories must be a list of (2, T) arrays or one (n, 2, T) array, "
+                f"got an array of shape {arr.shape}{hint}"
+            )
         rows = list(arr)
     elif isinstance(trajectories, (list, tuple)):
         rows = trajectories
     else:
-        raise TypeError(f"trajectories must be a list of (2, T) arrays or an (n, 2, T) array, "
-                        f"got {type(trajectories).__name__}")
+        raise TypeError(
+            f"trajectories must be a list of (2, T) arrays or an (n, 2, T) array, got {type(trajectories).__name__}"
+        )
     if len(rows) == 0:
         raise ValueError("trajectories is empty: expected at least one trajectory")
     n = len(rows)
@@ -251,20 +269,19 @@ def _as_increments(trajectories) -> tuple[np.ndarray, np.ndarray]:
         t = x.shape[1]
         if t < MIN_LENGTH or t > INPUT_LENGTH:
             way = "split it or keep its last 1000 points" if t > INPUT_LENGTH else "drop it"
-            raise ValueError(f"trajectory {i}: length must be in [{MIN_LENGTH}, {INPUT_LENGTH}] points, "
-                             f"got {t}; {way}")
+            raise ValueError(f"trajectory {i}: length must be in [{MIN_LENGTH}, {INPUT_LENGTH}] points, got {t}; {way}")
         if not np.all(np.isfinite(x)):
             raise ValueError(f"trajectory {i}: contains NaN or infinite positions; remove or interpolate them")
         with np.errstate(over="ignore", invalid="ignore"):
-            steps[i, :, INPUT_LENGTH - t:] = np.diff(x, axis=1)
+            steps[i, :, INPUT_LENGTH - t :] = np.diff(x, axis=1)
         if not np.all(np.isfinite(steps[i])) or np.abs(steps[i]).max() > _MAX_STEP:
-            raise ValueError(f"trajectory {i}: steps too large to normalise (above {_MAX_STEP:.0e}); "
-                             f"rescale the positions")
+            raise ValueError(
+                f"trajectory {i}: steps too large to normalise (above {_MAX_STEP:.0e}); rescale the positions"
+            )
         lengths[i] = t
     return steps, lengths
 
 
-@keyword_only("rng")
 def preprocess(trajectories, noise=0.0, *, rng=None) -> np.ndarray:
     """Turn raw 2-D trajectories into the network's input, as in the paper.
 
@@ -304,6 +321,7 @@ def preprocess(trajectories, noise=0.0, *, rng=None) -> np.ndarray:
     steps, lengths = _as_increments(trajectories)
     levels = check_noise(noise)
     if levels.size not in (1, lengths.size):
-        raise ValueError(f"noise must be one float or one value per trajectory ({lengths.size}), "
-                         f"got {levels.size} values")
+        raise ValueError(
+            f"noise must be one float or one value per trajectory ({lengths.size}), got {levels.size} values"
+        )
     return preprocess_increments(steps, lengths, levels if levels.size > 1 else float(levels[0]), rng=rng)

@@ -16,15 +16,33 @@ import numpy as np
 import torch
 
 from . import _files
-from .checkpoint import (BEST, HERE, LOG, MODEL_FORMAT, PRETRAINED, atomic_save, check_name, checkpoint_path,
-                         load_checkpoint, load_model)
+from .checkpoint import (
+    BEST,
+    HERE,
+    LOG,
+    MODEL_FORMAT,
+    PRETRAINED,
+    atomic_save,
+    check_name,
+    checkpoint_path,
+    load_checkpoint,
+    load_model,
+)
 from .data import make_dataset
 from .evaluate import evaluate
 from .model import ResAnDi
 from .simulate.classes import CLASSES
 
-__all__ = ["HERE", "PRETRAINED", "available", "checkpoint_path", "export_pretrained", "load_model", "load_pretrained",
-           "model_card"]
+__all__ = [
+    "HERE",
+    "PRETRAINED",
+    "available",
+    "checkpoint_path",
+    "export_pretrained",
+    "load_model",
+    "load_pretrained",
+    "model_card",
+]
 
 
 def available() -> dict[str, str]:
@@ -59,8 +77,22 @@ def load_pretrained(name: str = "lite", *, device="cpu") -> ResAnDi:
 
 def _command(config: dict, out: str) -> str:
     flags = [f"--preset {config['preset']}", f"--length {config['length']}", f"--out {out}"]
-    for key in ("train_per_class", "val_per_class", "lr", "batch_size", "step_size", "gamma", "patience",
-                "min_delta", "max_epochs", "weight_decay", "seed", "num_workers", "checkpoint_every", "bn_batches"):
+    for key in (
+        "train_per_class",
+        "val_per_class",
+        "lr",
+        "batch_size",
+        "step_size",
+        "gamma",
+        "patience",
+        "min_delta",
+        "max_epochs",
+        "weight_decay",
+        "seed",
+        "num_workers",
+        "checkpoint_every",
+        "bn_batches",
+    ):
         flags.append(f"--{key.replace('_', '-')} {config[key]}")
     # options added later (absent from older configs): written only where they differ from the paper's recipe
     for key, default in (("schedule", "step"), ("warmup_epochs", 0.0), ("label_smoothing", 0.0), ("precision", "auto")):
@@ -76,8 +108,15 @@ def _command(config: dict, out: str) -> str:
     return "python -m resandi_lite train " + " ".join(flags)
 
 
-def export_pretrained(run_dir, name: str, *, out_dir=None, test_per_class: int = 1000,
-                      test_seed: int = 20261122, threads: int | None = None) -> dict:
+def export_pretrained(
+    run_dir,
+    name: str,
+    *,
+    out_dir=None,
+    test_per_class: int = 1000,
+    test_seed: int = 20261122,
+    threads: int | None = None,
+) -> dict:
     """Ship a run's best network: float16 weights and a model card.
 
     The card's test accuracy is measured here, on a fresh seeded test set of
@@ -128,16 +167,25 @@ def export_pretrained(run_dir, name: str, *, out_dir=None, test_per_class: int =
         "best_epoch": log.get("best_epoch"),
         "samples_seen": int(sum(h["samples"] for h in history)),
         "wall_time_hours": round(sum(h["seconds"] for h in history) / 3600, 2),
-        "hardware": {"machine": platform.machine(), "processor": platform.processor() or "unknown",
-                     "cpus": torch.get_num_threads() if threads is None else threads, "gpu": None,
-                     "torch": torch.__version__},
+        "hardware": {
+            "machine": platform.machine(),
+            "processor": platform.processor() or "unknown",
+            "cpus": torch.get_num_threads() if threads is None else threads,
+            "gpu": None,
+            "torch": torch.__version__,
+        },
         "validation_at_best": next((h for h in history if h["epoch"] == log.get("best_epoch")), None),
-        "test": {"per_class": test_per_class, "seed": test_seed, "accuracy": result["accuracy"],
-                 "per_class_accuracy": dict(zip(CLASSES,
-                                                np.round(result["per_class"], 4).tolist()))},
-        "baseline": {"classifier": "chapter 4's random forest (baseline.chapter_forest: 500 per class, seed 0)",
-                     "accuracy": forest["accuracy"],
-                     "per_class_accuracy": dict(zip(CLASSES, np.round(forest["per_class"], 4).tolist()))},
+        "test": {
+            "per_class": test_per_class,
+            "seed": test_seed,
+            "accuracy": result["accuracy"],
+            "per_class_accuracy": dict(zip(CLASSES, np.round(result["per_class"], 4).tolist())),
+        },
+        "baseline": {
+            "classifier": "chapter 4's random forest (baseline.chapter_forest: 500 per class, seed 0)",
+            "accuracy": forest["accuracy"],
+            "per_class_accuracy": dict(zip(CLASSES, np.round(forest["per_class"], 4).tolist())),
+        },
         "precision": history[-1].get("precision", "fp32") if history else "fp32",
         "warm_start": _warm_start(config.get("init", "")),
         "parameters": int(sum(v.numel() for v in half.values() if v.is_floating_point())),
@@ -167,29 +215,38 @@ def _warm_start(init: str) -> dict | None:
             break
         run = json.loads(log.read_text())
         history = run["history"]
-        chain.append({"from": init, "epochs": len(history), "samples": int(sum(h["samples"] for h in history)),
-                      "hours": round(sum(h["seconds"] for h in history) / 3600, 2)})
+        chain.append(
+            {
+                "from": init,
+                "epochs": len(history),
+                "samples": int(sum(h["samples"] for h in history)),
+                "hours": round(sum(h["seconds"] for h in history) / 3600, 2),
+            }
+        )
         init = run.get("config", {}).get("init", "")
     warm = {"from": chain[0]["from"], "chain": chain}
     if all("epochs" in stage for stage in chain):
-        warm.update(epochs=sum(s["epochs"] for s in chain), samples=sum(s["samples"] for s in chain),
-                    hours=round(sum(s["hours"] for s in chain), 2))
+        warm.update(
+            epochs=sum(s["epochs"] for s in chain),
+            samples=sum(s["samples"] for s in chain),
+            hours=round(sum(s["hours"] for s in chain), 2),
+        )
     return warm
 
 
 def _card_markdown(card: dict) -> str:
     rows = "\n".join(f"| {c} | {100 * a:.2f} |" for c, a in card["test"]["per_class_accuracy"].items())
-    return f"""# Model card: `{card['name']}`
+    return f"""# Model card: `{card["name"]}`
 
-- Protocol: {card['protocol']}
-- Network: ResAnDi preset `{card['config']['preset']}` ({card['parameters']:,} parameters), weights stored as float16
-- Trained with: `{card['command']}`
-- Data: trajectories simulated by resandi-lite, {'fresh every epoch' if card['config']['fresh_data'] else 'one fixed set'}, {card['config']['train_per_class']:,} per class and epoch; validation {card['config']['val_per_class']:,} per class
-- Epochs: {card['epochs_trained']} (best: {card['best_epoch']}), {card['samples_seen']:,} training samples seen
-- Wall time: {card['wall_time_hours']} h on {card['hardware']['machine']} CPU ({card['hardware']['cpus']} thread{'s' if card['hardware']['cpus'] != 1 else ''}, torch {card['hardware']['torch']}), no GPU
-- Test: {card['test']['per_class']:,} fresh trajectories per class, seed {card['test']['seed']}: **{100 * card['test']['accuracy']:.2f}%**
-- Arithmetic: {card.get('precision', 'fp32')} autocast in training; weights and optimizer in float32
-- Warm start: {_warm_text(card.get('warm_start'))}
+- Protocol: {card["protocol"]}
+- Network: ResAnDi preset `{card["config"]["preset"]}` ({card["parameters"]:,} parameters), weights stored as float16
+- Trained with: `{card["command"]}`
+- Data: trajectories simulated by resandi-lite, {"fresh every epoch" if card["config"]["fresh_data"] else "one fixed set"}, {card["config"]["train_per_class"]:,} per class and epoch; validation {card["config"]["val_per_class"]:,} per class
+- Epochs: {card["epochs_trained"]} (best: {card["best_epoch"]}), {card["samples_seen"]:,} training samples seen
+- Wall time: {card["wall_time_hours"]} h on {card["hardware"]["machine"]} CPU ({card["hardware"]["cpus"]} thread{"s" if card["hardware"]["cpus"] != 1 else ""}, torch {card["hardware"]["torch"]}), no GPU
+- Test: {card["test"]["per_class"]:,} fresh trajectories per class, seed {card["test"]["seed"]}: **{100 * card["test"]["accuracy"]:.2f}%**
+- Arithmetic: {card.get("precision", "fp32")} autocast in training; weights and optimizer in float32
+- Warm start: {_warm_text(card.get("warm_start"))}
 - Chapter 4's random forest on the same test set: {_baseline_text(card)}
 
 | class | test accuracy (%) |
@@ -204,8 +261,10 @@ def _warm_text(warm) -> str:
     if "epochs" not in warm:
         return f"from `{warm['from']}`"
     runs = len(warm.get("chain", [warm]))
-    return (f"from `{warm['from']}` ({warm['epochs']} epochs, {warm['samples']:,} samples, {warm['hours']} h before "
-            f"this run, in {runs} earlier run{'s' if runs > 1 else ''})")
+    return (
+        f"from `{warm['from']}` ({warm['epochs']} epochs, {warm['samples']:,} samples, {warm['hours']} h before "
+        f"this run, in {runs} earlier run{'s' if runs > 1 else ''})"
+    )
 
 
 def _baseline_text(card: dict) -> str:

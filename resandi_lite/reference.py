@@ -35,8 +35,10 @@ def _models_theory():
     try:
         from andi_datasets.models_theory import models_theory
     except ImportError as err:
-        raise ImportError("the reference pipeline needs andi-datasets; install it with "
-                          "'pip install --no-deps andi-datasets stochastic'") from err
+        raise ImportError(
+            "the reference pipeline needs andi-datasets; install it with "
+            "'pip install --no-deps andi-datasets stochastic'"
+        ) from err
     return models_theory()
 
 

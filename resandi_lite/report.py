@@ -28,12 +28,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .paper import ACCURACY_FIXED as PAPER_ACCURACY_FIXED, ACCURACY_VARYING as PAPER_ACCURACY_VARYING
-from .paper import AUGMENT_RANDOM as PAPER_RANDOM, AUGMENT_TARGETED as PAPER_TARGETED, SIGMAS as PAPER_SIGMAS
-from .paper import CONFUSION as PAPER_CONFUSION, DIAGONAL_FIXED as PAPER_DIAGONAL_FIXED
-from .paper import CORRELATIONS as PAPER_CORRELATIONS, GROUPS as PAPER_GROUPS, PROBES as PAPER_PROBES
-from .paper import ERASURE as PAPER_ERASURE, ERASURE_RANDOM_MEAN as PAPER_RANDOM_MEAN
-from .paper import ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE, N_PER_FILE as PAPER_TEST_PER_CLASS
+from .paper import ACCURACY_FIXED as PAPER_ACCURACY_FIXED
+from .paper import ACCURACY_VARYING as PAPER_ACCURACY_VARYING
+from .paper import AUGMENT_RANDOM as PAPER_RANDOM
+from .paper import AUGMENT_TARGETED as PAPER_TARGETED
+from .paper import CONFUSION as PAPER_CONFUSION
+from .paper import CORRELATIONS as PAPER_CORRELATIONS
+from .paper import DIAGONAL_FIXED as PAPER_DIAGONAL_FIXED
+from .paper import ERASURE as PAPER_ERASURE
+from .paper import ERASURE_RANDOM_MEAN as PAPER_RANDOM_MEAN
+from .paper import ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE
+from .paper import GROUPS as PAPER_GROUPS
+from .paper import N_PER_FILE as PAPER_TEST_PER_CLASS
+from .paper import PROBES as PAPER_PROBES
+from .paper import SIGMAS as PAPER_SIGMAS
 from .paper import SPEARMAN as PAPER_SPEARMAN
 from .simulate.classes import CLASSES
 
@@ -45,7 +53,7 @@ SECTIONS = {
     "classification": "classification (the paper's test accuracies and its confusion matrix)",
     "erasure": "erasure (the paper's erasure figure: accuracy after erasing each Grad-CAM band, and at random)",
     "augmentation": "augmentation and noise (the paper's figure of accuracy under noise, targeted against random "
-                    "copies)",
+    "copies)",
     "layerwise": "layer-wise analysis (the paper's Grad-CAM-statistic correlations and block-wise probes)",
     BEYOND: "beyond the paper, ours only (chapter 9b): do the layer4 Grad-CAM maps find the simulated events?",
 }
@@ -114,45 +122,99 @@ class Row:
             return bool(np.sign(self.ours) == np.sign(self.paper))
         from .layerwise import sign_agreement
 
-        return {"agrees": True, "differs": False, "unresolved": None}[sign_agreement(self.ours, self.paper, self.stderr)]
+        return {"agrees": True, "differs": False, "unresolved": None}[
+            sign_agreement(self.ours, self.paper, self.stderr)
+        ]
 
 
 def paper_rows() -> list[Row]:
     """Every number the paper reports, result by result, with ``ours`` empty."""
-    rows = [Row("classification", "accuracy, varying length", PAPER_ACCURACY_VARYING, key="accuracy/varying"),
-            Row("classification", "accuracy, T = 1000", PAPER_ACCURACY_FIXED, key="accuracy/fixed")]
-    rows += [Row("classification", f"per-class accuracy, varying length: {name}", float(PAPER_CONFUSION[k, k]),
-                 key=f"per_class/varying/{name}") for k, name in enumerate(CLASSES)]
-    rows += [Row("classification", f"per-class accuracy, T = 1000: {name}", float(PAPER_DIAGONAL_FIXED[k]),
-                 key=f"per_class/fixed/{name}") for k, name in enumerate(CLASSES)]
-    rows += [Row("erasure", f"accuracy after erasing band {10 * b}-{10 * b + 10}%", float(PAPER_ERASURE[b]),
-                 key=f"erasure/{b}") for b in range(10)]
+    rows = [
+        Row("classification", "accuracy, varying length", PAPER_ACCURACY_VARYING, key="accuracy/varying"),
+        Row("classification", "accuracy, T = 1000", PAPER_ACCURACY_FIXED, key="accuracy/fixed"),
+    ]
+    rows += [
+        Row(
+            "classification",
+            f"per-class accuracy, varying length: {name}",
+            float(PAPER_CONFUSION[k, k]),
+            key=f"per_class/varying/{name}",
+        )
+        for k, name in enumerate(CLASSES)
+    ]
+    rows += [
+        Row(
+            "classification",
+            f"per-class accuracy, T = 1000: {name}",
+            float(PAPER_DIAGONAL_FIXED[k]),
+            key=f"per_class/fixed/{name}",
+        )
+        for k, name in enumerate(CLASSES)
+    ]
+    rows += [
+        Row(
+            "erasure",
+            f"accuracy after erasing band {10 * b}-{10 * b + 10}%",
+            float(PAPER_ERASURE[b]),
+            key=f"erasure/{b}",
+        )
+        for b in range(10)
+    ]
     low, high = PAPER_RANDOM_RANGE
-    rows.append(Row("erasure", f"accuracy after random erasure (mean over bands; the paper's spans {low}-{high}% "
-                               f"over bands, mean about {PAPER_RANDOM_MEAN}%)", PAPER_RANDOM_MEAN,
-                    key="erasure/random"))
+    rows.append(
+        Row(
+            "erasure",
+            f"accuracy after random erasure (mean over bands; the paper's spans {low}-{high}% "
+            f"over bands, mean about {PAPER_RANDOM_MEAN}%)",
+            PAPER_RANDOM_MEAN,
+            key="erasure/random",
+        )
+    )
     # The paper gives its random baseline per band only as that range: its top band against the baseline's mean.
-    rows.append(Row("erasure", "top band minus its random baseline (ours paired; paper: against the mean of its "
-                               "random baseline)", round(float(PAPER_ERASURE[-1] - PAPER_RANDOM_MEAN), 2),
-                    key="erasure/top-random"))
+    rows.append(
+        Row(
+            "erasure",
+            "top band minus its random baseline (ours paired; paper: against the mean of its random baseline)",
+            round(float(PAPER_ERASURE[-1] - PAPER_RANDOM_MEAN), 2),
+            key="erasure/top-random",
+        )
+    )
     for s, t, r in zip(PAPER_SIGMAS, PAPER_TARGETED, PAPER_RANDOM):
         if s in (0.0, 0.3, 0.5, 0.7, 1.0):
-            rows.append(Row("augmentation", f"targeted - random, sigma = {s:.1f}", round(float(t - r), 2),
-                            key=f"gain/{s:.1f}"))
-    rows += [Row("augmentation", f"accuracy, targeted arm, sigma = {s:.1f}", float(t), key=f"targeted/{s:.1f}")
-             for s, t in zip(PAPER_SIGMAS, PAPER_TARGETED) if s in (0.0, 0.5, 1.0)]
-    rows += [Row("layerwise", f"Pearson r(map, {f}), {c}", v, unit="", key=f"pearson/{c}/{f}")
-             for (c, f), v in PAPER_CORRELATIONS.items()]
-    rows += [Row("layerwise", f"Spearman r(map, {f}), {c}", v, unit="", key=f"spearman/{c}/{f}")
-             for (c, f), v in PAPER_SPEARMAN.items()]
-    rows += [Row("layerwise", f"probe after {stage}, accuracy on the paper's {len(PAPER_GROUPS[stage])} groups", v,
-                 key=f"probe/{stage}") for stage, v in PAPER_PROBES.items()]
+            rows.append(
+                Row("augmentation", f"targeted - random, sigma = {s:.1f}", round(float(t - r), 2), key=f"gain/{s:.1f}")
+            )
+    rows += [
+        Row("augmentation", f"accuracy, targeted arm, sigma = {s:.1f}", float(t), key=f"targeted/{s:.1f}")
+        for s, t in zip(PAPER_SIGMAS, PAPER_TARGETED)
+        if s in (0.0, 0.5, 1.0)
+    ]
+    rows += [
+        Row("layerwise", f"Pearson r(map, {f}), {c}", v, unit="", key=f"pearson/{c}/{f}")
+        for (c, f), v in PAPER_CORRELATIONS.items()
+    ]
+    rows += [
+        Row("layerwise", f"Spearman r(map, {f}), {c}", v, unit="", key=f"spearman/{c}/{f}")
+        for (c, f), v in PAPER_SPEARMAN.items()
+    ]
+    rows += [
+        Row(
+            "layerwise",
+            f"probe after {stage}, accuracy on the paper's {len(PAPER_GROUPS[stage])} groups",
+            v,
+            key=f"probe/{stage}",
+        )
+        for stage, v in PAPER_PROBES.items()
+    ]
     return rows
 
 
 #: Scores of chapter 9b, as the rows beyond the paper name them.
-_SCORE_NAMES = {"auroc": "AUROC at events (0.5: chance)", "pointing": "pointing game, k = 3 (hit rate)",
-                "mass": "relevance mass within 3 steps of events"}
+_SCORE_NAMES = {
+    "auroc": "AUROC at events (0.5: chance)",
+    "pointing": "pointing game, k = 3 (hit rate)",
+    "mass": "relevance mass within 3 steps of events",
+}
 
 
 def beyond_rows() -> list[Row]:
@@ -170,10 +232,17 @@ def beyond_rows() -> list[Row]:
     rows = []
     for score in SCORES:
         for c in EVENT_CLASSES:
-            rows.append(Row(BEYOND, f"{_SCORE_NAMES[score]}, {c}: the network's map", unit="",
-                            key=f"groundtruth/{score}/{c}"))
-            rows.append(Row(BEYOND, f"{_SCORE_NAMES[score]}, {c}: random maps (baseline)", unit="",
-                            key=f"groundtruth/{score}-random/{c}"))
+            rows.append(
+                Row(BEYOND, f"{_SCORE_NAMES[score]}, {c}: the network's map", unit="", key=f"groundtruth/{score}/{c}")
+            )
+            rows.append(
+                Row(
+                    BEYOND,
+                    f"{_SCORE_NAMES[score]}, {c}: random maps (baseline)",
+                    unit="",
+                    key=f"groundtruth/{score}-random/{c}",
+                )
+            )
     return rows
 
 
@@ -203,8 +272,9 @@ def _networks(networks) -> dict:
 
     chosen = {**SHIPPED, **(networks or {})}
     if set(chosen) != set(SHIPPED):
-        raise ValueError(f"networks must map {' and '.join(SHIPPED)} to a shipped name or a .pt path, "
-                         f"got keys {sorted(networks)}")
+        raise ValueError(
+            f"networks must map {' and '.join(SHIPPED)} to a shipped name or a .pt path, got keys {sorted(networks)}"
+        )
     return chosen
 
 
@@ -233,8 +303,9 @@ def measure_classification(n_per_class: int, seed: int = 0, *, networks: dict | 
     return out
 
 
-def measure_erasure(n_per_class: int, seed: int = 0, *, top_per_class: int | None = None,
-                    network="lite", attribution=None) -> dict:
+def measure_erasure(
+    n_per_class: int, seed: int = 0, *, top_per_class: int | None = None, network="lite", attribution=None
+) -> dict:
     """The erasure curve (%) of the varying-length ``network`` (default: shipped), as the paper's erasure figure.
 
     The row ``erasure/top-random`` compares the top band with the random
@@ -271,7 +342,14 @@ def measure_layerwise(n_per_class: int, seed: int = 0, *, network="lite-T1000", 
     ``attribution`` makes the maps (:func:`resandi_lite.layerwise.window_maps`; ``None``: the paper's Grad-CAM).
     """
     from .data import make_dataset
-    from .layerwise import block_probes, composites, correlation_intervals, group_accuracy, window_maps, window_statistics
+    from .layerwise import (
+        block_probes,
+        composites,
+        correlation_intervals,
+        group_accuracy,
+        window_maps,
+        window_statistics,
+    )
     from .pretrained import load_model
 
     model = load_model(network)
@@ -285,8 +363,9 @@ def measure_layerwise(n_per_class: int, seed: int = 0, *, network="lite-T1000", 
     train = make_dataset(n_per_class, 1000, seed=seed + 4)
     probes = block_probes(model, train, test, stages=tuple(PAPER_PROBES), seed=seed)
     for stage in PAPER_PROBES:
-        out[f"probe/{stage}"] = _percent(group_accuracy(test.y, probes[stage]["predictions"], PAPER_GROUPS[stage]),
-                                         len(test.y))
+        out[f"probe/{stage}"] = _percent(
+            group_accuracy(test.y, probes[stage]["predictions"], PAPER_GROUPS[stage]), len(test.y)
+        )
     return out
 
 
@@ -309,18 +388,28 @@ def measure_groundtruth(n_per_class: int, seed: int = 0, *, network="lite", attr
     from .groundtruth import report_values
 
     if not isinstance(n_per_class, (int, np.integer)) or isinstance(n_per_class, bool) or n_per_class < 2:
-        raise ValueError(f"n_per_class must be an integer >= 2 (a bootstrap needs two trajectories), "
-                         f"got {n_per_class!r}")
+        raise ValueError(
+            f"n_per_class must be an integer >= 2 (a bootstrap needs two trajectories), got {n_per_class!r}"
+        )
     values = report_values(int(n_per_class), seed, network=network, attribution=attribution)
     expected = {r.key for r in beyond_rows()}
     if set(values) != expected:
-        raise RuntimeError(f"groundtruth.report_values returned keys {sorted(set(values) ^ expected)} that do not "
-                           "match the report's rows beyond the paper")
+        raise RuntimeError(
+            f"groundtruth.report_values returned keys {sorted(set(values) ^ expected)} that do not "
+            "match the report's rows beyond the paper"
+        )
     return {k: (float(v), float(e)) for k, (v, e) in values.items()}
 
 
-def measure_augmentation(n_per_class: int, seed: int = 0, *, seeds=(0, 1), test_per_class: int = 100,
-                         sigmas=(0.0, 0.3, 0.5, 0.7, 1.0), network="lite") -> dict:
+def measure_augmentation(
+    n_per_class: int,
+    seed: int = 0,
+    *,
+    seeds=(0, 1),
+    test_per_class: int = 100,
+    sigmas=(0.0, 0.3, 0.5, 0.7, 1.0),
+    network="lite",
+) -> dict:
     """The augmentation rows at CPU scale: chapter 10's book-profile protocol, for the report.
 
     Both arms start from ``network`` (default: the shipped ``lite``) and are fine-tuned for
@@ -344,11 +433,13 @@ def measure_augmentation(n_per_class: int, seed: int = 0, *, seeds=(0, 1), test_
     from .reproduce import describe
 
     base = load_model(network)
-    config = TrainConfig(preset=describe(network)["preset"], lr=1e-4, max_epochs=1, init=str(network),
-                         bn_batches=20)  # recompute BatchNorm statistics after the fine-tune (chapter 10)
+    config = TrainConfig(
+        preset=describe(network)["preset"], lr=1e-4, max_epochs=1, init=str(network), bn_batches=20
+    )  # recompute BatchNorm statistics after the fine-tune (chapter 10)
     with tempfile.TemporaryDirectory() as tmp:
-        result = augmentation_experiment(base, train, tmp, seeds=seeds, config=config,
-                                         test_per_class=test_per_class, sigmas=sigmas, progress=False)
+        result = augmentation_experiment(
+            base, train, tmp, seeds=seeds, config=config, test_per_class=test_per_class, sigmas=sigmas, progress=False
+        )
     return augmentation_from_results(result)
 
 
@@ -378,15 +469,18 @@ def augmentation_from_results(results) -> dict:
             gain_se = float(diff[:, j].std(ddof=1) / np.sqrt(len(seeds))) if len(seeds) >= 2 else None
             if len(seeds):
                 out[f"gain/{s:.1f}"] = (float(diff[:, j].mean()), gain_se)
-            out[f"targeted/{s:.1f}"] = (float(targeted[:, j].mean()),
-                                        float(targeted[:, j].std(ddof=1) / np.sqrt(len(targeted)))
-                                        if len(targeted) >= 2 else None)
+            out[f"targeted/{s:.1f}"] = (
+                float(targeted[:, j].mean()),
+                float(targeted[:, j].std(ddof=1) / np.sqrt(len(targeted))) if len(targeted) >= 2 else None,
+            )
     else:
         mean = {arm: 100 * np.asarray(results[arm]["mean"], dtype=float) for arm in arms}
         se = {arm: 100 * np.asarray(results[arm]["stderr"], dtype=float) for arm in arms}
         for j, s in enumerate(sigmas):
-            out[f"gain/{s:.1f}"] = (float(mean["targeted"][j] - mean["random"][j]),
-                                    float(np.hypot(se["targeted"][j], se["random"][j])))
+            out[f"gain/{s:.1f}"] = (
+                float(mean["targeted"][j] - mean["random"][j]),
+                float(np.hypot(se["targeted"][j], se["random"][j])),
+            )
             out[f"targeted/{s:.1f}"] = (float(mean["targeted"][j]), float(se["targeted"][j]))
     reported = {row.key for row in paper_rows()}
     return {k: v for k, v in out.items() if k in reported}  # the paper lists only some noise levels
@@ -404,15 +498,22 @@ def reproduction_table(measured: dict, *, networks: dict | None = None) -> list[
         raise TypeError(f"measured must be a dict of row keys to values, got {type(measured).__name__}")
     unknown = set(measured) - {row.key for row in report_rows()}
     if unknown:
-        raise ValueError(f"measured has keys that are not rows of the report: {sorted(unknown)}; "
-                         "see report_rows() for the keys")
+        raise ValueError(
+            f"measured has keys that are not rows of the report: {sorted(unknown)}; see report_rows() for the keys"
+        )
     rows = []
     for row in report_rows():
         value = measured.get(row.key)
         value, stderr = value if isinstance(value, tuple) else (value, None)
         network = None if value is None or networks is None else str(networks[protocol_of(row.key)])
-        rows.append(dataclasses.replace(row, ours=None if value is None else float(value),
-                                        stderr=None if stderr is None else float(stderr), network=network))
+        rows.append(
+            dataclasses.replace(
+                row,
+                ours=None if value is None else float(value),
+                stderr=None if stderr is None else float(stderr),
+                network=network,
+            )
+        )
     return rows
 
 
@@ -454,9 +555,19 @@ def class_gaps(rows: list[Row]) -> list[dict]:
             paper_se = 100 * float(np.sqrt(p * (1 - p) / PAPER_TEST_PER_CLASS))
             ours_se = 0.0 if r.stderr is None else r.stderr
             se = float(np.hypot(ours_se, paper_se))
-            out.append({"protocol": protocol, "class": c, "ours": r.ours, "paper": r.paper, "gap": r.ours - r.paper,
-                        "ours_stderr": ours_se, "paper_stderr": paper_se, "stderr": se,
-                        "z": (r.ours - r.paper) / se if se > 0 else float("nan")})
+            out.append(
+                {
+                    "protocol": protocol,
+                    "class": c,
+                    "ours": r.ours,
+                    "paper": r.paper,
+                    "gap": r.ours - r.paper,
+                    "ours_stderr": ours_se,
+                    "paper_stderr": paper_se,
+                    "stderr": se,
+                    "z": (r.ours - r.paper) / se if se > 0 else float("nan"),
+                }
+            )
     return out
 
 
@@ -514,12 +625,19 @@ def training_summary(network) -> dict | None:
     acc = 100 * np.array([h["val_acc"] for h in history], dtype=float)
     tail = max(1, len(acc) // 4)
     last = acc[-1] / 100
-    return {"epochs": len(acc), "warm_start_epochs": int(warm.get("epochs", 0)),
-            "samples": int(sum(h["samples"] for h in history)) + int(warm.get("samples", 0)),
-            "paper_max_samples": RECIPE["max_epochs"] * RECIPE["train_per_class"] * len(CLASSES),
-            "val_first": float(acc[0]), "val_best": float(acc.max()), "val_last": float(acc[-1]),
-            "tail_epochs": tail, "tail_change": float(acc[-1] - acc[-1 - tail]) if len(acc) > tail else float("nan"),
-            "val_stderr": 100 * float(np.sqrt(last * (1 - last) / val_size)), "lr_last": float(history[-1]["lr"])}
+    return {
+        "epochs": len(acc),
+        "warm_start_epochs": int(warm.get("epochs", 0)),
+        "samples": int(sum(h["samples"] for h in history)) + int(warm.get("samples", 0)),
+        "paper_max_samples": RECIPE["max_epochs"] * RECIPE["train_per_class"] * len(CLASSES),
+        "val_first": float(acc[0]),
+        "val_best": float(acc.max()),
+        "val_last": float(acc[-1]),
+        "tail_epochs": tail,
+        "tail_change": float(acc[-1] - acc[-1 - tail]) if len(acc) > tail else float("nan"),
+        "val_stderr": 100 * float(np.sqrt(last * (1 - last) / val_size)),
+        "lr_last": float(history[-1]["lr"]),
+    }
 
 
 #: What a row beyond the paper shows in the paper's column and in the difference column.
@@ -529,14 +647,20 @@ NO_PAPER = "—"
 def _cells(r: Row) -> tuple[str, str, str, str]:
     """The four printed cells of one row: quantity, paper, ours (with standard error), difference."""
     digits = 1 if r.unit else 3
-    ours = "not measured" if r.ours is None else f"{r.ours:.{digits}f}" + (
-        "" if r.stderr is None else f" ± {r.stderr:.{digits}f}") + r.unit
+    ours = (
+        "not measured"
+        if r.ours is None
+        else f"{r.ours:.{digits}f}" + ("" if r.stderr is None else f" ± {r.stderr:.{digits}f}") + r.unit
+    )
     if r.ours is not None and not np.isfinite(r.ours):
         ours = "undefined (no trajectory where the score is defined)"
     if r.beyond_paper:
         return r.quantity, NO_PAPER, ours, NO_PAPER
-    diff = "" if r.ours is None else f"{r.difference:+.{digits}f}" + (
-        "" if r.same_sign in (None, True) else " (sign differs)")
+    diff = (
+        ""
+        if r.ours is None
+        else f"{r.difference:+.{digits}f}" + ("" if r.same_sign in (None, True) else " (sign differs)")
+    )
     return r.quantity, f"{r.paper:.{digits}f}{r.unit}", ours, diff
 
 
@@ -566,11 +690,20 @@ def to_html(rows: list[Row]) -> str:
         if not chosen:
             continue
         head = "".join(f"<th>{html.escape(h)}</th>" for h in _HEADER)
-        body = "".join("<tr>" + "".join(f'<td style="text-align:{"left" if k == 0 else "right"}">{html.escape(c)}</td>'
-                                        for k, c in enumerate(_cells(r))) + "</tr>" for r in chosen)
-        parts.append(f'<table class="reproduction-table" data-section="{html.escape(section)}">'
-                     f"<caption><strong>{html.escape(title)}</strong></caption>"
-                     f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f'<td style="text-align:{"left" if k == 0 else "right"}">{html.escape(c)}</td>'
+                for k, c in enumerate(_cells(r))
+            )
+            + "</tr>"
+            for r in chosen
+        )
+        parts.append(
+            f'<table class="reproduction-table" data-section="{html.escape(section)}">'
+            f"<caption><strong>{html.escape(title)}</strong></caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
     return "\n".join(parts)
 
 
@@ -603,8 +736,10 @@ def counts(rows: list[Row]) -> str:
     paper = [r for r in rows if not r.beyond_paper]
     beyond = [r for r in rows if r.beyond_paper]
     measured = lambda part: sum(r.ours is not None for r in part)  # noqa: E731
-    return (f"{len(paper)} rows of the paper's ({measured(paper)} measured), "
-            f"{len(beyond)} beyond the paper ({measured(beyond)} measured)")
+    return (
+        f"{len(paper)} rows of the paper's ({measured(paper)} measured), "
+        f"{len(beyond)} beyond the paper ({measured(beyond)} measured)"
+    )
 
 
 def table(rows: list[Row]) -> Table:
@@ -634,13 +769,19 @@ def write_report(rows: list[Row], out_dir, networks: dict) -> dict:
 
     networks = _networks(networks)
     described = {p: describe(source) for p, source in networks.items()}
-    report = {"checkpoints": {p: str(checkpoint_path(s)) for p, s in networks.items()}, "networks": described,
-              "rows": [dataclasses.asdict(r) for r in rows]}
+    report = {
+        "checkpoints": {p: str(checkpoint_path(s)) for p, s in networks.items()},
+        "networks": described,
+        "rows": [dataclasses.asdict(r) for r in rows],
+    }
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     head = ["# Reproduction report", "", "Networks measured:", ""]
-    head += [f"- {p}: `{d['label']}`, preset `{d['preset']}`, {d['parameters']:,} parameters, file `{d['path']}` "
-             f"(sha256 {d['sha256']}); {d['origin']}" for p, d in described.items()]
+    head += [
+        f"- {p}: `{d['label']}`, preset `{d['preset']}`, {d['parameters']:,} parameters, file `{d['path']}` "
+        f"(sha256 {d['sha256']}); {d['origin']}"
+        for p, d in described.items()
+    ]
     (out_dir / "report.md").write_text("\n".join(head) + "\n\n" + to_markdown(rows))
     return report

@@ -27,6 +27,7 @@ the same ``tiny`` parameter.  Every finished step is recorded in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -38,29 +39,42 @@ from pathlib import Path
 from . import _files
 
 #: The two protocols: the shipped network, the run folder of the paper run and the trajectory length.
+#: The run profiles every chapter reads its sizes from (:mod:`resandi_lite.course.profiles`).
+PROFILES = ("ci", "book", "paper")
 PROTOCOLS = ("varying", "fixed")
 SHIPPED = {"varying": "lite", "fixed": "lite-T1000"}
 RUN_FOLDERS = {"varying": "paper-varying", "fixed": "paper-T1000"}
 LENGTHS = {"varying": "varying", "fixed": 1000}
 #: Chapters run by :func:`reproduce`, in order.
-CHAPTERS = ("06_training", "07_evaluation", "08_gradcam", "09_erasure", "10_augmentation", "11_layerwise",
-            "12_reproduction")
+CHAPTERS = (
+    "06_training",
+    "07_evaluation",
+    "08_gradcam",
+    "09_erasure",
+    "10_augmentation",
+    "11_layerwise",
+    "12_reproduction",
+)
 #: The commands that write the paper profile's default networks.
-PRODUCE = ("chapter 6 in the paper profile (papermill notebooks/06_training.ipynb runs/06_training.ipynb "
-           "-p profile paper, from the repository's root), or `python -m resandi_lite reproduce --out DIR`, which "
-           "writes DIR/paper-varying/best.pt and DIR/paper-T1000/best.pt")
+PRODUCE = (
+    "chapter 6 in the paper profile (papermill notebooks/06_training.ipynb runs/06_training.ipynb "
+    "-p profile paper, from the repository's root), or `python -m resandi_lite reproduce --out DIR`, which "
+    "writes DIR/paper-varying/best.pt and DIR/paper-T1000/best.pt"
+)
 #: ``--tiny``: a handful of batches per protocol, still the paper's network and recipe otherwise.
 TINY_TRAINING = dict(train_per_class=2, val_per_class=1, batch_size=8, max_epochs=1)
 STATE = "reproduce.json"
 
 
-def _checkpoints():
-    """The module with ``load_checkpoint``, ``BEST`` and ``CHECKPOINT`` (``checkpoint``, formerly ``train``)."""
-    try:
-        from . import checkpoint
-    except ImportError:
-        from . import train as checkpoint
-    return checkpoint
+def check_profile(value, where: str = "the argument") -> str:
+    """``value`` if it is one of :data:`PROFILES`, else a ValueError naming ``where`` it came from.
+
+    >>> check_profile("ci")
+    'ci'
+    """
+    if value not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {value!r} (from {where})")
+    return value
 
 
 def sizes(profile: str, tiny: bool = False) -> str:
@@ -69,15 +83,14 @@ def sizes(profile: str, tiny: bool = False) -> str:
     >>> sizes("paper", tiny=True), sizes("book")
     ('ci', 'book')
     """
-    from .course import profile as check_profile
-
     if not isinstance(tiny, bool):
         raise TypeError(f"tiny must be True or False, got {tiny!r}")
     return "ci" if tiny else check_profile(profile)
 
 
-def networks(profile: str, network_varying=None, network_T1000=None, *, runs="runs",
-             must_exist: bool = True) -> dict[str, str]:
+def networks(
+    profile: str, network_varying=None, network_T1000=None, *, runs="runs", must_exist: bool = True
+) -> dict[str, str]:
     """The networks a chapter studies: ``{"varying": source, "fixed": source}``.
 
     Parameters
@@ -97,7 +110,6 @@ def networks(profile: str, network_varying=None, network_T1000=None, *, runs="ru
     FileNotFoundError
         A network file is missing; the message names the command that writes it.
     """
-    from .course import profile as check_profile
     from .pretrained import PRETRAINED
 
     profile = check_profile(profile)
@@ -107,12 +119,16 @@ def networks(profile: str, network_varying=None, network_T1000=None, *, runs="ru
         if source is None:
             source = str(Path(runs) / RUN_FOLDERS[protocol] / "best.pt") if profile == "paper" else SHIPPED[protocol]
         if not isinstance(source, (str, os.PathLike)):
-            raise TypeError(f"network_{'varying' if protocol == 'varying' else 'T1000'} must be a shipped name or "
-                            f"a .pt path, got {type(source).__name__} {source!r}")
+            raise TypeError(
+                f"network_{'varying' if protocol == 'varying' else 'T1000'} must be a shipped name or "
+                f"a .pt path, got {type(source).__name__} {source!r}"
+            )
         source = str(source)
         if must_exist and source not in PRETRAINED and not Path(source).is_file():
-            raise FileNotFoundError(f"no trained network at {source} (protocol {protocol!r}); write it with "
-                                    f"{PRODUCE}, or pass a shipped name ({', '.join(PRETRAINED)}) or a .pt file")
+            raise FileNotFoundError(
+                f"no trained network at {source} (protocol {protocol!r}); write it with "
+                f"{PRODUCE}, or pass a shipped name ({', '.join(PRETRAINED)}) or a .pt file"
+            )
         chosen[protocol] = source
     return chosen
 
@@ -138,10 +154,11 @@ def describe(source) -> dict:
         (the shipped model card's command, or the run's training config),
         ``path`` and ``sha256`` (first 16 hex digits) of the file.
     """
+    from .checkpoint import load_checkpoint
     from .pretrained import PRETRAINED, checkpoint_path, model_card
 
     path = checkpoint_path(source)
-    ckpt = _checkpoints().load_checkpoint(path)
+    ckpt = load_checkpoint(path)
     config = ckpt.get("config", {})
     parameters = int(sum(v.numel() for v in ckpt["model"].values() if v.is_floating_point()))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
@@ -150,11 +167,19 @@ def describe(source) -> dict:
     else:
         keys = ("length", "train_per_class", "max_epochs", "batch_size", "lr")
         precision = (ckpt.get("metrics") or {}).get("precision", config.get("precision"))
-        origin = (f"trained by this project's fit(): {', '.join(f'{k}={config.get(k)}' for k in keys)}, "
-                  f"precision={precision}")
+        origin = (
+            f"trained by this project's fit(): {', '.join(f'{k}={config.get(k)}' for k in keys)}, precision={precision}"
+        )
         label = f"{config.get('preset')} ({path.parent.name})"
-    return {"source": str(source), "label": label, "preset": config.get("preset"), "parameters": parameters,
-            "origin": origin, "path": _shown_path(path), "sha256": digest}
+    return {
+        "source": str(source),
+        "label": label,
+        "preset": config.get("preset"),
+        "parameters": parameters,
+        "origin": origin,
+        "path": _shown_path(path),
+        "sha256": digest,
+    }
 
 
 def which(chosen: dict[str, str], *protocols: str) -> str:
@@ -163,8 +188,10 @@ def which(chosen: dict[str, str], *protocols: str) -> str:
     lines = []
     for protocol in protocols or PROTOCOLS:
         d = describe(chosen[protocol])
-        lines.append(f"{names[protocol]}: {d['label']}, preset {d['preset']}, {d['parameters']:,} parameters, "
-                     f"{d['path']}; {d['origin']}")
+        lines.append(
+            f"{names[protocol]}: {d['label']}, preset {d['preset']}, {d['parameters']:,} parameters, "
+            f"{d['path']}; {d['origin']}"
+        )
     return "\n".join(lines)
 
 
@@ -184,11 +211,12 @@ def paper_config(protocol: str, *, tiny: bool = False, **overrides):
 
 def finished(run_dir) -> bool:
     """Whether the training run in ``run_dir`` has ended (early stop or last epoch) and has a ``best.pt``."""
-    files = _checkpoints()
+    from .checkpoint import BEST, CHECKPOINT, load_checkpoint
+
     run_dir = Path(run_dir)
-    if not (run_dir / files.CHECKPOINT).is_file() or not (run_dir / files.BEST).is_file():
+    if not (run_dir / CHECKPOINT).is_file() or not (run_dir / BEST).is_file():
         return False
-    ckpt = files.load_checkpoint(run_dir / files.CHECKPOINT)
+    ckpt = load_checkpoint(run_dir / CHECKPOINT)
     state, config = ckpt.get("state"), ckpt.get("config")
     if not isinstance(state, dict) or not isinstance(config, dict):
         return False  # not finished; resuming it explains what is wrong with the checkpoint
@@ -211,8 +239,14 @@ def train_command(config, out_dir, nproc_per_node: int = 1) -> list[str]:
             flags += [f"--{key.replace('_', '-')}", text]
     tail = ["-m", "resandi_lite", "train", "--recipe", "paper", *flags, "--out", str(out_dir), "--resume"]
     if nproc_per_node > 1:
-        return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc_per_node}",
-                *tail]
+        return [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            f"--nproc-per-node={nproc_per_node}",
+            *tail,
+        ]
     return [sys.executable, *tail]
 
 
@@ -220,11 +254,12 @@ def command_text(config, out_dir, nproc_per_node: int = 1) -> str:
     """:func:`train_command` as one would type it (``torchrun ...`` or ``python -m resandi_lite train ...``)."""
     args = train_command(config, out_dir, nproc_per_node)
     head = ["torchrun"] if nproc_per_node > 1 else ["python"]
-    return " ".join(head + args[4 if nproc_per_node > 1 else 1:])
+    return " ".join(head + args[4 if nproc_per_node > 1 else 1 :])
 
 
-def train_paper_networks(chosen: dict[str, str], *, tiny: bool = False, nproc_per_node: int = 1,
-                         progress: bool = True) -> dict[str, Path]:
+def train_paper_networks(
+    chosen: dict[str, str], *, tiny: bool = False, nproc_per_node: int = 1, progress: bool = True
+) -> dict[str, Path]:
     """Chapter 6 in the paper profile: train the paper's network for each protocol into its run folder.
 
     Each network of ``chosen`` given as a ``.pt`` path is trained (or resumed,
@@ -262,6 +297,7 @@ def train(config, run_dir, *, nproc_per_node: int = 1, progress: bool = True) ->
     Path
         ``run_dir/best.pt``.
     """
+    from .checkpoint import BEST
     from .train import fit
 
     if not isinstance(nproc_per_node, int) or nproc_per_node < 1:
@@ -271,9 +307,11 @@ def train(config, run_dir, *, nproc_per_node: int = 1, progress: bool = True) ->
         if nproc_per_node == 1:
             fit(config, run_dir, resume=True, progress=progress)
         elif subprocess.run(train_command(config, run_dir, nproc_per_node)).returncode != 0:
-            raise ReproduceError(f"training into {run_dir} with {nproc_per_node} processes failed (its output is "
-                                 f"above); rerun with --resume to continue from its last checkpoint")
-    return run_dir / _checkpoints().BEST
+            raise ReproduceError(
+                f"training into {run_dir} with {nproc_per_node} processes failed (its output is "
+                f"above); rerun with --resume to continue from its last checkpoint"
+            )
+    return run_dir / BEST
 
 
 class ReproduceError(RuntimeError):
@@ -285,8 +323,10 @@ def notebooks_dir() -> Path:
     for root in (Path(__file__).resolve().parents[1], Path.cwd()):
         if (root / "notebooks" / f"{CHAPTERS[0]}.ipynb").is_file():
             return root / "notebooks"
-    raise FileNotFoundError("the chapter notebooks were not found: run `python -m resandi_lite reproduce` "
-                            "from a clone of the resandi-lite repository")
+    raise FileNotFoundError(
+        "the chapter notebooks were not found: run `python -m resandi_lite reproduce` "
+        "from a clone of the resandi-lite repository"
+    )
 
 
 def run_chapter(name: str, out_dir, parameters: dict, *, source_dir=None) -> Path:
@@ -303,31 +343,44 @@ def run_chapter(name: str, out_dir, parameters: dict, *, source_dir=None) -> Pat
     target = Path(out_dir) / f"{name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        papermill.execute_notebook(str(source), str(target), parameters=parameters, cwd=str(source.parent),
-                                   progress_bar=False, kernel_name="python3")
+        papermill.execute_notebook(
+            str(source),
+            str(target),
+            parameters=parameters,
+            cwd=str(source.parent),
+            progress_bar=False,
+            kernel_name="python3",
+        )
     except papermill.PapermillExecutionError as err:
         first = next((line for line in (err.source or "").splitlines() if line.strip()), "")
-        raise ReproduceError(f"{source.name} failed in cell {err.cell_index} (execution count {err.exec_count}, "
-                             f"{first[:60]!r}): {err.ename}: {str(err.evalue).splitlines()[0] if err.evalue else ''} "
-                             f"(traceback in the executed notebook {target})") from None
+        raise ReproduceError(
+            f"{source.name} failed in cell {err.cell_index} (execution count {err.exec_count}, "
+            f"{first[:60]!r}): {err.ename}: {str(err.evalue).splitlines()[0] if err.evalue else ''} "
+            f"(traceback in the executed notebook {target})"
+        ) from None
     return target
 
 
 def _load_state(out: Path, tiny: bool, resume: bool) -> dict:
     path = out / STATE
     if out.is_dir() and any(not p.name.startswith(".") for p in out.iterdir()) and not resume:
-        raise ValueError(f"--out {out} exists and is not empty; pass --resume to continue the run in it, "
-                         f"or choose a new folder")
+        raise ValueError(
+            f"--out {out} exists and is not empty; pass --resume to continue the run in it, or choose a new folder"
+        )
     if resume and path.is_file():
         try:
             state = json.loads(path.read_text())
         except (OSError, ValueError) as err:
-            raise ValueError(f"{path} is not a readable state file ({type(err).__name__}); repair it, or remove it "
-                             f"to run every step again") from None
+            raise ValueError(
+                f"{path} is not a readable state file ({type(err).__name__}); repair it, or remove it "
+                f"to run every step again"
+            ) from None
         steps = state.get("steps") if isinstance(state, dict) else None
         if not isinstance(steps, dict) or not all(isinstance(v, dict) for v in steps.values()):
-            raise ValueError(f"{path} is malformed (expected {{'tiny': ..., 'steps': {{name: {{'done': ...}}}}}}); "
-                             f"repair it, or remove it to run every step again")
+            raise ValueError(
+                f"{path} is malformed (expected {{'tiny': ..., 'steps': {{name: {{'done': ...}}}}}}); "
+                f"repair it, or remove it to run every step again"
+            )
         if state.get("tiny") != tiny:
             raise ValueError(f"{out} holds a run with tiny={state.get('tiny')}, not tiny={tiny}")
         return state
@@ -381,15 +434,33 @@ def _reproduce(out: Path, state: dict, tiny: bool, nproc_per_node: int, log) -> 
     state["checkpoints"] = {p: str(out / RUN_FOLDERS[p] / "best.pt") for p in PROTOCOLS}
     for protocol in PROTOCOLS:
         config = paper_config(protocol, tiny=tiny)
-        _step(out, state, f"train/{protocol}",
-              lambda: train(config, out / RUN_FOLDERS[protocol], nproc_per_node=nproc_per_node), log)
-    parameters = {"profile": "paper", "tiny": tiny, "network_varying": state["checkpoints"]["varying"],
-                  "network_T1000": state["checkpoints"]["fixed"]}
-    extra = {"12_reproduction": {"augmentation_results": str(out / "augmentation" / "rotate" / "results.json"),
-                                 "report_dir": str(out)}}
+        _step(
+            out,
+            state,
+            f"train/{protocol}",
+            functools.partial(train, config, out / RUN_FOLDERS[protocol], nproc_per_node=nproc_per_node),
+            log,
+        )
+    parameters = {
+        "profile": "paper",
+        "tiny": tiny,
+        "network_varying": state["checkpoints"]["varying"],
+        "network_T1000": state["checkpoints"]["fixed"],
+    }
+    extra = {
+        "12_reproduction": {
+            "augmentation_results": str(out / "augmentation" / "rotate" / "results.json"),
+            "report_dir": str(out),
+        }
+    }
     for name in CHAPTERS:
-        _step(out, state, f"chapter/{name}",
-              lambda: run_chapter(name, out / "notebooks", {**parameters, **extra.get(name, {})}), log)
+        _step(
+            out,
+            state,
+            f"chapter/{name}",
+            functools.partial(run_chapter, name, out / "notebooks", {**parameters, **extra.get(name, {})}),
+            log,
+        )
     return json.loads((out / "report.json").read_text())
 
 
@@ -437,8 +508,15 @@ def flops_per_sample(preset: str = "paper", batch_size: int = 8) -> tuple[float,
     return train, counter.get_total_flops() / batch_size
 
 
-def estimate_hours(train_flops: float, infer_flops: float, gpu: str, *, epochs: int = 100,
-                   train_samples: int = 400_000, val_samples: int = 80_000) -> float:
+def estimate_hours(
+    train_flops: float,
+    infer_flops: float,
+    gpu: str,
+    *,
+    epochs: int = 100,
+    train_samples: int = 400_000,
+    val_samples: int = 80_000,
+) -> float:
     """Hours of one training run of the paper (``epochs`` epochs of ``train_samples``, validated on ``val_samples``).
 
     Compute divided by :data:`GPU_PEAK` times :data:`ASSUMED_FRACTION`; data

@@ -57,8 +57,20 @@ from .groundtruth import (
 from .preprocess import INPUT_LENGTH
 from .simulate import CLASSES
 
-__all__ = ["SIMILARITIES", "STEPS", "layer_groups", "observed_map_positions", "plot_similarity", "powered",
-           "random_label_model", "randomisations", "randomized_weights", "sanity_verdicts", "similarities", "ssim_1d"]
+__all__ = [
+    "SIMILARITIES",
+    "STEPS",
+    "layer_groups",
+    "observed_map_positions",
+    "plot_similarity",
+    "powered",
+    "random_label_model",
+    "randomisations",
+    "randomized_weights",
+    "sanity_verdicts",
+    "similarities",
+    "ssim_1d",
+]
 
 #: The cascade's steps, from the logits down: each names the layers it re-initialises.
 STEPS = ("fc", "layer4", "layer3", "layer2", "layer1", "stem")
@@ -73,9 +85,11 @@ MINIMAL_SIMILARITY = 0.2
 #: Sizes of :func:`sanity_verdicts` at each size of the powered run (:func:`resandi_lite.verdict.run_verdicts`).
 #: ``powered``: about 11 minutes of one core for the maps of 13 networks (measured: 1.44 s of CPU per trajectory)
 #: and about 5 for the random-label network (800 trajectories fitted in about 1,500 steps).
-VERDICT_SIZES = {"ci": {"n_per_class": 3, "label_n_per_class": 1, "label_max_steps": 5},
-                 "book": {"n_per_class": 10, "label_n_per_class": 10, "label_max_steps": 1000},
-                 "powered": {"n_per_class": 150, "label_n_per_class": 100, "label_max_steps": 3000}}
+VERDICT_SIZES = {
+    "ci": {"n_per_class": 3, "label_n_per_class": 1, "label_max_steps": 5},
+    "book": {"n_per_class": 10, "label_n_per_class": 10, "label_max_steps": 1000},
+    "powered": {"n_per_class": 150, "label_n_per_class": 100, "label_max_steps": 3000},
+}
 
 
 def layer_groups(model: nn.Module, granularity: str = "stages") -> list[tuple[str, list[str]]]:
@@ -114,8 +128,10 @@ def layer_groups(model: nn.Module, granularity: str = "stages") -> list[tuple[st
         prefix = ("conv1", "bn1") if step == "stem" else (step,)
         members = [n for n in names if n in prefix or any(n.startswith(p + ".") for p in prefix)]
         if not members:
-            raise TypeError(f"model has no layer {step!r}; the stage steps need a ResAnDi network "
-                            f"(use granularity='modules' for another one)")
+            raise TypeError(
+                f"model has no layer {step!r}; the stage steps need a ResAnDi network "
+                f"(use granularity='modules' for another one)"
+            )
         groups.append((step, members))
     missing = set(names) - {n for _, members in groups for n in members}
     if missing:
@@ -132,8 +148,9 @@ def _reset(model: nn.Module, names, seed: int) -> None:
             modules[name].reset_parameters()
 
 
-def randomisations(model: nn.Module, *, order: str = "cascading", granularity: str = "stages",
-                   seed: int = 0) -> Iterator[tuple[str, nn.Module]]:
+def randomisations(
+    model: nn.Module, *, order: str = "cascading", granularity: str = "stages", seed: int = 0
+) -> Iterator[tuple[str, nn.Module]]:
     """Copies of the network with layers re-initialised, one per step: ``(step name, network in eval mode)``.
 
     Parameters
@@ -180,9 +197,19 @@ def randomized_weights(model: nn.Module, *, seed: int = 0) -> nn.Module:
     return last
 
 
-def random_label_model(*, n_per_class: int = 100, max_steps: int = 3000, batch_size: int = 64, lr: float = 2e-3,
-                       target_accuracy: float = 0.95, check_every: int = 100, preset: str = "lite", seed: int = 0,
-                       autocast: bool = True, progress: bool = False) -> tuple[nn.Module, dict]:
+def random_label_model(
+    *,
+    n_per_class: int = 100,
+    max_steps: int = 3000,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    target_accuracy: float = 0.95,
+    check_every: int = 100,
+    preset: str = "lite",
+    seed: int = 0,
+    autocast: bool = True,
+    progress: bool = False,
+) -> tuple[nn.Module, dict]:
     """A network trained from scratch on labels permuted at random, until it fits them (the data randomisation).
 
     ``8 * n_per_class`` varying-length trajectories
@@ -223,7 +250,7 @@ def random_label_model(*, n_per_class: int = 100, max_steps: int = 3000, batch_s
     def accuracy(half: bool) -> float:
         model.eval()
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=half):
-            hits = sum(int((model(X[i:i + 512]).argmax(1) == y[i:i + 512]).sum()) for i in range(0, len(X), 512))
+            hits = sum(int((model(X[i : i + 512]).argmax(1) == y[i : i + 512]).sum()) for i in range(0, len(X), 512))
         return hits / len(X)
 
     curve, step = [], 0
@@ -243,9 +270,15 @@ def random_label_model(*, n_per_class: int = 100, max_steps: int = 3000, batch_s
             if curve[-1][1] > target_accuracy:
                 break
     final = accuracy(False)
-    return model.eval(), {"steps": step, "train_accuracy": final, "reached": bool(final > target_accuracy),
-                          "target_accuracy": float(target_accuracy), "n_train": len(X), "curve": curve,
-                          "seconds": float(time.perf_counter() - start)}
+    return model.eval(), {
+        "steps": step,
+        "train_accuracy": final,
+        "reached": bool(final > target_accuracy),
+        "target_accuracy": float(target_accuracy),
+        "n_train": len(X),
+        "curve": curve,
+        "seconds": float(time.perf_counter() - start),
+    }
 
 
 def _ranks(v: np.ndarray) -> np.ndarray:
@@ -260,8 +293,7 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / denominator) if denominator > 0 else float("nan")
 
 
-def ssim_1d(a, b, *, win_size: int = 7, data_range: float | None = None, k1: float = 0.01,
-            k2: float = 0.03) -> float:
+def ssim_1d(a, b, *, win_size: int = 7, data_range: float | None = None, k1: float = 0.01, k2: float = 0.03) -> float:
     """Structural similarity of two 1-D signals (Wang et al. 2004), as scikit-image computes it for images.
 
     Local means, variances (sample, ``n - 1``) and covariance over sliding
@@ -372,9 +404,19 @@ def _interval(values, *, level: float, n_boot: int, rng) -> dict:
     return paired_bootstrap(v, level=level, n_boot=n_boot, rng=rng)
 
 
-def sanity_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress: bool = False,
-                    methods=SANITY_METHODS, granularity: str = "stages", label_n_per_class: int = 100,
-                    label_max_steps: int = 3000, n_boot: int = 2000, level: float = 0.95) -> dict:
+def sanity_verdicts(
+    n_per_class: int,
+    *,
+    seed: int = 0,
+    network=None,
+    progress: bool = False,
+    methods=SANITY_METHODS,
+    granularity: str = "stages",
+    label_n_per_class: int = 100,
+    label_max_steps: int = 3000,
+    n_boot: int = 2000,
+    level: float = 0.95,
+) -> dict:
     """The powered sanity checks: cascading and independent randomisation, random labels, with verdicts.
 
     On one event set (:func:`resandi_lite.groundtruth.event_set`, ``n_per_class``
@@ -444,20 +486,38 @@ def sanity_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress: 
     run = _Run(model, data, by_name, progress=progress, n_boot=n_boot, rng=rng)
     curves = {}
     for order in ("cascading", "independent"):
-        curves[order] = [row for step, net in randomisations(model, order=order, granularity=granularity, seed=seed)
-                         for row in run.step(order, step, net, last=step == layer_groups(model, granularity)[-1][0])]
-    label_net, training = random_label_model(n_per_class=label_n_per_class, max_steps=label_max_steps,
-                                             seed=seed + 1, progress=progress)
+        curves[order] = [
+            row
+            for step, net in randomisations(model, order=order, granularity=granularity, seed=seed)
+            for row in run.step(order, step, net, last=step == layer_groups(model, granularity)[-1][0])
+        ]
+    label_net, training = random_label_model(
+        n_per_class=label_n_per_class, max_steps=label_max_steps, seed=seed + 1, progress=progress
+    )
     run.step("random labels", "random labels", label_net)
     rows = run.similarity_rows(level) + run.secondary_rows(level)
-    return {"rows": rows, "skipped": run.skipped, "cascading": curves["cascading"], "independent": curves["independent"],
-            "random_labels": {"similarity": run.curves["random labels"], "training": training},
-            "auroc": run.auroc_table(),
-            "sizes": {"n_per_class": n_per_class, "trajectories": len(data["y"]), "classes": list(EVENT_CLASSES),
-                      "methods": methods, "steps": list(run.similarity["cascading"]), "granularity": granularity,
-                      "label_n_per_class": label_n_per_class, "label_max_steps": label_max_steps,
-                      "n_boot": n_boot},
-            "seconds": float(time.perf_counter() - start), "network": _network_name(network), "level": level}
+    return {
+        "rows": rows,
+        "skipped": run.skipped,
+        "cascading": curves["cascading"],
+        "independent": curves["independent"],
+        "random_labels": {"similarity": run.curves["random labels"], "training": training},
+        "auroc": run.auroc_table(),
+        "sizes": {
+            "n_per_class": n_per_class,
+            "trajectories": len(data["y"]),
+            "classes": list(EVENT_CLASSES),
+            "methods": methods,
+            "steps": list(run.similarity["cascading"]),
+            "granularity": granularity,
+            "label_n_per_class": label_n_per_class,
+            "label_max_steps": label_max_steps,
+            "n_boot": n_boot,
+        },
+        "seconds": float(time.perf_counter() - start),
+        "network": _network_name(network),
+        "level": level,
+    }
 
 
 class _Run:
@@ -466,8 +526,7 @@ class _Run:
     def __init__(self, model, data, methods: dict, *, progress: bool, n_boot: int, rng):
         self.data, self.methods, self.progress, self.n_boot, self.rng = data, methods, progress, n_boot, rng
         self.trained = self.maps(model, "the trained network")
-        self.observed = {m: observed_map_positions(model, a.shape[1], data["lengths"])
-                         for m, a in self.trained.items()}
+        self.observed = {m: observed_map_positions(model, a.shape[1], data["lengths"]) for m, a in self.trained.items()}
         self.similarity = {"cascading": {}, "independent": {}, "random labels": {}}
         self.curves, self.skipped = {}, []
         self.aurocs = {"trained": {m: _aurocs(a, model, data) for m, a in self.trained.items()}}
@@ -496,8 +555,17 @@ class _Run:
         for m in self.methods:
             for s in SIMILARITIES:
                 r = _interval(sims[m][s], level=0.95, n_boot=self.n_boot, rng=self.rng)
-                rows.append({"step": step, "method": m, "similarity": s, "mean": r["estimate"], "low": r["low"],
-                             "high": r["high"], "n": r["n"]})
+                rows.append(
+                    {
+                        "step": step,
+                        "method": m,
+                        "similarity": s,
+                        "mean": r["estimate"],
+                        "low": r["low"],
+                        "high": r["high"],
+                        "n": r["n"],
+                    }
+                )
         self.curves[order] = self.curves.get(order, []) + rows
         return rows
 
@@ -508,43 +576,91 @@ class _Run:
         cascade, independent = self.similarity["cascading"], self.similarity["independent"]
         last = list(cascade)[-1]
         families = [
-            ("cascading", [(m, s, cascade[last][m][s], "every layer randomised (full cascade)")
-                           for m in self.methods for s in SIMILARITIES]),
-            ("independent", [(m, "spearman", independent[step][m]["spearman"], f"{step} randomised alone")
-                             for step in independent for m in self.methods]),
-            ("random labels", [(m, s, self.similarity["random labels"]["random labels"][m][s],
-                                "a network fitted to random labels") for m in self.methods for s in SIMILARITIES]),
+            (
+                "cascading",
+                [
+                    (m, s, cascade[last][m][s], "every layer randomised (full cascade)")
+                    for m in self.methods
+                    for s in SIMILARITIES
+                ],
+            ),
+            (
+                "independent",
+                [
+                    (m, "spearman", independent[step][m]["spearman"], f"{step} randomised alone")
+                    for step in independent
+                    for m in self.methods
+                ],
+            ),
+            (
+                "random labels",
+                [
+                    (m, s, self.similarity["random labels"]["random labels"][m][s], "a network fitted to random labels")
+                    for m in self.methods
+                    for s in SIMILARITIES
+                ],
+            ),
         ]
-        reference = ("beyond the paper (Adebayo et al. 2018's check; the paper runs none): a similarity of interest "
-                     f"of {MINIMAL_SIMILARITY}; 'agrees' = the map keeps part of its structure without what was "
-                     "learned")
+        reference = (
+            "beyond the paper (Adebayo et al. 2018's check; the paper runs none): a similarity of interest "
+            f"of {MINIMAL_SIMILARITY}; 'agrees' = the map keeps part of its structure without what was "
+            "learned"
+        )
         words = {"spearman": "Spearman", "spearman_abs": "Spearman of |map|", "ssim": "SSIM"}
         rows = []
         for family, claims in families:
             family_lvl = family_level(len(claims), level)
             for m, s, values, control in claims:
-                claim_row(rows, self.skipped, f"{m}'s map survives {control} (mean {words[s]} with the trained map)",
-                          values, np.zeros_like(values), paper=MINIMAL_SIMILARITY, level=family_lvl,
-                          n_boot=self.n_boot, rng=self.rng, family=family, method=m, control=control, similarity=s,
-                          reference=reference)
+                claim_row(
+                    rows,
+                    self.skipped,
+                    f"{m}'s map survives {control} (mean {words[s]} with the trained map)",
+                    values,
+                    np.zeros_like(values),
+                    paper=MINIMAL_SIMILARITY,
+                    level=family_lvl,
+                    n_boot=self.n_boot,
+                    rng=self.rng,
+                    family=family,
+                    method=m,
+                    control=control,
+                    similarity=s,
+                    reference=reference,
+                )
         return rows
 
     def secondary_rows(self, level: float) -> list[dict]:
         """Verdict rows of the family ``secondary |AUROC - 0.5|``: trained minus control, paired by trajectory."""
         from .verdict import family_level
 
-        claims = [(m, c, control) for control in ("random weights", "random labels") for m in self.methods
-                  for c in EVENT_CLASSES]
+        claims = [
+            (m, c, control)
+            for control in ("random weights", "random labels")
+            for m in self.methods
+            for c in EVENT_CLASSES
+        ]
         family_lvl = family_level(len(claims), level)
         rows = []
         for m, c, control in claims:
-            claim_row(rows, self.skipped, f"{m}: the trained map stands further from chance at {c} "
-                      f"{EVENT_WORDS[c]} than with {control} (|AUROC - 0.5| trained minus control)",
-                      self.aurocs["trained"][m][c], self.aurocs[control][m][c], paper=0.05, level=family_lvl,
-                      n_boot=self.n_boot, rng=self.rng, statistic=_distance_from_chance_difference,
-                      family="secondary |AUROC - 0.5|", method=m, control=control,
-                      reference="beyond the paper: the course's secondary reading of the sanity checks, a minimal "
-                                "effect of interest of 0.05 in |AUROC - 0.5|", **{"class": c})
+            claim_row(
+                rows,
+                self.skipped,
+                f"{m}: the trained map stands further from chance at {c} "
+                f"{EVENT_WORDS[c]} than with {control} (|AUROC - 0.5| trained minus control)",
+                self.aurocs["trained"][m][c],
+                self.aurocs[control][m][c],
+                paper=0.05,
+                level=family_lvl,
+                n_boot=self.n_boot,
+                rng=self.rng,
+                statistic=_distance_from_chance_difference,
+                family="secondary |AUROC - 0.5|",
+                method=m,
+                control=control,
+                reference="beyond the paper: the course's secondary reading of the sanity checks, a minimal "
+                "effect of interest of 0.05 in |AUROC - 0.5|",
+                **{"class": c},
+            )
         return rows
 
     def auroc_table(self) -> list[dict]:
@@ -554,8 +670,17 @@ class _Run:
             for m, by_class in by_method.items():
                 for c in EVENT_CLASSES:
                     r = _interval(by_class[c], level=0.95, n_boot=self.n_boot, rng=self.rng)
-                    out.append({"network": net_name, "method": m, "class": c, "mean": r["estimate"],
-                                "low": r["low"], "high": r["high"], "n": r["n"]})
+                    out.append(
+                        {
+                            "network": net_name,
+                            "method": m,
+                            "class": c,
+                            "mean": r["estimate"],
+                            "low": r["low"],
+                            "high": r["high"],
+                            "n": r["n"],
+                        }
+                    )
         return out
 
 
@@ -567,8 +692,9 @@ def _aurocs(maps, net: nn.Module, data: dict) -> dict:
     """Per class with events: the AUROC of each trajectory's map at the events, (n_class,) float64 (NaN: undefined)."""
     from .groundtruth import _centres
 
-    scores = trajectory_scores(maps, data["events"], data["lengths"],
-                               centres=_centres(net, np.shape(maps)[1], "centres"))["auroc"]
+    scores = trajectory_scores(
+        maps, data["events"], data["lengths"], centres=_centres(net, np.shape(maps)[1], "centres")
+    )["auroc"]
     return {c: scores[data["y"] == CLASSES.index(c)] for c in EVENT_CLASSES}
 
 
@@ -587,8 +713,10 @@ def plot_similarity(curves: list[dict], similarity: str = "spearman", ax=None, *
     ax.axhline(0, color="grey", lw=0.5)
     ax.set_xticks(np.arange(len(steps)), steps)
     ax.set_xlabel("randomised (cascade: this layer and all above it)")
-    ax.set_ylabel({"spearman": "Spearman rank correlation", "spearman_abs": "Spearman of |map|",
-                   "ssim": "SSIM"}[similarity] + "\nwith the trained map")
+    ax.set_ylabel(
+        {"spearman": "Spearman rank correlation", "spearman_abs": "Spearman of |map|", "ssim": "SSIM"}[similarity]
+        + "\nwith the trained map"
+    )
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)

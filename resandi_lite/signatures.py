@@ -52,7 +52,7 @@ def _prepare(X, lengths=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             x = np.asarray(x, dtype=np.float64)
             if x.ndim != 2 or x.shape[0] != 2:
                 raise ValueError(f"each trajectory must have shape (2, T), got {x.shape} at index {i}")
-            P[i, :, T - x.shape[1]:] = x
+            P[i, :, T - x.shape[1] :] = x
     else:
         P = np.asarray(X, dtype=np.float64)
         if P.ndim == 2:
@@ -65,8 +65,10 @@ def _prepare(X, lengths=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         else:
             lengths = np.asarray(lengths, dtype=np.int64).reshape(-1)
             if lengths.shape != (len(P),) or lengths.min(initial=T) < 2 or lengths.max(initial=2) > T:
-                raise ValueError(f"lengths must have shape ({len(P)},) with values in 2..{T}, "
-                                 f"got shape {lengths.shape} and range {lengths.min(initial=0)}..{lengths.max(initial=0)}")
+                raise ValueError(
+                    f"lengths must have shape ({len(P)},) with values in 2..{T}, "
+                    f"got shape {lengths.shape} and range {lengths.min(initial=0)}..{lengths.max(initial=0)}"
+                )
     T = P.shape[-1]
     mask = np.arange(T - 1)[None, None, :] >= (T - lengths)[:, None, None]  # increment j joins points j, j+1
     return P, lengths, mask
@@ -286,7 +288,8 @@ def msd_exponent(X, lengths=None, *, max_lag_fraction: float = 0.1, n_lags: int 
             for k, lag in enumerate(lags):
                 valid = np.arange(T - lag)[None, None, :] >= (T - lengths[rows])[:, None, None]
                 tamsd[:, k] = ((P[rows, :, lag:] - P[rows, :, :-lag]) ** 2 * valid).sum(axis=(1, 2)) / (
-                    lengths[rows] - lag)
+                    lengths[rows] - lag
+                )
         out[rows] = _msd.fit_exponent(lags, tamsd)[0]
     return out
 
@@ -471,6 +474,7 @@ def survival_exponent(durations, t_min: float, t_max: float, *, n_points: int = 
     t = np.unique(np.geomspace(t_min, t_max, n_points).astype(np.int64))
     survival = np.array([np.mean(d >= k) for k in t]) if d.size else np.zeros(t.size)
     if t.size < 2 or np.any(survival == 0):
-        raise ValueError(f"durations must reach beyond t_max = {t_max} to fit a tail (longest: "
-                         f"{d.max() if d.size else None})")
+        raise ValueError(
+            f"durations must reach beyond t_max = {t_max} to fit a tail (longest: {d.max() if d.size else None})"
+        )
     return float(-fit_exponent(t, survival)[0])

@@ -26,7 +26,6 @@ import math
 import os
 import shutil
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -37,17 +36,47 @@ from tqdm.auto import tqdm
 
 from . import _files, paper
 from ._checks import check_float, check_int
-from .checkpoint import (BEST, CHECKPOINT, CHECKPOINT_FORMAT, LOG, MODEL_FORMAT, PRETRAINED, atomic_save,
-                         checkpoint_path, load_checkpoint, load_model, log, remove_stale_parts)
+from .checkpoint import (
+    BEST,
+    CHECKPOINT,
+    CHECKPOINT_FORMAT,
+    LOG,
+    MODEL_FORMAT,
+    PRETRAINED,
+    atomic_save,
+    checkpoint_path,
+    load_checkpoint,
+    load_model,
+    log,
+    remove_stale_parts,
+)
 from .data import SimulatedTrajectories, TrajectoryDataset, make_dataset
-from .evaluate import predict_logits as predict
+from .evaluate import predict_logits
 from .model import PRESETS, build_model
 from .simulate.classes import N_CLASSES
 
-__all__ = ["BEST", "CHECKPOINT", "LOG", "PRECISIONS", "RECIPES", "TrainConfig", "TrainState", "TrainingRun",
-           "autocast", "check_device", "cpu_has_native_bf16", "evaluate_loss", "fit", "load_checkpoint",
-           "make_scheduler", "pick_device", "recompute_batchnorm", "resolve_precision", "throughput",
-           "validation_set"]
+__all__ = [
+    "BEST",
+    "CHECKPOINT",
+    "LOG",
+    "PRECISIONS",
+    "RECIPES",
+    "TrainConfig",
+    "TrainState",
+    "TrainingRun",
+    "autocast",
+    "check_device",
+    "cpu_has_native_bf16",
+    "evaluate_loss",
+    "fit",
+    "load_checkpoint",
+    "make_scheduler",
+    "pick_device",
+    "recompute_batchnorm",
+    "resolve_precision",
+    "throughput",
+    "validation_set",
+]
 
 
 @dataclasses.dataclass
@@ -146,7 +175,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
 
     @classmethod
-    def recipe(cls, name: str = "paper", **overrides) -> "TrainConfig":
+    def recipe(cls, name: str = "paper", **overrides) -> TrainConfig:
         """A named recipe (see :data:`RECIPES`) with any field overridden.
 
         Examples
@@ -166,8 +195,9 @@ class TrainConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if self.num_workers not in (0, 1):
-            raise ValueError(f"num_workers must be 0 or 1 (one simulating worker keeps runs reproducible), "
-                             f"got {self.num_workers}")
+            raise ValueError(
+                f"num_workers must be 0 or 1 (one simulating worker keeps runs reproducible), got {self.num_workers}"
+            )
         for name in ("lr", "gamma"):  # finite: lr=inf trains to NaN weights
             check_float(getattr(self, name), name, minimum=0, open_low=True)
         for name in ("patience", "checkpoint_every", "bn_batches"):
@@ -201,9 +231,21 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 #: each validation, no early stopping.
 RECIPES = {
     "paper": {},
-    "cpu": dict(preset="lite", fresh_data=True, train_per_class=10_000, val_per_class=2_000, batch_size=256,
-                lr=2e-3, schedule="cosine", warmup_epochs=1.0, label_smoothing=0.1, max_epochs=30,
-                patience=1_000, bn_batches=50, checkpoint_every=100),
+    "cpu": dict(
+        preset="lite",
+        fresh_data=True,
+        train_per_class=10_000,
+        val_per_class=2_000,
+        batch_size=256,
+        lr=2e-3,
+        schedule="cosine",
+        warmup_epochs=1.0,
+        label_smoothing=0.1,
+        max_epochs=30,
+        patience=1_000,
+        bn_batches=50,
+        checkpoint_every=100,
+    ),
 }
 
 
@@ -283,7 +325,9 @@ def check_device(device: str = "auto") -> torch.device:
     if parsed.type == "cuda" and parsed.index is not None and parsed.index >= torch.cuda.device_count():
         raise ValueError(f"device {device!r} is not available: this machine has {torch.cuda.device_count()} GPU(s)")
     if parsed.type == "mps" and not _mps_available():
-        raise ValueError(f"device {device!r} is not available: torch finds no Apple MPS device here; use 'auto' or 'cpu'")
+        raise ValueError(
+            f"device {device!r} is not available: torch finds no Apple MPS device here; use 'auto' or 'cpu'"
+        )
     return parsed
 
 
@@ -349,8 +393,8 @@ class _Shuffled(IterableDataset):
 
     def __iter__(self):
         g = torch.Generator().manual_seed(_seed_for(self.seed, 1, self.epoch))
-        order = torch.randperm(len(self.data), generator=g)[self.rank::self.world][: len(self)]
-        for i in order[self.skip:].tolist():
+        order = torch.randperm(len(self.data), generator=g)[self.rank :: self.world][: len(self)]
+        for i in order[self.skip :].tolist():
             yield self.data[i]
 
 
@@ -369,8 +413,9 @@ class _Stream(IterableDataset):
 
     def __iter__(self):
         c = self.config
-        stream = SimulatedTrajectories(c.train_per_class // self.world, c.length, c.noise,
-                                       seed=_seed_for(c.seed, 2, self.rank))
+        stream = SimulatedTrajectories(
+            c.train_per_class // self.world, c.length, c.noise, seed=_seed_for(c.seed, 2, self.rank)
+        )
         stream.set_epoch(self.epoch)
         for i, item in enumerate(stream):
             if i >= self.skip:
@@ -388,10 +433,11 @@ def validation_set(config: TrainConfig) -> TrajectoryDataset:
     return make_dataset(config.val_per_class, config.length, config.noise, seed=_seed_for(config.seed, 3))
 
 
-def evaluate_loss(model: nn.Module, X: np.ndarray, y: np.ndarray, device: torch.device,
-                  batch_size: int = 512) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on ``(X, y)`` in eval mode (logits from :func:`predict`)."""
-    logits = torch.from_numpy(predict(model, X, batch_size=batch_size, device=device))
+def evaluate_loss(
+    model: nn.Module, X: np.ndarray, y: np.ndarray, device: torch.device, batch_size: int = 512
+) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` on ``(X, y)`` in eval mode (logits from :func:`~resandi_lite.evaluate.predict_logits`)."""
+    logits = torch.from_numpy(predict_logits(model, X, batch_size=batch_size, device=device))
     labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
     loss = nn.functional.cross_entropy(logits.double(), labels).item()
     return loss, (logits.argmax(1) == labels).double().mean().item()
@@ -422,7 +468,9 @@ def _bn_inputs(config: TrainConfig, train, epoch: int, rank: int):
     """The inputs used to recompute BatchNorm statistics after ``epoch``: drawn from (seed, epoch, rank)."""
     n = config.bn_batches * config.batch_size
     if isinstance(train, _Stream):
-        stream = SimulatedTrajectories(max(1, n // N_CLASSES), config.length, config.noise, seed=_seed_for(config.seed, 5, rank))
+        stream = SimulatedTrajectories(
+            max(1, n // N_CLASSES), config.length, config.noise, seed=_seed_for(config.seed, 5, rank)
+        )
         stream.set_epoch(epoch)
         xs = torch.stack([x for x, _ in stream])
     else:
@@ -473,7 +521,7 @@ class TrainState:
     seconds: float = 0.0
 
     @classmethod
-    def from_dict(cls, state: dict) -> "TrainState":
+    def from_dict(cls, state: dict) -> TrainState:
         """The state saved in a checkpoint (keys missing from older files take their defaults)."""
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in state.items() if k in known})
@@ -488,10 +536,12 @@ def _check_resumable(path: Path, saved_config: dict, config: TrainConfig) -> Non
     saved = {**TrainConfig().to_dict(), **saved_config}
     changed = {k: (saved.get(k), v) for k, v in config.to_dict().items() if saved.get(k) != v}
     if set(changed) == {"max_epochs"} and config.schedule == "cosine":
-        raise ValueError(f"cannot resume {path} with max_epochs {config.max_epochs} instead of {saved['max_epochs']}: "
-                         f"the cosine schedule decays the learning rate to 0 at max_epochs, so a run planned for another "
-                         f"length differs from its first batch on; start a new run from its weights "
-                         f"(init={str(path.parent / BEST)!r})")
+        raise ValueError(
+            f"cannot resume {path} with max_epochs {config.max_epochs} instead of {saved['max_epochs']}: "
+            f"the cosine schedule decays the learning rate to 0 at max_epochs, so a run planned for another "
+            f"length differs from its first batch on; start a new run from its weights "
+            f"(init={str(path.parent / BEST)!r})"
+        )
     if changed and set(changed) != {"max_epochs"}:
         raise ValueError(f"cannot resume {path}: its config differs in {changed} (saved, requested)")
 
@@ -507,32 +557,49 @@ RESUME_KEYS = ("model", "optimizer", "scheduler", "scaler", "state", "rng", "con
 def _check_options(config: TrainConfig, out_dir: Path, resume: bool, overwrite: bool) -> None:
     """The checks of :func:`fit` that need nothing of ``out_dir``: done before the folder is created or locked."""
     if resume and overwrite:
-        raise ValueError("resume and overwrite exclude each other: resume continues the run in out_dir, "
-                         "overwrite replaces it")
+        raise ValueError(
+            "resume and overwrite exclude each other: resume continues the run in out_dir, overwrite replaces it"
+        )
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"out_dir {out_dir} is an existing file; expected a run folder")
     if config.init and not checkpoint_path(config.init).is_file():
-        raise ValueError(f"init must be a shipped name ({', '.join(PRETRAINED)}) or an existing file, "
-                         f"got {config.init!r} (no such file)")
+        raise ValueError(
+            f"init must be a shipped name ({', '.join(PRETRAINED)}) or an existing file, "
+            f"got {config.init!r} (no such file)"
+        )
 
 
 def _check_state(state, path: Path) -> None:
     """Raise unless the training state read from ``path`` has values a run can continue from."""
     if not isinstance(state, dict):
         raise ValueError(f"{path}: the 'state' read from the checkpoint is not a dict; the file is damaged")
-    rules = {"epoch": (int, 0), "batch": (int, 0), "bad_epochs": (int, 0), "best_epoch": (int, -1),
-             "seconds": ((int, float), 0), "best_loss": ((int, float), None), "done": (bool, None),
-             "history": (list, None), "running": (list, None)}
+    rules = {
+        "epoch": (int, 0),
+        "batch": (int, 0),
+        "bad_epochs": (int, 0),
+        "best_epoch": (int, -1),
+        "seconds": ((int, float), 0),
+        "best_loss": ((int, float), None),
+        "done": (bool, None),
+        "history": (list, None),
+        "running": (list, None),
+    }
     for key, (kind, low) in rules.items():
         value = state.get(key, getattr(TrainState(), key))
-        bad = (not isinstance(value, kind) or (kind is int and isinstance(value, bool))
-               or (low is not None and not value >= low) or (key == "best_loss" and math.isnan(value))
-               or (key == "running" and len(value) != 3))
+        bad = (
+            not isinstance(value, kind)
+            or (kind is int and isinstance(value, bool))
+            or (low is not None and not value >= low)
+            or (key == "best_loss" and math.isnan(value))
+            or (key == "running" and len(value) != 3)
+        )
         if bad:
-            expected = f"{'a number' if kind != int else 'an integer'}{f' >= {low}' if low is not None else ''}"
-            raise ValueError(f"{path}: the value state[{key!r}] = {value!r:.60} read from the checkpoint is out of "
-                             f"range (expected {expected if key not in ('done', 'history', 'running') else kind}); "
-                             f"the file is damaged or was not written by fit()")
+            expected = f"{'an integer' if kind is int else 'a number'}{f' >= {low}' if low is not None else ''}"
+            raise ValueError(
+                f"{path}: the value state[{key!r}] = {value!r:.60} read from the checkpoint is out of "
+                f"range (expected {expected if key not in ('done', 'history', 'running') else kind}); "
+                f"the file is damaged or was not written by fit()"
+            )
 
 
 def _resumable(path: Path, config: TrainConfig) -> dict:
@@ -540,8 +607,10 @@ def _resumable(path: Path, config: TrainConfig) -> dict:
     ckpt = load_checkpoint(path, "cpu")
     missing = [key for key in RESUME_KEYS if key not in ckpt]
     if missing:
-        raise ValueError(f"{path} cannot be resumed: it lacks {', '.join(map(repr, missing))} (a model file, or a "
-                         f"checkpoint that is incomplete); start a new run from its weights with init= (--init)")
+        raise ValueError(
+            f"{path} cannot be resumed: it lacks {', '.join(map(repr, missing))} (a model file, or a "
+            f"checkpoint that is incomplete); start a new run from its weights with init= (--init)"
+        )
     if not isinstance(ckpt["config"], dict) or not isinstance(ckpt["rng"], dict) or "torch" not in ckpt["rng"]:
         raise ValueError(f"{path} cannot be resumed: its 'config' or 'rng' read from the checkpoint is malformed")
     _check_state(ckpt["state"], path)
@@ -555,8 +624,11 @@ def _move_aside(out_dir: Path, existing: list[str]) -> Path:
     aside.mkdir()
     for name in existing:
         os.replace(out_dir / name, aside / name)
-    log.warning("overwrite: moved %s of the previous run to %s; deleted once the new run has written its first "
-                "checkpoint", ", ".join(existing), aside)
+    log.warning(
+        "overwrite: moved %s of the previous run to %s; deleted once the new run has written its first checkpoint",
+        ", ".join(existing),
+        aside,
+    )
     return aside
 
 
@@ -573,11 +645,16 @@ def _open_run_folder(out_dir: Path, config: TrainConfig, resume: bool, overwrite
     ckpt_path = out_dir / CHECKPOINT
     existing = [name for name in (CHECKPOINT, BEST, LOG) if (out_dir / name).exists()]
     if existing and not (resume or overwrite):
-        raise ValueError(f"{out_dir} already holds a run ({', '.join(existing)}); continue it with resume=True "
-                         f"(--resume) or replace it with overwrite=True (--overwrite)")
+        raise ValueError(
+            f"{out_dir} already holds a run ({', '.join(existing)}); continue it with resume=True "
+            f"(--resume) or replace it with overwrite=True (--overwrite)"
+        )
     for old in sorted(out_dir.glob("replaced.*")) if main else ():
-        log.warning("%s holds a run that an interrupted overwrite replaced: move its files back to resume it, "
-                    "or delete the folder", old)
+        log.warning(
+            "%s holds a run that an interrupted overwrite replaced: move its files back to resume it, "
+            "or delete the folder",
+            old,
+        )
     if resume and ckpt_path.exists():
         return _resumable(ckpt_path, config), None, None
     init = load_model(config.init, preset=config.preset).state_dict() if config.init else None
@@ -613,8 +690,17 @@ class TrainingRun:
     saved_at: tuple | None = None  # (epoch, batch) of the last checkpoint written
 
     @classmethod
-    def start(cls, config: TrainConfig, out_dir, *, resume: bool = False, overwrite: bool = False,
-              train_data=None, val_data=None, progress: bool = True) -> "TrainingRun":
+    def start(
+        cls,
+        config: TrainConfig,
+        out_dir,
+        *,
+        resume: bool = False,
+        overwrite: bool = False,
+        train_data=None,
+        val_data=None,
+        progress: bool = True,
+    ) -> TrainingRun:
         """Set up a new run in ``out_dir``, or the one saved there (``resume=True``)."""
         out_dir = Path(out_dir)
         device = pick_device(config.device)
@@ -631,9 +717,16 @@ class TrainingRun:
         precision = resolve_precision(config.precision if config.amp else "fp32", device)
         scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
         if ckpt is not None:
-            _restore(out_dir / CHECKPOINT, "model, optimizer, gradient scaler or random state", lambda: (
-                model.load_state_dict(ckpt["model"]), optimizer.load_state_dict(ckpt["optimizer"]),
-                scaler.load_state_dict(ckpt["scaler"]), torch.set_rng_state(ckpt["rng"]["torch"])))
+            _restore(
+                out_dir / CHECKPOINT,
+                "model, optimizer, gradient scaler or random state",
+                lambda: (
+                    model.load_state_dict(ckpt["model"]),
+                    optimizer.load_state_dict(ckpt["optimizer"]),
+                    scaler.load_state_dict(ckpt["scaler"]),
+                    torch.set_rng_state(ckpt["rng"]["torch"]),
+                ),
+            )
         else:
             if resume and dist.main and progress:
                 print(f"no checkpoint in {out_dir}; starting a new run")
@@ -641,7 +734,9 @@ class TrainingRun:
                 model.load_state_dict(init)
         net = model
         if dist.enabled:
-            net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+            net = nn.parallel.DistributedDataParallel(
+                model, device_ids=[device.index] if device.type == "cuda" else None
+            )
         train, val = _training_data(config, dist, train_data, val_data)
         scheduler = make_scheduler(optimizer, config, math.ceil(len(train) / config.batch_size))
         if ckpt is not None:
@@ -651,8 +746,24 @@ class TrainingRun:
                 group["lr"] = lr
         state = TrainState() if ckpt is None else TrainState.from_dict(ckpt["state"])
         replaced = _move_aside(out_dir, to_replace) if to_replace else None  # nothing of it may mix with the new run
-        return cls(config, out_dir, device, dist, model, net, optimizer, scheduler, scaler, precision, train, val,
-                   state, progress, replaced=replaced, saved_at=None if ckpt is None else (state.epoch, state.batch))
+        return cls(
+            config,
+            out_dir,
+            device,
+            dist,
+            model,
+            net,
+            optimizer,
+            scheduler,
+            scaler,
+            precision,
+            train,
+            val,
+            state,
+            progress,
+            replaced=replaced,
+            saved_at=None if ckpt is None else (state.epoch, state.batch),
+        )
 
     @property
     def finished(self) -> bool:
@@ -672,10 +783,20 @@ class TrainingRun:
         if not all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
             raise self.diverged("the weights are not all finite")
         if self.dist.main:
-            atomic_save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                         "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
-                         "state": self.state.to_dict(), "rng": _rng_state(), "config": self.config.to_dict(),
-                         "precision": self.precision, "format": CHECKPOINT_FORMAT}, self.out_dir / CHECKPOINT)
+            atomic_save(
+                {
+                    "model": self.model.state_dict(),
+                    "optimizer": self.optimizer.state_dict(),
+                    "scheduler": self.scheduler.state_dict(),
+                    "scaler": self.scaler.state_dict(),
+                    "state": self.state.to_dict(),
+                    "rng": _rng_state(),
+                    "config": self.config.to_dict(),
+                    "precision": self.precision,
+                    "format": CHECKPOINT_FORMAT,
+                },
+                self.out_dir / CHECKPOINT,
+            )
             if self.replaced is not None:  # the new run is under way: the old one may go
                 shutil.rmtree(self.replaced, ignore_errors=True)
                 log.warning("overwrite: removed %s, the previous run", self.replaced)
@@ -685,11 +806,17 @@ class TrainingRun:
     def diverged(self, what: str) -> DivergedError:
         """The error that stops a run whose loss or weights became NaN or infinite."""
         s, c = self.state, self.config
-        kept = (f"the last checkpoint, {self.out_dir / CHECKPOINT} (epoch {self.saved_at[0]}, batch "
-                f"{self.saved_at[1]}), is kept" if self.saved_at else "no checkpoint of this run was written")
-        return DivergedError(f"training diverged in epoch {s.epoch + 1}, batch {s.batch + 1} (lr {c.lr}): {what}; "
-                             f"stopped, nothing non-finite saved; {kept}. Lower the learning rate, or start again "
-                             f"from good weights (init=, --init)")
+        kept = (
+            f"the last checkpoint, {self.out_dir / CHECKPOINT} (epoch {self.saved_at[0]}, batch "
+            f"{self.saved_at[1]}), is kept"
+            if self.saved_at
+            else "no checkpoint of this run was written"
+        )
+        return DivergedError(
+            f"training diverged in epoch {s.epoch + 1}, batch {s.batch + 1} (lr {c.lr}): {what}; "
+            f"stopped, nothing non-finite saved; {kept}. Lower the learning rate, or start again "
+            f"from good weights (init=, --init)"
+        )
 
     def train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One optimisation step on a batch ``(B, 2, 1000)``, ``(B,)``; returns the loss and the logits."""
@@ -711,8 +838,14 @@ class TrainingRun:
         loader = _make_loader(self.train, c, s.batch * c.batch_size)
         self.net.train()
         started = time.perf_counter() - s.seconds
-        bar = tqdm(total=math.ceil(len(self.train) / c.batch_size), initial=s.batch, unit="batch", leave=False,
-                   desc=f"epoch {s.epoch + 1}/{c.max_epochs}", disable=not (self.progress and self.dist.main))
+        bar = tqdm(
+            total=math.ceil(len(self.train) / c.batch_size),
+            initial=s.batch,
+            unit="batch",
+            leave=False,
+            desc=f"epoch {s.epoch + 1}/{c.max_epochs}",
+            disable=not (self.progress and self.dist.main),
+        )
         with bar:
             for xb, yb in loader:
                 xb, yb = xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)
@@ -756,33 +889,47 @@ class TrainingRun:
         lr = self.optimizer.param_groups[0]["lr"]
         if c.schedule == "step":
             self.scheduler.step()
-        entry = {"epoch": s.epoch + 1, **metrics, "lr": lr, "seconds": s.seconds,
-                 "samples": s.running[2] * self.dist.world, "precision": self.precision}
+        entry = {
+            "epoch": s.epoch + 1,
+            **metrics,
+            "lr": lr,
+            "seconds": s.seconds,
+            "samples": s.running[2] * self.dist.world,
+            "precision": self.precision,
+        }
         s.history.append(entry)
         if metrics["val_loss"] < s.best_loss - c.min_delta:
             s.best_loss, s.best_epoch, s.bad_epochs = metrics["val_loss"], s.epoch + 1, 0
             if self.dist.main:
-                atomic_save({"model": self.model.state_dict(), "config": c.to_dict(), "metrics": entry,
-                             "format": MODEL_FORMAT}, self.out_dir / BEST)
+                atomic_save(
+                    {"model": self.model.state_dict(), "config": c.to_dict(), "metrics": entry, "format": MODEL_FORMAT},
+                    self.out_dir / BEST,
+                )
         else:
             s.bad_epochs += 1
             s.done = s.bad_epochs >= c.patience
         s.epoch, s.batch, s.running, s.seconds = s.epoch + 1, 0, [0.0, 0, 0], 0.0
         self.save()
         if self.dist.main:
-            _files.write_json(self.out_dir / LOG, {"config": c.to_dict(), "history": s.history,
-                                                   "best_epoch": s.best_epoch})
-        self.say(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f} acc {entry['train_acc']:.4f} | "
-                 f"val loss {entry['val_loss']:.4f} acc {entry['val_acc']:.4f} | lr {lr:.2e} | "
-                 f"{entry['seconds']:.0f} s")
+            _files.write_json(
+                self.out_dir / LOG, {"config": c.to_dict(), "history": s.history, "best_epoch": s.best_epoch}
+            )
+        self.say(
+            f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f} acc {entry['train_acc']:.4f} | "
+            f"val loss {entry['val_loss']:.4f} acc {entry['val_acc']:.4f} | lr {lr:.2e} | "
+            f"{entry['seconds']:.0f} s"
+        )
         return entry
 
     def status(self) -> str:
         """One line on a finished run: why it ended and its best epoch."""
         s = self.state
-        why = (f"stopped early after epoch {s.epoch} ({s.bad_epochs} epochs without an improvement of "
-               f"{self.config.min_delta} in the validation loss, patience {self.config.patience})"
-               if s.done else f"trained for {s.epoch} of max_epochs {self.config.max_epochs} epochs")
+        why = (
+            f"stopped early after epoch {s.epoch} ({s.bad_epochs} epochs without an improvement of "
+            f"{self.config.min_delta} in the validation loss, patience {self.config.patience})"
+            if s.done
+            else f"trained for {s.epoch} of max_epochs {self.config.max_epochs} epochs"
+        )
         return f"the run in {self.out_dir} is finished: {why}; best epoch {s.best_epoch}; nothing to do"
 
 
@@ -791,15 +938,26 @@ def _training_data(config: TrainConfig, dist: _Distributed, train_data, val_data
     if config.fresh_data:
         train = _Stream(config, dist.rank, dist.world)
     else:
-        data = train_data if train_data is not None else make_dataset(
-            config.train_per_class, config.length, config.noise, seed=_seed_for(config.seed, 4))
+        data = (
+            train_data
+            if train_data is not None
+            else make_dataset(config.train_per_class, config.length, config.noise, seed=_seed_for(config.seed, 4))
+        )
         train = _Shuffled(data, config.seed, dist.rank, dist.world)
     return train, (val_data if val_data is not None else validation_set(config))
 
 
-def fit(config: TrainConfig, out_dir, *, resume: bool = False, overwrite: bool = False,
-        train_data: TrajectoryDataset | None = None, val_data: TrajectoryDataset | None = None,
-        progress: bool = True, max_batches: int | None = None, **deprecated):
+def fit(
+    config: TrainConfig,
+    out_dir,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    train_data: TrajectoryDataset | None = None,
+    val_data: TrajectoryDataset | None = None,
+    progress: bool = True,
+    max_batches: int | None = None,
+):
     """Train a network with ``config`` and write its files into ``out_dir``.
 
     Parameters
@@ -834,12 +992,19 @@ def fit(config: TrainConfig, out_dir, *, resume: bool = False, overwrite: bool =
     history : list of dict
         One entry per finished epoch: losses, accuracies, learning rate, time.
     """
-    max_batches = _max_batches(max_batches, deprecated)
+    max_batches = _check_max_batches(max_batches)
     out_dir = _run_folder(out_dir)
     _check_options(config, out_dir, resume, overwrite)
     with _lock(out_dir):  # one process per run folder
-        run = TrainingRun.start(config, out_dir, resume=resume, overwrite=overwrite, train_data=train_data,
-                                val_data=val_data, progress=progress)
+        run = TrainingRun.start(
+            config,
+            out_dir,
+            resume=resume,
+            overwrite=overwrite,
+            train_data=train_data,
+            val_data=val_data,
+            progress=progress,
+        )
         if run.finished:
             run.say(run.status())
         while not run.finished:
@@ -870,19 +1035,16 @@ def _restore(path: Path, part: str, action) -> None:
     try:
         action()
     except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as err:
-        raise ValueError(f"{path} cannot be resumed: the {part} read from the checkpoint does not fit this run "
-                         f"({type(err).__name__}: {str(err).splitlines()[0][:120] if str(err) else ''})") from None
+        raise ValueError(
+            f"{path} cannot be resumed: the {part} read from the checkpoint does not fit this run "
+            f"({type(err).__name__}: {str(err).splitlines()[0][:120] if str(err) else ''})"
+        ) from None
 
 
-def _max_batches(max_batches, deprecated: dict):
-    if set(deprecated) - {"stop_after_batches"}:
-        raise TypeError(f"fit() got unexpected keyword arguments {sorted(set(deprecated) - {'stop_after_batches'})}")
-    if "stop_after_batches" in deprecated:
-        warnings.warn("fit(stop_after_batches=...) is deprecated; use max_batches=..., which also writes the "
-                      "checkpoint", DeprecationWarning, stacklevel=3)
-        max_batches = deprecated["stop_after_batches"]
-    if max_batches is not None and (not isinstance(max_batches, int) or isinstance(max_batches, bool)
-                                    or max_batches < 1):
+def _check_max_batches(max_batches):
+    if max_batches is not None and (
+        not isinstance(max_batches, int) or isinstance(max_batches, bool) or max_batches < 1
+    ):
         raise ValueError(f"max_batches must be a positive integer or None, got {max_batches!r}")
     return max_batches
 
@@ -902,8 +1064,15 @@ def make_scheduler(optimizer, config: TrainConfig, batches_per_epoch: int):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def throughput(model: nn.Module, *, batches: int = 5, train_batch: int = 64, infer_batch: int = 256,
-               device=None, precision: str = "fp32") -> tuple[float, float]:
+def throughput(
+    model: nn.Module,
+    *,
+    batches: int = 5,
+    train_batch: int = 64,
+    infer_batch: int = 256,
+    device=None,
+    precision: str = "fp32",
+) -> tuple[float, float]:
     """Samples per second of a training step (forward, backward, Adam) and of inference, on random input.
 
     The model's weights are changed by the training steps: pass a fresh model.

@@ -41,8 +41,23 @@ import numpy as np
 
 from ._checks import check_int
 
-__all__ = ["PARTS", "POWERED", "SIZES", "VERDICTS", "family_level", "holm", "load_verdicts", "mcnemar", "n_needed",
-           "paired_bootstrap", "run_verdicts", "verdict", "verdict_counts", "verdict_row", "verdict_table"]
+__all__ = [
+    "PARTS",
+    "POWERED",
+    "SIZES",
+    "VERDICTS",
+    "family_level",
+    "holm",
+    "load_verdicts",
+    "mcnemar",
+    "n_needed",
+    "paired_bootstrap",
+    "run_verdicts",
+    "verdict",
+    "verdict_counts",
+    "verdict_row",
+    "verdict_table",
+]
 
 #: The possible verdicts, in the order a table lists them.
 VERDICTS = ("agrees", "differs", "no effect", "open")
@@ -71,8 +86,10 @@ def _paired(a, b, name_a="a", name_b="b") -> tuple[np.ndarray, np.ndarray]:
     except (TypeError, ValueError):
         raise TypeError(f"{name_a} and {name_b} must be 1-D arrays of numbers (or booleans)") from None
     if a.ndim != 1 or a.shape != b.shape:
-        raise ValueError(f"{name_a} and {name_b} must be 1-D arrays of the same length (one value per trajectory), "
-                         f"got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"{name_a} and {name_b} must be 1-D arrays of the same length (one value per trajectory), "
+            f"got shapes {a.shape} and {b.shape}"
+        )
     if len(a) < 2:
         raise ValueError(f"{name_a} needs at least 2 trajectories, got {len(a)}")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
@@ -80,8 +97,9 @@ def _paired(a, b, name_a="a", name_b="b") -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def paired_bootstrap(a, b=None, *, statistic=None, n_boot: int = 2000, level: float = 0.95, rng=None,
-                     chunk: int = 100) -> dict:
+def paired_bootstrap(
+    a, b=None, *, statistic=None, n_boot: int = 2000, level: float = 0.95, rng=None, chunk: int = 100
+) -> dict:
     """Difference between two conditions measured on the same trajectories, with a paired bootstrap interval.
 
     The trajectories are resampled with replacement, each keeping its pair
@@ -124,8 +142,9 @@ def paired_bootstrap(a, b=None, *, statistic=None, n_boot: int = 2000, level: fl
     if statistic is None:
         d = a - b
         estimate = float(d.mean())
-        boots = np.concatenate([d[rng.integers(0, len(d), (min(chunk, n_boot - i), len(d)))].mean(axis=1)
-                                for i in range(0, n_boot, chunk)])
+        boots = np.concatenate(
+            [d[rng.integers(0, len(d), (min(chunk, n_boot - i), len(d)))].mean(axis=1) for i in range(0, n_boot, chunk)]
+        )
     else:
         estimate = float(statistic(a, b))
         boots = np.empty(n_boot)
@@ -134,8 +153,14 @@ def paired_bootstrap(a, b=None, *, statistic=None, n_boot: int = 2000, level: fl
             boots[i] = statistic(a[idx], b[idx])
     low, high = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
     tail = min(np.mean(boots <= 0), np.mean(boots >= 0))
-    return {"estimate": estimate, "low": float(low), "high": float(high), "stderr": float(boots.std(ddof=1)),
-            "p": float(min(1.0, max(2 * tail, 1 / n_boot))), "n": int(len(a))}
+    return {
+        "estimate": estimate,
+        "low": float(low),
+        "high": float(high),
+        "stderr": float(boots.std(ddof=1)),
+        "p": float(min(1.0, max(2 * tail, 1 / n_boot))),
+        "n": int(len(a)),
+    }
 
 
 def mcnemar(correct_a, correct_b) -> dict:
@@ -258,8 +283,15 @@ def verdict_row(claim: str, estimate: float, low: float, high: float, n: int, pa
     >>> row["verdict"], "n_needed" in row
     ('no effect', False)
     """
-    row = {"claim": str(claim), "estimate": float(estimate), "low": float(low), "high": float(high),
-           "n": int(n), "paper": float(paper), "verdict": verdict(low, high, paper)}
+    row = {
+        "claim": str(claim),
+        "estimate": float(estimate),
+        "low": float(low),
+        "high": float(high),
+        "n": int(n),
+        "paper": float(paper),
+        "verdict": verdict(low, high, paper),
+    }
     if row["verdict"] == "open":
         row["n_needed"] = n_needed(n, low, high, paper)
     row.update(extra)
@@ -275,9 +307,12 @@ POWERED = Path(__file__).resolve().parent / "pretrained" / "verdicts.json"
 #: The parts of Part III and the function each exposes, ``module:function``, looked up by name when run,
 #: so that each part can be merged (or be missing) on its own.  Each is called as
 #: ``function(n_per_class, seed=..., progress=..., **options)`` and returns a JSON-ready dict with ``rows``.
-PARTS = {"erasure": "resandi_lite.erasure:erasure_verdicts", "sanity": "resandi_lite.sanity:sanity_verdicts",
-         "groundtruth": "resandi_lite.groundtruth:groundtruth_verdicts",
-         "layerwise": "resandi_lite.layerwise:layerwise_verdicts"}
+PARTS = {
+    "erasure": "resandi_lite.erasure:erasure_verdicts",
+    "sanity": "resandi_lite.sanity:sanity_verdicts",
+    "groundtruth": "resandi_lite.groundtruth:groundtruth_verdicts",
+    "layerwise": "resandi_lite.layerwise:layerwise_verdicts",
+}
 
 #: Trajectories per class (and options) of each part at each size.  A part's module may set its own as
 #: ``VERDICT_SIZES = {"ci": ..., "book": ..., "powered": ...}``, each an int or a dict with ``n_per_class``.
@@ -287,8 +322,12 @@ PARTS = {"erasure": "resandi_lite.erasure:erasure_verdicts", "sanity": "resandi_
 SIZES = {
     "ci": {"erasure": 3, "sanity": 3, "groundtruth": 3, "layerwise": {"n_per_class": 3, "n_boot": 200}},
     "book": {"erasure": 150, "sanity": 10, "groundtruth": 40, "layerwise": {"n_per_class": 200, "n_boot": 4000}},
-    "powered": {"erasure": 700, "sanity": 150, "groundtruth": 1500,
-                "layerwise": {"n_per_class": 10_000, "n_boot": 20_000}},
+    "powered": {
+        "erasure": 700,
+        "sanity": 150,
+        "groundtruth": 1500,
+        "layerwise": {"n_per_class": 10_000, "n_boot": 20_000},
+    },
 }
 
 
@@ -351,8 +390,9 @@ def _check_part_result(part: str, result) -> None:
     for row in result["rows"]:
         missing = [k for k in ("claim", "verdict", "low", "high") if not isinstance(row, dict) or k not in row]
         if missing or row["verdict"] not in VERDICTS:
-            raise ValueError(f"{PARTS[part]}: every row must hold claim, verdict (one of {VERDICTS}), low and high; "
-                             f"got {row!r}")
+            raise ValueError(
+                f"{PARTS[part]}: every row must hold claim, verdict (one of {VERDICTS}), low and high; got {row!r}"
+            )
         if row["verdict"] == "open" and "n_needed" not in row:
             raise ValueError(f"{PARTS[part]}: an open row must say n_needed, got {row!r}")
 
@@ -384,15 +424,27 @@ def _check_run(out, sizes, parts, resume, seed) -> tuple[Path, list, int]:
         raise ValueError(f"out {out} is a file, not a folder")
     written = sorted(out.glob("*.json")) if out.is_dir() else []
     if written and not resume:
-        raise ValueError(f"out {out} already holds results ({written[0].name}); add --resume to keep the finished "
-                         f"parts, or use another folder")
+        raise ValueError(
+            f"out {out} already holds results ({written[0].name}); add --resume to keep the finished "
+            f"parts, or use another folder"
+        )
     out.mkdir(parents=True, exist_ok=True)
     return out, parts, seed
 
 
-def run_verdicts(out, *, sizes: str = "powered", parts=None, resume: bool = False, seed: int = 0,
-                 threads: int | None = 1, progress: bool = False, command: str | None = None, ship: bool = False,
-                 say=print) -> dict:
+def run_verdicts(
+    out,
+    *,
+    sizes: str = "powered",
+    parts=None,
+    resume: bool = False,
+    seed: int = 0,
+    threads: int | None = 1,
+    progress: bool = False,
+    command: str | None = None,
+    ship: bool = False,
+    say=print,
+) -> dict:
     """Run each part's ``<part>_verdicts`` and write its JSON as it finishes, then one ``verdicts.json``.
 
     Parameters
@@ -436,8 +488,10 @@ def run_verdicts(out, *, sizes: str = "powered", parts=None, resume: bool = Fals
     import time
 
     out, parts, seed = _check_run(out, sizes, parts, resume, seed)
-    command = command or (f"python -m resandi_lite verdicts --sizes {sizes} --out {out} --parts {','.join(parts)} "
-                          f"--seed {seed}" + ("" if threads is None else f" --threads {threads}"))
+    command = command or (
+        f"python -m resandi_lite verdicts --sizes {sizes} --out {out} --parts {','.join(parts)} "
+        f"--seed {seed}" + ("" if threads is None else f" --threads {threads}")
+    )
     results, unavailable, wall = {}, {}, {}
     for part in parts:
         function = _part_function(part)
@@ -450,8 +504,10 @@ def run_verdicts(out, *, sizes: str = "powered", parts=None, resume: bool = Fals
         if path.exists():
             stored = json.loads(path.read_text())
             if (stored.get("n_per_class"), stored.get("seed"), stored.get("options")) != (n, seed, _jsonable(options)):
-                raise ValueError(f"{path} was made with other sizes or seed (n_per_class {stored.get('n_per_class')}, "
-                                 f"seed {stored.get('seed')}); remove it or use another folder")
+                raise ValueError(
+                    f"{path} was made with other sizes or seed (n_per_class {stored.get('n_per_class')}, "
+                    f"seed {stored.get('seed')}); remove it or use another folder"
+                )
             results[part], wall[part] = stored, stored.get("wall_seconds")
             say(f"{part}: finished before ({path}), not recomputed")
             continue
@@ -459,27 +515,44 @@ def run_verdicts(out, *, sizes: str = "powered", parts=None, resume: bool = Fals
         with _threads(threads):
             result = function(n, seed=seed, progress=progress, **options)
         _check_part_result(part, result)
-        result = _jsonable({**result, "part": part, "n_per_class": n, "seed": seed, "options": options,
-                            "wall_seconds": time.perf_counter() - start})
+        result = _jsonable(
+            {
+                **result,
+                "part": part,
+                "n_per_class": n,
+                "seed": seed,
+                "options": options,
+                "wall_seconds": time.perf_counter() - start,
+            }
+        )
         _write_json(path, result)
         results[part], wall[part] = result, result["wall_seconds"]
         counts = {v: sum(r["verdict"] == v for r in result["rows"]) for v in VERDICTS}
-        say(f"{part}: {len(result['rows'])} rows ({', '.join(f'{k} {v}' for k, v in counts.items() if v)}) "
-            f"in {result['wall_seconds']:.0f} s -> {path}")
+        say(
+            f"{part}: {len(result['rows'])} rows ({', '.join(f'{k} {v}' for k, v in counts.items() if v)}) "
+            f"in {result['wall_seconds']:.0f} s -> {path}"
+        )
     import torch
 
-    from . import __version__
+    from ._version import __version__
 
     combined = {
-        "command": command, "sizes": sizes, "seed": seed,
+        "command": command,
+        "sizes": sizes,
+        "seed": seed,
         "n_per_class": {p: r["n_per_class"] for p, r in results.items()},
         "options": {p: r.get("options", {}) for p, r in results.items()},
         "seeds": {p: r.get("seed", seed) for p, r in results.items()},
         "wall_seconds": {**wall, "total": float(sum(v for v in wall.values() if v is not None))},
-        "cpu": cpu_model(), "threads": threads,
-        "versions": {"resandi_lite": __version__, "python": platform.python_version(), "numpy": np.__version__,
-                     "torch": torch.__version__},
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cpu": cpu_model(),
+        "threads": threads,
+        "versions": {
+            "resandi_lite": __version__,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "torch": torch.__version__,
+        },
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "unavailable": unavailable,
         "parts": results,  # each part's whole result, its rows included (as its <part>.json)
         "rows": [{**row, "part": p} for p, r in results.items() for row in r["rows"]],
@@ -602,8 +675,15 @@ def verdict_table(rows, *, part: str | None = None) -> Table:
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
     table = Table("\n".join(lines))
     head = "".join(f"<th>{html.escape(c)}</th>" for c in _COLUMNS)
-    body = "".join("<tr>" + "".join(f'<td style="text-align:{"left" if k in (0, 3) else "right"}">{html.escape(c)}</td>'
-                                    for k, c in enumerate(row)) + "</tr>" for row in cells)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td style="text-align:{"left" if k in (0, 3) else "right"}">{html.escape(c)}</td>'
+            for k, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in cells
+    )
     table.html = f'<table class="verdict-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     return table
 

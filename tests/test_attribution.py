@@ -1,5 +1,6 @@
 """The attribution interface: the default is the paper's Grad-CAM, every method agrees with captum, custom ones plug in."""
 
+import captum.attr as captum_attr  # a dev extra: the test command installs it, so it never skips
 import numpy as np
 import pytest
 import torch
@@ -10,8 +11,6 @@ from resandi_lite.erasure import erasure_experiment
 from resandi_lite.gradcam import grad_cam, gradcam_score
 from resandi_lite.layerwise import window_maps
 from resandi_lite.model import build_model
-
-import captum.attr as captum_attr  # a dev extra: the test command installs it, so it never skips
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +74,9 @@ def test_erasure_runs_a_custom_method(net, data):
 def test_augmentation_and_layerwise_defaults(net, data):
     X, y = data
     assert np.array_equal(attribution_score(net, X, y), gradcam_score(net, X, y).numpy())
-    np.testing.assert_allclose(attribution_score(net, X, y, attribution="gradcam"), gradcam_score(net, X, y).numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        attribution_score(net, X, y, attribution="gradcam"), gradcam_score(net, X, y).numpy(), rtol=1e-5, atol=1e-6
+    )
     assert np.array_equal(window_maps(net, X, y), grad_cam(net, X, y, upsample=None).numpy())
     np.testing.assert_allclose(window_maps(net, X, y, attribution="gradcam"), window_maps(net, X, y), atol=1e-7)
     assert window_maps(net, X, y, attribution="saliency").shape == (6, 32)
@@ -87,11 +87,15 @@ def test_augmentation_and_layerwise_defaults(net, data):
 def test_grad_cam_stages_agree_with_captum(net, data, layer, relu):
     X, y = data
     name = "gradcam-relu" if relu and layer == "layer4" else f"gradcam-{layer}"
-    ours = (METHODS[name] if not relu or layer == "layer4" else
-            __import__("resandi_lite.attribution").attribution.grad_cam_at(layer, relu=True))(net, X, y)
+    ours = (
+        METHODS[name]
+        if not relu or layer == "layer4"
+        else __import__("resandi_lite.attribution").attribution.grad_cam_at(layer, relu=True)
+    )(net, X, y)
     x = torch.from_numpy(X)
-    theirs = captum_attr.LayerGradCam(net, getattr(net, layer)).attribute(x, target=torch.from_numpy(y),
-                                                                          relu_attributions=relu)[:, 0]
+    theirs = captum_attr.LayerGradCam(net, getattr(net, layer)).attribute(
+        x, target=torch.from_numpy(y), relu_attributions=relu
+    )[:, 0]
     assert ours.shape == theirs.shape
     torch.testing.assert_close(ours, theirs.detach(), atol=1e-5, rtol=1e-4)
 
@@ -106,8 +110,11 @@ def test_integrated_gradients_agree_with_captum_and_are_complete(net, data):
     X, y = data
     x, t = torch.from_numpy(X), torch.from_numpy(y)
     ours = METHODS["integrated-gradients"](net, X, y, steps=16)
-    theirs = captum_attr.IntegratedGradients(net).attribute(x, baselines=0.0, target=t, n_steps=16,
-                                                            method="gausslegendre").sum(1)
+    theirs = (
+        captum_attr.IntegratedGradients(net)
+        .attribute(x, baselines=0.0, target=t, n_steps=16, method="gausslegendre")
+        .sum(1)
+    )
     torch.testing.assert_close(ours, theirs.float(), atol=1e-5, rtol=1e-4)
     with torch.no_grad():
         logit = net(x).gather(1, t[:, None])[:, 0] - net(torch.zeros_like(x)).gather(1, t[:, None])[:, 0]
@@ -117,8 +124,9 @@ def test_integrated_gradients_agree_with_captum_and_are_complete(net, data):
 def test_occlusion_agrees_with_captum(net, data):
     X, y = data
     ours = METHODS["occlusion"](net, X, y, window=100, stride=50)
-    theirs = captum_attr.Occlusion(net).attribute(torch.from_numpy(X), sliding_window_shapes=(2, 100),
-                                                  strides=(2, 50), baselines=0.0, target=torch.from_numpy(y))
+    theirs = captum_attr.Occlusion(net).attribute(
+        torch.from_numpy(X), sliding_window_shapes=(2, 100), strides=(2, 50), baselines=0.0, target=torch.from_numpy(y)
+    )
     torch.testing.assert_close(theirs[:, 0], theirs[:, 1])
     torch.testing.assert_close(ours, theirs[:, 0].float(), atol=1e-5, rtol=1e-4)
 
@@ -156,8 +164,17 @@ def test_resample_by_hand():
 
 
 # The methods the captum tests above cover; a method added to METHODS must get its captum check here too.
-CHECKED_AGAINST_CAPTUM = {"gradcam", "gradcam-relu", "gradcam-layer1", "gradcam-layer2", "gradcam-layer3",
-                          "gradcam-layer4", "saliency", "integrated-gradients", "occlusion"}
+CHECKED_AGAINST_CAPTUM = {
+    "gradcam",
+    "gradcam-relu",
+    "gradcam-layer1",
+    "gradcam-layer2",
+    "gradcam-layer3",
+    "gradcam-layer4",
+    "saliency",
+    "integrated-gradients",
+    "occlusion",
+}
 
 
 def test_every_registered_method_is_checked_against_captum():

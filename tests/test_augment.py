@@ -6,11 +6,23 @@ import numpy as np
 import pytest
 import torch
 
-from resandi_lite import make_dataset
-from resandi_lite import load_model
-from resandi_lite.augment import (arm_difference, augmentation_experiment, augmented, concatenate, describe_selection,
-                                  difference_table, noise_robustness, noisy_copies, positions, robustness_table,
-                                  rotated_copies, select_by_score, select_random, training_sets)
+from resandi_lite import load_model, make_dataset
+from resandi_lite.augment import (
+    arm_difference,
+    augmentation_experiment,
+    augmented,
+    concatenate,
+    describe_selection,
+    difference_table,
+    noise_robustness,
+    noisy_copies,
+    positions,
+    robustness_table,
+    rotated_copies,
+    select_by_score,
+    select_random,
+    training_sets,
+)
 from resandi_lite.model import build_model
 from resandi_lite.plotting import plot_arm_differences
 from resandi_lite.train import BEST, TrainConfig
@@ -35,8 +47,9 @@ def test_rotations_keep_step_lengths_and_the_origin(ds):
     rot = rotated_copies(ds, index, rng=0)
     assert len(rot) == index.size and np.array_equal(rot.y, ds.y[index])
     P, Q = positions(ds)[index], positions(rot)
-    assert np.allclose(np.hypot(*np.diff(P, axis=-1).transpose(1, 0, 2)),
-                       np.hypot(*np.diff(Q, axis=-1).transpose(1, 0, 2)), atol=1e-3)
+    assert np.allclose(
+        np.hypot(*np.diff(P, axis=-1).transpose(1, 0, 2)), np.hypot(*np.diff(Q, axis=-1).transpose(1, 0, 2)), atol=1e-3
+    )
     assert rot.X.min() == 0 and np.allclose(rot.X.max(axis=-1), 1)
     # the angle between the end-to-end vectors is uniform in [0, 2 pi): a quarter falls in each quadrant
     big = make_dataset(200, length=100, seed=4, classes=["SupLW"])
@@ -85,7 +98,7 @@ def test_copy_mode_duplicates_unchanged(ds):
     both = augmented(ds, index, mode="copy")
     assert len(both) == len(ds) + 4
     for name in ("X", "y", "alpha", "lengths", "noise", "minmax"):
-        assert np.array_equal(getattr(both, name)[len(ds):], getattr(ds, name)[index]), name
+        assert np.array_equal(getattr(both, name)[len(ds) :], getattr(ds, name)[index]), name
     both.X[len(ds)] += 1  # a copy, not a view
     assert not np.array_equal(both.X[len(ds)], ds.X[5])
 
@@ -107,8 +120,12 @@ def test_control_arm_sees_only_the_originals_with_the_same_budget(ds):
     # the control duplicates exactly the trajectories the random arm rotates
     chosen = select_random(ds.y, 0.6, rng=np.random.SeedSequence(7, spawn_key=(1,)))
     assert np.array_equal(control.X[n:], ds.X[chosen])
-    assert np.allclose(np.linalg.norm(positions(rand)[n:, :, -1], axis=1),
-                       np.linalg.norm(positions(ds)[chosen, :, -1], axis=1), rtol=1e-4, atol=1e-4)
+    assert np.allclose(
+        np.linalg.norm(positions(rand)[n:, :, -1], axis=1),
+        np.linalg.norm(positions(ds)[chosen, :, -1], axis=1),
+        rtol=1e-4,
+        atol=1e-4,
+    )
     # reproducible from the seed, different for another seed; without control=True no control arm
     again = training_sets(ds, scores, 7, control=True)
     assert all(np.array_equal(again[a].X, sets[a].X) for a in sets)
@@ -141,12 +158,20 @@ def test_describe_selection_by_hand(ds):
 
 
 def test_differences_tables_and_their_figure():
-    result = {"sigmas": np.array([0.0, 0.5]),
-              "a": {"accuracy": np.array([[0.9, 0.6], [0.8, 0.4]]), "mean": np.array([0.85, 0.5]),
-                    "stderr": np.array([0.05, 0.1])},
-              "b": {"accuracy": np.array([[0.7, 0.5]]), "mean": np.array([0.7, 0.5]), "stderr": np.array([0.0, 0.0])},
-              "c": {"accuracy": np.array([[0.6, 0.2], [0.6, 0.2]]), "mean": np.array([0.6, 0.2]),
-                    "stderr": np.array([0.03, 0.04])}}
+    result = {
+        "sigmas": np.array([0.0, 0.5]),
+        "a": {
+            "accuracy": np.array([[0.9, 0.6], [0.8, 0.4]]),
+            "mean": np.array([0.85, 0.5]),
+            "stderr": np.array([0.05, 0.1]),
+        },
+        "b": {"accuracy": np.array([[0.7, 0.5]]), "mean": np.array([0.7, 0.5]), "stderr": np.array([0.0, 0.0])},
+        "c": {
+            "accuracy": np.array([[0.6, 0.2], [0.6, 0.2]]),
+            "mean": np.array([0.6, 0.2]),
+            "stderr": np.array([0.03, 0.04]),
+        },
+    }
     diff, err = arm_difference(result["a"], result["c"])
     assert np.allclose(diff, [25, 30]) and np.allclose(err, [100 * np.hypot(0.05, 0.03), 100 * np.hypot(0.1, 0.04)])
     with pytest.raises(ValueError, match="same noise levels"):
@@ -158,8 +183,17 @@ def test_differences_tables_and_their_figure():
     with pytest.raises(ValueError, match=r"arms \['d'\] are not in result"):
         robustness_table(result, ["d"])
     rows = difference_table(result, {"a - c": ("a", "c"), "b - a": ("b", "a")}).splitlines()
-    assert rows[1].split() == ["a", "-", "c", "+25.0", "+-", f"{100 * np.hypot(0.05, 0.03):.1f}", "+30.0", "+-",
-                               f"{100 * np.hypot(0.1, 0.04):.1f}"]
+    assert rows[1].split() == [
+        "a",
+        "-",
+        "c",
+        "+25.0",
+        "+-",
+        f"{100 * np.hypot(0.05, 0.03):.1f}",
+        "+30.0",
+        "+-",
+        f"{100 * np.hypot(0.1, 0.04):.1f}",
+    ]
     assert rows[2].split()[3:] == ["-15.0", "+-", "5.0", "+0.0", "+-", "10.0"]
     with pytest.raises(ValueError, match="pairs names the arm 'd'"):
         difference_table(result, {"x": ("d", "a")})
@@ -192,7 +226,11 @@ def test_protocol_runs_end_to_end_and_resumes(tmp_path):
     result = augmentation_experiment(base, train, tmp_path, **kwargs)
     assert result["targeted"]["accuracy"].shape == (2, 2)
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == [
-        "random-seed0", "random-seed1", "targeted-seed0", "targeted-seed1"]
+        "random-seed0",
+        "random-seed1",
+        "targeted-seed0",
+        "targeted-seed1",
+    ]
     saved = json.loads((tmp_path / "results.json").read_text())
     assert saved["sigmas"] == [0.0, 0.5]
     stamp = (tmp_path / "random-seed0" / "checkpoint.pt").stat().st_mtime_ns
@@ -206,21 +244,37 @@ def test_control_arm_in_the_protocol_same_steps_and_reproducible(tmp_path, monke
 
     tested = []  # the arms and seed of every test-set evaluation
     real = augment.noise_robustness
-    monkeypatch.setattr(augment, "noise_robustness",
-                        lambda models, *a, **kw: tested.append((sorted(models), kw["seed"])) or real(models, *a, **kw))
+    monkeypatch.setattr(
+        augment,
+        "noise_robustness",
+        lambda models, *a, **kw: tested.append((sorted(models), kw["seed"])) or real(models, *a, **kw),
+    )
     train = make_dataset(8, length=100, seed=5)
     val = make_dataset(2, length=100, seed=6)
     base = build_model("lite").eval()
     config = TrainConfig(preset="lite", length=100, max_epochs=1, val_per_class=2, lr=1e-3, batch_size=16)
-    kwargs = dict(seeds=(0,), config=config, val=val, test_per_class=4, sigmas=[0.0, 0.5], progress=False,
-                  control=True, test_seed=11)
+    kwargs = dict(
+        seeds=(0,),
+        config=config,
+        val=val,
+        test_per_class=4,
+        sigmas=[0.0, 0.5],
+        progress=False,
+        control=True,
+        test_seed=11,
+    )
     result = augmentation_experiment(base, train, tmp_path / "one", **kwargs)
     assert sorted(p.name for p in (tmp_path / "one").iterdir() if p.is_dir()) == [
-        "control-seed0", "random-seed0", "targeted-seed0"]
+        "control-seed0",
+        "random-seed0",
+        "targeted-seed0",
+    ]
     assert result["control"]["accuracy"].shape == (1, 2)
     assert "control" in json.loads((tmp_path / "one" / "results.json").read_text())
-    logs = {arm: json.loads((tmp_path / "one" / f"{arm}-seed0" / "log.json").read_text())["history"]
-            for arm in ("targeted", "random", "control")}
+    logs = {
+        arm: json.loads((tmp_path / "one" / f"{arm}-seed0" / "log.json").read_text())["history"]
+        for arm in ("targeted", "random", "control")
+    }
     assert {log[0]["samples"] for log in logs.values()} == {64 + 40}  # 8 originals + 5 copies per class, each arm
     assert {log[0]["lr"] for log in logs.values()} == {1e-3}
     assert tested == [(["control", "random", "targeted"], 11)]  # every arm on the test sets of test_seed
@@ -237,8 +291,9 @@ def test_control_arm_in_the_protocol_same_steps_and_reproducible(tmp_path, monke
 def _tiny_config():
     from resandi_lite.train import TrainConfig
 
-    return TrainConfig.recipe("cpu", max_epochs=2, val_per_class=4, bn_batches=1, batch_size=32, checkpoint_every=0,
-                              warmup_epochs=0.5)
+    return TrainConfig.recipe(
+        "cpu", max_epochs=2, val_per_class=4, bn_batches=1, batch_size=32, checkpoint_every=0, warmup_epochs=0.5
+    )
 
 
 def test_from_scratch_trains_every_arm_paired_by_seed_and_resumes(tmp_path, monkeypatch):
@@ -246,8 +301,15 @@ def test_from_scratch_trains_every_arm_paired_by_seed_and_resumes(tmp_path, monk
 
     from resandi_lite import augment
 
-    kw = dict(seeds=(0,), config=_tiny_config(), train_per_class=12, test_per_class=3, sigmas=(0.0, 0.5),
-              progress=False, say=lambda line: None)
+    kw = dict(
+        seeds=(0,),
+        config=_tiny_config(),
+        train_per_class=12,
+        test_per_class=3,
+        sigmas=(0.0, 0.5),
+        progress=False,
+        say=lambda line: None,
+    )
     result = augment.from_scratch(tmp_path, **kw)
     assert set(result) == {"sigmas", "base", "targeted", "random", "control"}
     for arm in augment.ARMS:
@@ -284,9 +346,16 @@ def test_collect_results_reads_every_finished_run(tmp_path):
 
 def _finished_experiment(folder, runs):
     """An experiment folder with finished networks: ``runs`` = [(run, accuracies, training seconds per epoch)]."""
-    (folder / "experiment.json").write_text(json.dumps({"sigmas": [0.0, 1.0], "train_per_class": 12,
-                                                        "test_per_class": 3, "config": {"preset": "lite",
-                                                                                        "max_epochs": 2}}))
+    (folder / "experiment.json").write_text(
+        json.dumps(
+            {
+                "sigmas": [0.0, 1.0],
+                "train_per_class": 12,
+                "test_per_class": 3,
+                "config": {"preset": "lite", "max_epochs": 2},
+            }
+        )
+    )
     for run, acc, seconds in runs:
         (folder / run).mkdir()
         (folder / run / "noise.json").write_text(json.dumps({"sigmas": [0.0, 1.0], "accuracy": acc}))
@@ -296,8 +365,15 @@ def _finished_experiment(folder, runs):
 def test_ship_results_then_load_them_back(tmp_path):
     from resandi_lite import augment
 
-    _finished_experiment(tmp_path, [("base", [0.8, 0.3], [10.0, 20.0]), ("targeted-seed0", [0.8, 0.2], [5.0, 5.5]),
-                                    ("random-seed0", [0.7, 0.1], [6.0, 6.0]), ("random-seed1", [0.9, 0.3], [1.0])])
+    _finished_experiment(
+        tmp_path,
+        [
+            ("base", [0.8, 0.3], [10.0, 20.0]),
+            ("targeted-seed0", [0.8, 0.2], [5.0, 5.5]),
+            ("random-seed0", [0.7, 0.1], [6.0, 6.0]),
+            ("random-seed1", [0.9, 0.3], [1.0]),
+        ],
+    )
     (tmp_path / "control-seed0").mkdir()  # unfinished: a log, no noise.json
     (tmp_path / "control-seed0" / "log.json").write_text(json.dumps({"history": [{"seconds": 99.0}]}))
     shipped = augment.ship_results(tmp_path, path=tmp_path / "shipped.json")
@@ -334,8 +410,11 @@ def test_seed_differences_figure_draws_each_seed_and_the_family_interval():
     from resandi_lite.augment import augmentation_verdicts
     from resandi_lite.plotting import plot_seed_differences
 
-    results = {"sigmas": [0.0, 0.5], "targeted": {"seeds": [0, 1, 2], "accuracy": [[0.8, 0.5], [0.82, 0.52], [0.8, 0.49]]},
-               "random": {"seeds": [0, 1, 2], "accuracy": [[0.8, 0.46], [0.8, 0.47], [0.79, 0.47]]}}
+    results = {
+        "sigmas": [0.0, 0.5],
+        "targeted": {"seeds": [0, 1, 2], "accuracy": [[0.8, 0.5], [0.82, 0.52], [0.8, 0.49]]},
+        "random": {"seeds": [0, 1, 2], "accuracy": [[0.8, 0.46], [0.8, 0.47], [0.79, 0.47]]},
+    }
     verdicts = augmentation_verdicts(results)
     ax = plot_seed_differences(results, verdicts=verdicts, paper=False)
     points = [line for line in ax.lines if line.get_linestyle() == "None" and line.get_alpha() == 0.45]

@@ -13,8 +13,12 @@ from resandi_lite.verdict import family_level, n_needed
 
 def _results(targeted, random, control=None, sigmas=(0.0, 0.5), seeds=None):
     seeds = list(range(len(targeted))) if seeds is None else seeds
-    out = {"sigmas": list(sigmas), "base": [0.8] * len(sigmas),
-           "targeted": {"seeds": seeds, "accuracy": targeted}, "random": {"seeds": seeds, "accuracy": random}}
+    out = {
+        "sigmas": list(sigmas),
+        "base": [0.8] * len(sigmas),
+        "targeted": {"seeds": seeds, "accuracy": targeted},
+        "random": {"seeds": seeds, "accuracy": random},
+    }
     if control is not None:
         out["control"] = {"seeds": seeds, "accuracy": control}
     return out
@@ -67,8 +71,9 @@ def test_student_interval_covers_the_mean_difference():
     for _ in range(reps):
         shared = rng.normal(0.5, 0.03, 5)  # the seed's luck, common to both arms
         t, r = shared + 0.02 + rng.normal(0, 0.01, 5), shared + rng.normal(0, 0.01, 5)
-        row = augmentation_verdicts(_results(t[:, None].tolist(), r[:, None].tolist(), sigmas=[0.5]),
-                                    paper={0.5: 3.8})["rows"][0]
+        row = augmentation_verdicts(_results(t[:, None].tolist(), r[:, None].tolist(), sigmas=[0.5]), paper={0.5: 3.8})[
+            "rows"
+        ][0]
         hits += row["low"] <= 2.0 <= row["high"]
     assert abs(hits / reps - 0.95) < 4 * np.sqrt(0.95 * 0.05 / reps)
 
@@ -77,7 +82,9 @@ def test_fewer_than_two_seeds_give_estimates_and_a_note(tmp_path):
     one = _results([[0.8, 0.5]], [[0.8, 0.47]])
     (tmp_path / "results.json").write_text(json.dumps(one))
     out = augmentation_verdicts(tmp_path / "results.json")
-    assert out["rows"] == [] and "1 seed" in out["note"] and out["estimates"]["targeted - random"][1] == pytest.approx(3.0)
+    assert (
+        out["rows"] == [] and "1 seed" in out["note"] and out["estimates"]["targeted - random"][1] == pytest.approx(3.0)
+    )
     none = _results([[0.8, 0.5]], [[0.8, 0.47]])
     none["random"]["seeds"] = [7]
     assert "no seed" in augmentation_verdicts(none)["note"]

@@ -77,8 +77,8 @@ def test_increments_are_the_normalised_steps_of_the_raw_walk():
     for i, w in enumerate(walks):
         steps = np.diff(w, axis=1)
         expected = steps / steps.std(axis=1, keepdims=True)
-        np.testing.assert_allclose(Z[i, :, 1000 - lengths[i]:], expected, rtol=2e-4, atol=2e-4)  # float32 input
-        assert np.all(Z[i, :, :1000 - lengths[i]] == 0)  # the padding's steps stay zero
+        np.testing.assert_allclose(Z[i, :, 1000 - lengths[i] :], expected, rtol=2e-4, atol=2e-4)  # float32 input
+        assert np.all(Z[i, :, : 1000 - lengths[i]] == 0)  # the padding's steps stay zero
     with pytest.raises(ValueError, match=r"X must be a float array of shape \(n, 2, L\)"):
         increments(np.zeros((2, 3, 10)))
     with pytest.raises(ValueError, match="lengths must be integers of shape"):
@@ -116,7 +116,8 @@ def test_ridge_on_more_than_cv_size_is_sklearns_ridge(tiny):
 
     train, test = tiny
     model = RocketClassifier(n_kernels=168, cv_size=20, batch_size=9, random_state=1).fit(
-        train.X, train.y, train.lengths)
+        train.X, train.y, train.lengths
+    )
     F = model.transform(train.X, train.lengths)
     reference = RidgeClassifier(alpha=model.alpha_).fit(F.astype(np.float64), train.y)
     assert model.alpha_ in model.alphas

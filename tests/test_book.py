@@ -63,7 +63,7 @@ def prose_problems(text: str) -> list[str]:
     found = []
     for kind, pattern in (("raw TeX", RAW_TEX), ("Markdown table text", MARKDOWN_TABLE)):
         for m in pattern.finditer(text):
-            context = text[max(0, m.start() - 60): m.end() + 60].replace("\n", " ")
+            context = text[max(0, m.start() - 60) : m.end() + 60].replace("\n", " ")
             found.append(f"{kind} {m.group(0).strip()!r} in ...{context}...")
     return found
 
@@ -83,9 +83,26 @@ def html(tmp_path_factory) -> Path:
         assert (Path(given) / "index.html").is_file() or any(Path(given).glob("*.html")), f"no built book in {given}"
         return Path(given)
     out = tmp_path_factory.mktemp("book")
-    env = {**os.environ, "RESANDI_PROFILE": "ci", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--path-output",
-                           str(out), "--all", "-W", "--keep-going"], capture_output=True, text=True, env=env)
+    env = {
+        **os.environ,
+        "RESANDI_PROFILE": "ci",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "jupyter-book"),
+            "build",
+            str(ROOT),
+            "--path-output",
+            str(out),
+            "--all",
+            "-W",
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, f"the book does not build cleanly:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     return out / "_build" / "html"
 
@@ -120,9 +137,18 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -133,14 +159,18 @@ def test_pages_render_in_chromium(server, browser, toc_pages):
         page.goto(f"{server}/{name}.html", wait_until="load")
         title = page.locator("main h1").first.inner_text().strip()
         assert title, f"{name}: no title"
-        broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        broken = page.evaluate(
+            "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+        )
         assert not broken, f"{name}: images that do not load: {broken[:3]}"
         figures = page.evaluate("document.querySelectorAll('main img').length")
         if name.startswith("notebooks/"):
             assert figures >= 1, f"{name}: a chapter without a figure"
             links = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.href).join(' ')")
             assert "mybinder.org" in links and "colab.research.google.com" in links, f"{name}: launch buttons missing"
-        toc_links = page.evaluate("Array.from(document.querySelectorAll('nav.bd-links a')).map(a => a.getAttribute('href'))")
+        toc_links = page.evaluate(
+            "Array.from(document.querySelectorAll('nav.bd-links a')).map(a => a.getAttribute('href'))"
+        )
         assert len(toc_links) >= len(toc_pages) - 1, f"{name}: the sidebar does not list every page"
     page.close()
 
@@ -159,7 +189,8 @@ def test_prose_holds_no_raw_tex_and_no_markdown_tables(server, browser, toc_page
     page.close()
     assert typeset >= 1, "MathJax typeset no page: is book/_static/mathjax served?"
     assert not problems, "pages whose prose does not render:\n" + "\n".join(
-        f"{name}:\n  " + "\n  ".join(found) for name, found in problems.items())
+        f"{name}:\n  " + "\n  ".join(found) for name, found in problems.items()
+    )
 
 
 def test_reproduction_page_holds_the_report_as_an_html_table(server, browser):
@@ -167,19 +198,25 @@ def test_reproduction_page_holds_the_report_as_an_html_table(server, browser):
 
     page = browser.new_page()
     page.goto(f"{server}/{REPRODUCTION_PAGE}.html", wait_until="load")
-    cells = page.evaluate("Array.from(document.querySelectorAll('main table tr'))"
-                          ".map(tr => tr.querySelector('td') ? tr.querySelector('td').innerText.trim() : null)")
+    cells = page.evaluate(
+        "Array.from(document.querySelectorAll('main table tr'))"
+        ".map(tr => tr.querySelector('td') ? tr.querySelector('td').innerText.trim() : null)"
+    )
     page.close()
     missing = [r.quantity for r in report.paper_rows() if r.quantity not in cells]
-    assert not missing, f"{REPRODUCTION_PAGE}: report rows that are not rows of an HTML table: {missing[:5]} " \
-                        f"({len(missing)} of {len(report.paper_rows())})"
+    assert not missing, (
+        f"{REPRODUCTION_PAGE}: report rows that are not rows of an HTML table: {missing[:5]} "
+        f"({len(missing)} of {len(report.paper_rows())})"
+    )
 
 
 def test_prose_checker_flags_what_a_reader_saw_before():
     """The detector, without a browser: text as the built pages showed it before issue 18's fixes, and clean prose."""
     chapter8 = "The average gradient of the score over positions, $$ Where is that channel active?"  # stray $$
-    chapter12 = ("classification (spec section 5) | quantity | paper | ours (± standard error) | difference |\n"
-                 "| — | —: | —: | —: |\n| accuracy, varying length | 90.4% | 86.4 ± 0.5% | -4.0 |")  # CommonMark
+    chapter12 = (
+        "classification (spec section 5) | quantity | paper | ours (± standard error) | difference |\n"
+        "| — | —: | —: | —: |\n| accuracy, varying length | 90.4% | 86.4 ± 0.5% | -4.0 |"
+    )  # CommonMark
     assert any(p.startswith("raw TeX '$'") for p in prose_problems(chapter8))
     assert any("\\frac" in p for p in prose_problems(r"so \frac{1}{L} stays as text"))
     assert len([p for p in prose_problems(chapter12) if p.startswith("Markdown table text")]) >= 2

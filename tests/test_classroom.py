@@ -67,18 +67,22 @@ def _exercises(path):
 
 # --- how each exercise is graded ------------------------------------------------------------------------------
 
+
 def test_scoring_of_every_check():
     rows = classroom.points_table(CHAPTERS)
     assert len(rows) == sum(len(_exercises(p)) for p in CHAPTERS) >= 60
     kinds = {row[2]: row[3] for row in rows}
     checks = rl.course.exercises.checks()
     assert {name for name, kind in kinds.items() if kind == "choice"} == {
-        name for name in kinds if "as_choice(answer" in inspect.getsource(checks[name])}
+        name for name in kinds if "as_choice(answer" in inspect.getsource(checks[name])
+    }
     assert kinds["check_sbm_attm_statistic"] == "choice" and kinds["check_padding_side"] == "choice"
-    assert kinds["check_fixed_length_gain"] == kinds["check_short_confusion"] == kinds["check_top_score_class"] == "class"
+    assert (
+        kinds["check_fixed_length_gain"] == kinds["check_short_confusion"] == kinds["check_top_score_class"] == "class"
+    )
     assert kinds["check_block1_groups"] == kinds["check_sign_agreements"] == "count"
     assert kinds["check_exponent_scatter"] == kinds["check_ddp_command"] == "computed"
-    for _, _, name, kind, points, hidden in rows:
+    for _, _, _name, kind, points, hidden in rows:
         assert points == classroom.POINTS[kind] and hidden == (kind != "computed")
     assert classroom.POINTS["choice"] < classroom.POINTS["computed"], "a guessable letter is worth less"
     with pytest.raises(ValueError, match="check_name"):
@@ -99,6 +103,7 @@ def test_form_checks_of_hidden_tests_refuse_the_placeholder_and_accept_an_answer
 
 # --- the source course ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_source_notebook_of_every_chapter(path):
     chapter = json.loads(path.read_text())
@@ -111,8 +116,14 @@ def test_source_notebook_of_every_chapter(path):
     assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in ids)
     others = [c for c in source["cells"] if not _meta(c)["grade_id"].startswith("ex")]
     for before, after in zip([c for c in chapter["cells"] if not is_exercise_cell(c)], others):
-        assert _meta(after) == {"grade": False, "grade_id": _meta(after)["grade_id"], "locked": True,
-                                "schema_version": 3, "solution": False, "task": False}, "the chapter is read-only"
+        assert _meta(after) == {
+            "grade": False,
+            "grade_id": _meta(after)["grade_id"],
+            "locked": True,
+            "schema_version": 3,
+            "solution": False,
+            "task": False,
+        }, "the chapter is read-only"
         if SOLUTIONS_HEADING not in _source(before):
             assert _source(after) == _source(before) and after.get("outputs") == before.get("outputs")
         else:
@@ -123,13 +134,26 @@ def test_source_notebook_of_every_chapter(path):
         statement, answer, check = (by_id[f"ex{k}-{part}"] for part in ("statement", "answer", "check"))
         assert _meta(statement)["locked"] and statement["cell_type"] == "markdown"
         assert f"**Exercise {k}** ({grading.points} point" in _source(statement)
-        assert _meta(answer) == {"grade": False, "grade_id": f"ex{k}-answer", "locked": False, "schema_version": 3,
-                                 "solution": True, "task": False}
+        assert _meta(answer) == {
+            "grade": False,
+            "grade_id": f"ex{k}-answer",
+            "locked": False,
+            "schema_version": 3,
+            "solution": True,
+            "task": False,
+        }
         lines = _source(answer).split("\n")
         assert lines[1] == "### BEGIN SOLUTION" and lines[-1] == "### END SOLUTION"
         assert lines[2:-1] == exercise.solution
-        assert _meta(check) == {"grade": True, "grade_id": f"ex{k}-check", "locked": True, "points": grading.points,
-                                "schema_version": 3, "solution": False, "task": False}
+        assert _meta(check) == {
+            "grade": True,
+            "grade_id": f"ex{k}-check",
+            "locked": True,
+            "points": grading.points,
+            "schema_version": 3,
+            "solution": False,
+            "task": False,
+        }
         code = _source(check)
         compile(code, "check", "exec")
         assert f"assert rl.course.exercises.{exercise.check_name}(answer" in code, "a test cell fails by raising"
@@ -156,7 +180,9 @@ def test_source_notebook_refuses_what_it_cannot_read():
 def test_command_line_writes_the_course_and_its_config(tmp_path, capsys):
     classroom.main(["--out", str(tmp_path), str(BY_STEM["01"]), str(BY_STEM["03"])])
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.ipynb")) == [
-        "source/ch01/01_random_walks.ipynb", "source/ch03/03_trajectories_to_tensors.ipynb"]
+        "source/ch01/01_random_walks.ipynb",
+        "source/ch03/03_trajectories_to_tensors.ipynb",
+    ]
     assert "source/ch01: 01_random_walks.ipynb (10 points)" in capsys.readouterr().out.replace(str(tmp_path) + "/", "")
     config = (tmp_path / "nbgrader_config.py").read_text()
     assert 'os.environ.setdefault("RESANDI_PROFILE", "ci")' in config, "grading uses the ci profile's sizes"
@@ -166,12 +192,18 @@ def test_command_line_writes_the_course_and_its_config(tmp_path, capsys):
     assert (tmp_path / "nbgrader_config.py").read_text().endswith("# mine\n"), "an edited config is kept"
     with pytest.raises(SystemExit):
         classroom.main(["--out", str(tmp_path), "--assignment", "home work", str(BY_STEM["01"])])
-    out = subprocess.run([sys.executable, "-m", "resandi_lite.course", "--help"], capture_output=True, text=True,
-                         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    out = subprocess.run(
+        [sys.executable, "-m", "resandi_lite.course", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     assert out.returncode == 0 and "classroom" in out.stdout and "student" in out.stdout
 
 
 # --- the release of every chapter (nbgrader generate_assignment, no kernel) -------------------------------------
+
 
 @pytest.fixture(scope="module")
 def every_release(tmp_path_factory):
@@ -198,8 +230,10 @@ def test_release_holds_no_solution_and_no_hidden_test(every_release, path):
         assert answer.split("\n")[1:] == classroom.CODE_STUB.split("\n"), "the answer cell holds the stub only"
         for line in exercise.solution:
             if line.strip() and line.strip() not in stub_lines:
-                assert all(line.strip() not in _source(c).split("\n") for c in (
-                    cells[f"ex{k}-answer"], cells[f"ex{k}-check"], cells[f"ex{k}-statement"])), line
+                assert all(
+                    line.strip() not in _source(c).split("\n")
+                    for c in (cells[f"ex{k}-answer"], cells[f"ex{k}-check"], cells[f"ex{k}-statement"])
+                ), line
         check = _source(cells[f"ex{k}-check"])
         assert (exercise.check_name in check) != grading.hidden, "a hidden check is not named in the release"
         if grading.hidden:
@@ -207,9 +241,9 @@ def test_release_holds_no_solution_and_no_hidden_test(every_release, path):
         assert cells[f"ex{k}-check"]["metadata"]["editable"] is False
     # the chapter's own cells are kept with their outputs (the book's figures), cell 0 included
     kept = [c for c in release["cells"] if _meta(c)["grade_id"].startswith("chapter-")]
-    assert [_source(c) for c in kept if SOLUTIONS_HEADING not in _source(c) and classroom.STUDENT_HEADING not in
-            _source(c)] == [_source(c) for c in chapter["cells"] if not is_exercise_cell(c) and SOLUTIONS_HEADING
-                            not in _source(c)]
+    assert [
+        _source(c) for c in kept if SOLUTIONS_HEADING not in _source(c) and classroom.STUDENT_HEADING not in _source(c)
+    ] == [_source(c) for c in chapter["cells"] if not is_exercise_cell(c) and SOLUTIONS_HEADING not in _source(c)]
     outputs = [c.get("outputs") for c in chapter["cells"] if not is_exercise_cell(c) and c["cell_type"] == "code"]
     assert [c.get("outputs") for c in kept if c["cell_type"] == "code"] == outputs
 
@@ -219,7 +253,7 @@ def _run_colab_cell(source):
     calls = []
 
     def fake_run(command, **kwargs):
-        calls.append(command[command.index("install") + 2:])
+        calls.append(command[command.index("install") + 2 :])
         return types.SimpleNamespace(returncode=0)
 
     saved_module, saved_run = sys.modules.get("google.colab"), subprocess.run
@@ -262,6 +296,7 @@ def test_student_edition_is_the_release_with_every_check_visible(tmp_path, capsy
 
 # --- warnings on stderr ------------------------------------------------------------------------------------------
 
+
 def test_stderr_to_stdout_moves_prints_and_descriptor_2(capfd):
     """(pytest records warnings itself; the kernel test below covers them.)"""
     from resandi_lite.course.exercises import stderr_to_stdout
@@ -289,15 +324,27 @@ def test_a_warning_zeroes_a_test_cell_unless_the_check_runs_inside_stderr_to_std
             os.write(2, b"C code writing to descriptor 2\\n")
             return answer == 1
         from resandi_lite.course.exercises import stderr_to_stdout""")
-    graded = {"nbgrader": {"grade": True, "grade_id": "t", "locked": True, "points": 2, "solution": False,
-                           "schema_version": 3, "task": False}}
-    cells = [nbformat.v4.new_code_cell(noisy),
-             nbformat.v4.new_code_cell("assert check(1)", metadata=graded),
-             nbformat.v4.new_code_cell("with stderr_to_stdout():\n    assert check(1)", metadata=graded),
-             nbformat.v4.new_code_cell("with stderr_to_stdout():\n    assert check(0)", metadata=graded)]
+    graded = {
+        "nbgrader": {
+            "grade": True,
+            "grade_id": "t",
+            "locked": True,
+            "points": 2,
+            "solution": False,
+            "schema_version": 3,
+            "task": False,
+        }
+    }
+    cells = [
+        nbformat.v4.new_code_cell(noisy),
+        nbformat.v4.new_code_cell("assert check(1)", metadata=graded),
+        nbformat.v4.new_code_cell("with stderr_to_stdout():\n    assert check(1)", metadata=graded),
+        nbformat.v4.new_code_cell("with stderr_to_stdout():\n    assert check(0)", metadata=graded),
+    ]
     notebook = nbformat.v4.new_notebook(cells=cells)
     NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True).execute(
-        env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        env=dict(os.environ, PYTHONPATH=str(ROOT))
+    )
     assert [determine_grade(c)[0] for c in notebook.cells[1:]] == [0, 2, 0]
     assert any(o.get("name") == "stderr" for o in notebook.cells[1].outputs), "the bare check wrote to stderr"
     shown = "".join(o.get("text", "") for o in notebook.cells[2].outputs)
@@ -320,15 +367,29 @@ NOISY = textwrap.dedent("""\
 
     answer = Noisy(answer)""")
 WRONG = {
-    "ch01": {1: "answer = 10.0", 2: "answer = (0.3, 0.3)", 3: "answer = 0.0", 4: "answer = (0.5, 0.5)",
-             5: 'answer = "0.1, 0.2"'},  # the last one of the wrong kind (TypeError)
-    "ch03": {2: "answer = (0.5, 0.5)", 3: "answer = np.zeros((10, 2))", 4: "answer = (1.0, 1.0)",
-             5: "answer = np.full((8, 3), 33)", 6: 'answer = "a"'},  # 1 is right; "a" passes the form check only
+    "ch01": {
+        1: "answer = 10.0",
+        2: "answer = (0.3, 0.3)",
+        3: "answer = 0.0",
+        4: "answer = (0.5, 0.5)",
+        5: 'answer = "0.1, 0.2"',
+    },  # the last one of the wrong kind (TypeError)
+    "ch03": {
+        2: "answer = (0.5, 0.5)",
+        3: "answer = np.zeros((10, 2))",
+        4: "answer = (1.0, 1.0)",
+        5: "answer = np.full((8, 3), 33)",
+        6: 'answer = "a"',
+    },  # 1 is right; "a" passes the form check only
 }
 BROKEN = {"ch01": {1: "answer = 1 / 0", 2: "while True:\n    pass"}}  # raises; loops until the timeout
 EXPECTED = {  # (assignment, student) -> (score, max score)
-    ("ch01", "correct"): (10, 10), ("ch01", "wrong"): (0, 10), ("ch01", "broken"): (6, 10),
-    ("ch03", "correct"): (11, 11), ("ch03", "wrong"): (2, 11), ("ch03", "broken"): (0, 11),  # broken: no ch03
+    ("ch01", "correct"): (10, 10),
+    ("ch01", "wrong"): (0, 10),
+    ("ch01", "broken"): (6, 10),
+    ("ch03", "correct"): (11, 11),
+    ("ch03", "wrong"): (2, 11),
+    ("ch03", "broken"): (0, 11),  # broken: no ch03
 }
 
 
@@ -383,8 +444,11 @@ def graded(tmp_path_factory):
         source = {name: json.loads((course / "source" / name / path.name).read_text()) for name, path in GRADED.items()}
         right_3 = next(_solution(c) for c in source["ch01"]["cells"] if _meta(c).get("grade_id") == "ex3-answer")
         # the right answers, that of exercise 3 of chapter 1 made noisy
-        plans = {"correct": {"ch01": {3: right_3.split("\n", 1)[1] + "\n" + NOISY}, "ch03": {}},
-                 "wrong": WRONG, "broken": BROKEN}
+        plans = {
+            "correct": {"ch01": {3: right_3.split("\n", 1)[1] + "\n" + NOISY}, "ch03": {}},
+            "wrong": WRONG,
+            "broken": BROKEN,
+        }
         for who, plan in plans.items():
             for name, answers in plan.items():
                 path = GRADED[name]
@@ -396,8 +460,14 @@ def graded(tmp_path_factory):
                     submission = _as_colab_saves(submission)
                 target.write_text(json.dumps(submission, indent=1))
         for name in GRADED:
-            _timed(log, f"autograde {name} ({len([p for p in plans.values() if name in p])} submissions)", course,
-                   "autograde", name, f"--Execute.timeout={TIMEOUT}")
+            _timed(
+                log,
+                f"autograde {name} ({len([p for p in plans.values() if name in p])} submissions)",
+                course,
+                "autograde",
+                name,
+                f"--Execute.timeout={TIMEOUT}",
+            )
             _timed(log, f"generate_feedback {name}", course, "generate_feedback", name)
         _timed(log, "export", course, "export")
     print("\nnbgrader steps (s):", json.dumps(log, indent=1))
@@ -435,8 +505,9 @@ def test_autograded_notebooks_show_why(graded):
     assert [o.ename for o in broken["ex1-answer"].outputs if o.output_type == "error"] == ["ZeroDivisionError"]
     assert "CellTimeoutError" in [o.ename for o in broken["ex2-answer"].outputs if o.output_type == "error"]
     wrong = cells("wrong", "ch03")["ex6-check"]
-    assert [o.ename for o in wrong.outputs if o.output_type == "error"] == ["AssertionError"], \
+    assert [o.ename for o in wrong.outputs if o.output_type == "error"] == ["AssertionError"], (
         "the hidden test graded the letter that passed the form check"
+    )
 
 
 @pytest.mark.slow
@@ -455,6 +526,12 @@ def test_the_instructor_page_shows_the_points_the_course_gives():
     page = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
     assert classroom.points_markdown(CHAPTERS) in page, "update book/instructors.md: classroom.points_markdown()"
     assert "## Handing out the student edition" not in page
-    for command in ("nbgrader generate_assignment", "nbgrader validate", "nbgrader validate --invert",
-                    "nbgrader autograde", "nbgrader generate_feedback", "nbgrader export"):
+    for command in (
+        "nbgrader generate_assignment",
+        "nbgrader validate",
+        "nbgrader validate --invert",
+        "nbgrader autograde",
+        "nbgrader generate_feedback",
+        "nbgrader export",
+    ):
         assert command in page

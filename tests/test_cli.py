@@ -2,10 +2,10 @@
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
-from pathlib import Path
 
 import resandi_lite.data
 from resandi_lite import load_dataset
@@ -32,6 +32,7 @@ def refused(capsys, *argv, match: str):
 @pytest.fixture
 def no_simulation(monkeypatch):
     """Fail the test if a command simulates anything (a check must come first)."""
+
     def boom(*args, **kwargs):
         raise AssertionError("simulated before checking the arguments")
 
@@ -85,16 +86,19 @@ def test_simulate_out_not_writable(capsys, no_simulation):
     refused(capsys, "simulate", *SMALL, "--out", "/proc/resandi-test.npz", match="cannot write in /proc")
 
 
-@pytest.mark.parametrize("argv, match", [
-    (["--jobs", "0"], "--jobs: must be a positive integer or -1"),
-    (["--seed", "-3"], "--seed: must be an integer >= 0"),
-    (["--seed", "x"], "--seed: must be an integer >= 0"),
-    (["--noise", "nan"], "noise must hold finite values"),
-    (["--noise", "-1"], "noise levels must be >= 0"),
-    (["--classes", "BM,,SupLW"], "unknown class ''"),
-    (["--classes", "BM,BM"], "must not repeat"),
-    (["--length", "5"], "must be 'varying' or an integer in [10, 1000], got 5"),
-])
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--jobs", "0"], "--jobs: must be a positive integer or -1"),
+        (["--seed", "-3"], "--seed: must be an integer >= 0"),
+        (["--seed", "x"], "--seed: must be an integer >= 0"),
+        (["--noise", "nan"], "noise must hold finite values"),
+        (["--noise", "-1"], "noise levels must be >= 0"),
+        (["--classes", "BM,,SupLW"], "unknown class ''"),
+        (["--classes", "BM,BM"], "must not repeat"),
+        (["--length", "5"], "must be 'varying' or an integer in [10, 1000], got 5"),
+    ],
+)
 def test_simulate_bad_options(capsys, tmp_path, no_simulation, argv, match):
     refused(capsys, "simulate", *SMALL, *argv, "--out", str(tmp_path / "set.npz"), match=match)
     assert list(tmp_path.iterdir()) == []
@@ -106,17 +110,20 @@ def test_usage_errors_are_one_line(capsys):
     refused(capsys, "split", "--out", "x", "--unknown", match="unrecognized arguments: --unknown")
 
 
-@pytest.mark.parametrize("files, match", [
-    ("../evil=1", "plain file-name stems"),
-    ("a/b=1", "plain file-name stems"),
-    ("=1", "got ''"),
-    ("..=1", "plain file-name stems"),
-    ("train=1,train=2", "split 'train' is given twice"),
-    ("train=0", "must be a positive integer, got 0"),
-    ("train=-1", "must be a positive integer, got -1"),
-    ("train=x", "must be a positive integer, got 'x'"),
-    ("train", "NAME=COUNT"),
-])
+@pytest.mark.parametrize(
+    "files, match",
+    [
+        ("../evil=1", "plain file-name stems"),
+        ("a/b=1", "plain file-name stems"),
+        ("=1", "got ''"),
+        ("..=1", "plain file-name stems"),
+        ("train=1,train=2", "split 'train' is given twice"),
+        ("train=0", "must be a positive integer, got 0"),
+        ("train=-1", "must be a positive integer, got -1"),
+        ("train=x", "must be a positive integer, got 'x'"),
+        ("train", "NAME=COUNT"),
+    ],
+)
 def test_split_files_are_checked(capsys, tmp_path, no_simulation, files, match):
     out = tmp_path / "data"
     refused(capsys, "split", *SMALL, "--files", files, "--out", str(out), match=match)
@@ -133,14 +140,33 @@ def test_split_refuses_other_parameters_then_overwrites(capsys, tmp_path):
     assert main(["split", *SMALL, "--files", "train=1", "--seed", "1", "--out", out]) == 0
     capsys.readouterr()
     first = load_dataset(tmp_path / "train_0.npz")
-    for argv, what in ((["--n-per-class", "2", "--length", "20"], "n_per_class=1, asked 2"),
-                       (["--n-per-class", "1", "--length", "30"], "length=20, asked 30"),
-                       ([*SMALL, "--noise", "0.5"], "noise=[0.0], asked [0.5]"),
-                       ([*SMALL, "--seed", "2"], "seed=")):
+    for argv, what in (
+        (["--n-per-class", "2", "--length", "20"], "n_per_class=1, asked 2"),
+        (["--n-per-class", "1", "--length", "30"], "length=20, asked 30"),
+        ([*SMALL, "--noise", "0.5"], "noise=[0.0], asked [0.5]"),
+        ([*SMALL, "--seed", "2"], "seed="),
+    ):
         refused(capsys, "split", *argv, "--files", "train=1", "--out", out, match=what)
     assert np.array_equal(load_dataset(tmp_path / "train_0.npz").X, first.X)  # nothing touched
-    assert main(["split", "--n-per-class", "2", "--length", "20", "--files", "train=1", "--seed", "1",
-                 "--out", out, "--overwrite"]) == 0
+    assert (
+        main(
+            [
+                "split",
+                "--n-per-class",
+                "2",
+                "--length",
+                "20",
+                "--files",
+                "train=1",
+                "--seed",
+                "1",
+                "--out",
+                out,
+                "--overwrite",
+            ]
+        )
+        == 0
+    )
     again = load_dataset(tmp_path / "train_0.npz")
     assert len(again) == 16 and again.params["n_per_class"] == 2
     assert json.loads((tmp_path / "manifest.json").read_text())["n_per_class"] == 2
@@ -176,6 +202,7 @@ def test_verdicts_command_runs_the_parts_and_resumes(capsys, tmp_path, monkeypat
     refused(capsys, "verdicts", "--sizes", "ci", "--out", str(out), "--parts", "layerwise", match="--resume")
     assert main(["verdicts", "--sizes", "ci", "--out", str(out), "--parts", "layerwise", "--resume"]) == 0
     assert len(calls) == 1  # finished: not recomputed
-    refused(capsys, "verdicts", "--sizes", "ci", "--out", str(tmp_path / "x"), "--parts", "nothing",
-            match="parts must be")
+    refused(
+        capsys, "verdicts", "--sizes", "ci", "--out", str(tmp_path / "x"), "--parts", "nothing", match="parts must be"
+    )
     refused(capsys, "verdicts", "--sizes", "huge", "--out", str(out), match="invalid choice")

@@ -58,9 +58,11 @@ def test_the_version_is_written_once():
     for path in NOTEBOOKS:  # only the generated cell 0 names it
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         assert not [k for k, c in enumerate(cells[1:], 1) if f"=={VERSION}" in _source(c)], path.name
-    script = ("import importlib.metadata as m\n"
-              "def missing(name): raise m.PackageNotFoundError(name)\n"
-              "m.version = missing\nimport resandi_lite\nprint(resandi_lite.__version__)")
+    script = (
+        "import importlib.metadata as m\n"
+        "def missing(name): raise m.PackageNotFoundError(name)\n"
+        "m.version = missing\nimport resandi_lite\nprint(resandi_lite.__version__)"
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "0+unknown", "a never-installed source tree still imports"
 
@@ -70,7 +72,7 @@ def _run_cell(source, *, colab_present, results):
     calls = []
 
     def fake_run(command, **kwargs):
-        calls.append(command[command.index("install") + 2:])  # after "install", "-q"
+        calls.append(command[command.index("install") + 2 :])  # after "install", "-q"
         return types.SimpleNamespace(returncode=results[len(calls) - 1])
 
     saved = sys.modules.get("google.colab")
@@ -95,8 +97,11 @@ def test_install_cell_installs_the_release_else_the_tagged_source_and_the_refere
     cell = colab.install_cell("9.8.7", "https://example.org/o/r", ["andi-datasets", "captum"])
     assert _run_cell(cell, colab_present=False, results=[]) == [], "outside Colab the cell does nothing"
     calls = _run_cell(cell, colab_present=True, results=[0, 0, 0])
-    assert calls == [["resandi-lite==9.8.7"], ["--no-deps", "andi-datasets==2.1.13", "stochastic==0.6.0"],
-                     ["captum==0.9.0"]]
+    assert calls == [
+        ["resandi-lite==9.8.7"],
+        ["--no-deps", "andi-datasets==2.1.13", "stochastic==0.6.0"],
+        ["captum==0.9.0"],
+    ]
     calls = _run_cell(cell, colab_present=True, results=[1, 0, 1, 0])  # not released; andi fails
     assert calls[:2] == [["resandi-lite==9.8.7"], ["resandi-lite @ git+https://example.org/o/r@v9.8.7"]]
     assert "andi-datasets could not be installed" in capsys.readouterr().out
@@ -157,9 +162,11 @@ def test_roles_become_plain_markdown_links():
     bib = roles.read_bibliography((ROOT / "book" / "references.bib").read_text(encoding="utf-8"))
     assert bib["munoz2021"].names == "Muñoz-Gil et al." and bib["munoz2021"].year == "2021"
     assert bib["scher1975"] == roles.Reference("Scher and Montroll", "1975", "https://doi.org/10.1103/PhysRevB.12.2455")
-    text = ("A walk {cite}`scher1975`, two {cite:p}`scher1975,bae2026`, as {cite:t}`metzler2014` say; "
-            "see {doc}`running` and {doc}`the symbols <notation>`, [this](../book/notation.md#symbols), "
-            "but not `{cite}` in [code](../book/x.md) ```\n[c](../book/y.md)\n```.")
+    text = (
+        "A walk {cite}`scher1975`, two {cite:p}`scher1975,bae2026`, as {cite:t}`metzler2014` say; "
+        "see {doc}`running` and {doc}`the symbols <notation>`, [this](../book/notation.md#symbols), "
+        "but not `{cite}` in [code](../book/x.md) ```\n[c](../book/y.md)\n```."
+    )
     plain = roles.plain_markdown(text, bibliography=bib, repository="https://github.com/o/r", source="book/intro.md")
     assert plain == (
         "A walk ([Scher and Montroll 1975](https://doi.org/10.1103/PhysRevB.12.2455)), two "
@@ -168,21 +175,35 @@ def test_roles_become_plain_markdown_links():
         "see [Running the course](https://github.com/o/r/blob/main/book/running.md) and "
         "[the symbols](https://github.com/o/r/blob/main/book/notation.md), "
         "[this](https://github.com/o/r/blob/main/book/notation.md#symbols), "
-        "but not `{cite}` in [code](https://github.com/o/r/blob/main/book/x.md) ```\n[c](../book/y.md)\n```.")
+        "but not `{cite}` in [code](https://github.com/o/r/blob/main/book/x.md) ```\n[c](../book/y.md)\n```."
+    )
     with pytest.raises(ValueError, match="no entry 'nobody1999'"):
         roles.plain_markdown("{cite}`nobody1999`", bibliography=bib, repository="r")
 
 
 # --- every chapter from the wheel, in an empty folder, with the Colab cell active (slow) -------------------------
 
-COLAB_SHIPS = ["numpy>=2", "torch==2.13.0", "matplotlib", "scikit-learn", "scipy", "pandas", "ipywidgets", "tqdm", "plotly",
-               "papermill", "ipykernel"]  # Colab's own packages (its torch is a CUDA build), plus papermill
+COLAB_SHIPS = [
+    "numpy>=2",
+    "torch==2.13.0",
+    "matplotlib",
+    "scikit-learn",
+    "scipy",
+    "pandas",
+    "ipywidgets",
+    "tqdm",
+    "plotly",
+    "papermill",
+    "ipykernel",
+]  # Colab's own packages (its torch is a CUDA build), plus papermill
 KERNEL = "resandi-colab-test"
 
 
 def _run(command, **kwargs):
     result = subprocess.run(command, capture_output=True, text=True, **kwargs)
-    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, command))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -214,8 +235,14 @@ def colab_reader(tmp_path_factory):
     (stub / "google" / "colab" / "__init__.py").write_text('"""Stub: the notebook believes it runs on Colab."""\n')
     (stub / "sitecustomize.py").write_text("import google.colab  # noqa: F401\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "RESANDI", "PIP_"))}
-    env.update(PYTHONPATH=str(stub), PIP_FIND_LINKS=str(wheelhouse), PIP_NO_INDEX="1", RESANDI_PROFILE="ci",
-               MPLBACKEND="agg", PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    env.update(
+        PYTHONPATH=str(stub),
+        PIP_FIND_LINKS=str(wheelhouse),
+        PIP_NO_INDEX="1",
+        RESANDI_PROFILE="ci",
+        MPLBACKEND="agg",
+        PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+    )
     return {"base": base, "python": python, "env": env}
 
 
@@ -229,8 +256,21 @@ def _run_chapters(reader, names, folder, env):
         shutil.copy(ROOT / "notebooks" / name, folder / name)
 
     def run(name):
-        command = [reader["python"], "-m", "papermill", name, f"out-{name}", "-p", "profile", "ci", "-k", KERNEL,
-                   "--no-progress-bar", "--execution-timeout", "600"]
+        command = [
+            reader["python"],
+            "-m",
+            "papermill",
+            name,
+            f"out-{name}",
+            "-p",
+            "profile",
+            "ci",
+            "-k",
+            KERNEL,
+            "--no-progress-bar",
+            "--execution-timeout",
+            "600",
+        ]
         result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
         return name, None if result.returncode == 0 else result.stderr[-2500:]
 
@@ -241,11 +281,15 @@ def _run_chapters(reader, names, folder, env):
 def test_every_chapter_runs_from_the_wheel_in_an_empty_folder_with_the_colab_cell(colab_reader):
     names = [p.name for p in NOTEBOOKS]
     folder = colab_reader["base"] / "reader"
-    failed = {name: error for name, error in _run_chapters(colab_reader, names, folder, colab_reader["env"]).items()
-              if error}
+    failed = {
+        name: error for name, error in _run_chapters(colab_reader, names, folder, colab_reader["env"]).items() if error
+    }
     assert not failed, "chapters failed:\n" + "\n\n".join(f"{name}:\n{error}" for name, error in failed.items())
-    installed = _run([colab_reader["python"], "-c", "import andi_datasets, captum, resandi_lite; "
-                      "print(resandi_lite.__file__)"], env=colab_reader["env"], cwd=folder).stdout
+    installed = _run(
+        [colab_reader["python"], "-c", "import andi_datasets, captum, resandi_lite; print(resandi_lite.__file__)"],
+        env=colab_reader["env"],
+        cwd=folder,
+    ).stdout
     assert "site-packages" in installed, "the chapters used the installed wheel"
     for name in names:
         cells = json.loads((folder / f"out-{name}").read_text(encoding="utf-8"))["cells"]
@@ -265,7 +309,11 @@ def test_a_chapter_whose_reference_is_missing_runs_to_the_end_and_says_what_it_s
     failed = {name: error for name, error in _run_chapters(colab_reader, names, folder, env).items() if error}
     assert not failed, f"chapters failed without their optional reference: {failed}"
     for name in names:
-        outputs = [o.get("text", "") for c in json.loads((folder / f"out-{name}").read_text())["cells"]
-                   for o in c.get("outputs", []) if o.get("name") == "stdout"]
+        outputs = [
+            o.get("text", "")
+            for c in json.loads((folder / f"out-{name}").read_text())["cells"]
+            for o in c.get("outputs", [])
+            if o.get("name") == "stdout"
+        ]
         skipped = [line for text in outputs for line in "".join(text).splitlines() if "skipping the comparison" in line]
         assert len(skipped) == 1, f"{name}: one line says what was skipped, got {skipped}"

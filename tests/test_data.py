@@ -36,7 +36,7 @@ def test_contents(small):
     for i in range(0, n, 37):
         pad = 1000 - small.lengths[i]
         if small.noise[i] == 0:
-            assert np.all(small.X[i, :, : pad + 1] == small.X[i, :, pad:pad + 1])
+            assert np.all(small.X[i, :, : pad + 1] == small.X[i, :, pad : pad + 1])
     assert not np.all(small.y[:-1] <= small.y[1:])  # shuffled
     assert len(small) == n
     x, y = small[3]
@@ -46,8 +46,14 @@ def test_contents(small):
 def test_fixed_length_and_noise_free():
     ds = make_dataset(10, length=1000, seed=1)
     assert np.all(ds.lengths == 1000) and np.all(ds.noise == 0)
-    assert ds.params == {"n_per_class": 10, "length": 1000, "noise": [0.0], "seed": 1, "classes": list(CLASSES),
-                         "chunk": 2048}
+    assert ds.params == {
+        "n_per_class": 10,
+        "length": 1000,
+        "noise": [0.0],
+        "seed": 1,
+        "classes": list(CLASSES),
+        "chunk": 2048,
+    }
 
 
 def test_rows_are_the_paper_preprocessing_of_the_simulated_trajectories():
@@ -162,7 +168,7 @@ def test_stream_with_workers_splits_the_epoch():
     loader = DataLoader(stream, batch_size=16, num_workers=2)
     xs, ys = zip(*[(x, y) for x, y in loader])
     X, y = torch.cat(xs), torch.cat(ys)
-    assert X.shape == (80, 2, 1000)
+    assert X.shape == (80, 2, 1000) and y.shape == (80,)
     assert len({tuple(row.flatten().tolist()) for row in X}) == 80  # workers draw different data
 
 
@@ -193,8 +199,22 @@ def test_write_split_and_resume(tmp_path):
 
 def test_cli_simulate(tmp_path):
     out = tmp_path / "train.npz"
-    cmd = [sys.executable, "-m", "resandi_lite", "simulate", "--n-per-class", "5", "--length", "80",
-           "--noise", "0.1,0.2", "--seed", "3", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "resandi_lite",
+        "simulate",
+        "--n-per-class",
+        "5",
+        "--length",
+        "80",
+        "--noise",
+        "0.1,0.2",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     assert "wrote" in done.stdout and "simulating" in done.stderr  # the progress bar
     ds = load_dataset(out)
@@ -212,11 +232,10 @@ def test_public_names():
 # --- issue 14: nothing lost, nothing mixed, every mistake answered clearly -------------------------------------
 
 
-def test_load_dataset_is_the_new_name_and_load_warns(small, tmp_path):
+def test_load_dataset_reads_what_save_wrote(small, tmp_path):
     path = small.save(tmp_path / "set.npz")
-    assert rl.load_dataset is load_dataset and "load_dataset" in rl.__all__
-    with pytest.warns(DeprecationWarning, match="use load_dataset"):
-        back = rl.load(path)
+    assert rl.load_dataset is load_dataset and "load_dataset" in rl.__all__ and "load" not in rl.__all__
+    back = rl.load_dataset(path)
     assert np.array_equal(back.X, small.X)
 
 
@@ -224,21 +243,24 @@ def _arrays(ds):
     return {k: np.array(getattr(ds, k)) for k in ("X", "y", "alpha", "lengths", "noise", "minmax")}
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("y", 8, r"y must hold class labels in 0..7, got 0..8"),
-    ("y", -1, r"y must hold class labels in 0..7"),
-    ("X", np.nan, r"X must be finite, got 1 NaN"),
-    ("X", np.inf, r"X must be finite"),
-    ("alpha", 5.0, r"alpha\[3\] = 5.0 lies outside"),
-    ("alpha", np.nan, r"alpha\[3\] = nan lies outside"),
-    ("lengths", 5, r"lengths must lie in \[10, 1000\]"),
-    ("lengths", 1001, r"lengths must lie in \[10, 1000\]"),
-    ("noise", -0.5, r"noise must hold finite values >= 0"),
-    ("noise", np.nan, r"noise must hold finite values >= 0"),
-    ("minmax", np.inf, r"minmax must be a finite array"),
-])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("y", 8, r"y must hold class labels in 0..7, got 0..8"),
+        ("y", -1, r"y must hold class labels in 0..7"),
+        ("X", np.nan, r"X must be finite, got 1 NaN"),
+        ("X", np.inf, r"X must be finite"),
+        ("alpha", 5.0, r"alpha\[3\] = 5.0 lies outside"),
+        ("alpha", np.nan, r"alpha\[3\] = nan lies outside"),
+        ("lengths", 5, r"lengths must lie in \[10, 1000\]"),
+        ("lengths", 1001, r"lengths must lie in \[10, 1000\]"),
+        ("noise", -0.5, r"noise must hold finite values >= 0"),
+        ("noise", np.nan, r"noise must hold finite values >= 0"),
+        ("minmax", np.inf, r"minmax must be a finite array"),
+    ],
+)
 def test_load_refuses_bad_values(small, tmp_path, key, value, message):
-    """rl.load accepted labels outside the classes and an all-NaN X; now every array is checked."""
+    """rl.load_dataset (then rl.load) accepted labels outside the classes and an all-NaN X; now every array is checked."""
     arrays = _arrays(small)
     arrays[key].reshape(len(small), -1)[3, 0] = value
     path = tmp_path / "bad.npz"
@@ -287,16 +309,19 @@ def test_one_job_starts_no_process_pool(monkeypatch):
     assert len(make_dataset(2, length=20, seed=0, n_jobs=1)) == 16
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"seed": -1}, ValueError, r"seed must be None or an integer >= 0, got -1"),
-    ({"seed": 1.5}, TypeError, r"seed must be None or an integer >= 0"),
-    ({"seed": "a"}, TypeError, r"seed must be None or an integer >= 0"),
-    ({"classes": None}, TypeError, r"classes must be a sequence"),
-    ({"n_jobs": -2}, ValueError, r"n_jobs must be >= 1 or -1"),
-    ({"chunk": 0}, ValueError, r"chunk must be >= 1"),
-    ({"progress": "yes"}, TypeError, r"progress must be True or False"),
-    ({"noise": np.nan}, ValueError, r"noise must hold finite values"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"seed": -1}, ValueError, r"seed must be None or an integer >= 0, got -1"),
+        ({"seed": 1.5}, TypeError, r"seed must be None or an integer >= 0"),
+        ({"seed": "a"}, TypeError, r"seed must be None or an integer >= 0"),
+        ({"classes": None}, TypeError, r"classes must be a sequence"),
+        ({"n_jobs": -2}, ValueError, r"n_jobs must be >= 1 or -1"),
+        ({"chunk": 0}, ValueError, r"chunk must be >= 1"),
+        ({"progress": "yes"}, TypeError, r"progress must be True or False"),
+        ({"noise": np.nan}, ValueError, r"noise must hold finite values"),
+    ],
+)
 def test_make_dataset_more_errors(kwargs, error, message):
     with pytest.raises(error, match=message):
         make_dataset(2, length=20, **kwargs)
@@ -308,9 +333,13 @@ def test_split_refuses_other_parameters_before_writing(tmp_path):
     paths = write_split(tmp_path, 2, files, length=20, seed=1, progress=False)
     stamps = [p.stat().st_mtime_ns for p in paths]
     manifest = (tmp_path / "manifest.json").read_text()
-    for change, what in (({"n_per_class": 3}, "n_per_class=2, asked 3"), ({"length": 30}, "length=20, asked 30"),
-                         ({"noise": 0.5}, r"noise=\[0.0\], asked \[0.5\]"), ({"seed": 2}, "seed="),
-                         ({"chunk": 1}, "chunk=2048, asked 1")):
+    for change, what in (
+        ({"n_per_class": 3}, "n_per_class=2, asked 3"),
+        ({"length": 30}, "length=20, asked 30"),
+        ({"noise": 0.5}, r"noise=\[0.0\], asked \[0.5\]"),
+        ({"seed": 2}, "seed="),
+        ({"chunk": 1}, "chunk=2048, asked 1"),
+    ):
         args = {"n_per_class": 2, "length": 20, "seed": 1, **change}
         with pytest.raises(ValueError, match=what + ".*--overwrite"):
             write_split(tmp_path, files=files, progress=False, **args)
@@ -337,16 +366,19 @@ def test_split_keeps_files_of_older_versions(tmp_path):
     assert path.stat().st_mtime_ns == kept
 
 
-@pytest.mark.parametrize("files, error, message", [
-    ({"../evil": 1}, ValueError, "plain file-name stems"),
-    ({"": 1}, ValueError, "plain file-name stems"),
-    ({"a/b": 1}, ValueError, "plain file-name stems"),
-    ({"..": 1}, ValueError, "plain file-name stems"),
-    ({"train": 0}, ValueError, r"files\['train'\] must be >= 1"),
-    ({"train": 1.5}, TypeError, r"files\['train'\] must be an integer"),
-    ({}, TypeError, "non-empty dict"),
-    ([("train", 1)], TypeError, "non-empty dict"),
-])
+@pytest.mark.parametrize(
+    "files, error, message",
+    [
+        ({"../evil": 1}, ValueError, "plain file-name stems"),
+        ({"": 1}, ValueError, "plain file-name stems"),
+        ({"a/b": 1}, ValueError, "plain file-name stems"),
+        ({"..": 1}, ValueError, "plain file-name stems"),
+        ({"train": 0}, ValueError, r"files\['train'\] must be >= 1"),
+        ({"train": 1.5}, TypeError, r"files\['train'\] must be an integer"),
+        ({}, TypeError, "non-empty dict"),
+        ([("train", 1)], TypeError, "non-empty dict"),
+    ],
+)
 def test_split_files_are_checked(tmp_path, files, error, message):
     out = tmp_path / "data"
     with pytest.raises(error, match=message):
@@ -389,6 +421,7 @@ def test_save_refuses_a_folder_or_a_file_as_parent(small, tmp_path):
 
 
 def test_empty_dataset_has_a_repr():
-    empty = rl.TrajectoryDataset(np.zeros((0, 2, 1000), np.float32), np.zeros(0, np.int64), np.zeros(0),
-                                 np.zeros(0, np.int64), np.zeros(0))
+    empty = rl.TrajectoryDataset(
+        np.zeros((0, 2, 1000), np.float32), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0)
+    )
     assert len(empty) == 0 and repr(empty) == "TrajectoryDataset(n=0, per class=[0, 0, 0, 0, 0, 0, 0, 0])"

@@ -100,7 +100,7 @@ def test_observed_segments_by_hand():
     pad, obs = padding_segments(lengths), observed_segments(lengths)
     assert not np.any(pad & obs) and np.all((~pad & ~obs).sum(1) <= 1)  # at most one mixed segment
     # by position: a segment is padding iff all its positions are < 1000 - T
-    positions_padded = (np.arange(1000)[None, :] < (1000 - lengths)[:, None])
+    positions_padded = np.arange(1000)[None, :] < (1000 - lengths)[:, None]
     expected = np.stack([positions_padded[:, seg == s].all(1) for s in range(32)], 1)
     assert np.array_equal(pad, expected)
 
@@ -147,8 +147,9 @@ def test_interpolating_fill_matches_numpy_interp():
     middle = np.zeros((1, 32), bool)
     middle[0, 10:14] = True
     assert np.allclose(erase(ramp, middle, fill="interpolate"), ramp, atol=1e-6)  # a straight line stays straight
-    with pytest.raises(ValueError, match="fill must be one of 'zero', 'interpolate', 'noisy', 'resample', 'cut', "
-                                         "got 'mean'"):
+    with pytest.raises(
+        ValueError, match="fill must be one of 'zero', 'interpolate', 'noisy', 'resample', 'cut', got 'mean'"
+    ):
         erase(X, masks, fill="mean")
 
 
@@ -162,8 +163,9 @@ def test_experiment_within_observed_segments():
     maps = rng.random((n, 32)) * 0.1
     maps[:, 31] = 1.0
     maps[:, :5] = 2.0  # "padding" segments with the largest values: only within="input" can pick them
-    result = erasure_experiment(LooksAtTheEnd(), X, y, maps=maps, rng=1, within="observed", lengths=lengths,
-                                inclusive=True)
+    result = erasure_experiment(
+        LooksAtTheEnd(), X, y, maps=maps, rng=1, within="observed", lengths=lengths, inclusive=True
+    )
     assert result["accuracy"][-1] == pytest.approx(np.mean(y == 0))  # the top observed band is segment 31
     assert np.all(result["random_accuracy"] > result["accuracy"][-1])
     assert result["predictions"].shape == result["random_predictions"].shape == (10, n)
@@ -420,8 +422,9 @@ def test_bootstrap_intervals_of_the_paired_comparison_cover_like_the_standard_er
     half = (c["high"] - c["low"]) / 2  # the bootstrap's tails at 0.25% from 50 resamples each: within 10%
     assert half[0] == pytest.approx(2.807 * c["stderr"][0], rel=0.1)
     assert c["difference"][0] == pytest.approx(7.5, abs=5 * c["stderr"][0])
-    assert compare_with_random({"predictions": np.stack([band] * 10), "random_predictions": np.stack([random] * 10)},
-                               y, n_boot=100)["level"] == pytest.approx(0.995)  # ten bands: a family
+    assert compare_with_random(
+        {"predictions": np.stack([band] * 10), "random_predictions": np.stack([random] * 10)}, y, n_boot=100
+    )["level"] == pytest.approx(0.995)  # ten bands: a family
 
 
 def test_erasure_curve_most_and_least_relevant_first():
@@ -439,8 +442,9 @@ def test_erasure_curve_most_and_least_relevant_first():
     assert curve["accuracy"]["morf"][0] == pytest.approx(np.mean(y == 0))  # segment 31 goes first
     assert np.all(curve["accuracy"]["lerf"] == 1.0)  # segment 31 is last: never erased up to a half
     assert curve["clean_accuracy"] == 1.0
-    observed = erasure_curve(LooksAtTheEnd(), X, y, maps=maps, fractions=(0.25,), within="observed",
-                             lengths=lengths, orders=("lerf",))
+    observed = erasure_curve(
+        LooksAtTheEnd(), X, y, maps=maps, fractions=(0.25,), within="observed", lengths=lengths, orders=("lerf",)
+    )
     expected = np.rint(0.25 * observed_segments(lengths).sum(1)).mean()
     assert observed["segments_erased"][0] == pytest.approx(expected) and list(observed["predictions"]) == ["lerf"]
     with pytest.raises(ValueError, match="fractions must be"):
@@ -456,8 +460,16 @@ def test_erasure_verdicts_rows_families_and_json():
     from resandi_lite.erasure import PAPER_CLAIMS, erasure_verdicts
     from resandi_lite.verdict import VERDICTS, family_level
 
-    out = erasure_verdicts(2, seed=1, fills=("zero", "noisy"), fractions=(0.25,), network_1000="lite-T1000",
-                           fills_1000=("interpolate",), bands_1000="ends", n_boot=200)
+    out = erasure_verdicts(
+        2,
+        seed=1,
+        fills=("zero", "noisy"),
+        fractions=(0.25,),
+        network_1000="lite-T1000",
+        fills_1000=("interpolate",),
+        bands_1000="ends",
+        n_boot=200,
+    )
     json.dumps(out)  # JSON-ready
     assert out["sizes"]["n"] == 16 and out["sizes"]["n_1000"] == 16 and out["seconds"] > 0
     rows = out["rows"]

@@ -9,8 +9,15 @@ import pytest
 import torch
 
 from resandi_lite import make_dataset
-from resandi_lite.evaluate import (PAPER_ACCURACY_VARYING, PAPER_CONFUSION, PAPER_DIAGONAL_FIXED, accuracy_by,
-                                   confusion_matrix, evaluate, predict, predict_logits)
+from resandi_lite.evaluate import (
+    PAPER_ACCURACY_VARYING,
+    PAPER_CONFUSION,
+    PAPER_DIAGONAL_FIXED,
+    accuracy_by,
+    confusion_matrix,
+    evaluate,
+    predict_logits,
+)
 from resandi_lite.model import build_model
 from resandi_lite.plotting import plot_accuracy_by, plot_confusion, plot_learning_curves
 from resandi_lite.train import recompute_batchnorm
@@ -97,22 +104,21 @@ def test_plots_have_labelled_axes():
 # --- issue 14: bad input answered by a named ValueError/TypeError; issue 13: predict_logits ---------------------
 
 
-def test_predict_is_a_deprecated_alias_of_predict_logits():
+def test_predict_logits_is_the_one_name():
     import resandi_lite as rl
 
-    model = build_model("lite")
-    X = np.random.default_rng(0).random((3, 2, 1000)).astype(np.float32)
-    with pytest.warns(DeprecationWarning, match="use predict_logits"):
-        old = predict(model, X)
-    assert np.array_equal(old, predict_logits(model, X)) and rl.predict_logits is predict_logits
+    assert rl.predict_logits is predict_logits and not hasattr(rl, "predict")
 
 
-@pytest.mark.parametrize("X, kwargs, error, message", [
-    (np.full((2, 2, 1000), np.nan, np.float32), {}, ValueError, r"X must be finite"),
-    (np.zeros((2, 2, 0), np.float32), {}, ValueError, r"L >= 1"),
-    (np.zeros((2, 2, 1000), np.float32), {"batch_size": 0}, ValueError, r"batch_size must be >= 1"),
-    (np.zeros((2, 2, 1000), bool), {}, TypeError, r"X must be floating point"),
-])
+@pytest.mark.parametrize(
+    "X, kwargs, error, message",
+    [
+        (np.full((2, 2, 1000), np.nan, np.float32), {}, ValueError, r"X must be finite"),
+        (np.zeros((2, 2, 0), np.float32), {}, ValueError, r"L >= 1"),
+        (np.zeros((2, 2, 1000), np.float32), {"batch_size": 0}, ValueError, r"batch_size must be >= 1"),
+        (np.zeros((2, 2, 1000), bool), {}, TypeError, r"X must be floating point"),
+    ],
+)
 def test_predict_logits_errors(X, kwargs, error, message):
     with pytest.raises(error, match=message):
         predict_logits(build_model("lite"), X, **kwargs)
@@ -141,8 +147,9 @@ def test_per_class_by_level_by_hand():
     from resandi_lite.evaluate import per_class_by_level
 
     # level 0: class 0 right once of twice, class 1 right once of once; level 0.5: class 0 wrong, class 1 two of three
-    r = per_class_by_level([0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5], [0, 0, 1, 0, 1, 1, 1], [0, 1, 1, 1, 1, 0, 1],
-                           n_classes=3)
+    r = per_class_by_level(
+        [0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5], [0, 0, 1, 0, 1, 1, 1], [0, 1, 1, 1, 1, 0, 1], n_classes=3
+    )
     assert r["levels"].tolist() == [0.0, 0.5]
     assert r["count"].tolist() == [[2, 1, 0], [1, 3, 0]] and r["count"].dtype == np.int64
     assert np.allclose(r["accuracy"][:, :2], [[0.5, 1.0], [0.0, 2 / 3]], rtol=0, atol=1e-12)
@@ -200,8 +207,10 @@ def test_plot_per_class_by_level():
     assert ax.get_ylabel() == "accuracy (%)" and "step std" in ax.get_xlabel()
     assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["A", "B", "chance"]
     # one error-bar container per class, its data line in percent; the chance level is a plain line
-    assert {c.get_label(): c.lines[0].get_ydata().tolist() for c in ax.containers} == {"A": [100.0, 0.0],
-                                                                                       "B": [100.0, 100.0]}
+    assert {c.get_label(): c.lines[0].get_ydata().tolist() for c in ax.containers} == {
+        "A": [100.0, 0.0],
+        "B": [100.0, 100.0],
+    }
     assert [c.lines[0].get_xdata().tolist() for c in ax.containers] == [[0.0, 0.5]] * 2
     assert [line.get_ydata() for line in ax.get_lines() if line.get_label() == "chance"] == [[50.0, 50.0]]  # 100 / 2
     with pytest.raises(ValueError, match=r"classes must name the 2 columns"):

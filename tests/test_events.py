@@ -77,6 +77,5 @@ def test_attm_events_do_not_change_the_steps():
 def test_interval_starts_by_hand():
     durations = np.array([[2.0, 1.5, 3.0, np.inf], [1.0, 1.0, 10.0, np.inf]])
     # epochs 2, 3.5, 6.5 and 1, 2, 12: floors 2, 3, 6 and 1, 2 (12 beyond the end)
-    assert interval_starts(durations, 0, 8).astype(int).tolist() == [[0, 0, 1, 1, 0, 0, 1, 0],
-                                                                     [0, 1, 1, 0, 0, 0, 0, 0]]
+    assert interval_starts(durations, 0, 8).astype(int).tolist() == [[0, 0, 1, 1, 0, 0, 1, 0], [0, 1, 1, 0, 0, 0, 0, 0]]
     assert interval_starts(durations, 2, 5).astype(int).tolist() == [[1, 1, 0], [1, 0, 0]]

@@ -20,11 +20,11 @@ import torch
 import resandi_lite as rl
 from resandi_lite import msd
 from resandi_lite import signatures as sig
-from resandi_lite.baseline import FEATURES, features, make_classifier
+from resandi_lite.baseline import features, make_classifier
+from resandi_lite.course.student import is_exercise_cell, parse_exercise
 from resandi_lite.evaluate import confusion_matrix, evaluate
 from resandi_lite.model import build_model, count_parameters, receptive_fields
 from resandi_lite.simulate import bm, ctrw, fbm, lw, sbm
-from resandi_lite.course.student import is_exercise_cell, parse_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))  # 01_... to 12_..., with 09b_...
@@ -45,6 +45,7 @@ def _source(cell):
 
 # ---------------------------------------------------------------- contexts (small, built once)
 
+
 @pytest.fixture(scope="module")
 def small():
     """A tiny chapter-4/7 context: datasets, features, a forest, the shipped network's result."""
@@ -53,8 +54,15 @@ def small():
     F_train, F_test = features(train.X, train.lengths), features(test.X, test.lengths)
     forest = make_classifier("forest", random_state=SEED).fit(F_train, train.y)
     model = rl.load_pretrained("lite")
-    return dict(train=train, test=test, F_train=F_train, F_test=F_test, models={"forest": forest}, model=model,
-                result=evaluate(model, test))
+    return dict(
+        train=train,
+        test=test,
+        F_train=F_train,
+        F_test=F_test,
+        models={"forest": forest},
+        model=model,
+        result=evaluate(model, test),
+    )
 
 
 def _ch01(s):
@@ -64,33 +72,68 @@ def _ch01(s):
     long_lags = np.unique(np.geomspace(1, T // 2, 15).astype(int))
     steps = np.diff(fbm(np.full(1, 1.5), 1000, rng=SEED)[0, 0])
     return [
-        ("check_exponent_scatter", float(np.std([msd.fit_exponent(*msd.ensemble_msd(bm(10, T, rng=k), TIMES))[0]
-                                                 for k in range(20)])), 0.01, (T, TIMES)),
-        ("check_ctrw_exponents", (msd.fit_exponent(*msd.ensemble_msd(walk, TIMES))[0],
-                                  np.nanmedian(msd.fit_exponent(lag, ta)[0])), (0.3, 0.3), (100, T, TIMES, LAGS, SEED)),
+        (
+            "check_exponent_scatter",
+            float(np.std([msd.fit_exponent(*msd.ensemble_msd(bm(10, T, rng=k), TIMES))[0] for k in range(20)])),
+            0.01,
+            (T, TIMES),
+        ),
+        (
+            "check_ctrw_exponents",
+            (msd.fit_exponent(*msd.ensemble_msd(walk, TIMES))[0], np.nanmedian(msd.fit_exponent(lag, ta)[0])),
+            (0.3, 0.3),
+            (100, T, TIMES, LAGS, SEED),
+        ),
         ("check_fbm_step_correlation", float(np.corrcoef(steps[:-1], steps[1:])[0, 1]), 0.0, (1000,)),
-        ("check_fbm_ergodicity", [msd.ergodicity_breaking(msd.time_averaged_msd(fbm(np.full(200, 0.5), t, rng=SEED),
-                                                                                 [5])[1])[0] for t in (100, 1000)],
-         (0.02, 0.02), ()),
-        ("check_long_lag_scatter", [np.std(msd.fit_exponent(*msd.time_averaged_msd(walks, lags))[0])
-                                    for lags in (long_lags, LAGS)], (0.1, 0.2), (T, LAGS, SEED)),
+        (
+            "check_fbm_ergodicity",
+            [
+                msd.ergodicity_breaking(msd.time_averaged_msd(fbm(np.full(200, 0.5), t, rng=SEED), [5])[1])[0]
+                for t in (100, 1000)
+            ],
+            (0.02, 0.02),
+            (),
+        ),
+        (
+            "check_long_lag_scatter",
+            [np.std(msd.fit_exponent(*msd.time_averaged_msd(walks, lags))[0]) for lags in (long_lags, LAGS)],
+            (0.1, 0.2),
+            (T, LAGS, SEED),
+        ),
     ]
 
 
 def _ch02(s):
     def middle(x):
         q = x.shape[-1] // 4
-        return np.median(sig.diffusivity_change(x[:, :, q:3 * q]))
+        return np.median(sig.diffusivity_change(x[:, :, q : 3 * q]))
+
     return [
         ("check_sbm_attm_statistic", "b", "a", ()),
-        ("check_fbm_short_bias", [np.median(sig.lag1_autocorrelation(fbm(np.full(N, a), 50, rng=SEED)))
-                                  for a in (0.4, 1.0, 1.6)], 2 ** (np.array([0.4, 1.0, 1.6]) - 1) - 1 + 0.2, (N,)),
-        ("check_ctrw_rest_fraction", [np.mean(sig.rest_fraction(ctrw(np.full(N, 0.7), t, rng=SEED)))
-                                      for t in (30, 100, 1000)], (0.5, 0.5, 0.5), (N, SEED)),
-        ("check_levy_straightness", [np.median(sig.straightness(lw(np.full(N // 2, 1.5), t, rng=SEED)))
-                                     for t in (20, 50, 100, 300, 1000)], [0.5] * 5, (N, SEED)),
-        ("check_middle_diffusivity_change", (middle(sbm(np.full(N, 0.5), T, rng=SEED)), middle(bm(N, T, rng=SEED))),
-         (0.0, 0.0), (N, T)),
+        (
+            "check_fbm_short_bias",
+            [np.median(sig.lag1_autocorrelation(fbm(np.full(N, a), 50, rng=SEED))) for a in (0.4, 1.0, 1.6)],
+            2 ** (np.array([0.4, 1.0, 1.6]) - 1) - 1 + 0.2,
+            (N,),
+        ),
+        (
+            "check_ctrw_rest_fraction",
+            [np.mean(sig.rest_fraction(ctrw(np.full(N, 0.7), t, rng=SEED))) for t in (30, 100, 1000)],
+            (0.5, 0.5, 0.5),
+            (N, SEED),
+        ),
+        (
+            "check_levy_straightness",
+            [np.median(sig.straightness(lw(np.full(N // 2, 1.5), t, rng=SEED))) for t in (20, 50, 100, 300, 1000)],
+            [0.5] * 5,
+            (N, SEED),
+        ),
+        (
+            "check_middle_diffusivity_change",
+            (middle(sbm(np.full(N, 0.5), T, rng=SEED)), middle(bm(N, T, rng=SEED))),
+            (0.0, 0.0),
+            (N, T),
+        ),
     ]
 
 
@@ -118,18 +161,25 @@ def _ch04(s):
     forest = make_classifier("forest", random_state=SEED).fit(s["F_train"][:, keep], train.y)
     lw_acc = 100 * np.diag(confusion_matrix(test.y, forest.predict(s["F_test"][:, keep])))[5]
     fixed_train, fixed_test = (rl.make_dataset(n, length=1000, seed=SEED + k) for k, n in ((2, 6), (3, 4)))
-    fixed = make_classifier("forest", random_state=SEED).fit(features(fixed_train.X, fixed_train.lengths),
-                                                             fixed_train.y)
+    fixed = make_classifier("forest", random_state=SEED).fit(
+        features(fixed_train.X, fixed_train.lengths), fixed_train.y
+    )
     fixed_acc = 100 * np.mean(fixed.predict(features(fixed_test.X, fixed_test.lengths)) == fixed_test.y)
     noisy = rl.make_dataset(4, length="varying", noise=0.3, seed=SEED + 4)
-    noisy_acc = 100 * np.diag(confusion_matrix(noisy.y, s["models"]["forest"].predict(features(noisy.X, noisy.lengths))))
+    noisy_acc = 100 * np.diag(
+        confusion_matrix(noisy.y, s["models"]["forest"].predict(features(noisy.X, noisy.lengths)))
+    )
     return [
         ("check_linear_boundary", "b", "d", ()),
         ("check_without_flight_fraction", lw_acc, lw_acc - 10, (s["F_train"], train, s["F_test"], test, SEED)),
         ("check_fixed_length_forest", fixed_acc, fixed_acc - 5, (6, 4, SEED)),
         ("check_noisy_test_accuracy", noisy_acc, noisy_acc + 1, (s["models"], 4, SEED)),
-        ("check_features_changed_by_preprocessing",
-         ["diffusivity change", "MSD ratio", "straightness", "MSD exponent"], ["MSD ratio"], (SEED,)),
+        (
+            "check_features_changed_by_preprocessing",
+            ["diffusivity change", "MSD ratio", "straightness", "MSD exponent"],
+            ["MSD ratio"],
+            (SEED,),
+        ),
     ]
 
 
@@ -137,14 +187,26 @@ def _ch05(s):
     net = build_model("paper")
     small_net = build_model("lite", kernel_size=7)
     return [
-        ("check_block_parameters", 64 * 128 * 15 + 128 * 128 * 15 + 2 * 2 * 128 + 64 * 128 + 2 * 128,
-         64 * 128 * 15 + 128 * 128 * 15, (net,)),
-        ("check_small_kernel", (receptive_fields(small_net)["layer4"][0], count_parameters(small_net)),
-         (receptive_fields(build_model("lite"))["layer4"][0], count_parameters(small_net)), ()),
+        (
+            "check_block_parameters",
+            64 * 128 * 15 + 128 * 128 * 15 + 2 * 2 * 128 + 64 * 128 + 2 * 128,
+            64 * 128 * 15 + 128 * 128 * 15,
+            (net,),
+        ),
+        (
+            "check_small_kernel",
+            (receptive_fields(small_net)["layer4"][0], count_parameters(small_net)),
+            (receptive_fields(build_model("lite"))["layer4"][0], count_parameters(small_net)),
+            (),
+        ),
         ("check_no_maxpool_length", 63, 32, ()),
         ("check_pooling_classes", "b", "a", ()),
-        ("check_tiny_parameters", count_parameters(rl.model.ResAnDi(widths=(8, 16, 32, 64))),
-         count_parameters(build_model("lite")) // 4, ()),
+        (
+            "check_tiny_parameters",
+            count_parameters(rl.model.ResAnDi(widths=(8, 16, 32, 64))),
+            count_parameters(build_model("lite")) // 4,
+            (),
+        ),
     ]
 
 
@@ -154,8 +216,12 @@ def _ch06(s):
         ("check_learning_rate", "a", "c", ()),
         ("check_early_stopping", "a", "b", ()),
         ("check_batchnorm_statistics", "a", "b", ()),
-        ("check_ddp_command", "torchrun --nproc_per_node=2 -m resandi_lite train --preset paper --length 1000 --out x",
-         "torchrun --nproc-per-node 2 -m resandi_lite train --preset lite --length 1000 --out x", ()),
+        (
+            "check_ddp_command",
+            "torchrun --nproc_per_node=2 -m resandi_lite train --preset paper --length 1000 --out x",
+            "torchrun --nproc-per-node 2 -m resandi_lite train --preset lite --length 1000 --out x",
+            (),
+        ),
         ("check_samples_seen", (seen, seen / 400_000), (seen, seen / 40_000), ()),
     ]
 
@@ -178,8 +244,12 @@ def _ch07(s):
         ("check_short_confusion", (rl.CLASSES[i], rl.CLASSES[j]), (rl.CLASSES[i], rl.CLASSES[i]), (model, 4, SEED)),
         ("check_noise_scale", "a", "b", ()),
         ("check_sub_super_accuracy", sub_super, (sub_super[0] + 3, sub_super[1]), (result, test)),
-        ("check_fbm_failures", rl.CLASSES[int(np.argmax(counts))], rl.CLASSES[int(np.argmin(counts))] if
-         counts.max() > counts.min() else None, (result, test)),
+        (
+            "check_fbm_failures",
+            rl.CLASSES[int(np.argmax(counts))],
+            rl.CLASSES[int(np.argmin(counts))] if counts.max() > counts.min() else None,
+            (result, test),
+        ),
     ]
 
 
@@ -194,9 +264,18 @@ def _ch08(s):  # right answers computed independently in tests/test_exercises_ch
         cam = (model.fc.weight[5] @ model.stages(X[:1])["layer4"][0] / 32).numpy()
     return [
         ("check_cam_by_hand", cam, 32 * cam, (model, X)),
-        ("check_logits_from_maps", (32 * maps.mean(1) + model.fc.bias.detach()).numpy(), maps.mean(1).numpy(), (model, X)),
-        ("check_negative_fraction_layer1", float((layer1 < 0).double().mean()),
-         1 - float((layer1 < 0).double().mean()), (model, X, test.y)),
+        (
+            "check_logits_from_maps",
+            (32 * maps.mean(1) + model.fc.bias.detach()).numpy(),
+            maps.mean(1).numpy(),
+            (model, X),
+        ),
+        (
+            "check_negative_fraction_layer1",
+            float((layer1 < 0).double().mean()),
+            1 - float((layer1 < 0).double().mean()),
+            (model, X, test.y),
+        ),
         ("check_padding_map", "b", "a", ()),
         ("check_top_score_class", best, next(c for c in rl.CLASSES if c != best), (model, test)),
     ]
@@ -210,7 +289,7 @@ def _ch09(s):
     result = erasure_experiment(model, test.X, test.y, maps=maps, rng=SEED)
     top = np.zeros(maps.shape, bool)
     top[np.arange(len(maps)), maps.argmax(1)] = True
-    top_acc = float(np.mean(rl.predict(model, erase(test.X, top)).argmax(1) == test.y))
+    top_acc = float(np.mean(rl.predict_logits(model, erase(test.X, top)).argmax(1) == test.y))
     inclusive = erasure_experiment(model, test.X, test.y, maps=maps, rng=SEED, inclusive=True)
     pair = (inclusive["accuracy"][-1], inclusive["random_accuracy"][-1])
     share = float(np.isin(result["random_predictions"], [0, 1]).mean())
@@ -228,10 +307,20 @@ def _ch09(s):
     return [
         ("check_inclusive_band_counts", [4] * 10, [2, 2, 2, 2, 3, 3, 2, 2, 2, 2], ()),
         ("check_attm_ctrw_share", share, share / 2 + 0.01, (result,)),
-        ("check_top_segment_accuracy", top_acc, min(1.0, top_acc + 0.05) if top_acc < 0.95 else 0.0, (model, test, maps)),
+        (
+            "check_top_segment_accuracy",
+            top_acc,
+            min(1.0, top_acc + 0.05) if top_acc < 0.95 else 0.0,
+            (model, test, maps),
+        ),
         ("check_interpolated_padding", "c", "a", ()),
         ("check_inclusive_top_band", pair, (pair[0], (pair[1] + 0.1) % 1), (model, test, maps, SEED)),
-        ("check_paired_sample_size", 810, 1200, ({"stderr": np.array([0.3]), "n": 8000},)),  # sd 26.8 points: 9 * 720 / 8
+        (
+            "check_paired_sample_size",
+            810,
+            1200,
+            ({"stderr": np.array([0.3]), "n": 8000},),
+        ),  # sd 26.8 points: 9 * 720 / 8
         ("check_band_family", (0.995, family_count), (0.95, family_count), (result, test.y)),
         ("check_fill_step_variance", ratios, ratios[::-1], (walks, walk_maps, SEED)),
     ]
@@ -242,10 +331,11 @@ def _ch11(s):  # right answers computed independently in tests/test_exercises_ch
 
     test = s["test"]
     f1 = layerwise.window_statistics(test.X)["f1"]
-    subfbm = (float(np.nanmean(f1[test.y == 2])), (2 ** -0.1 - 2 ** -0.9) / np.log(2) / 0.8 - 1)
+    subfbm = (float(np.nanmean(f1[test.y == 2])), (2**-0.1 - 2**-0.9) / np.log(2) / 0.8 - 1)
     maps = np.random.default_rng(SEED).standard_normal((len(test.y), 32))
-    spearman = layerwise.map_correlations(maps, layerwise.composites(layerwise.window_statistics(test.X)), test.y,
-                                          method="spearman")[("SupLW", "CS")]
+    spearman = layerwise.map_correlations(
+        maps, layerwise.composites(layerwise.window_statistics(test.X)), test.y, method="spearman"
+    )[("SupLW", "CS")]
     probes = {"layer1": {"confusion": s["result"]["confusion"]}}
     n_groups = len(layerwise.confusion_groups(probes["layer1"]["confusion"], 0.1))
     ablation = {name: {"accuracy": a} for name, a in zip(layerwise.COMPOSITES, (0.85, 0.86, 0.84, 0.77))}
@@ -291,16 +381,29 @@ def _ch12(s):
     ]
 
 
-CHAPTERS = {1: _ch01, 2: _ch02, 3: _ch03, 4: _ch04, 5: _ch05, 6: _ch06, 7: _ch07, 8: _ch08, 9: _ch09, 10: _ch10,
-            11: _ch11, 12: _ch12}
+CHAPTERS = {
+    1: _ch01,
+    2: _ch02,
+    3: _ch03,
+    4: _ch04,
+    5: _ch05,
+    6: _ch06,
+    7: _ch07,
+    8: _ch08,
+    9: _ch09,
+    10: _ch10,
+    11: _ch11,
+    12: _ch12,
+}
 
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
 def test_checks_accept_right_and_reject_wrong(chapter, small, capsys):
     cases = CHAPTERS[chapter](small)
     module = __import__(f"resandi_lite.course.exercises.ch{chapter:02d}", fromlist=["_"])
-    assert sorted(name for name, *_ in cases) == sorted(n for n in dir(module) if n.startswith("check_")), \
+    assert sorted(name for name, *_ in cases) == sorted(n for n in dir(module) if n.startswith("check_")), (
         "every check of the chapter has a case here"
+    )
     for name, right, wrong, context in cases:
         check = getattr(rl.course.exercises, name)
         assert check(right, *context) is True, name
@@ -314,7 +417,9 @@ def test_checks_accept_right_and_reject_wrong(chapter, small, capsys):
 
 
 def test_every_chapter_module_has_cases_here():
-    modules = {m.name[2:] for m in __import__("pkgutil").iter_modules(rl.course.exercises.__path__) if m.name.startswith("ch")}
+    modules = {
+        m.name[2:] for m in __import__("pkgutil").iter_modules(rl.course.exercises.__path__) if m.name.startswith("ch")
+    }
     covered = {f"{k:02d}" for k in CHAPTERS} | {"09b"}  # chapter 9b's checks are tested in tests/test_groundtruth.py
     assert modules <= covered, f"add cases (a _chNN function in CHAPTERS) for chapters {sorted(modules - covered)}"
 
@@ -351,10 +456,11 @@ def test_check_names_are_unique_and_found_by_the_package():
     found = rl.course.exercises.checks()
     assert len(found) >= 36 and all(callable(f) for f in found.values())
     with pytest.raises(AttributeError, match="checks()"):
-        rl.course.exercises.check_does_not_exist
+        _ = rl.course.exercises.check_does_not_exist
 
 
 # ---------------------------------------------------------------- the chapters' exercise cells
+
 
 def _body_names(cells):
     """Names bound by the chapter's code before the solutions (assignments, imports, defs, loop targets)."""
@@ -362,8 +468,10 @@ def _body_names(cells):
     for cell in cells:
         if cell["cell_type"] != "code":
             continue
-        code = "\n".join(line[:len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
-                         for line in _source(cell).splitlines())  # IPython magics and shell lines bind nothing
+        code = "\n".join(
+            line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+            for line in _source(cell).splitlines()
+        )  # IPython magics and shell lines bind nothing
         for node in ast.walk(ast.parse(code)):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.add(node.id)
@@ -380,12 +488,14 @@ def test_exercise_cells_follow_the_convention(path):
     heading = next(k for k, c in enumerate(cells) if c["cell_type"] == "markdown" and "### Solutions" in _source(c))
     exercises_md = next(_source(c) for c in cells if c["cell_type"] == "markdown" and "## Exercises" in _source(c))
     items = re.findall(r"^(\d+)\. (.*)$", exercises_md.split("## Exercises", 1)[1].split("### Solutions")[0], re.M)
-    after = cells[heading + 1:]
-    assert after and all(is_exercise_cell(c) and "hide-cell" in c["metadata"].get("tags", []) for c in after), \
+    after = cells[heading + 1 :]
+    assert after and all(is_exercise_cell(c) and "hide-cell" in c["metadata"].get("tags", []) for c in after), (
         "after '### Solutions' come only exercise cells, tagged hide-cell"
+    )
     assert not any(is_exercise_cell(c) for c in cells[:heading])
-    assert [int(n) for n, _ in items] == list(range(1, len(items) + 1)) and len(items) == len(after), \
+    assert [int(n) for n, _ in items] == list(range(1, len(items) + 1)) and len(items) == len(after), (
         "one exercise cell per numbered exercise"
+    )
     for _, text in items:
         assert "**Answer:**" in text, f"every exercise says what `answer` holds: {text[:80]}"
     defined = _body_names(cells[:heading]) | set(dir(builtins)) | {"rl"}
@@ -396,11 +506,17 @@ def test_exercise_cells_follow_the_convention(path):
         assert exercise.check_name in checks, f"Exercise {k} calls {exercise.check_name}, which does not exist"
         solution = "\n".join(exercise.solution)
         assert "rl.course.exercises.check_" not in solution, "the check is called once, on the last line"
-        assigned = {n.id for n in ast.walk(ast.parse(solution)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        assigned = {
+            n.id for n in ast.walk(ast.parse(solution)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
         assert "answer" in assigned, f"Exercise {k}: the solution sets `answer`"
         call = ast.parse("\n".join(exercise.check)).body[-1].value
-        used = {n.id for arg in [*call.args[1:], *(kw.value for kw in call.keywords)] for n in ast.walk(arg)
-                if isinstance(n, ast.Name)}
+        used = {
+            n.id
+            for arg in [*call.args[1:], *(kw.value for kw in call.keywords)]
+            for n in ast.walk(arg)
+            if isinstance(n, ast.Name)
+        }
         assert not used & (assigned - defined), f"Exercise {k}: the check uses names the student edition deletes"
         assert used <= defined, f"Exercise {k}: the check uses names the chapter never defines: {used - defined}"
 
@@ -410,8 +526,9 @@ def test_instructor_edition_passes_its_checks(path):
     """The committed outputs (book profile) say "Correct" in every exercise cell."""
     for cell in json.loads(path.read_text())["cells"]:
         if is_exercise_cell(cell):
-            text = "".join(_source({"source": o.get("text", "")}) for o in cell.get("outputs", [])
-                           if o["output_type"] == "stream")
+            text = "".join(
+                _source({"source": o.get("text", "")}) for o in cell.get("outputs", []) if o["output_type"] == "stream"
+            )
             number = _source(cell).split(":", 1)[0]
             assert "Correct: " in text and "Not yet" not in text, f"{path.name}, {number}: {text[:200]!r}"
 
@@ -419,7 +536,9 @@ def test_instructor_edition_passes_its_checks(path):
 def _multiple_choice_checks():
     import inspect
 
-    return {name: check for name, check in rl.course.exercises.checks().items() if "is_key(" in inspect.getsource(check)}
+    return {
+        name: check for name, check in rl.course.exercises.checks().items() if "is_key(" in inspect.getsource(check)
+    }
 
 
 def test_multiple_choice_keys_are_not_in_help_and_exactly_one_letter_is_right(capsys):
@@ -431,7 +550,8 @@ def test_multiple_choice_keys_are_not_in_help_and_exactly_one_letter_is_right(ca
         right = [letter for letter in "abcd" if check(letter)]
         assert len(right) == 1, f"{name}: exactly one letter is right, got {right}"
         shown = pydoc.render_doc(check, renderer=pydoc.plaintext) + pydoc.render_doc(
-            inspect_module(check), renderer=pydoc.plaintext)
+            inspect_module(check), renderer=pydoc.plaintext
+        )
         assert "key" not in pydoc.render_doc(check, renderer=pydoc.plaintext).lower(), name
         letters = {letter for letter in "abcd" if f"({letter})" in (check.__doc__ or "")}
         assert letters in (set(), set("abcd")), f"{name}: the docstring names some letters only: {sorted(letters)}"
@@ -445,21 +565,10 @@ def inspect_module(check):
     return sys.modules[check.__module__]
 
 
-def test_old_course_paths_warn_and_give_the_new_modules():
+def test_the_course_modules_live_in_resandi_lite_course():
     import importlib
-    import sys
 
-    for old, new in [("exercises", "exercises"), ("explore", "explore"), ("student", "student")]:
-        # an earlier import of resandi_lite.<old> (another test in this process) binds it on the package,
-        # which bypasses the module's __getattr__: start from a package without it
-        rl.__dict__.pop(old, None)
-        sys.modules.pop(f"resandi_lite.{old}", None)
-        with pytest.warns(DeprecationWarning, match=f"resandi_lite.course.{new}"):
-            module = getattr(rl, old)
-        assert module is importlib.import_module(f"resandi_lite.course.{new}")
-    sys.modules.pop("resandi_lite.exercises", None)
-    with pytest.warns(DeprecationWarning, match="resandi_lite.course.exercises"):
-        ch08 = importlib.import_module("resandi_lite.exercises.ch08")
-    assert ch08 is importlib.import_module("resandi_lite.course.exercises.ch08")
+    for name in ("exercises", "explore", "student"):
+        assert importlib.import_module(f"resandi_lite.course.{name}") is getattr(rl.course, name)
     assert "exercises" not in rl.__all__ and "course" not in rl.__all__ and "explore" not in rl.__all__
     assert rl.course.pick(rl.course.profile("ci"), ci=1, book=2, paper=3) == 1

@@ -48,9 +48,13 @@ def test_chapter_8(context, capsys):
     best = rl.CLASSES[int(np.argmax([np.median(scores[test.y == c]) for c in range(8)]))]
     assert exercises.check_top_score_class(best, model, test)
     assert not exercises.check_top_score_class(next(c for c in rl.CLASSES if c != best), model, test)
-    for check, args in [(exercises.check_cam_by_hand, (model, X)), (exercises.check_logits_from_maps, (model, X)),
-                        (exercises.check_negative_fraction_layer1, (model, X, test.y)),
-                        (exercises.check_padding_map, ()), (exercises.check_top_score_class, (model, test))]:
+    for check, args in [
+        (exercises.check_cam_by_hand, (model, X)),
+        (exercises.check_logits_from_maps, (model, X)),
+        (exercises.check_negative_fraction_layer1, (model, X, test.y)),
+        (exercises.check_padding_map, ()),
+        (exercises.check_top_score_class, (model, test)),
+    ]:
         with pytest.raises((TypeError, ValueError)):
             check(..., *args)
     with pytest.raises(ValueError, match="one of SubATTM"):
@@ -72,10 +76,12 @@ def test_chapter_9(context, capsys):
     _says(capsys, "Not yet:")
     result = erasure_experiment(model, test.X, test.y, maps=maps, rng=0)
     share = float(np.mean((result["random_predictions"] == 0) | (result["random_predictions"] == 1)))
-    assert exercises.check_attm_ctrw_share(share, result) and not exercises.check_attm_ctrw_share(share / 2 + 0.01, result)
+    assert exercises.check_attm_ctrw_share(share, result) and not exercises.check_attm_ctrw_share(
+        share / 2 + 0.01, result
+    )
     top = np.zeros(maps.shape, bool)
     top[np.arange(len(maps)), maps.argmax(1)] = True
-    accuracy = float(np.mean(rl.predict(model, erase(test.X, top)).argmax(1) == test.y))
+    accuracy = float(np.mean(rl.predict_logits(model, erase(test.X, top)).argmax(1) == test.y))
     assert exercises.check_top_segment_accuracy(accuracy, model, test, maps)
     assert not exercises.check_top_segment_accuracy(accuracy + 0.05, model, test, maps)
     assert exercises.check_interpolated_padding("c") and not exercises.check_interpolated_padding("a")
@@ -84,10 +90,13 @@ def test_chapter_9(context, capsys):
     assert exercises.check_inclusive_top_band(pair, model, test, maps, 3)
     assert not exercises.check_inclusive_top_band((pair[0], pair[1] + 0.1), model, test, maps, 3)
     capsys.readouterr()
-    for check, args in [(exercises.check_inclusive_band_counts, ()), (exercises.check_attm_ctrw_share, (result,)),
-                        (exercises.check_top_segment_accuracy, (model, test, maps)),
-                        (exercises.check_interpolated_padding, ()),
-                        (exercises.check_inclusive_top_band, (model, test, maps, 3))]:
+    for check, args in [
+        (exercises.check_inclusive_band_counts, ()),
+        (exercises.check_attm_ctrw_share, (result,)),
+        (exercises.check_top_segment_accuracy, (model, test, maps)),
+        (exercises.check_interpolated_padding, ()),
+        (exercises.check_inclusive_top_band, (model, test, maps, 3)),
+    ]:
         with pytest.raises((TypeError, ValueError)):
             check(..., *args)
     with pytest.raises(ValueError, match="not percent"):
@@ -127,8 +136,12 @@ def test_chapter_9_family_and_fills(context, capsys):
         out = erase(walks, top, fill=fill, rng=3).astype(np.float64)
         sq = np.diff(out, axis=2) ** 2  # sq[:, :, t - 1] is the step into t
         inside, outside = touch[:, 1:], ~touch[:, 1:]
-        ratios.append(float(np.concatenate([sq[:, c][inside] for c in range(2)]).mean()
-                            / np.concatenate([sq[:, c][outside] for c in range(2)]).mean()))
+        ratios.append(
+            float(
+                np.concatenate([sq[:, c][inside] for c in range(2)]).mean()
+                / np.concatenate([sq[:, c][outside] for c in range(2)]).mean()
+            )
+        )
     assert abs(ratios[0] - 1) < 0.15 and ratios[1] < 0.1  # the law the exercise is about
     assert exercises.check_fill_step_variance(ratios, walks, walk_maps, 3)
     _says(capsys, "Correct:")

@@ -5,8 +5,13 @@ import pytest
 
 import resandi_lite as rl
 from resandi_lite.augment import select_by_score
-from resandi_lite.course.exercises import (check_augmented_size, check_first_sigma_below, check_noisy_increment_correlation,
-                                    check_rotation_and_noise, check_selected_longer_fraction)
+from resandi_lite.course.exercises import (
+    check_augmented_size,
+    check_first_sigma_below,
+    check_noisy_increment_correlation,
+    check_rotation_and_noise,
+    check_selected_longer_fraction,
+)
 
 
 def test_noisy_increment_correlation_matches_a_simulation(capsys):

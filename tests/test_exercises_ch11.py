@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from resandi_lite import layerwise as lw, make_dataset
+from resandi_lite import layerwise as lw
+from resandi_lite import make_dataset
 from resandi_lite.course import exercises
 from resandi_lite.course.exercises import ch11
 
@@ -37,8 +38,9 @@ def test_suplw_spearman(ds, capsys):
     maps = rng.standard_normal((len(ds.y), 32))
     right = lw.map_correlations(maps, lw.composites(lw.window_statistics(ds.X)), ds.y, method="spearman")
     assert exercises.check_suplw_spearman(right[("SupLW", "CS")], maps, ds)
-    assert not exercises.check_suplw_spearman(lw.map_correlations(
-        maps, lw.composites(lw.window_statistics(ds.X)), ds.y)[("SupLW", "CS")], maps, ds)  # Pearson is not it
+    assert not exercises.check_suplw_spearman(
+        lw.map_correlations(maps, lw.composites(lw.window_statistics(ds.X)), ds.y)[("SupLW", "CS")], maps, ds
+    )  # Pearson is not it
     assert "Not yet:" in capsys.readouterr().out
     with pytest.raises(ValueError, match="correlation in"):
         exercises.check_suplw_spearman(1.5, maps, ds)

@@ -41,7 +41,9 @@ def test_gradcam_figure_shows_the_map_of_the_chosen_example_and_stage():
     steps = buttons[2].args[1]["sliders"][0]["steps"]
     assert [s["label"] for s in steps] == ["layer1", "layer2", "layer3", "layer4"]
     i = int(np.flatnonzero(data.y == 2)[0])
-    expected = rl.grad_cam(model, torch.as_tensor(data.X[i:i + 1]), torch.as_tensor(data.y[i:i + 1]), layer="layer2")
+    expected = rl.grad_cam(
+        model, torch.as_tensor(data.X[i : i + 1]), torch.as_tensor(data.y[i : i + 1]), layer="layer2"
+    )
     trajectory, curve = (fig.data[k] for k in _visible(fig, steps[1]["args"]))
     T = int(data.lengths[i])
     observed = expected[0, -T:].numpy()

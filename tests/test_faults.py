@@ -39,10 +39,27 @@ from resandi_lite.train import TrainConfig, TrainingRun, fit
 PACKAGE_ROOT = str(Path(rl.__file__).resolve().parent.parent)  # subprocesses run the code under test
 ENV = {**os.environ, "PYTHONPATH": PACKAGE_ROOT, "OMP_NUM_THREADS": "1"}
 HOLDER = ".resandi-lock.json"  # the file naming the holder of a folder's lock
-TINY = dict(preset="lite", train_per_class=4, val_per_class=1, batch_size=8, max_epochs=1, lr=1e-3, seed=1,
-            checkpoint_every=1)
-TINY_ARGS = ["--preset", "lite", "--train-per-class", "4", "--val-per-class", "1", "--batch-size", "8",
-             "--max-epochs", "1", "--lr", "1e-3", "--seed", "1", "--checkpoint-every", "1"]
+TINY = dict(
+    preset="lite", train_per_class=4, val_per_class=1, batch_size=8, max_epochs=1, lr=1e-3, seed=1, checkpoint_every=1
+)
+TINY_ARGS = [
+    "--preset",
+    "lite",
+    "--train-per-class",
+    "4",
+    "--val-per-class",
+    "1",
+    "--batch-size",
+    "8",
+    "--max-epochs",
+    "1",
+    "--lr",
+    "1e-3",
+    "--seed",
+    "1",
+    "--checkpoint-every",
+    "1",
+]
 
 
 def cli(*args) -> list[str]:
@@ -89,7 +106,7 @@ def flip_a_weight(path: Path) -> None:
     with zipfile.ZipFile(path) as z:
         info = max(z.infolist(), key=lambda i: i.file_size)
     data = bytearray(Path(path).read_bytes())
-    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26: info.header_offset + 30])
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
     start = info.header_offset + 30 + name_length + extra_length
     data[start + (info.file_size // 8) * 4] ^= 0x10  # the lowest byte of a float32 in the middle
     Path(path).write_bytes(bytes(data))
@@ -142,13 +159,26 @@ def one_thread():
 
 # 1. A destructive option must not destroy what it needs.
 
+
 def test_overwrite_with_init_from_the_run_it_replaces(tmp_path, capsys):
     """`train --out R --overwrite --init R/best.pt` deleted R, including the weights it was told to start from."""
     run = tmp_path / "R"
     assert main(["train", *TINY_ARGS, "--out", str(run)]) == 0
     (tmp_path / "best-before.pt").write_bytes((run / "best.pt").read_bytes())
-    code, errors = run_main(capsys, "train", *TINY_ARGS, "--seed", "2", "--lr", "1e-12", "--out", run,
-                            "--overwrite", "--init", run / "best.pt")
+    code, errors = run_main(
+        capsys,
+        "train",
+        *TINY_ARGS,
+        "--seed",
+        "2",
+        "--lr",
+        "1e-12",
+        "--out",
+        run,
+        "--overwrite",
+        "--init",
+        run / "best.pt",
+    )
     assert code == 0, errors
     assert json.loads((run / "log.json").read_text())["config"]["seed"] == 2  # the new run
     before, after = weights(tmp_path / "best-before.pt"), weights(run / "checkpoint.pt")
@@ -174,6 +204,7 @@ def test_an_interrupted_overwrite_leaves_the_old_run_aside(tmp_path, trained, mo
 
 # 2. Clean-up deletes only what this program wrote, and only when its writer is gone.
 
+
 def test_cleanup_leaves_foreign_and_live_temporary_files(tmp_path):
     run = tmp_path / "R"
     run.mkdir()
@@ -181,12 +212,16 @@ def test_cleanup_leaves_foreign_and_live_temporary_files(tmp_path):
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead = int(done.stdout)
     try:
-        kept = {"notes.part": b"a user's file",
-                f"checkpoint.pt.{sleeper.pid}.abcd1234.part": b"being written by a running process",
-                f"train_0.npz.{sleeper.pid}.k3j4h5g6.part": b"a split writing into the same folder",
-                "checkpoint.pt.part": b"an older version's, but written a moment ago"}
-        stale = {f"checkpoint.pt.{dead}.abcd1234.part": b"left by a killed save",
-                 f"train_0.npz.{dead}.k3j4h5g6.part": b"left by a killed split"}
+        kept = {
+            "notes.part": b"a user's file",
+            f"checkpoint.pt.{sleeper.pid}.abcd1234.part": b"being written by a running process",
+            f"train_0.npz.{sleeper.pid}.k3j4h5g6.part": b"a split writing into the same folder",
+            "checkpoint.pt.part": b"an older version's, but written a moment ago",
+        }
+        stale = {
+            f"checkpoint.pt.{dead}.abcd1234.part": b"left by a killed save",
+            f"train_0.npz.{dead}.k3j4h5g6.part": b"left by a killed split",
+        }
         for name, data in {**kept, **stale}.items():
             (run / name).write_bytes(data)
         fit(TrainConfig(**TINY), run, progress=False, max_batches=1)
@@ -199,6 +234,7 @@ def test_cleanup_leaves_foreign_and_live_temporary_files(tmp_path):
 
 
 # 3. Two processes in one folder: the second refuses at once, naming the first.
+
 
 def _second_is_refused(capsys, first: subprocess.Popen, folder: Path, argv: list) -> None:
     assert wait_for(folder / HOLDER, first), "the first process took no lock on its output folder"
@@ -216,24 +252,34 @@ def _second_is_refused(capsys, first: subprocess.Popen, folder: Path, argv: list
 def test_two_splits_into_one_folder(tmp_path, capsys):
     out = tmp_path / "data"
     args = ["--n-per-class", "60", "--files", "train=2,val=1", "--length", "50", "--seed", "3"]
-    first = subprocess.Popen(cli("split", "--out", out, *args), env=ENV, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        cli("split", "--out", out, *args), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         _second_is_refused(capsys, first, out, ["split", "--out", out, *args])
     finally:
         first.kill()
         first.wait()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert names(out) == ["manifest.json", "train_0.npz", "train_1.npz", "val_0.npz"] == sorted(
-        ["manifest.json", *manifest["files"]])
-    assert all(manifest["files"][n]["sha256"] == sha256(out / n) and len(load_dataset(out / n)) == 480
-               for n in manifest["files"])
+    assert (
+        names(out)
+        == ["manifest.json", "train_0.npz", "train_1.npz", "val_0.npz"]
+        == sorted(["manifest.json", *manifest["files"]])
+    )
+    assert all(
+        manifest["files"][n]["sha256"] == sha256(out / n) and len(load_dataset(out / n)) == 480
+        for n in manifest["files"]
+    )
 
 
 def test_two_trainings_into_one_folder(tmp_path, capsys):
     run = tmp_path / "R"
-    first = subprocess.Popen(cli("train", *TINY_ARGS, "--threads", "1", "--out", run), env=ENV,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        cli("train", *TINY_ARGS, "--threads", "1", "--out", run),
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _second_is_refused(capsys, first, run, ["train", *TINY_ARGS, "--out", run, "--overwrite"])
     finally:
@@ -244,6 +290,7 @@ def test_two_trainings_into_one_folder(tmp_path, capsys):
 
 
 # 4. Integrity: damaged bytes are found, named and never reported as complete.
+
 
 def test_a_damaged_split_file_is_named_and_made_again(tmp_path, capsys):
     write_split(tmp_path, 20, {"train": 2}, length=50, seed=1, progress=False)
@@ -287,8 +334,10 @@ def test_a_flipped_weight_is_found_on_load_and_on_resume(tmp_path, trained, caps
 
 # 5. Non-finite and absurd values.
 
-@pytest.mark.parametrize("option, value", [("--lr", "inf"), ("--weight-decay", "inf"), ("--lr", "nan"),
-                                           ("--gamma", "inf")])
+
+@pytest.mark.parametrize(
+    "option, value", [("--lr", "inf"), ("--weight-decay", "inf"), ("--lr", "nan"), ("--gamma", "inf")]
+)
 def test_non_finite_hyperparameters_are_refused(tmp_path, capsys, option, value):
     line = one_line_error(capsys, "train", *TINY_ARGS, option, value, "--out", tmp_path / "R")
     assert option in line and not (tmp_path / "R").exists()
@@ -323,8 +372,9 @@ def test_a_nan_network_is_refused_not_evaluated(tmp_path, trained, capsys):
 
 def test_resource_caps(tmp_path, capsys):
     too_many = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()) + 1
-    line = one_line_error(capsys, "simulate", "--n-per-class", "1", "--length", "20", "--jobs", too_many,
-                          "--out", tmp_path / "s.npz")
+    line = one_line_error(
+        capsys, "simulate", "--n-per-class", "1", "--length", "20", "--jobs", too_many, "--out", tmp_path / "s.npz"
+    )
     assert "--jobs" in line and f"at most {too_many - 1}" in line
     with pytest.raises(ValueError, match="n_jobs"):
         make_dataset(1, length=20, n_jobs=too_many)
@@ -333,13 +383,15 @@ def test_resource_caps(tmp_path, capsys):
     started = time.monotonic()
     with pytest.raises(ValueError, match=r"would need about \d+\.\d GB of memory, but \d+\.\d GB are available"):
         make_dataset(10**7, length=10)
-    line = one_line_error(capsys, "simulate", "--n-per-class", "10000000", "--length", "10", "--out",
-                          tmp_path / "big.npz")
+    line = one_line_error(
+        capsys, "simulate", "--n-per-class", "10000000", "--length", "10", "--out", tmp_path / "big.npz"
+    )
     assert "GB" in line and "available" in line and time.monotonic() - started < 30
     assert names(tmp_path) == []
 
 
 # 6. Library arguments of the wrong kind: ValueError or TypeError naming the argument.
+
 
 def _cases():
     from resandi_lite import attribution, erasure, evaluate, groundtruth
@@ -387,6 +439,7 @@ def test_library_arguments_of_the_wrong_kind(index):
 
 # 7. Tracebacks and unclear messages.
 
+
 @pytest.mark.parametrize("text", ["{", '{"tiny": false}', '{"tiny": false, "steps": []}'])
 def test_a_malformed_reproduce_state_is_named(tmp_path, capsys, text):
     (tmp_path / "reproduce.json").write_text(text)
@@ -415,13 +468,16 @@ def test_a_checkpoint_lacking_keys_or_holding_bad_values(tmp_path, trained, caps
     assert "5000 read from the checkpoint" in line and "--length" in line
 
 
-@pytest.mark.parametrize("argv, option", [
-    (["split", "--out", "", "--n-per-class", "2", "--files", "train=1", "--length", "20"], "--out"),
-    (["simulate", "--n-per-class", "1", "--length", "20", "--out", ""], "--out"),
-    (["train", *TINY_ARGS, "--out", ""], "--out"),
-    (["train", *TINY_ARGS, "--seed", "-1", "--out", "R"], "--seed"),
-    (["train", *TINY_ARGS, "--threads", "100000000000000000000", "--out", "R"], "--threads"),
-])
+@pytest.mark.parametrize(
+    "argv, option",
+    [
+        (["split", "--out", "", "--n-per-class", "2", "--files", "train=1", "--length", "20"], "--out"),
+        (["simulate", "--n-per-class", "1", "--length", "20", "--out", ""], "--out"),
+        (["train", *TINY_ARGS, "--out", ""], "--out"),
+        (["train", *TINY_ARGS, "--seed", "-1", "--out", "R"], "--seed"),
+        (["train", *TINY_ARGS, "--threads", "100000000000000000000", "--out", "R"], "--threads"),
+    ],
+)
 def test_messages_name_the_option(tmp_path, capsys, monkeypatch, argv, option):
     monkeypatch.chdir(tmp_path)
     line = one_line_error(capsys, *argv)
@@ -446,6 +502,7 @@ def test_a_pickle_with_code_is_refused_by_name(tmp_path, capsys):
 
 # kill -9 at random points: nothing lost, nothing wrong.
 
+
 def test_split_killed_at_random_points(tmp_path):
     args = ["--n-per-class", "150", "--files", "train=3,val=1,test=1", "--length", "varying", "--seed", "4"]
     write_split(tmp_path / "ref", 150, {"train": 3, "val": 1, "test": 1}, seed=4, progress=False)
@@ -466,8 +523,13 @@ def test_train_killed_at_random_points(tmp_path, one_thread):
     cut, rng = tmp_path / "cut", random.Random(26)
     for _ in range(2):
         resume = ["--resume"] if (cut / "checkpoint.pt").exists() else []
-        kill_at_a_random_point(cli("train", *TINY_ARGS, "--max-epochs", "2", "--threads", "1", "--out", cut, *resume),
-                               tmp_path / "log", "loss=", rng, 1.5)
+        kill_at_a_random_point(
+            cli("train", *TINY_ARGS, "--max-epochs", "2", "--threads", "1", "--out", cut, *resume),
+            tmp_path / "log",
+            "loss=",
+            rng,
+            1.5,
+        )
         if (cut / "checkpoint.pt").exists():
             load_checkpoint(cut / "checkpoint.pt")  # complete and verified, whenever the process died
     fit(config, cut, resume=(cut / "checkpoint.pt").exists(), progress=False)

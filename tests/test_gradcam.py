@@ -90,13 +90,20 @@ def test_frozen_model_still_explained():
     assert grad_cam(model, torch.rand(2, 2, 1000), 0).abs().sum() > 0
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"layer": "layer9"}, ValueError, r"layer must name a submodule of the model, e.g. layer1, layer2, layer3, layer4; got .layer9."),
-    ({"target": [1, 2]}, ValueError, r"one label per input \(3\), got shape \(2,\)"),
-    ({"target": 1.5}, TypeError, r"integer class labels"),
-    ({"target": -1}, ValueError, r"target labels must be in 0..7"),
-    ({"upsample": "cubic"}, ValueError, r"upsample must be None, 'nearest' or 'linear'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (
+            {"layer": "layer9"},
+            ValueError,
+            r"layer must name a submodule of the model, e.g. layer1, layer2, layer3, layer4; got .layer9.",
+        ),
+        ({"target": [1, 2]}, ValueError, r"one label per input \(3\), got shape \(2,\)"),
+        ({"target": 1.5}, TypeError, r"integer class labels"),
+        ({"target": -1}, ValueError, r"target labels must be in 0..7"),
+        ({"upsample": "cubic"}, ValueError, r"upsample must be None, 'nearest' or 'linear'"),
+    ],
+)
 def test_errors(kwargs, error, message):
     with pytest.raises(error, match=message):
         grad_cam(build_model("lite"), torch.rand(3, 2, 1000), **kwargs)
@@ -115,16 +122,19 @@ def test_input_errors():
 # --- issue 14: bad input answered by a named ValueError/TypeError; issue 13: input_length -----------------------
 
 
-@pytest.mark.parametrize("x, kwargs, error, message", [
-    (torch.full((2, 2, 1000), float("nan")), {}, ValueError, r"inputs must be finite, got 4000 NaN"),
-    (torch.rand(0, 2, 1000), {}, ValueError, r"inputs must hold at least one trajectory"),
-    (torch.rand(2, 2, 0), {}, ValueError, r"with L >= 1"),
-    (torch.rand(2, 3, 1000), {}, ValueError, r"inputs must have shape \(n, 2, L\)"),
-    (torch.rand(2, 2, 1000), {"target": "BM"}, TypeError, r"target must be None, an integer class label"),
-    (torch.rand(2, 2, 1000), {"batch_size": 0}, ValueError, r"batch_size must be >= 1"),
-    (torch.rand(2, 2, 1000), {"relu": "yes"}, TypeError, r"relu must be True or False"),
-    (np.array([[["a"] * 10] * 2]), {}, TypeError, r"inputs must be floating point"),
-])
+@pytest.mark.parametrize(
+    "x, kwargs, error, message",
+    [
+        (torch.full((2, 2, 1000), float("nan")), {}, ValueError, r"inputs must be finite, got 4000 NaN"),
+        (torch.rand(0, 2, 1000), {}, ValueError, r"inputs must hold at least one trajectory"),
+        (torch.rand(2, 2, 0), {}, ValueError, r"with L >= 1"),
+        (torch.rand(2, 3, 1000), {}, ValueError, r"inputs must have shape \(n, 2, L\)"),
+        (torch.rand(2, 2, 1000), {"target": "BM"}, TypeError, r"target must be None, an integer class label"),
+        (torch.rand(2, 2, 1000), {"batch_size": 0}, ValueError, r"batch_size must be >= 1"),
+        (torch.rand(2, 2, 1000), {"relu": "yes"}, TypeError, r"relu must be True or False"),
+        (np.array([[["a"] * 10] * 2]), {}, TypeError, r"inputs must be floating point"),
+    ],
+)
 def test_bad_input_gives_a_named_error(x, kwargs, error, message):
     with pytest.raises(error, match=message):
         grad_cam(build_model("lite"), x, **kwargs)
@@ -140,8 +150,7 @@ def test_float64_input_is_cast_to_the_network_dtype():
 def test_upsample_maps_input_length_and_checks():
     maps = torch.rand(2, 4)
     assert upsample_maps(maps, input_length=8).shape == (2, 8)
-    with pytest.warns(DeprecationWarning, match=r"length= is deprecated, use input_length="):
-        assert torch.equal(upsample_maps(maps, length=8), upsample_maps(maps, 8))
+    assert torch.equal(upsample_maps(maps, input_length=8), upsample_maps(maps, 8))
     with pytest.raises(ValueError, match=r"maps must be a float tensor of shape \(B, L_layer\)"):
         upsample_maps(torch.rand(4), 8)
     with pytest.raises(ValueError, match=r"input_length must be >= 1"):

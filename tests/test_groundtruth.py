@@ -39,18 +39,19 @@ def test_marks_land_where_the_preprocessed_ctrw_moves():
     inputs, marks = preprocess(X), events_to_input(events)
     lengths = np.array([x.shape[-1] for x in X])
     for i, T in enumerate(lengths):
-        observed = inputs[i, :, 1000 - T:]
+        observed = inputs[i, :, 1000 - T :]
         moved = (np.diff(observed, axis=-1) != 0).any(axis=0)
-        assert np.array_equal(moved, marks[i, 1000 - T + 1:])
-        assert not marks[i, :1000 - T + 1].any()  # nothing in the padding, nor at the first point
+        assert np.array_equal(moved, marks[i, 1000 - T + 1 :])
+        assert not marks[i, : 1000 - T + 1].any()  # nothing in the padding, nor at the first point
 
 
 def test_event_set_shapes_and_labels():
     data = event_set(3, rng=0)
     assert data["X"].shape == (9, 2, 1000) and data["events"].shape == (9, 1000)
     assert data["y"].tolist() == [0, 0, 0, 1, 1, 1, 5, 5, 5]
-    assert np.array_equal(data["events"], events_to_input([e[1000 - T:] for e, T in zip(data["events"],
-                                                                                            data["lengths"])]))
+    assert np.array_equal(
+        data["events"], events_to_input([e[1000 - T :] for e, T in zip(data["events"], data["lengths"])])
+    )
 
 
 def test_scores_by_hand():
@@ -91,8 +92,9 @@ def test_summary_random_baseline_and_intervals():
     events = rng.random((60, 200)) < 0.1
     y = np.repeat([1, 5], 30)
     rows = summarise(events.astype(float), events, np.full(60, 200), y, k=0, rng=1, n_boot=200)
-    assert {(r["class"], r["score"]) for r in rows} == {(c, s) for c in ("SubCTRW", "SupLW")
-                                                        for s in ("auroc", "pointing", "mass")}
+    assert {(r["class"], r["score"]) for r in rows} == {
+        (c, s) for c in ("SubCTRW", "SupLW") for s in ("auroc", "pointing", "mass")
+    }
     for r in rows:
         assert r["low"] <= r["mean"] <= r["high"] and r["n"] == 30
         assert r["mean"] == 1.0 and r["difference_low"] > 0
@@ -138,8 +140,9 @@ def test_report_values_for_the_shipped_network():
     from resandi_lite.groundtruth import EVENT_CLASSES, report_values
 
     values = report_values(2, seed=0)
-    assert set(values) == {f"groundtruth/{s}{r}/{c}" for s in ("auroc", "pointing", "mass") for r in ("", "-random")
-                           for c in EVENT_CLASSES}
+    assert set(values) == {
+        f"groundtruth/{s}{r}/{c}" for s in ("auroc", "pointing", "mass") for r in ("", "-random") for c in EVENT_CLASSES
+    }
     for key, (mean, stderr) in values.items():
         assert (0 <= mean <= 1 or np.isnan(mean)) and (stderr >= 0 or np.isnan(stderr)), key
 
@@ -274,8 +277,10 @@ def test_powered_part_reads_the_combined_verdicts_json(tmp_path):
 
     assert powered(tmp_path / "none.json") is None
     result = groundtruth_verdicts(3, seed=1, methods=("gradcam-layer4",), n_boot=100)
-    combined = {"parts": {"groundtruth": {k: v for k, v in result.items() if k != "rows"}},
-                "rows": [{**r, "part": "groundtruth"} for r in result["rows"]] + [{"claim": "x", "part": "erasure"}]}
+    combined = {
+        "parts": {"groundtruth": {k: v for k, v in result.items() if k != "rows"}},
+        "rows": [{**r, "part": "groundtruth"} for r in result["rows"]] + [{"claim": "x", "part": "erasure"}],
+    }
     path = tmp_path / "verdicts.json"
     path.write_text(json.dumps(combined))
     back = powered(path)

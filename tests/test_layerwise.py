@@ -6,11 +6,30 @@ import torch
 from scipy.stats import kurtosis, pearsonr, spearmanr
 
 from resandi_lite import make_dataset
-from resandi_lite.layerwise import (PAPER_CORRELATIONS, PAPER_GROUPS, PAPER_SPEARMAN, REQUIRED_SIGNS, _fill_statistics,
-                                    _kurtosis, _windows, ablation_by_feature, block_probes, composites,
-                                    confusion_groups, correlation, embed, feature_ablation, group_accuracy,
-                                    linear_probe, map_correlations, pooled_features, stage_features, swap_windows,
-                                    window_activity, window_statistics)
+from resandi_lite.layerwise import (
+    PAPER_CORRELATIONS,
+    PAPER_GROUPS,
+    PAPER_SPEARMAN,
+    REQUIRED_SIGNS,
+    _fill_statistics,
+    _kurtosis,
+    _windows,
+    ablation_by_feature,
+    block_probes,
+    composites,
+    confusion_groups,
+    correlation,
+    embed,
+    feature_ablation,
+    group_accuracy,
+    linear_probe,
+    map_correlations,
+    pooled_features,
+    stage_features,
+    swap_windows,
+    window_activity,
+    window_statistics,
+)
 from resandi_lite.model import build_model
 
 
@@ -30,8 +49,8 @@ def test_kurtosis_against_scipy():
 def test_f1_is_the_fbm_increment_correlation(alpha):
     """f1 estimates the lag-1 correlation of the increments, 0.5 (2^alpha - 2), within its sampling error;
     for long-range correlated increments (alpha > 1) removing each window's mean biases it low."""
-    from resandi_lite.simulate import fbm
     from resandi_lite.preprocess import preprocess
+    from resandi_lite.simulate import fbm
 
     X = preprocess(fbm(np.full(150, alpha), 1000, rng=2))
     f1 = window_statistics(X)["f1"]
@@ -63,7 +82,12 @@ def test_scaled_statistics_find_the_straight_part():
 def test_composites():
     s = {k: np.full((2, 32), v) for k, v in zip(("f1", "f2", "f3", "f4", "f5"), (0.5, 2.0, 3.0, -1.0, 0.1))}
     c = composites(s)
-    assert np.allclose(c["AC"], 0.5) and np.allclose(c["CS"], 0.05) and np.allclose(c["SG"], 6) and np.allclose(c["VD"], -2)
+    assert (
+        np.allclose(c["AC"], 0.5)
+        and np.allclose(c["CS"], 0.05)
+        and np.allclose(c["SG"], 6)
+        and np.allclose(c["VD"], -2)
+    )
 
 
 def test_correlations_against_scipy():
@@ -174,11 +198,12 @@ def test_kurtosis_ignores_a_resting_quarter():
     X = np.concatenate([np.zeros((1, 2, 1)), np.cumsum(d, axis=-1)], axis=-1)
     out = {k: np.empty((1, 32)) for k in ("f1", "f2", "f3", "f4", "f5")}
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         _fill_statistics(X, out, 256)
     for i in (0, 1, 5):
-        q = d[0, :, 25 * i: 25 * i + 224].reshape(2, 4, 56)
+        q = d[0, :, 25 * i : 25 * i + 224].reshape(2, 4, 56)
         k = kurtosis(q, axis=-1)  # NaN for a constant quarter
         assert np.isfinite(out["f2"][0, i]) and out["f2"][0, i] == pytest.approx(np.nanmean(k))
     assert np.all(np.isfinite(window_statistics(X)["f2"]))
@@ -277,6 +302,6 @@ def test_ablation_by_feature_agrees_with_feature_ablation():
 
 
 def rl_predict(model, X):
-    from resandi_lite.evaluate import predict
+    from resandi_lite.evaluate import predict_logits
 
-    return predict(model, X).argmax(1)
+    return predict_logits(model, X).argmax(1)

@@ -12,11 +12,26 @@ import torch
 from scipy.stats import norm, pearsonr, spearmanr
 
 from resandi_lite import make_dataset
-from resandi_lite.layerwise import (REQUIRED_SIGNS, _centred_sums, _matched_swap, _pearson_from_sums, _targeted_swap,
-                                    ablation_by_feature, ablation_differences, composites, correlation,
-                                    correlation_intervals, count_sign_agreement, feature_ablation, fisher_interval,
-                                    map_correlations, paired_difference, plot_correlation_intervals, sign_agreement,
-                                    window_statistics)
+from resandi_lite.layerwise import (
+    REQUIRED_SIGNS,
+    _centred_sums,
+    _matched_swap,
+    _pearson_from_sums,
+    _targeted_swap,
+    ablation_by_feature,
+    ablation_differences,
+    composites,
+    correlation,
+    correlation_intervals,
+    count_sign_agreement,
+    feature_ablation,
+    fisher_interval,
+    map_correlations,
+    paired_difference,
+    plot_correlation_intervals,
+    sign_agreement,
+    window_statistics,
+)
 from resandi_lite.model import build_model
 
 COVERAGE_2SE = 2 * norm.cdf(2) - 1  # 0.9545
@@ -32,7 +47,8 @@ def test_fisher_interval_is_scipys_and_the_formula(rho, n):
     assert fisher_interval(result.statistic, n, k=norm.ppf(0.975)) == pytest.approx((ci.low, ci.high), abs=1e-12)
     z = np.arctanh(result.statistic)
     assert fisher_interval(result.statistic, n) == pytest.approx(
-        (np.tanh(z - 2 / np.sqrt(n - 3)), np.tanh(z + 2 / np.sqrt(n - 3))), abs=1e-14)
+        (np.tanh(z - 2 / np.sqrt(n - 3)), np.tanh(z + 2 / np.sqrt(n - 3))), abs=1e-14
+    )
 
 
 def test_fisher_interval_broadcasts_and_refuses_bad_input():
@@ -74,9 +90,11 @@ def test_pearson_from_sums_is_the_pooled_correlation_of_a_resample():
 
 def _clustered(n_traj, rng, shared=0.5, rho_between=0.6, rho_within=0.0):
     """32 windows per trajectory sharing a part: pooled correlation shared * rho_between + (1 - shared) * rho_within."""
+
     def pair(shape, rho):
         u = rng.standard_normal(shape)
         return u, rho * u + np.sqrt(1 - rho**2) * rng.standard_normal(shape)
+
     u, v = pair((n_traj, 1), rho_between)
     e, f = pair((n_traj, 32), rho_within)
     return np.sqrt(shared) * u + np.sqrt(1 - shared) * e, np.sqrt(shared) * v + np.sqrt(1 - shared) * f
@@ -103,12 +121,14 @@ def test_bootstrap_standard_error_matches_theory_for_independent_windows():
     n_traj, rho, n_boot = 2000, 0.3, 2000
     maps, feature = _clustered(n_traj, rng, shared=0.0, rho_within=rho)
     out = correlation_intervals(maps, {"VD": feature}, np.full(n_traj, 3), n_boot=n_boot, rng=0)[("SubSBM", "VD")]
-    expected = (1 - out["r"]**2) / np.sqrt(32 * n_traj)
+    expected = (1 - out["r"] ** 2) / np.sqrt(32 * n_traj)
     assert out["pairs"] == 32 * n_traj and out["trajectories"] == n_traj
     # relative error of the standard error: 1 / sqrt(2 n_traj) from the trajectories resampled (the variance is
     # estimated from n_traj clusters) and 1 / sqrt(2 n_boot) from the replicates; 4 of them: 9%
     assert out["stderr"] == pytest.approx(expected, rel=4 * np.sqrt(1 / (2 * n_traj) + 1 / (2 * n_boot)))
-    assert out["low"] == pytest.approx(out["r"] - 2 * out["stderr"]) and out["high"] == pytest.approx(out["r"] + 2 * out["stderr"])
+    assert out["low"] == pytest.approx(out["r"] - 2 * out["stderr"]) and out["high"] == pytest.approx(
+        out["r"] + 2 * out["stderr"]
+    )
 
 
 def test_correlation_intervals_give_map_correlations_values_for_both_methods():
@@ -169,8 +189,13 @@ def test_sign_agreement_needs_more_than_two_standard_errors():
 
 
 def test_count_sign_agreement_counts_the_five_required_signs():
-    estimates = {("SubCTRW", "AC"): (0.032, 0.03), ("SubFBM", "AC"): (0.343, 0.04), ("SupFBM", "AC"): (0.019, 0.02),
-                 ("SubSBM", "VD"): {"r": -0.33, "stderr": 0.03}, ("SupSBM", "VD"): (0.09, 0.03)}
+    estimates = {
+        ("SubCTRW", "AC"): (0.032, 0.03),
+        ("SubFBM", "AC"): (0.343, 0.04),
+        ("SupFBM", "AC"): (0.019, 0.02),
+        ("SubSBM", "VD"): {"r": -0.33, "stderr": 0.03},
+        ("SupSBM", "VD"): (0.09, 0.03),
+    }
     out = count_sign_agreement(estimates)
     assert (out["agree"], out["differ"], out["unresolved"], out["total"]) == (2, 1, 2, 5)
     assert out["verdicts"][("SubFBM", "AC")] == "differs" and list(out["verdicts"]) == list(REQUIRED_SIGNS)
@@ -223,8 +248,9 @@ def test_ablation_with_controls():
     model = build_model("lite")
     ds = make_dataset(3, length=1000, seed=14)
     comp = composites(window_statistics(ds.X))
-    out = ablation_by_feature(model, ds.X, ds.y, {"AC": comp["AC"], "VD": comp["VD"]}, rng=4,
-                              controls=("matched", "exchange"))
+    out = ablation_by_feature(
+        model, ds.X, ds.y, {"AC": comp["AC"], "VD": comp["VD"]}, rng=4, controls=("matched", "exchange")
+    )
     assert set(out) == {"clean", "random", "AC", "VD", "AC matched", "VD matched", "AC exchange", "VD exchange"}
     one = feature_ablation(model, ds.X, ds.y, comp["VD"], rng=4)
     assert out["VD"]["accuracy"] == one["targeted"] and np.array_equal(out["VD"]["peak"], one["peak"])
@@ -236,9 +262,16 @@ def test_ablation_with_controls():
         assert out[name]["change"] <= out[f"{name} matched"]["change"] <= 0 == out[f"{name} exchange"]["change"]
         assert out[name]["accuracy"] == pytest.approx(out[name]["correct"].mean())
     diffs = ablation_differences(out, names=("AC", "VD"))
-    assert set(diffs["AC"]) == {"targeted - random", "matched - random", "targeted - matched", "exchange - random",
-                                "targeted - exchange"}
-    assert diffs["VD"]["targeted - random"][0] == pytest.approx(100 * (out["VD"]["accuracy"] - out["random"]["accuracy"]))
+    assert set(diffs["AC"]) == {
+        "targeted - random",
+        "matched - random",
+        "targeted - matched",
+        "exchange - random",
+        "targeted - exchange",
+    }
+    assert diffs["VD"]["targeted - random"][0] == pytest.approx(
+        100 * (out["VD"]["accuracy"] - out["random"]["accuracy"])
+    )
     without = ablation_by_feature(model, ds.X, ds.y, {"AC": comp["AC"]}, rng=4)
     assert set(without) == {"clean", "random", "AC"}
     assert set(ablation_differences(without, names=("AC",))["AC"]) == {"targeted - random"}
@@ -250,8 +283,10 @@ def test_plot_correlation_intervals_labels_axes_and_colours_verdicts():
     import matplotlib
 
     matplotlib.use("Agg")
-    intervals = {("SubSBM", "VD"): {"r": -0.33, "stderr": 0.03, "fisher": (-0.35, -0.31)},
-                 ("SupSBM", "VD"): {"r": 0.03, "stderr": 0.03, "fisher": None}}
+    intervals = {
+        ("SubSBM", "VD"): {"r": -0.33, "stderr": 0.03, "fisher": (-0.35, -0.31)},
+        ("SupSBM", "VD"): {"r": 0.03, "stderr": 0.03, "fisher": None},
+    }
     ax = plot_correlation_intervals(intervals)
     assert "layer4" in ax.get_ylabel() and "dimensionless" in ax.get_ylabel() and ax.get_xlabel()
     assert [t.get_text() for t in ax.get_xticklabels()] == ["SubSBM\nVD", "SupSBM\nVD"]
@@ -262,11 +297,17 @@ def test_plot_correlation_intervals_labels_axes_and_colours_verdicts():
 def test_interval_table_and_ablation_table_show_the_numbers():
     from resandi_lite.layerwise import ablation_table, interval_table
 
-    intervals = {("SubSBM", "VD"): {"r": -0.33, "stderr": 0.0176, "fisher": (-0.352, -0.308)},
-                 ("SupLW", "CS"): {"r": -0.2228, "stderr": 0.0262, "fisher": None}}
+    intervals = {
+        ("SubSBM", "VD"): {"r": -0.33, "stderr": 0.0176, "fisher": (-0.352, -0.308)},
+        ("SupLW", "CS"): {"r": -0.2228, "stderr": 0.0262, "fisher": None},
+    }
     table = interval_table(intervals, pairs=list(intervals))
-    assert table["SubSBM VD"] == {"ours ± SE (bootstrap)": "-0.330 ± 0.018", "Fisher, pairs independent": "[-0.352, -0.308]",
-                                  "paper": -0.374, "sign": "agrees"}
+    assert table["SubSBM VD"] == {
+        "ours ± SE (bootstrap)": "-0.330 ± 0.018",
+        "Fisher, pairs independent": "[-0.352, -0.308]",
+        "paper": -0.374,
+        "sign": "agrees",
+    }
     assert table["SupLW CS"]["Fisher, pairs independent"] == "—" and table["SupLW CS"]["paper"] == -0.284
     correct = {"clean": [1, 1, 1, 1], "random": [1, 1, 0, 1], "VD": [1, 0, 0, 1], "VD matched": [1, 1, 0, 0]}
     ablation = {k: {"accuracy": float(np.mean(v)), "correct": np.array(v, bool)} for k, v in correct.items()}
@@ -275,8 +316,13 @@ def test_interval_table_and_ablation_table_show_the_numbers():
     assert out["clean, random (%)"] == (100.0, 75.0)
     assert out["VD"]["targeted, matched (%)"] == (50.0, 50.0) and out["VD"]["statistic removed"] == (0.2, 0.05)
     assert out["VD"]["targeted - random"] == "-25.0 ± 25.0"  # differences 0, -1, 0, 0: mean -1/4, sd 1/2 / sqrt(4)
-    assert set(out["VD"]) == {"targeted, matched (%)", "targeted - random", "matched - random", "targeted - matched",
-                              "statistic removed"}
+    assert set(out["VD"]) == {
+        "targeted, matched (%)",
+        "targeted - random",
+        "matched - random",
+        "targeted - matched",
+        "statistic removed",
+    }
 
 
 def test_plot_ablation_by_class_draws_both_panels():
@@ -285,16 +331,24 @@ def test_plot_ablation_by_class_draws_both_panels():
     matplotlib.use("Agg")
     from resandi_lite.layerwise import plot_ablation_by_class
 
-    per_class = {k: {"per_class": np.full(8, v)} for k, v in
-                 {"clean": 0.9, "random": 0.8, "AC": 0.7, "AC matched": 0.75, "AC exchange": 0.85}.items()}
+    per_class = {
+        k: {"per_class": np.full(8, v)}
+        for k, v in {"clean": 0.9, "random": 0.8, "AC": 0.7, "AC matched": 0.75, "AC exchange": 0.85}.items()
+    }
     assert len(plot_ablation_by_class({k: per_class[k] for k in ("clean", "random", "AC")}, names=("AC",))) == 1
     axes = plot_ablation_by_class(per_class, names=("AC",))
-    assert len(axes) == 3 and axes[2].get_title() == "exchange control swaps" and "percentage points" in axes[0].get_ylabel() and axes[-1].get_xlabel() == "true class"
+    assert (
+        len(axes) == 3
+        and axes[2].get_title() == "exchange control swaps"
+        and "percentage points" in axes[0].get_ylabel()
+        and axes[-1].get_xlabel() == "true class"
+    )
     heights = sorted(round(p.get_height(), 6) for p in axes[1].patches)
     assert heights == [10.0] * 8 + [15.0] * 8  # random loses 10 points, the matched AC swap 15
 
 
 # --- within-trajectory correlations, the resampled correlation and the sign verdicts ------------------------
+
 
 def _between_within(n_traj, rng, rho_between=0.8, rho_within=-0.3, level_sd=2.0):
     """Each trajectory: a level (map and feature correlated rho_between across trajectories) plus 32 windows
@@ -355,8 +409,9 @@ def test_within_bootstrap_covers_the_within_correlation():
     hits = 0
     for i in range(reps):
         maps, feature = _between_within(n_traj, rng, rho_within=rho)
-        out = correlation_intervals(maps, {"AC": feature}, np.zeros(n_traj, int), within=True, n_boot=200,
-                                    rng=i)[("SubATTM", "AC")]
+        out = correlation_intervals(maps, {"AC": feature}, np.zeros(n_traj, int), within=True, n_boot=200, rng=i)[
+            ("SubATTM", "AC")
+        ]
         hits += out["low"] < rho < out["high"]
         assert out["fisher"] is None  # Fisher's interval is about pooled independent pairs
     # the within estimator has a small bias of order 1/(32 n_traj); tolerance 4 binomial SE (0.059) + 0.02
@@ -420,7 +475,7 @@ def test_sign_verdicts_read_the_family_with_bonferroni_intervals():
 def test_layerwise_verdicts_runs_end_to_end_and_is_json_ready():
     import json
 
-    from resandi_lite.layerwise import layerwise_verdicts, pooled_within_table, plot_sign_verdicts
+    from resandi_lite.layerwise import layerwise_verdicts, plot_sign_verdicts, pooled_within_table
 
     out = layerwise_verdicts(3, n_boot=50, chunk=2)  # two chunks: 2 and 1 per class
     assert out["part"] == "layerwise" and out["sizes"]["n_per_class"] == 3 and len(out["rows"]) == 28

@@ -23,7 +23,9 @@ def _listings(path):
         lines = [line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))]
         for node in ast.walk(ast.parse("\n".join(lines))):
             if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("show_source"):
-                assert ast.unparse(node.func) == "rl.course.show_source", f"{path.name}: call it as rl.course.show_source"
+                assert ast.unparse(node.func) == "rl.course.show_source", (
+                    f"{path.name}: call it as rl.course.show_source"
+                )
                 args = [eval(ast.unparse(a), {"rl": rl}) for a in node.args]
                 kwargs = {k.arg: eval(ast.unparse(k.value), {"rl": rl}) for k in node.keywords}
                 found.append((path.name, args, kwargs))
@@ -33,8 +35,13 @@ def _listings(path):
 def test_every_listing_of_every_chapter_exists_and_its_markers_are_found():
     listings = [item for path in NOTEBOOKS for item in _listings(path)]
     chapters = {name for name, *_ in listings}
-    assert {"03_trajectories_to_tensors.ipynb", "04_classical_baseline.ipynb", "05_network.ipynb", "06_training.ipynb",
-            "08_gradcam.ipynb"} <= chapters, f"the chapters that discuss library code show it; found {sorted(chapters)}"
+    assert {
+        "03_trajectories_to_tensors.ipynb",
+        "04_classical_baseline.ipynb",
+        "05_network.ipynb",
+        "06_training.ipynb",
+        "08_gradcam.ipynb",
+    } <= chapters, f"the chapters that discuss library code show it; found {sorted(chapters)}"
     for name, args, kwargs in listings:
         text = source(*args, **kwargs)  # raises if the object or a marker is gone
         assert text.strip() and not text.startswith((" ", "\t")), f"{name}: {args} {kwargs}"
@@ -46,8 +53,9 @@ def test_every_listing_of_every_chapter_exists_and_its_markers_are_found():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_chapter_uses_literalinclude(path):
-    assert "{literalinclude}" not in path.read_text(encoding="utf-8"), \
+    assert "{literalinclude}" not in path.read_text(encoding="utf-8"), (
         f"{path.name}: a MyST literalinclude shows as raw text in Jupyter and Colab; use rl.course.show_source"
+    )
 
 
 def test_source_cuts_at_the_markers_and_dedents():
@@ -58,7 +66,9 @@ def test_source_cuts_at_the_markers_and_dedents():
 
 
 def test_source_names_what_is_missing():
-    with pytest.raises(ValueError, match="start marker 'no such line' not found in the source of resandi_lite.model.BasicBlock"):
+    with pytest.raises(
+        ValueError, match="start marker 'no such line' not found in the source of resandi_lite.model.BasicBlock"
+    ):
         source(rl.model.BasicBlock, start="no such line")
     with pytest.raises(ValueError, match="stop marker 'zzz' not found"):
         source(rl.model.BasicBlock, stop="zzz")
@@ -75,4 +85,6 @@ def test_plain_in_a_terminal_and_a_python_block_in_jupyter(capsys):
     printed = capsys.readouterr().out
     assert printed.startswith("# resandi_lite.model.BasicBlock\nclass BasicBlock") and "```" not in printed
     markdown = Listing(source(rl.model.BasicBlock), "resandi_lite.model.BasicBlock")._repr_markdown_()
-    assert markdown.startswith("```python\n# resandi_lite.model.BasicBlock\nclass BasicBlock") and markdown.endswith("```\n")
+    assert markdown.startswith("```python\n# resandi_lite.model.BasicBlock\nclass BasicBlock") and markdown.endswith(
+        "```\n"
+    )

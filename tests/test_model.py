@@ -13,8 +13,12 @@ def test_paper_network_size_and_stage_lengths():
     assert model.conv1(x).shape == (2, 64, 500)
     out = model.stages(x)
     assert {k: tuple(v.shape) for k, v in out.items()} == {
-        "stem": (2, 64, 250), "layer1": (2, 64, 250), "layer2": (2, 128, 125),
-        "layer3": (2, 256, 63), "layer4": (2, 512, 32)}
+        "stem": (2, 64, 250),
+        "layer1": (2, 64, 250),
+        "layer2": (2, 128, 125),
+        "layer3": (2, 256, 63),
+        "layer4": (2, 512, 32),
+    }
     assert model(x).shape == (2, 8)
     convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv1d) and m.kernel_size[0] > 1]
     assert len(convs) == 17  # 17 convolutions in the main path + the linear layer = 18 layers
@@ -52,8 +56,11 @@ def test_basic_block_shortcut():
 
 def test_initialisation_follows_the_paper():
     model = build_model("lite")
-    assert all(torch.all(m.weight == 1) and torch.all(m.bias == 0)
-               for m in model.modules() if isinstance(m, torch.nn.BatchNorm1d))
+    assert all(
+        torch.all(m.weight == 1) and torch.all(m.bias == 0)
+        for m in model.modules()
+        if isinstance(m, torch.nn.BatchNorm1d)
+    )
     w = model.layer4[0].conv1.weight  # kaiming normal, fan_out: std sqrt(2 / (out * k))
     expected = (2 / (w.shape[0] * w.shape[2])) ** 0.5
     assert abs(w.std().item() / expected - 1) < 0.05

@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from resandi_lite.msd import (ctrw_ergodicity_breaking, ensemble_msd, ergodicity_breaking, expected_tamsd,
-                              fit_exponent, time_averaged_msd)
+from resandi_lite.msd import (
+    ctrw_ergodicity_breaking,
+    ensemble_msd,
+    ergodicity_breaking,
+    expected_tamsd,
+    fit_exponent,
+    time_averaged_msd,
+)
 from resandi_lite.simulate import bm, ctrw, fbm, sbm
 
 

@@ -33,9 +33,12 @@ def test_toc_and_notebooks_agree(toc_pages):
 def test_chapter_form(path):
     cells = _cells(path)
     first = cells[0]
-    assert "remove-cell" in first["metadata"].get("tags", []) and "google.colab" in _source(first), \
+    assert "remove-cell" in first["metadata"].get("tags", []) and "google.colab" in _source(first), (
         "the first cell installs the package on Colab only, hidden in the book"
-    assert "pip" in _source(first) and "resandi-lite==" in _source(first), "a released version, pinned (tests/test_colab.py)"
+    )
+    assert "pip" in _source(first) and "resandi-lite==" in _source(first), (
+        "a released version, pinned (tests/test_colab.py)"
+    )
     parameters = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
     assert len(parameters) == 1, "exactly one papermill parameters cell"
     assert re.search(r"^profile = None", _source(parameters[0]), re.M), "the parameters cell sets profile = None"
@@ -61,5 +64,6 @@ def test_committed_notebook_is_clean(path):
         for output in cell.get("outputs", []):
             assert output["output_type"] != "error", f"an error output is committed in {path.name}"
             if output["output_type"] == "stream":
-                assert output["name"] != "stderr" or "Warning" not in "".join(output["text"]), \
+                assert output["name"] != "stderr" or "Warning" not in "".join(output["text"]), (
                     f"a warning is committed in {path.name}: {''.join(output['text'])[:200]}"
+                )

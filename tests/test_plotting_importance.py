@@ -48,16 +48,28 @@ def test_plot_erasure_draws_bands_random_and_the_paper():
 
     bands = [(10.0 * k, 10.0 * k + 10) for k in range(10)]
     acc = np.linspace(0.5, 0.2, 10)
-    result = {"bands": bands, "accuracy": acc, "random_accuracy": np.full(10, 0.3), "clean_accuracy": 0.9,
-              "predictions": np.zeros((10, 100), int), "matched_accuracy": np.full(10, 0.35)}
+    result = {
+        "bands": bands,
+        "accuracy": acc,
+        "random_accuracy": np.full(10, 0.3),
+        "clean_accuracy": 0.9,
+        "predictions": np.zeros((10, 100), int),
+        "matched_accuracy": np.full(10, 0.35),
+    }
     fig, ax = plt.subplots()
     plot_erasure(result, ax, label="net", paper=True, errors=True)
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert np.allclose(lines["paper"].get_ydata(), PAPER_ERASURE)
     assert np.allclose(lines["paper"].get_xdata(), np.arange(5, 100, 10))
     labels = ax.get_legend_handles_labels()[1]
-    assert {"net", "net, random (scattered)", "net, random (matched)", "net, nothing erased", "paper",
-            "paper, random (range)"} <= set(labels)
+    assert {
+        "net",
+        "net, random (scattered)",
+        "net, random (matched)",
+        "net, nothing erased",
+        "paper",
+        "paper, random (range)",
+    } <= set(labels)
     assert np.allclose(ax.containers[2].lines[0].get_ydata(), 35.0)  # the matched control
     # binomial error bars over 100 trajectories: 50% -> +-5 points
     segments = ax.containers[0].lines[2][0].get_segments()
@@ -88,8 +100,9 @@ def test_plot_paired_erasure_points_intervals_and_the_paper_range():
     assert np.allclose(first.lines[0].get_xdata(), np.arange(5, 100, 10) - 1.0)  # two runs side by side
     assert np.allclose(second.lines[0].get_xdata(), [95 + 1.0])
     bars = first.lines[2][0].get_segments()  # paired bootstrap intervals at the family level (99.5% for ten)
-    assert np.allclose([b[0, 1] for b in bars], expected["low"]) and np.allclose([b[1, 1] for b in bars],
-                                                                               expected["high"])
+    assert np.allclose([b[0, 1] for b in bars], expected["low"]) and np.allclose(
+        [b[1, 1] for b in bars], expected["high"]
+    )
     assert expected["level"] == pytest.approx(0.995)
     assert np.all(expected["high"] - expected["low"] > 2 * 2.4 * expected["stderr"])  # wider than 95%
     paper = [p for p in ax.patches]
@@ -119,8 +132,11 @@ def test_plot_paired_erasure_errors():
 def test_plot_erasure_curves_one_panel_per_fill():
     from resandi_lite.plotting import plot_erasure_curves
 
-    curve = {"fractions": [0.1, 0.5], "clean_accuracy": 0.9,
-             "accuracy": {"morf": np.array([0.5, 0.2]), "lerf": np.array([0.8, 0.6]), "random": np.array([0.7, 0.4])}}
+    curve = {
+        "fractions": [0.1, 0.5],
+        "clean_accuracy": 0.9,
+        "accuracy": {"morf": np.array([0.5, 0.2]), "lerf": np.array([0.8, 0.6]), "random": np.array([0.7, 0.4])},
+    }
     axes = plot_erasure_curves({"zeros": curve, "interpolate": curve})
     assert len(axes) == 2 and axes[1].get_title() == "interpolate"
     lines = {line.get_label(): line for line in axes[0].get_lines()}
@@ -154,8 +170,10 @@ def test_plot_erasure_verdicts_intervals_and_paper():
     from resandi_lite.plotting import plot_erasure_verdicts
     from resandi_lite.verdict import verdict_row
 
-    rows = [verdict_row("a", 1.0, 0.5, 1.5, 100, 3.4, fill="zero", control="scattered", claim_id="top"),
-            verdict_row("b", -0.5, -1.0, 0.2, 100, 3.4, fill="noisy", control="matched", claim_id="top")]
+    rows = [
+        verdict_row("a", 1.0, 0.5, 1.5, 100, 3.4, fill="zero", control="scattered", claim_id="top"),
+        verdict_row("b", -0.5, -1.0, 0.2, 100, 3.4, fill="noisy", control="matched", claim_id="top"),
+    ]
     fig, ax = plt.subplots()
     plot_erasure_verdicts(rows, ax)
     lines = ax.get_lines()
@@ -190,9 +208,25 @@ def test_plot_erasure_bands_two_controls_per_fill():
     from resandi_lite.plotting import plot_erasure_bands
     from resandi_lite.verdict import verdict_row
 
-    rows = [verdict_row("b", 1.0 * b, b - 1.0, b + 1.0, 100, 2.0, claim_id="band", network="T1000", fill=fill,
-                        control=control, band=[10.0 * b, 10.0 * b + 10], level=0.995)
-            for fill in ("zero", "noisy") for control in ("scattered", "matched") for b in range(10)]
+    rows = [
+        verdict_row(
+            "b",
+            1.0 * b,
+            b - 1.0,
+            b + 1.0,
+            100,
+            2.0,
+            claim_id="band",
+            network="T1000",
+            fill=fill,
+            control=control,
+            band=[10.0 * b, 10.0 * b + 10],
+            level=0.995,
+        )
+        for fill in ("zero", "noisy")
+        for control in ("scattered", "matched")
+        for b in range(10)
+    ]
     axes = plot_erasure_bands({"rows": rows})
     assert len(axes) == 2 and axes[1].get_title() == "T1000, noisy"
     first = axes[0].containers[0]
@@ -209,13 +243,24 @@ def test_plot_reproduction_puts_each_row_on_its_panel():
     from resandi_lite import report
     from resandi_lite.plotting import plot_reproduction
 
-    measured = {"accuracy/varying": (86.0, 0.5), "erasure/0": (38.0, 1.4), "erasure/top-random": (-1.6, 0.3),
-                "gain/0.5": (3.0, 1.5), "pearson/SubFBM/AC": -0.4}
+    measured = {
+        "accuracy/varying": (86.0, 0.5),
+        "erasure/0": (38.0, 1.4),
+        "erasure/top-random": (-1.6, 0.3),
+        "gain/0.5": (3.0, 1.5),
+        "pearson/SubFBM/AC": -0.4,
+    }
     rows = report.reproduction_table(measured)
     fig, axes = plt.subplots(1, 3)
     plot_reproduction(rows, axes)
-    points = lambda ax: sorted((float(x), float(y)) for c in ax.containers  # noqa: E731
-                               for x, y in zip(c.lines[0].get_xdata(), c.lines[0].get_ydata()))
+
+    def points(ax):
+        return sorted(
+            (float(x), float(y))
+            for c in ax.containers  # noqa: E731
+            for x, y in zip(c.lines[0].get_xdata(), c.lines[0].get_ydata())
+        )
+
     paper = {r.key: r.paper for r in rows}
     assert points(axes[0]) == sorted([(paper["accuracy/varying"], 86.0), (paper["erasure/0"], 38.0)])
     assert points(axes[1]) == sorted([(paper["erasure/top-random"], -1.6), (paper["gain/0.5"], 3.0)])

@@ -9,12 +9,22 @@ import torch
 from resandi_lite import train
 from resandi_lite.train import RECIPES, TrainConfig, fit, make_scheduler, resolve_precision
 
-TINY = dict(preset="lite", train_per_class=16, val_per_class=4, batch_size=32, max_epochs=2, seed=0,
-            device="cpu", checkpoint_every=0)
+TINY = dict(
+    preset="lite",
+    train_per_class=16,
+    val_per_class=4,
+    batch_size=32,
+    max_epochs=2,
+    seed=0,
+    device="cpu",
+    checkpoint_every=0,
+)
 
 
-@pytest.mark.parametrize("device, native, expected", [
-    ("cuda", False, "fp16"), ("cpu", True, "bf16"), ("cpu", False, "fp32"), ("mps", True, "fp32")])
+@pytest.mark.parametrize(
+    "device, native, expected",
+    [("cuda", False, "fp16"), ("cpu", True, "bf16"), ("cpu", False, "fp32"), ("mps", True, "fp32")],
+)
 def test_auto_precision_per_device(monkeypatch, device, native, expected):
     monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: native)
     assert resolve_precision("auto", torch.device(device)) == expected
@@ -41,8 +51,14 @@ def test_bad_precision_and_recipe_are_refused():
 def test_paper_recipe_is_the_default_and_cpu_recipe_overrides_it():
     assert TrainConfig.recipe("paper") == TrainConfig()
     cpu = TrainConfig.recipe("cpu", length=1000)
-    assert (cpu.schedule, cpu.lr, cpu.batch_size, cpu.label_smoothing, cpu.fresh_data, cpu.length) == \
-        ("cosine", 2e-3, 256, 0.1, True, 1000)
+    assert (cpu.schedule, cpu.lr, cpu.batch_size, cpu.label_smoothing, cpu.fresh_data, cpu.length) == (
+        "cosine",
+        2e-3,
+        256,
+        0.1,
+        True,
+        1000,
+    )
     assert set(RECIPES["cpu"]) <= set(TrainConfig().to_dict())
 
 

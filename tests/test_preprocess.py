@@ -82,7 +82,11 @@ def test_noise_is_reproducible_and_per_trajectory():
         ([], {}, r"trajectories is empty"),
         ("abc", {}, r"trajectories must be a list"),
         ([_walks([50])[0], np.full((2, 50), np.nan)], {}, r"trajectory 1: contains NaN or infinite"),
-        ([np.array([_walks([50])[0][0], np.full(50, 2.0)])], {}, r"trajectory 0: the y coordinate has increments with zero"),
+        (
+            [np.array([_walks([50])[0][0], np.full(50, 2.0)])],
+            {},
+            r"trajectory 0: the y coordinate has increments with zero",
+        ),
         ([np.array([np.arange(50.0), np.arange(50.0) ** 2])], {}, r"trajectory 0: the x coordinate"),
         (_walks([50]), {"noise": -1}, r"noise must hold finite values >= 0"),
         (_walks([50, 60]), {"noise": [0.1, 0.2, 0.3]}, r"one value per trajectory \(2\), got 3"),
@@ -111,12 +115,13 @@ def test_increment_std_of_zero_padded_rows(dtype):
     n_steps = rng.integers(2, 1000, 300)
     steps = np.zeros((300, 2, 999), dtype)
     for i, m in enumerate(n_steps):
-        steps[i, :, 999 - m:] = rng.normal(3.0, 2.0, (2, m))  # a mean as large as the spread
-    steps[7, 1, 999 - n_steps[7]:] = dtype(0.3)  # moves by the same step every time: flat
+        steps[i, :, 999 - m :] = rng.normal(3.0, 2.0, (2, m))  # a mean as large as the spread
+    steps[7, 1, 999 - n_steps[7] :] = dtype(0.3)  # moves by the same step every time: flat
     steps[8, 0] = 0.0  # does not move: flat
     std = increment_std(steps, n_steps)
-    expected = np.array([[steps[i, k, 999 - m:].astype(np.float64).std() for k in range(2)]
-                         for i, m in enumerate(n_steps)])
+    expected = np.array(
+        [[steps[i, k, 999 - m :].astype(np.float64).std() for k in range(2)] for i, m in enumerate(n_steps)]
+    )
     expected[7, 1] = expected[8, 0] = 0.0
     assert std.dtype == np.float64 and std.shape == (300, 2)
     assert np.allclose(std, expected, rtol=1e-12, atol=0)
@@ -127,25 +132,33 @@ def test_increment_std_of_zero_padded_rows(dtype):
 # --- issue 14: bad input answered by a named ValueError/TypeError; issue 13: names -----------------------------
 
 
-@pytest.mark.parametrize("bad, error, message", [
-    (np.random.default_rng(0).random((1, 2, 50)) + 1j, TypeError, r"trajectory 0: positions must be real numbers.*complex"),
-    (np.random.default_rng(0).random((1, 2, 50)) > 0.5, TypeError, r"trajectory 0: positions must be real numbers.*bool"),
-    ([np.array([["a"] * 50] * 2)], TypeError, r"trajectory 0: positions must be real numbers"),
-    (np.random.default_rng(0).random((1, 2, 50)) * 1e308, ValueError, r"trajectory 0: steps too large"),
-])
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        (
+            np.random.default_rng(0).random((1, 2, 50)) + 1j,
+            TypeError,
+            r"trajectory 0: positions must be real numbers.*complex",
+        ),
+        (
+            np.random.default_rng(0).random((1, 2, 50)) > 0.5,
+            TypeError,
+            r"trajectory 0: positions must be real numbers.*bool",
+        ),
+        ([np.array([["a"] * 50] * 2)], TypeError, r"trajectory 0: positions must be real numbers"),
+        (np.random.default_rng(0).random((1, 2, 50)) * 1e308, ValueError, r"trajectory 0: steps too large"),
+    ],
+)
 def test_preprocess_refuses_values_it_would_get_wrong(bad, error, message):
     with pytest.raises(error, match=message):
         preprocess(bad)
 
 
-def test_rng_is_keyword_only_positional_use_warns():
+def test_rng_is_keyword_only():
     walk = np.random.default_rng(1).standard_normal((1, 2, 100)).cumsum(axis=-1)
-    expected = preprocess(walk, 0.5, rng=3)
-    with pytest.warns(DeprecationWarning, match=r"pass rng by keyword"):
-        assert np.array_equal(preprocess(walk, 0.5, 3), expected)
-    with pytest.raises(TypeError, match="at most 3 positional arguments"):
-        preprocess(walk, 0.5, 3, 4)
-    with pytest.raises(TypeError, match=r"rng must be None or an integer >= 0"):
+    with pytest.raises(TypeError, match="positional argument"):
+        preprocess(walk, 0.5, 3)
+    with pytest.raises(TypeError, match=r"rng must be None, an integer >= 0"):
         preprocess(walk, 0.5, rng="seed")
 
 
@@ -155,10 +168,9 @@ def test_preprocess_increments_noise_name_and_checks():
     steps = np.random.default_rng(2).standard_normal((3, 2, 999))
     lengths = np.array([10, 500, 1000])
     for i, t in enumerate(lengths):
-        steps[i, :, :1000 - t] = 0
+        steps[i, :, : 1000 - t] = 0
     expected = preprocess_increments(steps, lengths, 0.3, rng=1)
-    with pytest.warns(DeprecationWarning, match=r"sigma= is deprecated, use noise="):
-        assert np.array_equal(preprocess_increments(steps, lengths, sigma=0.3, rng=1), expected)
+    assert np.array_equal(preprocess_increments(steps, lengths, noise=0.3, rng=1), expected)
     with pytest.raises(ValueError, match=r"steps must have shape \(n, 2, 999\)"):
         preprocess_increments(steps[:, :, :10], np.full(3, 10))
     with pytest.raises(ValueError, match=r"lengths must lie in \[2, 1000\]"):

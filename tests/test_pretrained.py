@@ -62,8 +62,10 @@ def test_loading_errors(tmp_path):
     (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
     with pytest.raises(ValueError, match="truncated"):
         load_model(tmp_path / "cut.pt")
-    torch.save({"format": "resandi-lite-model-1", "config": {"preset": "paper"}, "model": {"fc.weight": torch.zeros(8, 3)}},
-               tmp_path / "wrong.pt")
+    torch.save(
+        {"format": "resandi-lite-model-1", "config": {"preset": "paper"}, "model": {"fc.weight": torch.zeros(8, 3)}},
+        tmp_path / "wrong.pt",
+    )
     with pytest.raises(ValueError, match="do not fit a 'paper' network"):
         load_model(tmp_path / "wrong.pt")
     with pytest.raises(ValueError, match="name must be one of"):
@@ -75,8 +77,24 @@ def test_cli_evaluate_prints_json():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "resandi_lite", "evaluate", "--checkpoint", "lite",
-                           "--n-per-class", "20", "--seed", "3", "--json"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "resandi_lite",
+            "evaluate",
+            "--checkpoint",
+            "lite",
+            "--n-per-class",
+            "20",
+            "--seed",
+            "3",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     report = json.loads(done.stdout)
     assert set(report["per_class"]) == set(rl.CLASSES) and np.array(report["confusion"]).shape == (8, 8)
 
@@ -84,8 +102,16 @@ def test_cli_evaluate_prints_json():
 def test_export_pretrained_writes_weights_and_card_into_the_folder_given(tmp_path):
     from resandi_lite.train import TrainConfig, fit
 
-    config = TrainConfig(preset="lite", length=200, train_per_class=8, val_per_class=2, max_epochs=1, seed=2,
-                         schedule="cosine", label_smoothing=0.1)
+    config = TrainConfig(
+        preset="lite",
+        length=200,
+        train_per_class=8,
+        val_per_class=2,
+        max_epochs=1,
+        seed=2,
+        schedule="cosine",
+        label_smoothing=0.1,
+    )
     fit(config, tmp_path / "run", progress=False)
     shipped = {p.name: p.stat().st_mtime_ns for p in HERE.iterdir()}
     card = export_pretrained(tmp_path / "run", "lite", out_dir=tmp_path / "out", test_per_class=3, test_seed=5)
@@ -95,7 +121,9 @@ def test_export_pretrained_writes_weights_and_card_into_the_folder_given(tmp_pat
     assert all(v.dtype == torch.float16 for v in weights["model"].values() if v.is_floating_point())
     assert card["epochs_trained"] == 1 and card["test"]["per_class"] == 3 and card["config"]["length"] == 200
     assert "--schedule cosine" in card["command"] and "--label-smoothing 0.1" in card["command"]
-    assert card["test"]["accuracy"] == pytest.approx(np.mean(list(card["test"]["per_class_accuracy"].values())), abs=1e-3)
+    assert card["test"]["accuracy"] == pytest.approx(
+        np.mean(list(card["test"]["per_class_accuracy"].values())), abs=1e-3
+    )
     model = load_model(tmp_path / "out" / "lite.pt")
     assert model.fc.out_features == len(rl.CLASSES)
     assert (tmp_path / "out" / "lite.md").read_text().startswith("# Model card: `lite`")

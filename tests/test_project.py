@@ -33,10 +33,7 @@ def _pyproject() -> dict:
 def test_environment_yml_matches_pyproject():
     project = _pyproject()["project"]
     extras = project.get("optional-dependencies", {})
-    expected = {
-        _normalise(r)
-        for r in [*project["dependencies"], *extras.get("book", []), *extras.get("dev", [])]
-    }
+    expected = {_normalise(r) for r in [*project["dependencies"], *extras.get("book", []), *extras.get("dev", [])]}
 
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
@@ -105,8 +102,5 @@ def test_every_toc_entry_exists():
     entries = _toc_files(toc)
     assert entries, "_toc.yml lists no files"
     suffixes = ("", ".md", ".ipynb", ".rst")
-    missing = [
-        entry for entry in entries
-        if not any((ROOT / (entry + suffix)).is_file() for suffix in suffixes)
-    ]
+    missing = [entry for entry in entries if not any((ROOT / (entry + suffix)).is_file() for suffix in suffixes)]
     assert not missing, f"_toc.yml lists files that do not exist: {missing}"

@@ -15,12 +15,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import resandi_lite as rl  # noqa: E402
 from resandi_lite.gradcam import grad_cam  # noqa: E402
@@ -30,9 +27,10 @@ PACKAGE = str(Path(rl.__file__).parent)
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Weighted towards what almost works (float32, two channels, 1000 points), where wrong results hide.
-DTYPES = st.sampled_from([np.float32, np.float32, np.float32, np.float64, np.float16, np.int64, np.int8, np.uint8,
-                          np.bool_, np.complex128])
-VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.integers(-10**6, 10**6))
+DTYPES = st.sampled_from(
+    [np.float32, np.float32, np.float32, np.float64, np.float16, np.int64, np.int8, np.uint8, np.bool_, np.complex128]
+)
+VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.integers(-(10**6), 10**6))
 
 
 def library_error(err: BaseException) -> bool:
@@ -85,8 +83,9 @@ def arrays(draw, shape):
 
 CHANNELS = st.sampled_from([2, 2, 2, 1, 3])
 TRAJECTORY_SHAPES = st.tuples(st.integers(0, 3), CHANNELS, st.sampled_from([0, 1, 2, 9, 10, 11, 57, 1000, 1001]))
-NOISE = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.lists(st.floats(-1, 2), max_size=4),
-                  st.just("0.1"), st.none())
+NOISE = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.lists(st.floats(-1, 2), max_size=4), st.just("0.1"), st.none()
+)
 
 
 @FAST
@@ -120,13 +119,23 @@ def test_forward(x):
         assert logits.shape == (x.shape[0], 8) and bool(torch.isfinite(logits).all())
 
 
-TARGETS = st.one_of(st.none(), st.integers(-2, 9), st.lists(st.integers(-1, 8), max_size=4), st.floats(0, 7),
-                    st.just("BM"), st.lists(st.floats(0, 7), min_size=1, max_size=3))
+TARGETS = st.one_of(
+    st.none(),
+    st.integers(-2, 9),
+    st.lists(st.integers(-1, 8), max_size=4),
+    st.floats(0, 7),
+    st.just("BM"),
+    st.lists(st.floats(0, 7), min_size=1, max_size=3),
+)
 
 
 @FAST
-@given(x=tensors(), target=TARGETS, upsample=st.sampled_from([None, "nearest", "linear", "cubic", 3]),
-       batch_size=st.sampled_from([1, 2, 0, -1, 2.5]))
+@given(
+    x=tensors(),
+    target=TARGETS,
+    upsample=st.sampled_from([None, "nearest", "linear", "cubic", 3]),
+    batch_size=st.sampled_from([1, 2, 0, -1, 2.5]),
+)
 def test_grad_cam(x, target, upsample, batch_size):
     maps = outcome(lambda: grad_cam(MODEL, x, target, upsample=upsample, batch_size=batch_size))
     if maps is not None:
@@ -140,14 +149,18 @@ ANY = st.one_of(st.none(), st.booleans(), st.text(max_size=3), st.floats(allow_n
 
 
 @FAST
-@given(n=st.one_of(st.integers(-1, 2), ANY),
-       length=st.one_of(st.sampled_from(["varying", 10, 30, 1000, 9, 1001, 30.0, "short", True]), ANY),
-       noise=NOISE,
-       seed=st.one_of(st.integers(-2, 2**64 + 1), ANY),
-       classes=st.one_of(st.lists(st.sampled_from(["BM", "SupLW", 3, 8, -1, "bm", "Nope", 2.0, None]), max_size=3),
-                         st.sampled_from(["BM", 5, None, 7.5])),
-       chunk=st.one_of(st.integers(-1, 3), ANY),
-       n_jobs=st.sampled_from([1, 0, -2, 1.5, "1", True, None]))
+@given(
+    n=st.one_of(st.integers(-1, 2), ANY),
+    length=st.one_of(st.sampled_from(["varying", 10, 30, 1000, 9, 1001, 30.0, "short", True]), ANY),
+    noise=NOISE,
+    seed=st.one_of(st.integers(-2, 2**64 + 1), ANY),
+    classes=st.one_of(
+        st.lists(st.sampled_from(["BM", "SupLW", 3, 8, -1, "bm", "Nope", 2.0, None]), max_size=3),
+        st.sampled_from(["BM", 5, None, 7.5]),
+    ),
+    chunk=st.one_of(st.integers(-1, 3), ANY),
+    n_jobs=st.sampled_from([1, 0, -2, 1.5, "1", True, None]),
+)
 def test_make_dataset(n, length, noise, seed, classes, chunk, n_jobs):
     if isinstance(length, (int, np.integer)) and not isinstance(length, bool) and length > 100:
         length = 40 + length % 60  # long trajectories are slow to simulate and add nothing here
@@ -166,15 +179,21 @@ def dataset_files(draw):
     rng = np.random.default_rng(draw(st.integers(0, 1000)))
     y = rng.integers(0, 8, n)
     lows = np.array([rl.ALPHA_RANGE[c] for c in rl.CLASSES])[y]
-    arrays = {"X": rng.random((n, 2, 1000)).astype(np.float32), "y": y, "alpha": lows.mean(axis=1) if n else np.zeros(0),
-              "lengths": rng.integers(10, 1001, n), "noise": np.zeros(n), "minmax": rng.random((n, 2, 2))}
+    arrays = {
+        "X": rng.random((n, 2, 1000)).astype(np.float32),
+        "y": y,
+        "alpha": lows.mean(axis=1) if n else np.zeros(0),
+        "lengths": rng.integers(10, 1001, n),
+        "noise": np.zeros(n),
+        "minmax": rng.random((n, 2, 2)),
+    }
     broken = draw(st.lists(st.sampled_from(sorted(arrays)), max_size=2, unique=True))
     for key in broken:
         kind = draw(st.sampled_from(["value", "dtype", "shape", "drop"]))
         if kind == "drop":
             del arrays[key]
         elif kind == "shape":
-            arrays[key] = arrays[key][..., :1] if arrays[key].ndim > 1 else arrays[key][:max(0, n - 1)]
+            arrays[key] = arrays[key][..., :1] if arrays[key].ndim > 1 else arrays[key][: max(0, n - 1)]
         elif kind == "dtype":
             arrays[key] = arrays[key].astype(draw(st.sampled_from([np.int8, np.float16, np.bool_, np.complex64, "U2"])))
         elif n:
@@ -238,7 +257,7 @@ def _finite_float(x) -> bool:
 
 def _labels_ok(target, n: int) -> bool:
     t = np.asarray(target)
-    return (t.dtype.kind in "iu" and (t.ndim == 0 or t.shape == (n,)) and bool(np.all((t >= 0) & (t < 8))))
+    return t.dtype.kind in "iu" and (t.ndim == 0 or t.shape == (n,)) and bool(np.all((t >= 0) & (t < 8)))
 
 
 @st.composite
@@ -255,8 +274,14 @@ def inputs(draw):
 def test_attribution(x, target, method):
     maps = outcome(lambda: attribute(TINY, x, target, method))
     n, length = x.shape[0], x.shape[2]
-    valid = (x.shape[1] == 2 and length >= 1 and _finite_float(x) and _labels_ok(target, n)
-             and (method != "occlusion" or length >= 50) and (method != "gradcam" or n >= 1))
+    valid = (
+        x.shape[1] == 2
+        and length >= 1
+        and _finite_float(x)
+        and _labels_ok(target, n)
+        and (method != "occlusion" or length >= 50)
+        and (method != "gradcam" or n >= 1)
+    )
     assert (maps is not None) == valid, (maps, x.dtype, x.shape, target, method)
     if maps is not None:
         assert maps.dtype == np.float64 and maps.shape == (n, length) and np.all(np.isfinite(maps))
@@ -266,26 +291,47 @@ ARRAY_2D = st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 4, 32, 40]))
 
 
 @FAST
-@given(maps=arrays(ARRAY_2D), positions=st.one_of(st.integers(-1, 50), ANY),
-       length=st.one_of(st.sampled_from([1, 32, 40, 1000, 0]), ANY))
+@given(
+    maps=arrays(ARRAY_2D),
+    positions=st.one_of(st.integers(-1, 50), ANY),
+    length=st.one_of(st.sampled_from([1, 32, 40, 1000, 0]), ANY),
+)
 def test_resample(maps, positions, length):
     out = outcome(lambda: resample(maps, positions, length))
     ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (positions, length))
-    valid = (maps.dtype.kind in "iuf" and maps.shape[1] >= 1 and bool(np.all(np.isfinite(maps))) and ints
-             and length >= 1 and 1 <= positions <= length)
+    valid = (
+        maps.dtype.kind in "iuf"
+        and maps.shape[1] >= 1
+        and bool(np.all(np.isfinite(maps)))
+        and ints
+        and length >= 1
+        and 1 <= positions <= length
+    )
     assert (out is not None) == valid
     if out is not None:
         assert out.shape == (len(maps), positions) and out.dtype == np.float64 and np.all(np.isfinite(out))
 
 
 @FAST
-@given(maps=arrays(ARRAY_2D), bands=st.one_of(st.integers(-1, 11), ANY), length=st.sampled_from([1000, 40, 3, 2.5]),
-       inclusive=st.sampled_from([False, True, 1, None]))
+@given(
+    maps=arrays(ARRAY_2D),
+    bands=st.one_of(st.integers(-1, 11), ANY),
+    length=st.sampled_from([1000, 40, 3, 2.5]),
+    inclusive=st.sampled_from([False, True, 1, None]),
+)
 def test_band_masks(maps, bands, length, inclusive):
     masks = outcome(lambda: erasure.band_masks(maps, bands, length, inclusive=inclusive))
-    valid = (maps.dtype.kind in "iuf" and maps.shape[1] >= 1 and bool(np.all(np.isfinite(maps)))
-             and isinstance(bands, int) and not isinstance(bands, bool) and bands >= 1
-             and isinstance(length, int) and length >= maps.shape[1] and isinstance(inclusive, bool))
+    valid = (
+        maps.dtype.kind in "iuf"
+        and maps.shape[1] >= 1
+        and bool(np.all(np.isfinite(maps)))
+        and isinstance(bands, int)
+        and not isinstance(bands, bool)
+        and bands >= 1
+        and isinstance(length, int)
+        and length >= maps.shape[1]
+        and isinstance(inclusive, bool)
+    )
     assert (masks is not None) == valid
     if masks is not None:
         assert masks.dtype == bool and masks.shape == (bands, *maps.shape)
@@ -293,9 +339,12 @@ def test_band_masks(maps, bands, length, inclusive):
 
 
 @FAST
-@given(x=arrays(SMALL_SHAPES), segments=st.sampled_from([1, 4, 8]),
-       kind=st.sampled_from([np.bool_, np.bool_, np.int64, np.float64]),
-       fill=st.sampled_from(["zero", "interpolate", "mean"]))
+@given(
+    x=arrays(SMALL_SHAPES),
+    segments=st.sampled_from([1, 4, 8]),
+    kind=st.sampled_from([np.bool_, np.bool_, np.int64, np.float64]),
+    fill=st.sampled_from(["zero", "interpolate", "mean"]),
+)
 def test_erase(x, segments, kind, fill):
     masks = (np.random.default_rng(0).random((len(x), segments)) > 0.5).astype(kind)
     out = outcome(lambda: erasure.erase(x, masks, fill=fill))
@@ -315,38 +364,58 @@ LENGTHS = st.lists(st.one_of(st.integers(-1, 1002), st.sampled_from([10.0, 2.5, 
 def test_observed_segments(lengths, n_segments):
     obs = outcome(lambda: erasure.observed_segments(lengths, n_segments))
     arr = np.asarray(lengths, dtype=object)
-    valid = (all(isinstance(v, (int, float)) and not isinstance(v, str) and float(v).is_integer() and 1 <= v <= 1000
-                 for v in arr) and isinstance(n_segments, int) and 1 <= n_segments <= 1000)
+    valid = (
+        all(
+            isinstance(v, (int, float)) and not isinstance(v, str) and float(v).is_integer() and 1 <= v <= 1000
+            for v in arr
+        )
+        and isinstance(n_segments, int)
+        and 1 <= n_segments <= 1000
+    )
     assert (obs is not None) == valid
     if obs is not None:
         assert obs.dtype == bool and obs.shape == (len(lengths), n_segments)
 
 
 @FAST
-@given(counts=st.lists(st.one_of(st.integers(-1, 33), st.just(1.5)), max_size=4),
-       rng=st.sampled_from([0, None, "abc", -1, 2.5, np.random.default_rng(1)]))
+@given(
+    counts=st.lists(st.one_of(st.integers(-1, 33), st.just(1.5)), max_size=4),
+    rng=st.sampled_from([0, None, "abc", -1, 2.5, np.random.default_rng(1)]),
+)
 def test_random_masks(counts, rng):
     masks = outcome(lambda: erasure.random_masks(np.asarray(counts), 32, rng))
-    valid = (all(isinstance(c, int) and 0 <= c <= 32 for c in counts) and (rng is None or not isinstance(rng, (str, float))
-                                                                           and (not isinstance(rng, int) or rng >= 0)))
+    valid = all(isinstance(c, int) and 0 <= c <= 32 for c in counts) and (
+        rng is None or not isinstance(rng, (str, float)) and (not isinstance(rng, int) or rng >= 0)
+    )
     assert (masks is not None) == valid
     if masks is not None:
         assert masks.shape == (len(counts), 32) and masks.sum(axis=1).tolist() == list(counts)
 
 
 @FAST
-@given(n=st.integers(1, 3), y=st.one_of(st.lists(st.integers(-1, 9), min_size=1, max_size=3),
-                                        st.lists(st.floats(0, 7), min_size=1, max_size=3)),
-       bands=st.sampled_from([1, 3, 0, 2.5]), rng=st.sampled_from([0, "abc", None]),
-       maps_kind=st.sampled_from(["ok", "nan", "rows"]))
+@given(
+    n=st.integers(1, 3),
+    y=st.one_of(
+        st.lists(st.integers(-1, 9), min_size=1, max_size=3), st.lists(st.floats(0, 7), min_size=1, max_size=3)
+    ),
+    bands=st.sampled_from([1, 3, 0, 2.5]),
+    rng=st.sampled_from([0, "abc", None]),
+    maps_kind=st.sampled_from(["ok", "nan", "rows"]),
+)
 def test_erasure_experiment(n, y, bands, rng, maps_kind):
     X = np.random.default_rng(n).random((n, 2, 64)).astype(np.float32)
     maps = np.random.default_rng(1).random((n + (maps_kind == "rows"), 8))
     if maps_kind == "nan":
         maps[0, 0] = np.nan
     result = outcome(lambda: erasure.erasure_experiment(TINY, X, y, maps=maps, bands=bands, rng=rng))
-    valid = (_labels_ok(y, n) and np.ndim(y) == 1 and maps_kind == "ok" and isinstance(bands, int) and bands >= 1
-             and not isinstance(rng, str))
+    valid = (
+        _labels_ok(y, n)
+        and np.ndim(y) == 1
+        and maps_kind == "ok"
+        and isinstance(bands, int)
+        and bands >= 1
+        and not isinstance(rng, str)
+    )
     assert (result is not None) == valid
     if result is not None:
         assert result["accuracy"].shape == result["random_accuracy"].shape == (bands,)
@@ -369,18 +438,31 @@ def test_near_events(events, k):
 
 
 @FAST
-@given(maps=arrays(ARRAY_2D), lengths=st.sampled_from(["ok", "long", "zero", "float"]),
-       k=st.sampled_from([0, 3, -1, 2.5]), seed=st.integers(0, 100))
+@given(
+    maps=arrays(ARRAY_2D),
+    lengths=st.sampled_from(["ok", "long", "zero", "float"]),
+    k=st.sampled_from([0, 3, -1, 2.5]),
+    seed=st.integers(0, 100),
+)
 def test_trajectory_scores(maps, lengths, k, seed):
     rng = np.random.default_rng(seed)
     n = len(maps)
     events = rng.random((n, 1000)) < 0.05
-    lengths = {"ok": rng.integers(10, 1001, n), "long": np.full(n, 1001), "zero": np.zeros(n, int),
-               "float": np.full(n, 20.5)}[lengths]
+    lengths = {
+        "ok": rng.integers(10, 1001, n),
+        "long": np.full(n, 1001),
+        "zero": np.zeros(n, int),
+        "float": np.full(n, 20.5),
+    }[lengths]
     scores = outcome(lambda: groundtruth.trajectory_scores(maps, events, lengths, k=k))
-    valid = (maps.dtype.kind in "iuf" and maps.shape[1] >= 1 and bool(np.all(np.isfinite(maps)))
-             and (n == 0 or (lengths.dtype.kind == "i" and lengths.min() >= 1 and lengths.max() <= 1000))
-             and isinstance(k, int) and k >= 0)
+    valid = (
+        maps.dtype.kind in "iuf"
+        and maps.shape[1] >= 1
+        and bool(np.all(np.isfinite(maps)))
+        and (n == 0 or (lengths.dtype.kind == "i" and lengths.min() >= 1 and lengths.max() <= 1000))
+        and isinstance(k, int)
+        and k >= 0
+    )
     assert (scores is not None) == valid, (maps.dtype, maps.shape, lengths, k)
     if scores is not None:
         for name in ("auroc", "pointing", "mass"):
@@ -389,12 +471,21 @@ def test_trajectory_scores(maps, lengths, k, seed):
 
 
 @FAST
-@given(values=arrays(st.tuples(st.integers(0, 20))), n_boot=st.sampled_from([1, 50, 0, 2.5]),
-       level=st.sampled_from([0.95, 0.5, 1.5, 0.0, np.nan]), rng=st.sampled_from([0, None, "abc"]))
+@given(
+    values=arrays(st.tuples(st.integers(0, 20))),
+    n_boot=st.sampled_from([1, 50, 0, 2.5]),
+    level=st.sampled_from([0.95, 0.5, 1.5, 0.0, np.nan]),
+    rng=st.sampled_from([0, None, "abc"]),
+)
 def test_bootstrap(values, n_boot, level, rng):
     out = outcome(lambda: groundtruth.bootstrap(values, n_boot=n_boot, level=level, rng=rng))
-    valid = (values.dtype.kind in "iuf" and isinstance(n_boot, int) and n_boot >= 1 and 0 < level <= 1
-             and not isinstance(rng, str))
+    valid = (
+        values.dtype.kind in "iuf"
+        and isinstance(n_boot, int)
+        and n_boot >= 1
+        and 0 < level <= 1
+        and not isinstance(rng, str)
+    )
     assert (out is not None) == valid
     if out is not None:
         finite = values[np.isfinite(values.astype(np.float64))].astype(np.float64) if values.size else values

@@ -7,6 +7,7 @@ import pytest
 
 from resandi_lite import report
 
+
 def test_paper_rows_hold_every_section_and_unique_keys():
     rows = report.paper_rows()
     keys = [r.key for r in rows]
@@ -40,8 +41,11 @@ def test_table_fills_values_and_stderr_and_refuses_unknown_keys():
 
 
 def test_augmentation_results_are_read_with_standard_errors(tmp_path):
-    results = {"sigmas": [0.0, 0.5], "targeted": {"mean": [0.8, 0.5], "stderr": [0.03, 0.04]},
-               "random": {"mean": [0.8, 0.45], "stderr": [0.0, 0.03]}}
+    results = {
+        "sigmas": [0.0, 0.5],
+        "targeted": {"mean": [0.8, 0.5], "stderr": [0.03, 0.04]},
+        "random": {"mean": [0.8, 0.45], "stderr": [0.0, 0.03]},
+    }
     (tmp_path / "results.json").write_text(json.dumps(results))
     values = report.augmentation_from_results(tmp_path / "results.json")
     assert values["gain/0.5"] == pytest.approx((5.0, 5.0))  # 50 - 45 points, hypot(4, 3) = 5
@@ -75,7 +79,7 @@ def test_table_renders_as_html_with_every_row_and_as_markdown():
     page = shown._repr_html_()
     assert page.count("<table") == len(report.SECTIONS) and page.count("<tbody>") == len(report.SECTIONS)
     assert page.count("<tr>") == len(rows) + len(report.SECTIONS)  # one header row per section
-    assert "<td style=\"text-align:right\">85.0 ± 0.4%</td>" in page and "sign differs" in page
+    assert '<td style="text-align:right">85.0 ± 0.4%</td>' in page and "sign differs" in page
     assert "|" not in page and "spec" not in page
     assert shown._repr_markdown_() == report.to_markdown(rows)
     assert all("spec" not in title for title in report.SECTIONS.values())
@@ -83,8 +87,10 @@ def test_table_renders_as_html_with_every_row_and_as_markdown():
 
 def test_rows_name_their_network_and_the_report_files_say_which_networks(tmp_path):
     networks = {"varying": "lite", "fixed": "lite-T1000"}
-    rows = report.reproduction_table({"accuracy/varying": (85.0, 0.4), "accuracy/fixed": 93.0,
-                                      "pearson/SubFBM/AC": 0.1, "erasure/9": 20.0}, networks=networks)
+    rows = report.reproduction_table(
+        {"accuracy/varying": (85.0, 0.4), "accuracy/fixed": 93.0, "pearson/SubFBM/AC": 0.1, "erasure/9": 20.0},
+        networks=networks,
+    )
     by_key = {r.key: r for r in rows}
     assert by_key["accuracy/varying"].network == "lite" and by_key["erasure/9"].network == "lite"
     assert by_key["accuracy/fixed"].network == by_key["pearson/SubFBM/AC"].network == "lite-T1000"
@@ -102,16 +108,24 @@ def test_rows_name_their_network_and_the_report_files_say_which_networks(tmp_pat
 
 def test_augmentation_results_per_seed_are_paired_by_seed(tmp_path):
     """from_scratch's results: the gain's standard error is that of the per-seed differences; one seed: none."""
-    results = {"sigmas": [0.0, 0.5],
-               "targeted": {"seeds": [0, 1, 2], "accuracy": [[0.80, 0.50], [0.82, 0.53], [0.78, 0.47]]},
-               "random": {"seeds": [0, 1, 2, 3], "accuracy": [[0.80, 0.49], [0.82, 0.51], [0.78, 0.45], [0.9, 0.9]]}}
+    results = {
+        "sigmas": [0.0, 0.5],
+        "targeted": {"seeds": [0, 1, 2], "accuracy": [[0.80, 0.50], [0.82, 0.53], [0.78, 0.47]]},
+        "random": {"seeds": [0, 1, 2, 3], "accuracy": [[0.80, 0.49], [0.82, 0.51], [0.78, 0.45], [0.9, 0.9]]},
+    }
     values = report.augmentation_from_results(results)
     d = np.array([1.0, 2.0, 2.0])  # points, seeds 0-2 (seed 3 has no targeted run)
     assert values["gain/0.5"] == pytest.approx((d.mean(), d.std(ddof=1) / np.sqrt(3)))
     assert values["gain/0.0"] == pytest.approx((0.0, 0.0))  # the arms agree seed by seed: no spread
     assert values["targeted/0.5"] == pytest.approx((50.0, np.std([50, 53, 47], ddof=1) / np.sqrt(3)))
-    one = {"sigmas": [0.5], "targeted": {"seeds": [0], "accuracy": [[0.5]]}, "random": {"seeds": [0], "accuracy": [[0.45]]}}
-    assert report.augmentation_from_results(one) == {"gain/0.5": (pytest.approx(5.0), None),
-                                                     "targeted/0.5": (pytest.approx(50.0), None)}
+    one = {
+        "sigmas": [0.5],
+        "targeted": {"seeds": [0], "accuracy": [[0.5]]},
+        "random": {"seeds": [0], "accuracy": [[0.45]]},
+    }
+    assert report.augmentation_from_results(one) == {
+        "gain/0.5": (pytest.approx(5.0), None),
+        "targeted/0.5": (pytest.approx(50.0), None),
+    }
     rows = report.reproduction_table(report.augmentation_from_results(one))
     assert next(r for r in rows if r.key == "gain/0.5").stderr is None

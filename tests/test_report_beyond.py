@@ -13,16 +13,22 @@ def test_beyond_rows_are_ours_only_in_their_own_section():
     rows = report.beyond_rows()
     assert len(rows) == len(SCORES) * len(EVENT_CLASSES) * 2 == 18  # the map and its random baseline
     assert all(r.paper is None and r.beyond_paper and r.section == report.BEYOND for r in rows)
-    assert {r.key for r in rows} == {f"groundtruth/{s}{suffix}/{c}" for s in SCORES for c in EVENT_CLASSES
-                                     for suffix in ("", "-random")}
+    assert {r.key for r in rows} == {
+        f"groundtruth/{s}{suffix}/{c}" for s in SCORES for c in EVENT_CLASSES for suffix in ("", "-random")
+    }
     keys = [r.key for r in report.report_rows()]
     assert len(keys) == len(set(keys)) == 54 + 18 and keys[:54] == [r.key for r in report.paper_rows()]
     assert all(report.protocol_of(r.key) == "varying" for r in rows)  # chapter 9b's varying-length network
 
 
 def test_rows_without_a_paper_value_print_a_dash_and_no_difference():
-    rows = report.reproduction_table({"accuracy/varying": (85.0, 0.4), "groundtruth/auroc/SubCTRW": (0.7, 0.03),
-                                      "groundtruth/auroc-random/SubCTRW": (0.5, 0.01)})
+    rows = report.reproduction_table(
+        {
+            "accuracy/varying": (85.0, 0.4),
+            "groundtruth/auroc/SubCTRW": (0.7, 0.03),
+            "groundtruth/auroc-random/SubCTRW": (0.5, 0.01),
+        }
+    )
     by_key = {r.key: r for r in rows}
     row = by_key["groundtruth/auroc/SubCTRW"]
     assert row.difference is None and row.same_sign is None and row.ours == 0.7 and row.stderr == 0.03
@@ -33,12 +39,14 @@ def test_rows_without_a_paper_value_print_a_dash_and_no_difference():
     assert text.index(report.SECTIONS[report.BEYOND]) > text.index(report.SECTIONS["layerwise"])  # last, apart
     page = report.table(rows)._repr_html_()
     assert page.count("<table") == len(report.SECTIONS) and f'data-section="{report.BEYOND}"' in page
-    assert page.count("<td style=\"text-align:right\">—</td>") == 2 * 18  # paper and difference of each such row
+    assert page.count('<td style="text-align:right">—</td>') == 2 * 18  # paper and difference of each such row
     assert report.counts(rows) == "54 rows of the paper's (1 measured), 18 beyond the paper (2 measured)"
     assert repr(report.table(rows)) == "<reproduction table: " + report.counts(rows) + ">"
     undefined = report.reproduction_table({"groundtruth/mass/SubATTM": (float("nan"), float("nan"))})
-    assert "| relevance mass within 3 steps of events, SubATTM: the network's map | — | undefined" in \
-        report.to_markdown(undefined)
+    assert (
+        "| relevance mass within 3 steps of events, SubATTM: the network's map | — | undefined"
+        in report.to_markdown(undefined)
+    )
 
 
 def test_measure_groundtruth_fills_every_row_beyond_the_paper():
@@ -54,16 +62,17 @@ def test_measure_groundtruth_fills_every_row_beyond_the_paper():
 
 
 def test_class_gaps_are_ours_minus_the_paper_with_both_standard_errors():
-    rows = report.reproduction_table({"per_class/varying/BM": (85.0, 1.6), "per_class/fixed/SubATTM": (86.0, 1.5),
-                                      "accuracy/varying": (90.0, 0.5)})
+    rows = report.reproduction_table(
+        {"per_class/varying/BM": (85.0, 1.6), "per_class/fixed/SubATTM": (86.0, 1.5), "accuracy/varying": (90.0, 0.5)}
+    )
     gaps = report.class_gaps(rows)
     assert [(g["protocol"], g["class"]) for g in gaps] == [("varying", "BM"), ("fixed", "SubATTM")]
     bm = gaps[0]
     paper_se = 100 * np.sqrt(0.875 * 0.125 / 10_000)  # the paper's 87.50% on 10,000 test trajectories of BM
     assert bm["paper"] == 87.5 and bm["gap"] == pytest.approx(-2.5)
     assert bm["paper_stderr"] == pytest.approx(paper_se) and bm["ours_stderr"] == 1.6
-    assert bm["stderr"] == pytest.approx(np.sqrt(1.6 ** 2 + paper_se ** 2))
-    assert bm["z"] == pytest.approx(-2.5 / np.sqrt(1.6 ** 2 + paper_se ** 2))
+    assert bm["stderr"] == pytest.approx(np.sqrt(1.6**2 + paper_se**2))
+    assert bm["z"] == pytest.approx(-2.5 / np.sqrt(1.6**2 + paper_se**2))
     assert gaps[1]["paper"] == 85.03 and gaps[1]["gap"] == pytest.approx(86.0 - 85.03)
     with pytest.raises(TypeError, match="rows must be a list of report.Row"):
         report.class_gaps({"per_class/varying/BM": 85.0})
@@ -71,10 +80,12 @@ def test_class_gaps_are_ours_minus_the_paper_with_both_standard_errors():
 
 def _run(folder, accs, *, init=None, val_per_class=100):
     folder.mkdir()
-    history = [{"epoch": k + 1, "val_acc": a, "samples": 800, "lr": 1e-3 * (len(accs) - 1 - k)}
-               for k, a in enumerate(accs)]
-    (folder / "log.json").write_text(json.dumps({"config": {"init": init, "val_per_class": val_per_class},
-                                                 "history": history}))
+    history = [
+        {"epoch": k + 1, "val_acc": a, "samples": 800, "lr": 1e-3 * (len(accs) - 1 - k)} for k, a in enumerate(accs)
+    ]
+    (folder / "log.json").write_text(
+        json.dumps({"config": {"init": init, "val_per_class": val_per_class}, "history": history})
+    )
     return str(folder / "best.pt")
 
 

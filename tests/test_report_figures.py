@@ -18,8 +18,13 @@ def _points(ax):
 
 
 def test_class_gaps_figure_puts_each_class_at_its_name_with_95_percent_bars():
-    rows = report.reproduction_table({"per_class/varying/SubATTM": (70.0, 2.0), "per_class/varying/BM": (90.0, 1.0),
-                                      "per_class/fixed/BM": (94.0, 1.0)})
+    rows = report.reproduction_table(
+        {
+            "per_class/varying/SubATTM": (70.0, 2.0),
+            "per_class/varying/BM": (90.0, 1.0),
+            "per_class/fixed/BM": (94.0, 1.0),
+        }
+    )
     ax = plot_class_gaps(rows)
     assert [t.get_text() for t in ax.get_xticklabels()] == list(CLASSES)
     varying, fixed = ax.containers
@@ -37,10 +42,14 @@ def test_class_gaps_figure_puts_each_class_at_its_name_with_95_percent_bars():
 
 
 def test_reproduction_figure_names_the_classes_that_differ_and_leaves_out_rows_beyond_the_paper():
-    rows = report.reproduction_table({"per_class/varying/SubFBM": (92.4, 1.2),  # 3.2 standard errors below
-                                      "per_class/varying/SupFBM": (90.4, 1.3),  # 0.2 standard errors: no label
-                                      "per_class/fixed/BM": (94.6, 1.0),  # 4.3 standard errors above
-                                      "groundtruth/auroc/SubCTRW": (0.7, 0.03)})
+    rows = report.reproduction_table(
+        {
+            "per_class/varying/SubFBM": (92.4, 1.2),  # 3.2 standard errors below
+            "per_class/varying/SupFBM": (90.4, 1.3),  # 0.2 standard errors: no label
+            "per_class/fixed/BM": (94.6, 1.0),  # 4.3 standard errors above
+            "groundtruth/auroc/SubCTRW": (0.7, 0.03),
+        }
+    )
     axes = plot_reproduction(rows)
     assert sorted(_points(axes[0])) == sorted([(96.21, 92.4), (90.10, 90.4), (90.27, 94.6)])  # no AUROC point
     assert _points(axes[2]) == []

@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -29,7 +28,9 @@ def test_networks_default_to_the_shipped_ones_and_to_chapter_6_runs_in_the_paper
     with pytest.raises(FileNotFoundError, match="reproduce --out DIR") as err:
         reproduce.networks("paper", runs=tmp_path)
     assert "06_training" in str(err.value) and str(tmp_path / "paper-varying" / "best.pt") in str(err.value)
-    assert reproduce.networks("paper", runs=tmp_path, must_exist=False)["fixed"] == str(tmp_path / "paper-T1000" / "best.pt")
+    assert reproduce.networks("paper", runs=tmp_path, must_exist=False)["fixed"] == str(
+        tmp_path / "paper-T1000" / "best.pt"
+    )
     chosen = reproduce.networks("paper", "lite", "lite-T1000")  # shipped names are accepted in any profile
     assert chosen == {"varying": "lite", "fixed": "lite-T1000"}
     with pytest.raises(FileNotFoundError, match="no trained network at"):
@@ -62,7 +63,7 @@ def test_train_command_parses_back_to_the_same_config(tmp_path, nproc):
     args = reproduce.train_command(config, tmp_path, nproc)
     head = args.index("resandi_lite")
     assert ("torch.distributed.run" in args) == (nproc > 1) and f"--nproc-per-node={nproc}" in args or nproc == 1
-    parsed = _parser().parse_args(args[head + 1:])
+    parsed = _parser().parse_args(args[head + 1 :])
     given = {f: getattr(parsed, f) for f in config.to_dict() if getattr(parsed, f, None) is not None}
     assert TrainConfig.recipe(parsed.recipe, **given) == config and parsed.resume and parsed.out == str(tmp_path)
     assert reproduce.command_text(config, "runs/x", nproc).startswith("torchrun" if nproc > 1 else "python -m")
@@ -71,7 +72,7 @@ def test_train_command_parses_back_to_the_same_config(tmp_path, nproc):
 def test_fp16_autocast_with_gradient_scaler_runs_on_the_cpu_and_resumes(tmp_path):
     """CUDA's branch (float16 autocast, GradScaler) taken on the CPU: finite weights, scaler state saved."""
     config = TrainConfig(**TINY_LITE, precision="fp16", checkpoint_every=1)
-    fit(config, tmp_path, progress=False, stop_after_batches=1)
+    fit(config, tmp_path, progress=False, max_batches=1)
     ckpt = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
     assert ckpt["precision"] == "fp16" and ckpt["scaler"]["scale"] > 0
     model, history = fit(config, tmp_path, resume=True, progress=False)
@@ -107,8 +108,14 @@ def test_an_existing_folder_is_refused_without_resume(tmp_path):
     (tmp_path / "something").write_text("x")
     with pytest.raises(ValueError, match="pass --resume"):
         reproduce.reproduce(tmp_path, tiny=True)
-    assert subprocess.run([sys.executable, "-m", "resandi_lite", "reproduce", "--out", str(tmp_path), "--tiny"],
-                          capture_output=True, text=True).returncode == 2
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "resandi_lite", "reproduce", "--out", str(tmp_path), "--tiny"],
+            capture_output=True,
+            text=True,
+        ).returncode
+        == 2
+    )
 
 
 @pytest.mark.slow
@@ -127,8 +134,10 @@ def test_reproduce_tiny_end_to_end_then_resume(tmp_path):
         assert all(c.get("execution_count") for c in nb.cells if c.cell_type == "code" and c.source.strip())
 
     rep = json.loads((out / "report.json").read_text())
-    assert rep["checkpoints"] == {"varying": str(out / "paper-varying" / "best.pt"),
-                                  "fixed": str(out / "paper-T1000" / "best.pt")}
+    assert rep["checkpoints"] == {
+        "varying": str(out / "paper-varying" / "best.pt"),
+        "fixed": str(out / "paper-T1000" / "best.pt"),
+    }
     for protocol, path in rep["checkpoints"].items():  # the trained paper-preset networks, not the shipped ones
         described = reproduce.describe(path)
         assert rep["networks"][protocol]["sha256"] == described["sha256"]

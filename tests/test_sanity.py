@@ -47,35 +47,43 @@ def batch():
 def _explainer(name, model):
     """A method as Quantus calls it, at the input's resolution (Quantus needs the attribution to match the input's
     shape: Grad-CAM's 32 values are put on the 1000 points by their receptive-field centres)."""
+
     def explain(model, inputs, targets, **kwargs):
         maps = attribution.attribute(model, np.asarray(inputs, dtype=np.float32), np.asarray(targets), name)
         return maps if maps.shape[1] == 1000 else upsample(maps, 1000, centres=map_centres(model, maps.shape[1]))
+
     return explain
 
 
 def _quantus_mprt(model, X, y, explain, *, order, absolute, seed=42):
     import quantus  # a dev extra: installed by the test command, never skipped
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         metric = quantus.MPRT(layer_order=order, seed=seed, abs=absolute, normalise=False, disable_warnings=True)
-        scores = metric(model=model, x_batch=X, y_batch=y, a_batch=None, explain_func=explain, channel_first=True,
-                        device="cpu")
+        scores = metric(
+            model=model, x_batch=X, y_batch=y, a_batch=None, explain_func=explain, channel_first=True, device="cpu"
+        )
     return {k: np.asarray(v) for k, v in scores.items() if k != "original"}
 
 
-@pytest.mark.parametrize(("method", "order"), [("gradcam-layer4", "cascading"), ("gradcam-layer4", "independent"),
-                                               ("saliency", "cascading")])
+@pytest.mark.parametrize(
+    ("method", "order"), [("gradcam-layer4", "cascading"), ("gradcam-layer4", "independent"), ("saliency", "cascading")]
+)
 def test_randomisation_matches_quantus_mprt_module_by_module(shipped, batch, method, order):
     X, y = batch
     explain = _explainer(method, shipped)
     trained = explain(shipped, X, y)
-    ours = {step: similarities(trained, explain(net, X, y))
-            for step, net in randomisations(shipped, order=order, granularity="modules", seed=43)}
+    ours = {
+        step: similarities(trained, explain(net, X, y))
+        for step, net in randomisations(shipped, order=order, granularity="modules", seed=43)
+    }
     # Quantus' seed s seeds torch with s + 1 before each layer, ours with the seed given (43)
     # saliency is >= 0, so its absolute values change nothing: one pass suffices
     for absolute, key in ((False, "spearman"), (True, "spearman_abs"))[: 1 if method == "saliency" else 2]:
-        theirs = _quantus_mprt(shipped, X, y, explain, order={"cascading": "top_down"}.get(order, order),
-                               absolute=absolute)
+        theirs = _quantus_mprt(
+            shipped, X, y, explain, order={"cascading": "top_down"}.get(order, order), absolute=absolute
+        )
         assert sorted(theirs) == sorted(ours)  # the same layers (Quantus lists the independent ones bottom-up)
         if order == "cascading":
             assert list(theirs) == list(ours)  # in the same order, from the logits down
@@ -91,8 +99,9 @@ def test_stage_steps_are_quantus_cascade_at_each_stage_end(shipped, batch):
     groups = dict(layer_groups(shipped))
     for step, net in randomisations(shipped, seed=43):
         last_module = groups[step][-1]  # the cascade has reached the bottom of this stage
-        np.testing.assert_allclose(similarities(trained, explain(net, X, y))["spearman"], theirs[last_module],
-                                   atol=1e-9, err_msg=step)
+        np.testing.assert_allclose(
+            similarities(trained, explain(net, X, y))["spearman"], theirs[last_module], atol=1e-9, err_msg=step
+        )
 
 
 def test_layer_groups_cover_every_layer_once():
@@ -176,8 +185,9 @@ def test_a_map_that_ignores_the_network_fails_and_noise_passes(shipped):
     def noise(model, X, target):
         return rng.standard_normal((len(X), 1000))
 
-    result = sanity_verdicts(10, seed=0, network=shipped, methods=[input_only, noise], label_n_per_class=2,
-                             label_max_steps=2, n_boot=200)
+    result = sanity_verdicts(
+        10, seed=0, network=shipped, methods=[input_only, noise], label_n_per_class=2, label_max_steps=2, n_boot=200
+    )
     rows = {(r["family"], r["method"], r.get("similarity"), r["control"]): r for r in result["rows"]}
     full = "every layer randomised (full cascade)"
     for s in ("spearman", "spearman_abs", "ssim"):
@@ -204,8 +214,15 @@ def test_random_label_model_fits_a_small_set_and_reports_it():
 
 
 def test_sanity_verdicts_rows_and_families(shipped):
-    result = sanity_verdicts(4, seed=0, network=shipped, methods=("gradcam-layer4", "saliency"),
-                             label_n_per_class=1, label_max_steps=3, n_boot=100)
+    result = sanity_verdicts(
+        4,
+        seed=0,
+        network=shipped,
+        methods=("gradcam-layer4", "saliency"),
+        label_n_per_class=1,
+        label_max_steps=3,
+        n_boot=100,
+    )
     json.dumps(result)  # JSON-ready
     families = {}
     for r in result["rows"]:
@@ -213,8 +230,12 @@ def test_sanity_verdicts_rows_and_families(shipped):
         assert r["verdict"] in ("agrees", "differs", "no effect", "open")
         assert ("n_needed" in r) == (r["verdict"] == "open") and "beyond the paper" in r["reference"]
         assert r["low"] <= r["estimate"] <= r["high"] or np.isnan(r["estimate"])
-    assert {k: len(v) for k, v in families.items()} == {"cascading": 6, "independent": 12, "random labels": 6,
-                                                        "secondary |AUROC - 0.5|": 12}
+    assert {k: len(v) for k, v in families.items()} == {
+        "cascading": 6,
+        "independent": 12,
+        "random labels": 6,
+        "secondary |AUROC - 0.5|": 12,
+    }
     for rows in families.values():
         assert all(r["level"] == pytest.approx(1 - 0.05 / len(rows)) for r in rows)
     assert [r["step"] for r in result["cascading"]][::6] == list(STEPS)

@@ -10,10 +10,22 @@ import pytest
 
 from resandi_lite import CLASSES, make_dataset
 from resandi_lite.msd import fit_exponent, time_averaged_msd
-from resandi_lite.signatures import (STATISTICS, diffusivity_change, excess_kurtosis, flight_durations,
-                                     lag1_autocorrelation, local_diffusivity, msd_exponent, msd_ratio, noisy_lag1_correlation,
-                                     rest_durations,
-                                     rest_fraction, statistics, straightness, survival_exponent)
+from resandi_lite.signatures import (
+    STATISTICS,
+    diffusivity_change,
+    excess_kurtosis,
+    flight_durations,
+    lag1_autocorrelation,
+    local_diffusivity,
+    msd_exponent,
+    msd_ratio,
+    noisy_lag1_correlation,
+    rest_durations,
+    rest_fraction,
+    statistics,
+    straightness,
+    survival_exponent,
+)
 from resandi_lite.simulate import bm, ctrw, fbm, lw, sbm
 
 N, T = 200, 1000
@@ -26,6 +38,7 @@ def close_in_mean(values, expected, bias=0.0):
 
 
 # --- hand-made inputs ---------------------------------------------------------------------------------------------
+
 
 def test_straight_line():
     X = np.stack([np.arange(10.0), 2 * np.arange(10.0)])[None]  # constant step (1, 2)
@@ -94,6 +107,7 @@ def test_errors_name_the_problem():
 
 
 # --- laws of the models ---------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("alpha", [0.3, 1.0, 1.7])
 def test_fbm_increment_correlation(alpha):

@@ -84,6 +84,7 @@ def test_model_table_covers_every_class():
 
 # --- statistical laws -------------------------------------------------------
 
+
 def test_normal_pairs_are_independent_gaussians_with_the_given_variance():
     """Box-Muller pairs: x / sqrt(v) and y / sqrt(v) are N(0, 1), independent of each other and of the next pair."""
     from scipy import stats
@@ -160,7 +161,7 @@ def test_fbm_increments_have_the_fgn_autocovariance_at_every_lag(alpha, length):
     d = steps.reshape(2 * n, length - 1)
     gamma = fgn_autocovariance(np.array([alpha / 2]), length - 1)[0]
     for k in (0, 1, 2, 5, length // 2, length - 2):
-        per_trajectory = np.mean(d[:, :d.shape[1] - k] * d[:, k:], axis=1)
+        per_trajectory = np.mean(d[:, : d.shape[1] - k] * d[:, k:], axis=1)
         estimate, se = per_trajectory.mean(), per_trajectory.std() / np.sqrt(2 * n)
         assert abs(estimate - gamma[k]) < Z * se, (k, estimate, gamma[k], se)
     assert abs(np.corrcoef(steps[:, 0, -1], steps[:, 1, -1])[0, 1]) < Z / np.sqrt(n)  # x and y independent
@@ -262,8 +263,9 @@ def test_attm_diffusivity_is_piecewise_constant():
 
 def test_renewal_blocks_cover_the_horizon_and_values_spread_over_their_steps():
     rng = np.random.default_rng(22)
-    durations, tag = draw_until(lambda rows, k: (rng.integers(1, 4, (rows.size, k)).astype(float),
-                                                 rng.random((rows.size, k))), 50, 100, first=3)
+    durations, tag = draw_until(
+        lambda rows, k: (rng.integers(1, 4, (rows.size, k)).astype(float), rng.random((rows.size, k))), 50, 100, first=3
+    )
     finite = np.isfinite(durations)
     starts = np.array([0, 3, 9, 21, 45, 93])  # blocks of 3, 6, 12, ... columns
     used = finite.sum(axis=1)  # a row stops after the first block that reaches the horizon ...

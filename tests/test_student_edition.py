@@ -47,13 +47,16 @@ def test_an_exercise_cell_splits_into_statement_hint_solution_and_check():
     assert student.parse_exercise is parse_exercise, "the old import place still works"
 
 
-@pytest.mark.parametrize("broken, message", [
-    (EXAMPLE.replace("# Hint: use", "# use"), "second line"),
-    (EXAMPLE.replace("# Exercise 3:", "# Exercise three:"), "starts with"),
-    (EXAMPLE.replace("rl.course.exercises.check_something(answer,", "print(answer,"), "last statement"),
-    (EXAMPLE.replace("check_something(answer,", "check_something(slope,"), "first argument"),
-    ("# Exercise 1: x\n# Hint: y\nrl.course.exercises.check_x(answer)", "no solution lines"),
-])
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        (EXAMPLE.replace("# Hint: use", "# use"), "second line"),
+        (EXAMPLE.replace("# Exercise 3:", "# Exercise three:"), "starts with"),
+        (EXAMPLE.replace("rl.course.exercises.check_something(answer,", "print(answer,"), "last statement"),
+        (EXAMPLE.replace("check_something(answer,", "check_something(slope,"), "first argument"),
+        ("# Exercise 1: x\n# Hint: y\nrl.course.exercises.check_x(answer)", "no solution lines"),
+    ],
+)
 def test_broken_exercise_cells_are_refused(broken, message):
     with pytest.raises(ValueError, match=message):
         parse_exercise(broken)
@@ -78,12 +81,15 @@ def test_student_edition_shows_no_raw_myst_role(edition):
     from resandi_lite.course.roles import raw_roles
 
     for path in NOTEBOOKS:
-        assert raw_roles(json.loads((edition / path.name).read_text())) == [], f"{path.name}: Jupyter would show these raw"
+        assert raw_roles(json.loads((edition / path.name).read_text())) == [], (
+            f"{path.name}: Jupyter would show these raw"
+        )
 
 
 def _solution(cell):
-    return "\n".join(line for line in cell.source.split("\n") if "### BEGIN SOLUTION" not in line
-                     and "### END SOLUTION" not in line)
+    return "\n".join(
+        line for line in cell.source.split("\n") if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+    )
 
 
 @pytest.mark.slow
@@ -95,8 +101,9 @@ def test_student_notebook_stops_at_first_exercise_then_solutions_pass(path, edit
     first = next(k for k, cell in enumerate(release.cells) if cell.metadata.get("nbgrader", {}).get("solution"))
     code = [[c.source for c in nb.cells[:first] if c.cell_type == "code"] for nb in (release, graded)]
     assert code[0] == code[1], "the same chapter code before the exercises"
-    client = NotebookClient(release, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
+    client = NotebookClient(
+        release, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}
+    )
     with client.setup_kernel():
         for index in range(first):
             client.execute_cell(release.cells[index], index)

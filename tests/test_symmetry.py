@@ -23,8 +23,10 @@ def _matrix(k: int) -> np.ndarray:
 def walks():
     """Raw 2-D walks of several lengths (short ones padded on the left), x and y on different scales."""
     rng = np.random.default_rng(0)
-    return [rng.standard_normal((2, t)).cumsum(axis=1) * rng.uniform(0.1, 10.0, (2, 1)) + rng.uniform(-5, 5, (2, 1))
-            for t in (10, 11, 37, 500, 999, 1000)]
+    return [
+        rng.standard_normal((2, t)).cumsum(axis=1) * rng.uniform(0.1, 10.0, (2, 1)) + rng.uniform(-5, 5, (2, 1))
+        for t in (10, 11, 37, 500, 999, 1000)
+    ]
 
 
 @pytest.mark.parametrize("k", range(8))
@@ -42,7 +44,7 @@ def test_each_transform_is_the_preprocessing_of_the_moved_trajectory(walks, k):
     for i, w in enumerate(walks):
         pad = 1000 - w.shape[1]
         if pad:
-            assert np.all(moved[i, :, :pad + 1] == moved[i, :, pad:pad + 1])
+            assert np.all(moved[i, :, : pad + 1] == moved[i, :, pad : pad + 1])
 
 
 def test_reflection_of_the_padding_is_not_a_reflection_of_zero(walks):
@@ -151,8 +153,10 @@ def test_symmetrized_prediction_is_the_mean_log_probability_and_invariant():
     model = build_model("lite")
     ds = make_dataset(1, seed=3)
     averaged = predict_logits(model, ds.X, batch_size=5, symmetrize=True)
-    by_hand = np.mean([torch.log_softmax(torch.from_numpy(predict_logits(model, symmetrize(ds.X, k))), 1).numpy()
-                       for k in range(8)], axis=0)
+    by_hand = np.mean(
+        [torch.log_softmax(torch.from_numpy(predict_logits(model, symmetrize(ds.X, k))), 1).numpy() for k in range(8)],
+        axis=0,
+    )
     np.testing.assert_allclose(averaged, by_hand, atol=1e-5)
     np.testing.assert_allclose(np.exp(averaged).sum(axis=1) <= 1 + 1e-6, True)  # a geometric mean: sums to <= 1
     for k in range(8):

@@ -29,7 +29,14 @@ def _same(a, b):
 def test_defaults_are_the_papers_recipe():
     c = TrainConfig()
     assert (c.lr, c.batch_size, c.step_size, c.gamma, c.patience, c.min_delta, c.max_epochs) == (
-        1e-4, 64, 10, 0.5, 10, 1e-3, 100)
+        1e-4,
+        64,
+        10,
+        0.5,
+        10,
+        1e-3,
+        100,
+    )
     assert c.preset == "paper" and c.train_per_class == 50_000 and c.val_per_class == 10_000
 
 
@@ -43,11 +50,14 @@ def test_pick_device_follows_what_the_machine_has(monkeypatch):
     assert pick_device("auto") == torch.device("cpu") and pick_device("cpu") == torch.device("cpu")
 
 
-@pytest.mark.parametrize("device, message", [
-    ("tpu", "device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got 'tpu'"),
-    ("cuda", "device 'cuda' is not available: torch finds no CUDA GPU"),
-    ("mps", "device 'mps' is not available"),
-])
+@pytest.mark.parametrize(
+    "device, message",
+    [
+        ("tpu", "device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got 'tpu'"),
+        ("cuda", "device 'cuda' is not available: torch finds no CUDA GPU"),
+        ("mps", "device 'mps' is not available"),
+    ],
+)
 def test_check_device_refuses_unknown_and_absent_devices(monkeypatch, device, message):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr("resandi_lite.train._mps_available", lambda: False)
@@ -112,8 +122,11 @@ def test_init_starts_from_given_weights(tmp_path):
         if "running" not in name and "num_batches" not in name:
             torch.testing.assert_close(value, start[name].float(), atol=1e-6, rtol=0)
     with pytest.raises(ValueError, match="not a 'paper' one"):
-        fit(TrainConfig(**{**TINY, "preset": "paper"}, init=str(tmp_path / "a" / "best.pt")), tmp_path / "c",
-            progress=False)
+        fit(
+            TrainConfig(**{**TINY, "preset": "paper"}, init=str(tmp_path / "a" / "best.pt")),
+            tmp_path / "c",
+            progress=False,
+        )
 
 
 def test_fixed_datasets_can_be_given(tmp_path):
@@ -124,9 +137,32 @@ def test_fixed_datasets_can_be_given(tmp_path):
 
 
 def _cli(out, *extra):
-    return [sys.executable, "-m", "resandi_lite", "train", "--preset", "lite", "--train-per-class", "48",
-            "--val-per-class", "4", "--max-epochs", "3", "--lr", "1e-3", "--seed", "5", "--fresh-data",
-            "--checkpoint-every", "1", "--threads", "1", "--out", str(out), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "resandi_lite",
+        "train",
+        "--preset",
+        "lite",
+        "--train-per-class",
+        "48",
+        "--val-per-class",
+        "4",
+        "--max-epochs",
+        "3",
+        "--lr",
+        "1e-3",
+        "--seed",
+        "5",
+        "--fresh-data",
+        "--checkpoint-every",
+        "1",
+        "--threads",
+        "1",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def test_a_killed_run_resumes(tmp_path):
@@ -154,7 +190,8 @@ def test_a_killed_run_resumes(tmp_path):
 def test_distributed_training_on_two_cpu_processes(tmp_path):
     """torchrun with 2 processes (gloo): both ranks end with identical weights, equal to rank 0's checkpoint."""
     script = tmp_path / "ddp.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import os, torch
         torch.set_num_threads(1)
         from resandi_lite.train import TrainConfig, fit
@@ -162,10 +199,15 @@ def test_distributed_training_on_two_cpu_processes(tmp_path):
                              seed=7, fresh_data=True, device="cpu")
         model, history = fit(config, {str(tmp_path / "run")!r}, progress=False)
         torch.save(model.state_dict(), {str(tmp_path)!r} + f"/rank{{os.environ['RANK']}}.pt")
-    """))
+    """)
+    )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
-                           "--master-port", "29517", str(script)], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29517", str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     rank0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
     rank1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
@@ -193,19 +235,22 @@ def test_bad_checkpoints(tmp_path):
         load_checkpoint(tmp_path / "truncated.pt")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"preset": "huge"}, "preset must be one of"),
-    ({"batch_size": 0}, "batch_size must be a positive integer"),
-    ({"lr": -1.0}, "lr must be > 0"),
-    ({"num_workers": 4}, "num_workers must be 0 or 1"),
-    ({"patience": -1}, "patience must be an integer >= 0, got -1"),
-    ({"checkpoint_every": -1}, "checkpoint_every must be an integer >= 0, got -1"),
-    ({"bn_batches": -2}, "bn_batches must be an integer >= 0, got -2"),
-    ({"min_delta": -0.1}, "min_delta must be >= 0, got -0.1"),
-    ({"weight_decay": -1e-4}, "weight_decay must be >= 0"),
-    ({"weight_decay": float("nan")}, "weight_decay must be >= 0"),
-    ({"device": "tpu"}, "device must be 'auto', 'cpu'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"preset": "huge"}, "preset must be one of"),
+        ({"batch_size": 0}, "batch_size must be a positive integer"),
+        ({"lr": -1.0}, "lr must be > 0"),
+        ({"num_workers": 4}, "num_workers must be 0 or 1"),
+        ({"patience": -1}, "patience must be an integer >= 0, got -1"),
+        ({"checkpoint_every": -1}, "checkpoint_every must be an integer >= 0, got -1"),
+        ({"bn_batches": -2}, "bn_batches must be an integer >= 0, got -2"),
+        ({"min_delta": -0.1}, "min_delta must be >= 0, got -0.1"),
+        ({"weight_decay": -1e-4}, "weight_decay must be >= 0"),
+        ({"weight_decay": float("nan")}, "weight_decay must be >= 0"),
+        ({"device": "tpu"}, "device must be 'auto', 'cpu'"),
+    ],
+)
 def test_bad_config(kwargs, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**kwargs)
@@ -224,9 +269,8 @@ def test_max_batches_time_boxes_a_call_and_checkpoints(tmp_path):
     assert _same(_weights(tmp_path / "whole" / "checkpoint.pt"), _weights(tmp_path / "cut" / "checkpoint.pt"))
     with pytest.raises(ValueError, match="max_batches must be a positive integer"):
         fit(config, tmp_path / "x", max_batches=0)
-    with pytest.deprecated_call():
+    with pytest.raises(TypeError, match="stop_after_batches"):  # the old name of max_batches is gone
         fit(config, tmp_path / "old", progress=False, stop_after_batches=1)
-    assert load_checkpoint(tmp_path / "old" / "checkpoint.pt")["state"]["batch"] == 1
 
 
 def test_an_existing_run_is_refused_without_resume_or_overwrite(tmp_path):
@@ -252,7 +296,10 @@ def test_stale_part_files_are_removed_and_logged(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="resandi_lite"):
         fit(TrainConfig(**{**TINY, "max_epochs": 1}), tmp_path, progress=False, max_batches=1)
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".resandi-lock")) == [
-        "checkpoint.pt", "notes.part", "notes.txt"]
+        "checkpoint.pt",
+        "notes.part",
+        "notes.txt",
+    ]
     assert f"checkpoint.pt.{dead}.a1b2.part" in caplog.text and "best.pt.part" in caplog.text
     assert "interrupted save" in caplog.text
     assert remove_stale_parts(tmp_path) == []
@@ -261,8 +308,11 @@ def test_stale_part_files_are_removed_and_logged(tmp_path, caplog):
 
 
 def test_init_must_exist(tmp_path):
-    with pytest.raises(ValueError, match=r"init must be a shipped name \(lite, lite-T1000\) or an existing file, got "
-                                         r"'/nonexistent/best.pt' \(no such file\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"init must be a shipped name \(lite, lite-T1000\) or an existing file, got "
+        r"'/nonexistent/best.pt' \(no such file\)",
+    ):
         fit(TrainConfig(**TINY, init="/nonexistent/best.pt"), tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists()  # refused before anything was written
     with pytest.raises(CheckpointNotFoundError):
@@ -271,7 +321,10 @@ def test_init_must_exist(tmp_path):
 
 def test_a_finished_step_run_extends_bit_for_bit(tmp_path, capsys):
     """Resuming with only a larger max_epochs continues the run as if it had been planned that long."""
-    short, long = TrainConfig(**{**TINY, "max_epochs": 2}, step_size=1), TrainConfig(**{**TINY, "max_epochs": 3}, step_size=1)
+    short, long = (
+        TrainConfig(**{**TINY, "max_epochs": 2}, step_size=1),
+        TrainConfig(**{**TINY, "max_epochs": 3}, step_size=1),
+    )
     fit(short, tmp_path / "extended", progress=False)
     fit(short, tmp_path / "extended", resume=True, progress=True)
     assert "is finished: trained for 2 of max_epochs 2 epochs; best epoch" in capsys.readouterr().out
@@ -291,30 +344,65 @@ def test_a_cosine_run_cannot_be_extended_and_an_early_stopped_run_says_so(tmp_pa
     stop = TrainConfig(**{**TINY, "max_epochs": 6}, patience=1, min_delta=100.0)
     _, history = fit(stop, tmp_path / "stop", progress=False)
     assert len(history) == 2
-    _, again = fit(TrainConfig(**{**TINY, "max_epochs": 9}, patience=1, min_delta=100.0), tmp_path / "stop",
-                   resume=True, progress=True)
+    _, again = fit(
+        TrainConfig(**{**TINY, "max_epochs": 9}, patience=1, min_delta=100.0),
+        tmp_path / "stop",
+        resume=True,
+        progress=True,
+    )
     assert again == history
     assert "stopped early after epoch 2 (1 epochs without an improvement of 100.0" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--patience", "-1"], "error: patience must be an integer >= 0, got -1"),
-    (["--checkpoint-every", "-1"], "error: checkpoint_every must be an integer >= 0, got -1"),
-    (["--device", "tpu"], "error: device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got 'tpu'"),
-    (["--init", "/nonexistent.pt"], "error: init must be a shipped name"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--patience", "-1"], "error: patience must be an integer >= 0, got -1"),
+        (["--checkpoint-every", "-1"], "error: checkpoint_every must be an integer >= 0, got -1"),
+        (["--device", "tpu"], "error: device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got 'tpu'"),
+        (["--init", "/nonexistent.pt"], "error: init must be a shipped name"),
+    ],
+)
 def test_cli_train_answers_mistakes_in_one_line(tmp_path, capsys, args, message):
     from resandi_lite.__main__ import main
 
-    assert main(["train", "--preset", "lite", "--train-per-class", "8", "--val-per-class", "2", "--max-epochs", "1",
-                 "--out", str(tmp_path / "run"), *args]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "--preset",
+                "lite",
+                "--train-per-class",
+                "8",
+                "--val-per-class",
+                "2",
+                "--max-epochs",
+                "1",
+                "--out",
+                str(tmp_path / "run"),
+                *args,
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1
 
 
 def test_cli_train_refuses_an_existing_run_and_bad_threads(tmp_path):
     run = tmp_path / "run"
-    base = ["--train-per-class", "2", "--val-per-class", "1", "--max-epochs", "1", "--batch-size", "8", "--threads", "1"]
+    base = [
+        "--train-per-class",
+        "2",
+        "--val-per-class",
+        "1",
+        "--max-epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--threads",
+        "1",
+    ]
     ok = subprocess.run(_cli_min(run, *base), capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr[-2000:]
     again = subprocess.run(_cli_min(run, *base), capture_output=True, text=True)

@@ -47,8 +47,15 @@ def test_paired_bootstrap_custom_statistic_and_reproducible():
     assert r1 == r2 and r1["estimate"] == 24.5 and r1["low"] < 24.5 < r1["high"]
 
 
-@pytest.mark.parametrize("a, b, match", [([1, 2, 3], [1, 2], "same length"), ([1.0, np.nan], [0, 0], "finite"),
-                                         ([1], [1], "at least 2"), (["x", "y"], [0, 1], "numbers")])
+@pytest.mark.parametrize(
+    "a, b, match",
+    [
+        ([1, 2, 3], [1, 2], "same length"),
+        ([1.0, np.nan], [0, 0], "finite"),
+        ([1], [1], "at least 2"),
+        (["x", "y"], [0, 1], "numbers"),
+    ],
+)
 def test_paired_bootstrap_refuses_bad_input(a, b, match):
     with pytest.raises((ValueError, TypeError), match=match):
         paired_bootstrap(a, b)
@@ -79,9 +86,18 @@ def test_family_level():
         family_level(3, 1.5)
 
 
-@pytest.mark.parametrize("low, high, paper, expected", [
-    (0.1, 2.0, 3.0, "agrees"), (-2.0, -0.1, 3.0, "differs"), (-2.0, -0.1, -3.0, "agrees"),
-    (-0.5, 1.0, 3.0, "no effect"), (-0.5, 3.5, 3.0, "open"), (-3.5, 0.5, -3.0, "open"), (-0.5, 0.5, -3.0, "no effect")])
+@pytest.mark.parametrize(
+    "low, high, paper, expected",
+    [
+        (0.1, 2.0, 3.0, "agrees"),
+        (-2.0, -0.1, 3.0, "differs"),
+        (-2.0, -0.1, -3.0, "agrees"),
+        (-0.5, 1.0, 3.0, "no effect"),
+        (-0.5, 3.5, 3.0, "open"),
+        (-3.5, 0.5, -3.0, "open"),
+        (-0.5, 0.5, -3.0, "no effect"),
+    ],
+)
 def test_verdict_rule(low, high, paper, expected):
     assert verdict(low, high, paper) == expected
 
@@ -125,12 +141,16 @@ from resandi_lite import verdict as vd  # noqa: E402
 
 def _fake_part(calls):
     """A part function as the parts expose it: rows of verdict_row, one open (with n_needed), sizes, seconds."""
+
     def layerwise_verdicts(n_per_class, *, seed=0, network=None, progress=False, **options):
         calls.append((n_per_class, seed, options))
-        rows = [verdict_row("a sign that agrees", 0.3, 0.2, 0.4, n_per_class, 0.3, level=0.99),
-                verdict_row("a sign still open", 0.05, -0.1, 0.2, n_per_class, 0.1, stderr=np.float64(0.05)),
-                verdict_row("no effect here", 0.0, -0.02, 0.02, n_per_class, -0.3, extra=np.nan)]
+        rows = [
+            verdict_row("a sign that agrees", 0.3, 0.2, 0.4, n_per_class, 0.3, level=0.99),
+            verdict_row("a sign still open", 0.05, -0.1, 0.2, n_per_class, 0.1, stderr=np.float64(0.05)),
+            verdict_row("no effect here", 0.0, -0.02, 0.02, n_per_class, -0.3, extra=np.nan),
+        ]
         return {"rows": rows, "sizes": {"n_per_class": n_per_class}, "seconds": 0.5, "details": np.arange(3)}
+
     return layerwise_verdicts
 
 
@@ -157,7 +177,10 @@ def test_run_verdicts_writes_each_part_and_one_json(tmp_path, fake_parts):
         assert ("n_needed" in row) == (row["verdict"] == "open")
     assert stored["rows"][1]["n_needed"] == n_needed(n, -0.1, 0.2, 0.1) and stored["rows"][2]["extra"] is None
     assert stored["sizes"] == "ci" and stored["n_per_class"] == {"layerwise": n} and stored["seeds"] == {"layerwise": 3}
-    assert stored["wall_seconds"]["total"] == pytest.approx(stored["wall_seconds"]["layerwise"]) and stored["wall_seconds"]["total"] >= 0
+    assert (
+        stored["wall_seconds"]["total"] == pytest.approx(stored["wall_seconds"]["layerwise"])
+        and stored["wall_seconds"]["total"] >= 0
+    )
     assert stored["cpu"] and stored["command"].startswith("python -m resandi_lite verdicts --sizes ci")
     assert stored["unavailable"] == {"erasure": "part not available (resandi_lite.erasure.erasure_verdicts not found)"}
     assert stored["parts"]["layerwise"] == part  # the part's whole result, rows included
@@ -181,8 +204,11 @@ def test_run_verdicts_refuses_bad_arguments_and_bad_parts(tmp_path, monkeypatch)
         vd.run_verdicts(tmp_path, parts=["layer"])
     with pytest.raises(ValueError, match="sizes must be"):
         vd.run_verdicts(tmp_path, sizes="huge")
-    monkeypatch.setattr(vd, "_part_function", lambda part: lambda n, **kw: {"rows": [{"claim": "x", "verdict": "maybe",
-                                                                                      "low": 0, "high": 1}]})
+    monkeypatch.setattr(
+        vd,
+        "_part_function",
+        lambda part: lambda n, **kw: {"rows": [{"claim": "x", "verdict": "maybe", "low": 0, "high": 1}]},
+    )
     with pytest.raises(ValueError, match="every row must hold"):
         vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], say=lambda line: None)
     assert not (tmp_path / "layerwise.json").exists()
@@ -196,8 +222,10 @@ def test_load_verdicts_and_the_table(tmp_path):
     (tmp_path / "norows.json").write_text("{}")
     with pytest.raises(ValueError, match="no list of rows"):
         vd.load_verdicts(tmp_path / "norows.json")
-    rows = [{**verdict_row("open one", 0.05, -0.1, 0.2, 1000, 0.1, level=0.998), "part": "layerwise"},
-            {**verdict_row("big one", 12.3, 10.0, 14.6, 100, 3.4), "part": "erasure"}]
+    rows = [
+        {**verdict_row("open one", 0.05, -0.1, 0.2, 1000, 0.1, level=0.998), "part": "layerwise"},
+        {**verdict_row("big one", 12.3, 10.0, 14.6, 100, 3.4), "part": "erasure"},
+    ]
     (tmp_path / "v.json").write_text(json.dumps({"rows": rows}))
     assert vd.load_verdicts(tmp_path / "v.json")["rows"] == rows
     table = vd.verdict_table(rows)
@@ -207,7 +235,7 @@ def test_load_verdicts_and_the_table(tmp_path):
     assert lines[3] == "| big one | +12.3 | [+10.0, +14.6] | agrees | — |"
     assert table._repr_markdown_() == str(table) and len(str(vd.verdict_table(rows, part="erasure")).splitlines()) == 3
     page = table._repr_html_()
-    assert page.count("<tr>") == 3 and "<td style=\"text-align:right\">9,000</td>" in page and "|" not in page
+    assert page.count("<tr>") == 3 and '<td style="text-align:right">9,000</td>' in page and "|" not in page
     piped = vd.verdict_table([verdict_row("mean |AUROC - 0.5| > 0", 0.1, 0.05, 0.15, 100, 0.1)])
     assert "mean \\|AUROC - 0.5\\| > 0" in str(piped) and str(piped).splitlines()[2].count(" | ") == 4
     assert "mean |AUROC - 0.5| &gt; 0" in piped._repr_html_()
@@ -216,7 +244,11 @@ def test_load_verdicts_and_the_table(tmp_path):
 
 
 def test_jsonable_turns_numpy_and_nan_into_json():
-    assert vd._jsonable({"a": np.float32(0.5), "b": np.array([1, 2]), "c": (np.nan, np.inf), 1: np.bool_(True)}) == \
-        {"a": 0.5, "b": [1, 2], "c": [None, None], "1": True}
+    assert vd._jsonable({"a": np.float32(0.5), "b": np.array([1, 2]), "c": (np.nan, np.inf), 1: np.bool_(True)}) == {
+        "a": 0.5,
+        "b": [1, 2],
+        "c": [None, None],
+        "1": True,
+    }
     with pytest.raises(TypeError, match="not JSON-ready"):
         vd._jsonable({"x": object()})

@@ -8,10 +8,7 @@
 * :mod:`~resandi_lite.course.roles` -- MyST roles as plain Markdown, for Jupyter and Colab;
 * :mod:`~resandi_lite.course.listing` -- :func:`show_source`, the code listings of the chapters.
 
-None of it is part of the core's top-level API (``resandi_lite.__all__``).
-The old places ``rl.exercises``, ``rl.explore`` and ``rl.student`` still work
-for one release, with a DeprecationWarning naming the new place.
-"""
+None of it is part of the core's top-level API (``resandi_lite.__all__``)."""
 
 from __future__ import annotations
 

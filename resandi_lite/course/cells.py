@@ -81,8 +81,9 @@ def parse_exercise(source: str) -> Exercise:
         raise ValueError(f"an exercise cell starts with '# Exercise k: <statement>', got {lines[0]!r}")
     hint = _HINT.match(lines[1]) if len(lines) > 1 else None
     if hint is None:
-        raise ValueError(f"Exercise {head[1]}: the second line must be '# Hint: <hint>', "
-                         f"got {lines[1] if len(lines) > 1 else ''!r}")
+        raise ValueError(
+            f"Exercise {head[1]}: the second line must be '# Hint: <hint>', got {lines[1] if len(lines) > 1 else ''!r}"
+        )
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
@@ -93,8 +94,14 @@ def parse_exercise(source: str) -> Exercise:
         raise ValueError(f"Exercise {head[1]}: the last statement must call {CHECK_PREFIX}<name>(answer, ...)")
     if not (call.args and isinstance(call.args[0], ast.Name) and call.args[0].id == "answer"):
         raise ValueError(f"Exercise {head[1]}: the check's first argument must be `answer`")
-    solution = lines[2:last.lineno - 1]
+    solution = lines[2 : last.lineno - 1]
     if not any(line.strip() and not line.lstrip().startswith("#") for line in solution):
         raise ValueError(f"Exercise {head[1]}: no solution lines between the hint and the check")
-    return Exercise(number=int(head[1]), statement=head[2], hint=hint[1], solution=solution,
-                    check=lines[last.lineno - 1:], check_name=call.func.attr)
+    return Exercise(
+        number=int(head[1]),
+        statement=head[2],
+        hint=hint[1],
+        solution=solution,
+        check=lines[last.lineno - 1 :],
+        check_name=call.func.attr,
+    )

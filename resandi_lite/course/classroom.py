@@ -63,15 +63,21 @@ STUDENT_NOTE = (
     "Each exercise below has three cells: its statement and hint, **your answer** and its **check**. "
     "In the answer cell replace `answer = ...` by your code, delete the `raise NotImplementedError` line "
     "and run the cell, then run the check: it raises an error if the answer is not right yet, and prints a hint. "
-    "The other cells are read-only.")
+    "The other cells are read-only."
+)
 GRADED_NOTE = (
     "Write your code with the chapter's names (`T`, `n`, `seed`, `ds`, ...), not with the numbers they hold "
-    "in your run: a graded notebook is run again, with smaller sizes (the `ci` profile).")
-HIDDEN_NOTE = ("Some checks (a letter, a class name, a small count) look only at the form of your answer here; "
-               "they are graded after you hand the notebook in.")
-CODE_STUB = ("answer = ...  # your code here\n"
-             'raise NotImplementedError("write your answer in this cell (the exercise and its hint are above), '
-             'then delete this line")')
+    "in your run: a graded notebook is run again, with smaller sizes (the `ci` profile)."
+)
+HIDDEN_NOTE = (
+    "Some checks (a letter, a class name, a small count) look only at the form of your answer here; "
+    "they are graded after you hand the notebook in."
+)
+CODE_STUB = (
+    "answer = ...  # your code here\n"
+    'raise NotImplementedError("write your answer in this cell (the exercise and its hint are above), '
+    'then delete this line")'
+)
 CONFIG_NAME = "nbgrader_config.py"
 SCHEMA_VERSION = 3
 POINTS = {"computed": 2, "class": 2, "count": 2, "choice": 1}
@@ -136,8 +142,14 @@ def scoring(check_name: str) -> Scoring:
 
 
 def _nbgrader(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": SCHEMA_VERSION,
-            "solution": solution, "task": False}
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": SCHEMA_VERSION,
+        "solution": solution,
+        "task": False,
+    }
     if grade:
         meta["points"] = points
     return meta
@@ -167,32 +179,65 @@ def exercise_cells(exercise: Exercise, grading: Scoring, *, hidden: bool = True)
     if not hidden and grading.hidden:
         grading = Scoring(grading.kind, grading.points, False)
     what = {"choice": ", multiple choice", "class": "", "count": "", "computed": ""}[grading.kind]
-    graded_later = " Its check here looks at the form of the answer only; it is graded after you hand it in." \
-        if grading.hidden else ""
-    statement = (f"**Exercise {k}** ({_points(grading.points)}{what}). {_markdown_text(exercise.statement)}"
-                 f"{graded_later}\n\n*Hint:* {_markdown_text(exercise.hint)}")
-    answer = "\n".join([f"# Exercise {k}: your answer; end with `answer` set (the hint is above).",
-                        "### BEGIN SOLUTION", *exercise.solution, "### END SOLUTION"])
+    graded_later = (
+        " Its check here looks at the form of the answer only; it is graded after you hand it in."
+        if grading.hidden
+        else ""
+    )
+    statement = (
+        f"**Exercise {k}** ({_points(grading.points)}{what}). {_markdown_text(exercise.statement)}"
+        f"{graded_later}\n\n*Hint:* {_markdown_text(exercise.hint)}"
+    )
+    answer = "\n".join(
+        [
+            f"# Exercise {k}: your answer; end with `answer` set (the hint is above).",
+            "### BEGIN SOLUTION",
+            *exercise.solution,
+            "### END SOLUTION",
+        ]
+    )
     call = textwrap.indent(_call_text(exercise.check), "    ").lstrip()
     check = f'    assert {call}, "Exercise {k}: not right yet (the check printed a hint)"'
     if grading.hidden:
-        lines = [f"# Check of exercise {k} ({_points(grading.points)}): here the form of the answer only; "
-                 "whether it is right is graded after you hand it in.",
-                 "with rl.course.exercises.stderr_to_stdout():  # a warning must not cost the points",
-                 f"    {grading.form}",
-                 "### BEGIN HIDDEN TESTS", check, "### END HIDDEN TESTS"]
+        lines = [
+            f"# Check of exercise {k} ({_points(grading.points)}): here the form of the answer only; "
+            "whether it is right is graded after you hand it in.",
+            "with rl.course.exercises.stderr_to_stdout():  # a warning must not cost the points",
+            f"    {grading.form}",
+            "### BEGIN HIDDEN TESTS",
+            check,
+            "### END HIDDEN TESTS",
+        ]
     else:
-        lines = [f"# Check of exercise {k} ({_points(grading.points)}): raises if the answer is not right yet.",
-                 "with rl.course.exercises.stderr_to_stdout():  # a warning must not cost the points", check]
+        lines = [
+            f"# Check of exercise {k} ({_points(grading.points)}): raises if the answer is not right yet.",
+            "with rl.course.exercises.stderr_to_stdout():  # a warning must not cost the points",
+            check,
+        ]
     ids = [f"ex{k}-statement", f"ex{k}-answer", f"ex{k}-check"]
     return [
-        {"cell_type": "markdown", "id": ids[0], "metadata": {"nbgrader": _nbgrader(ids[0], locked=True)},
-         "source": statement},
-        {"cell_type": "code", "id": ids[1], "execution_count": None,
-         "metadata": {"nbgrader": _nbgrader(ids[1], solution=True)}, "outputs": [], "source": answer},
-        {"cell_type": "code", "id": ids[2], "execution_count": None,
-         "metadata": {"nbgrader": _nbgrader(ids[2], grade=True, locked=True, points=grading.points)},
-         "outputs": [], "source": "\n".join(lines)},
+        {
+            "cell_type": "markdown",
+            "id": ids[0],
+            "metadata": {"nbgrader": _nbgrader(ids[0], locked=True)},
+            "source": statement,
+        },
+        {
+            "cell_type": "code",
+            "id": ids[1],
+            "execution_count": None,
+            "metadata": {"nbgrader": _nbgrader(ids[1], solution=True)},
+            "outputs": [],
+            "source": answer,
+        },
+        {
+            "cell_type": "code",
+            "id": ids[2],
+            "execution_count": None,
+            "metadata": {"nbgrader": _nbgrader(ids[2], grade=True, locked=True, points=grading.points)},
+            "outputs": [],
+            "source": "\n".join(lines),
+        },
     ]
 
 
@@ -247,7 +292,7 @@ def assignment_name(path) -> str:
 
 def config_text() -> str:
     """The ``nbgrader_config.py`` of a course written by :func:`write_course`."""
-    return textwrap.dedent(f'''\
+    return textwrap.dedent(f"""\
         # nbgrader configuration of a resandi-lite classroom course (written by
         # `python -m resandi_lite.course classroom`; edit freely, it is not overwritten).
         # Run every nbgrader command from this directory.
@@ -280,7 +325,7 @@ def config_text() -> str:
         # Seconds to wait for a cell's last outputs after it finished (nbgrader fails the notebook after 4 by
         # default, which a busy machine can exceed).
         c.Execute.iopub_timeout = 60
-        ''')
+        """)
 
 
 def write_course(paths, out, *, assignment: str | None = None, hidden: bool = True) -> dict:
@@ -300,8 +345,9 @@ def write_course(paths, out, *, assignment: str | None = None, hidden: bool = Tr
     written: dict = {}
     for path in paths:
         name = assignment or assignment_name(path)
-        notebook = source_notebook(plain_notebook(json.loads(path.read_text(encoding="utf-8")),
-                                                  source=f"notebooks/{path.name}"), hidden=hidden)
+        notebook = source_notebook(
+            plain_notebook(json.loads(path.read_text(encoding="utf-8")), source=f"notebooks/{path.name}"), hidden=hidden
+        )
         target = out / "source" / name / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -322,8 +368,9 @@ def nbgrader(course, *args: str, check: bool = True) -> subprocess.CompletedProc
     """
     # nbgrader runs `alembic` (its database migrations) from PATH: put this Python's scripts first
     env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
-                            env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True, env=env
+    )
     if check and result.returncode != 0:
         log = (result.stdout + result.stderr)[-3000:]
         if "No module named nbgrader" in log:
@@ -340,8 +387,16 @@ def points_table(paths) -> list[tuple]:
             if is_exercise_cell(cell):
                 exercise = parse_exercise(_source(cell))
                 grading = scoring(exercise.check_name)
-                rows.append((assignment_name(path)[2:], exercise.number, exercise.check_name, grading.kind,
-                             grading.points, grading.hidden))
+                rows.append(
+                    (
+                        assignment_name(path)[2:],
+                        exercise.number,
+                        exercise.check_name,
+                        grading.kind,
+                        grading.points,
+                        grading.hidden,
+                    )
+                )
     return rows
 
 
@@ -349,8 +404,10 @@ def points_markdown(paths) -> str:
     """The Markdown table of the exercises' points of the chapters ``paths`` (as ``book/instructors.md`` shows it)."""
     rows = points_table(paths)
     width = max(row[1] for row in rows)
-    lines = ["| chapter | total | " + " | ".join(f"ex. {k}" for k in range(1, width + 1)) + " |",
-             "|---" * (width + 2) + "|"]
+    lines = [
+        "| chapter | total | " + " | ".join(f"ex. {k}" for k in range(1, width + 1)) + " |",
+        "|---" * (width + 2) + "|",
+    ]
     for chapter in dict.fromkeys(row[0] for row in rows):
         mine = [row for row in rows if row[0] == chapter]
         cells = [f"{row[4]}" + ("" if row[3] == "computed" else f" ({row[3]}, hidden)") for row in mine]
@@ -369,14 +426,24 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m resandi_lite.course classroom",
         description="Write the nbgrader source course of the chapters (solutions, autograded checks with points, "
-                    "read-only text); then run nbgrader's commands in it (book/instructors.md).")
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="chapter notebooks (default: every notebooks/NN_*.ipynb of the repository)")
+        "read-only text); then run nbgrader's commands in it (book/instructors.md).",
+    )
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        help="chapter notebooks (default: every notebooks/NN_*.ipynb of the repository)",
+    )
     parser.add_argument("--out", type=Path, default=Path("classroom"), help="course directory (default: classroom/)")
-    parser.add_argument("--assignment", help="put every chapter given into this one assignment "
-                                             "(default: one assignment per chapter, ch01, ch02, ...)")
-    parser.add_argument("--release", action="store_true",
-                        help="also run `nbgrader generate_assignment` for each assignment (the student edition)")
+    parser.add_argument(
+        "--assignment",
+        help="put every chapter given into this one assignment (default: one assignment per chapter, ch01, ch02, ...)",
+    )
+    parser.add_argument(
+        "--release",
+        action="store_true",
+        help="also run `nbgrader generate_assignment` for each assignment (the student edition)",
+    )
     args = parser.parse_args(argv)
     paths = args.notebooks or chapters()
     if not paths:
@@ -394,9 +461,11 @@ def main(argv=None) -> None:
         if args.release:
             nbgrader(args.out, "generate_assignment", name, "--force")
             print(f"  student edition in {args.out / 'release' / name}")
-    print(f"next, in {args.out}: nbgrader generate_assignment <name>, collect submissions into "
-          "submitted/<student>/<name>/, nbgrader autograde <name>, nbgrader generate_feedback <name>, "
-          "nbgrader export (book/instructors.md)")
+    print(
+        f"next, in {args.out}: nbgrader generate_assignment <name>, collect submissions into "
+        "submitted/<student>/<name>/, nbgrader autograde <name>, nbgrader generate_feedback <name>, "
+        "nbgrader export (book/instructors.md)"
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,10 @@ PACKAGE = "resandi-lite"
 TAG = "v{version}"
 REFERENCES = {
     # name: (what the chapter's code contains when it needs it, pip arguments)
-    "andi-datasets": (("resandi_lite.reference", "andi_datasets", "rl.reference"),
-                      ("--no-deps", "andi-datasets==2.1.13", "stochastic==0.6.0")),
+    "andi-datasets": (
+        ("resandi_lite.reference", "andi_datasets", "rl.reference"),
+        ("--no-deps", "andi-datasets==2.1.13", "stochastic==0.6.0"),
+    ),
     "captum": (("captum",), ("captum==0.9.0",)),
 }
 TAGS = ["remove-cell"]
@@ -49,7 +51,7 @@ def read_version(pyproject: str) -> str:
     project = re.search(r"^\[project\]\s*$(.*?)(?=^\[|\Z)", pyproject, re.M | re.S)
     version = re.search(r'^version\s*=\s*"([^"]+)"', project[1], re.M) if project else None
     if version is None:
-        raise ValueError("pyproject.toml has no version = \"...\" in its [project] table")
+        raise ValueError('pyproject.toml has no version = "..." in its [project] table')
     return version[1]
 
 
@@ -94,8 +96,10 @@ def install_cell(version: str, repository: str, needs=()) -> str:
     ]
     for name in needs:
         args = ", ".join(f'"{a}"' for a in REFERENCES[name][1])
-        lines += [f"    if not pip_install({args}):",
-                  f'        print("{name} could not be installed: this chapter will skip its comparison with it")']
+        lines += [
+            f"    if not pip_install({args}):",
+            f'        print("{name} could not be installed: this chapter will skip its comparison with it")',
+        ]
     return "\n".join(lines)
 
 
@@ -106,8 +110,13 @@ def _source(cell: dict) -> str:
 def notebook_cell(notebook: dict, version: str, repository: str) -> dict:
     """Cell 0 as it must be for ``notebook`` (a dict of nbformat 4), keeping the present cell's id."""
     code = "\n".join(_source(c) for c in notebook["cells"][1:] if c["cell_type"] == "code")
-    cell = {"cell_type": "code", "execution_count": None, "metadata": {"tags": list(TAGS)}, "outputs": [],
-            "source": install_cell(version, repository, references(code)).splitlines(keepends=True)}
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {"tags": list(TAGS)},
+        "outputs": [],
+        "source": install_cell(version, repository, references(code)).splitlines(keepends=True),
+    }
     if notebook["cells"] and "id" in notebook["cells"][0]:
         cell["id"] = notebook["cells"][0]["id"]
     return cell

@@ -61,8 +61,9 @@ def source(obj, start: str | None = None, stop: str | None = None) -> str:
     try:
         lines = inspect.getsource(obj).splitlines()
     except (TypeError, OSError) as error:
-        raise TypeError(f"obj must be a function, class, method or module of the library with source code, "
-                        f"got {obj!r} ({error})") from None
+        raise TypeError(
+            f"obj must be a function, class, method or module of the library with source code, got {obj!r} ({error})"
+        ) from None
     begin = 0
     if start is not None:
         begin = next((k for k, line in enumerate(lines) if start in line), None)
@@ -72,9 +73,11 @@ def source(obj, start: str | None = None, stop: str | None = None) -> str:
     if stop is not None:
         end = next((k for k, line in enumerate(lines) if stop in line), None)
         if end is None:
-            raise ValueError(f"stop marker {stop!r} not found in the source of {_name(obj)}"
-                             + (f" after {start!r}" if start is not None else ""))
-        lines = lines[:end + 1]
+            raise ValueError(
+                f"stop marker {stop!r} not found in the source of {_name(obj)}"
+                + (f" after {start!r}" if start is not None else "")
+            )
+        lines = lines[: end + 1]
     return textwrap.dedent("\n".join(lines)) + "\n"
 
 

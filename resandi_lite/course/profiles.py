@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import os
 
-PROFILES = ("ci", "book", "paper")
+from ..reproduce import PROFILES, check_profile
+
+__all__ = ["ENV", "PROFILES", "device", "pick", "profile"]
+
 ENV = "RESANDI_PROFILE"
 
 
@@ -29,11 +32,9 @@ def profile(value: str | None = None) -> str:
     >>> profile("ci")
     'ci'
     """
-    chosen = value if value is not None else os.environ.get(ENV, "book")
-    if chosen not in PROFILES:
-        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {chosen!r} "
-                         f"(from {'the argument' if value is not None else '$' + ENV})")
-    return chosen
+    if value is not None:
+        return check_profile(value)
+    return check_profile(os.environ.get(ENV, "book"), where=f"${ENV}")
 
 
 def pick(active: str, *, ci, book, paper):

@@ -69,6 +69,7 @@ class Reference:
 
 def _latex_to_text(text: str) -> str:
     """Plain text of a BibTeX value: accents such as {\\~n} to ñ, braces and ``--`` dropped."""
+
     def accent(m):
         return m[2] + _ACCENTS[m[1]]
 
@@ -101,10 +102,19 @@ def read_bibliography(text: str) -> dict:
         if m[1].lower() in ("comment", "string", "preamble"):
             continue
         fields = _entry_fields(text, m.end())
-        authors = [a.strip() for a in re.split(r"\s+and\s+", fields.get("author", fields.get("editor", ""))) if a.strip()]
+        authors = [
+            a.strip() for a in re.split(r"\s+and\s+", fields.get("author", fields.get("editor", ""))) if a.strip()
+        ]
         last = [_latex_to_text(a.split(",")[0] if "," in a else a.split()[-1]) for a in authors]
-        names = (last[0] if len(last) == 1 else f"{last[0]} and {last[1]}" if len(last) == 2
-                 else f"{last[0]} et al." if last else _latex_to_text(fields.get("title", m[2])))
+        names = (
+            last[0]
+            if len(last) == 1
+            else f"{last[0]} and {last[1]}"
+            if len(last) == 2
+            else f"{last[0]} et al."
+            if last
+            else _latex_to_text(fields.get("title", m[2]))
+        )
         if "doi" in fields:
             url = "https://doi.org/" + fields["doi"].strip()
         elif fields.get("archiveprefix", "arxiv").lower() == "arxiv" and "eprint" in fields:
@@ -131,10 +141,10 @@ def _entry_fields(text: str, start: int) -> dict:
                 if depth == 0:
                     break
                 j += 1
-            value, i = text[i + 1:j], j + 1
+            value, i = text[i + 1 : j], j + 1
         elif i < len(text) and text[i] == '"':
             j = text.index('"', i + 1)
-            value, i = text[i + 1:j], j + 1
+            value, i = text[i + 1 : j], j + 1
         else:
             v = re.compile(r"[^,}\s]+").match(text, i)
             value, i = (v[0], v.end()) if v else ("", i)
@@ -145,7 +155,9 @@ def _cite(keys: str, variant: str | None, bibliography: dict) -> str:
     refs = []
     for key in (k.strip() for k in keys.split(",")):
         if key not in bibliography:
-            raise ValueError(f"{{cite}}`{key}`: no entry {key!r} in the bibliography (keys: {', '.join(sorted(bibliography))})")
+            raise ValueError(
+                f"{{cite}}`{key}`: no entry {key!r} in the bibliography (keys: {', '.join(sorted(bibliography))})"
+            )
         refs.append(bibliography[key])
 
     def link(text, ref):
@@ -175,8 +187,15 @@ def _page(target: str, source: str, root: Path | None) -> tuple[str, str]:
     return path, title
 
 
-def plain_markdown(text: str, *, bibliography: dict, repository: str, branch: str = "main",
-                   source: str = "notebooks/chapter.ipynb", root: Path | None = ROOT) -> str:
+def plain_markdown(
+    text: str,
+    *,
+    bibliography: dict,
+    repository: str,
+    branch: str = "main",
+    source: str = "notebooks/chapter.ipynb",
+    root: Path | None = ROOT,
+) -> str:
     """``text`` with its {cite} and {doc} roles and its relative links to book pages in plain Markdown.
 
     Parameters
@@ -207,6 +226,7 @@ def plain_markdown(text: str, *, bibliography: dict, repository: str, branch: st
     ...                repository="https://github.com/o/r", root=None)
     'as in ([Bae et al. 2026](https://doi.org/10.1038/x)); see [the notation](https://github.com/o/r/blob/main/book/notation.md).'
     """
+
     def page_url(path):
         return f"{repository}/blob/{branch}/{path}"
 
@@ -226,7 +246,7 @@ def plain_markdown(text: str, *, bibliography: dict, repository: str, branch: st
 
     out, end = [], 0
     for m in _TOKEN.finditer(text):  # code stays as it is; a role is {name}`...`, not code
-        out.append(BOOK_LINK.sub(book_link, text[end:m.start()]))
+        out.append(BOOK_LINK.sub(book_link, text[end : m.start()]))
         out.append(role(m["name"], m["variant"], m["content"]) if m["name"] else m[0])
         end = m.end()
     out.append(BOOK_LINK.sub(book_link, text[end:]))
@@ -246,8 +266,9 @@ def read_config(root: Path = ROOT) -> tuple[str, str]:
     return read_repository(config), branch[1].strip("'\"") if branch else "main"
 
 
-def plain_notebook(notebook: dict, *, source: str = "notebooks/chapter.ipynb", root: Path = ROOT,
-                   bibliography: dict | None = None) -> dict:
+def plain_notebook(
+    notebook: dict, *, source: str = "notebooks/chapter.ipynb", root: Path = ROOT, bibliography: dict | None = None
+) -> dict:
     """A copy of ``notebook`` (nbformat 4 dict) whose Markdown cells hold no MyST role (see the module's text).
 
     The bibliography and the repository's address are read from ``root`` when
@@ -261,21 +282,26 @@ def plain_notebook(notebook: dict, *, source: str = "notebooks/chapter.ipynb", r
     if not isinstance(notebook, dict) or "cells" not in notebook:
         raise TypeError(f"notebook must be a notebook dict (nbformat 4, with 'cells'), got {type(notebook).__name__}")
     plain = copy.deepcopy(notebook)
-    needed = [c for c in plain["cells"] if c["cell_type"] == "markdown"
-              and (ROLE.search(_source(c)) or BOOK_LINK.search(_source(c)))]
+    needed = [
+        c
+        for c in plain["cells"]
+        if c["cell_type"] == "markdown" and (ROLE.search(_source(c)) or BOOK_LINK.search(_source(c)))
+    ]
     if not needed:
         return plain
     root = Path(root)
     if bibliography is None:
         bib = root / BIBLIOGRAPHY
         if any("{cite" in _source(c) for c in needed) and not bib.is_file():
-            raise FileNotFoundError(f"the chapter cites, and {bib} does not exist: generate editions from a "
-                                    "clone of the repository")
+            raise FileNotFoundError(
+                f"the chapter cites, and {bib} does not exist: generate editions from a clone of the repository"
+            )
         bibliography = read_bibliography(bib.read_text(encoding="utf-8")) if bib.is_file() else {}
     repository, branch = read_config(root)
     for cell in needed:
-        text = plain_markdown(_source(cell), bibliography=bibliography, repository=repository, branch=branch,
-                              source=source, root=root)
+        text = plain_markdown(
+            _source(cell), bibliography=bibliography, repository=repository, branch=branch, source=source, root=root
+        )
         cell["source"] = text.splitlines(keepends=True)
     return plain
 
@@ -297,16 +323,19 @@ def write_edition(paths, out, *, root: Path = ROOT) -> list[Path]:
         except ValueError:
             source = f"notebooks/{path.name}"
         target = out / path.name
-        target.write_text(json.dumps(plain_notebook(notebook, source=source, root=root), indent=1,
-                                     ensure_ascii=False) + "\n", encoding="utf-8")
+        target.write_text(
+            json.dumps(plain_notebook(notebook, source=source, root=root), indent=1, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
         written.append(target)
     return written
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m resandi_lite.course.roles",
-                                     description="Write the chapters with their MyST roles in plain Markdown "
-                                                 "(for Jupyter and Colab).")
+    parser = argparse.ArgumentParser(
+        prog="python -m resandi_lite.course.roles",
+        description="Write the chapters with their MyST roles in plain Markdown (for Jupyter and Colab).",
+    )
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
     parser.add_argument("--out", type=Path, default=Path("jupyter"), help="output folder (default: jupyter/)")
     args = parser.parse_args(argv)

@@ -37,8 +37,16 @@ from pathlib import Path
 from . import classroom
 from .cells import CHECK_PREFIX, SOLUTIONS_HEADING, Exercise, is_exercise_cell, parse_exercise
 
-__all__ = ["CHECK_PREFIX", "SOLUTIONS_HEADING", "ZIP_NAME", "Exercise", "is_exercise_cell", "parse_exercise",
-           "write_edition", "main"]
+__all__ = [
+    "CHECK_PREFIX",
+    "SOLUTIONS_HEADING",
+    "ZIP_NAME",
+    "Exercise",
+    "is_exercise_cell",
+    "parse_exercise",
+    "write_edition",
+    "main",
+]
 
 ZIP_NAME = "resandi-lite-student.zip"
 _ASSIGNMENT = "student"
@@ -71,10 +79,16 @@ def write_edition(paths, out, *, zip_name: str | None = ZIP_NAME) -> list[Path]:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m resandi_lite.course student",
-                                     description="Write the student edition of the chapter notebooks (made by nbgrader).")
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="chapter notebooks (default: every notebooks/NN_*.ipynb of the repository)")
+    parser = argparse.ArgumentParser(
+        prog="python -m resandi_lite.course student",
+        description="Write the student edition of the chapter notebooks (made by nbgrader).",
+    )
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        help="chapter notebooks (default: every notebooks/NN_*.ipynb of the repository)",
+    )
     parser.add_argument("--out", type=Path, default=Path("student"), help="output directory (default: student/)")
     parser.add_argument("--no-zip", action="store_true", help=f"do not write {ZIP_NAME}")
     args = parser.parse_args(argv)
@@ -82,7 +96,10 @@ def main(argv=None) -> None:
     if not paths:
         parser.error("no notebooks given and none found in notebooks/")
     written = write_edition(paths, args.out, zip_name=None if args.no_zip else ZIP_NAME)
-    print(f"{len(written)} student notebooks in {args.out}" + ("" if args.no_zip else f", zipped in {args.out / ZIP_NAME}"))
+    print(
+        f"{len(written)} student notebooks in {args.out}"
+        + ("" if args.no_zip else f", zipped in {args.out / ZIP_NAME}")
+    )
 
 
 if __name__ == "__main__":

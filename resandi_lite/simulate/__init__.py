@@ -7,22 +7,26 @@ mechanism, simulator, exponent range); :func:`simulate` draws the exponents and
 lengths of a class the way the paper does.
 """
 
-import warnings as _warnings
-
 from .attm import attm
-from .classes import (ALPHA_RANGE, CLASSES, N_CLASSES, REGISTRY, SIMULATORS, ClassSpec, class_label, simulate)
+from .classes import ALPHA_RANGE, CLASSES, N_CLASSES, REGISTRY, SIMULATORS, ClassSpec, class_label, simulate
 from .ctrw import ctrw
 from .fbm import fbm
 from .lw import lw
 from .sbm import bm, sbm
 
-__all__ = ["ALPHA_RANGE", "CLASSES", "N_CLASSES", "REGISTRY", "SIMULATORS", "ClassSpec", "attm", "bm", "class_label",
-           "ctrw", "fbm", "lw", "sbm", "simulate"]
-
-
-def __getattr__(name):
-    if name == "MODELS":
-        _warnings.warn("simulate.MODELS is deprecated (\"model\" means the network); use simulate.SIMULATORS",
-                       DeprecationWarning, stacklevel=2)
-        return SIMULATORS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = [
+    "ALPHA_RANGE",
+    "CLASSES",
+    "N_CLASSES",
+    "REGISTRY",
+    "SIMULATORS",
+    "ClassSpec",
+    "attm",
+    "bm",
+    "class_label",
+    "ctrw",
+    "fbm",
+    "lw",
+    "sbm",
+    "simulate",
+]

@@ -27,8 +27,9 @@ import numpy as np
 _TWO_PI = 2.0 * np.pi
 
 
-def normal_pairs(rng: np.random.Generator, variance, out_x: np.ndarray, out_y: np.ndarray, *,
-                 std: np.ndarray | None = None) -> None:
+def normal_pairs(
+    rng: np.random.Generator, variance, out_x: np.ndarray, out_y: np.ndarray, *, std: np.ndarray | None = None
+) -> None:
     """Fill ``out_x`` and ``out_y`` with independent ``N(0, variance)`` numbers.
 
     Parameters
@@ -57,8 +58,8 @@ def normal_pairs(rng: np.random.Generator, variance, out_x: np.ndarray, out_y: n
     shape = out_x.shape
     # 64 random bits per pair, as two 32-bit integers: one for the radius, one for the angle.
     bits = rng.integers(0, 1 << 64, size=out_x.size, dtype=np.uint64).view(np.uint32).reshape((2,) + shape)
-    log_u = np.multiply(bits[0], np.float32(2.0 ** -32), dtype=np.float32)
-    log_u += np.float32(2.0 ** -33)  # the midpoint of the integer's cell: in (0, 1)
+    log_u = np.multiply(bits[0], np.float32(2.0**-32), dtype=np.float32)
+    log_u += np.float32(2.0**-33)  # the midpoint of the integer's cell: in (0, 1)
     np.log(log_u, out=log_u)
     log_u *= np.float32(-2.0)
     if std is not None:
@@ -72,7 +73,7 @@ def normal_pairs(rng: np.random.Generator, variance, out_x: np.ndarray, out_y: n
     else:
         radius = np.multiply(log_u, variance, dtype=np.float64)  # -2 v ln U1 in double precision (v may be tiny)
         np.sqrt(radius, out=radius)
-    theta = np.multiply(bits[1], np.float32(_TWO_PI * 2.0 ** -32), out=log_u, dtype=np.float32)
+    theta = np.multiply(bits[1], np.float32(_TWO_PI * 2.0**-32), out=log_u, dtype=np.float32)
     trig = np.cos(theta, out=np.empty(shape, np.float32))
     np.multiply(trig, radius, out=out_x, casting="same_kind")
     np.sin(theta, out=trig)

@@ -12,7 +12,7 @@ mechanism's events, for :func:`resandi_lite.simulate.simulate` with
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -60,9 +60,9 @@ def draw_until(draw: Callable, n: int, horizon: float, first: int = 8) -> tuple[
         for rows, drawn in parts:
             k = drawn[j].shape[1]
             if rows.size == n:
-                full[:, offset:offset + k] = drawn[j]
+                full[:, offset : offset + k] = drawn[j]
             else:
-                full[rows, offset:offset + k] = drawn[j]
+                full[rows, offset : offset + k] = drawn[j]
             offset += k
         out.append(full)
     return tuple(out)

@@ -13,20 +13,18 @@ their ``(n, 2, length - 1)`` steps) and append one :class:`ClassSpec` line to
 from __future__ import annotations
 
 import dataclasses
-import functools
 import sys
-import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from .._checks import check_int
+from ..preprocess import increment_std
 from .attm import attm
 from .ctrw import ctrw
 from .fbm import fbm
 from .lw import lw
 from .sbm import sbm
-from ..preprocess import increment_std
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,37 +82,6 @@ SIMULATORS: dict[str, Callable] = {spec.name: spec.simulator for spec in REGISTR
 _INCREMENTS = {spec.name: spec.increments for spec in REGISTRY}
 
 
-def __getattr__(name):
-    if name == "MODELS":
-        warnings.warn("simulate.MODELS is deprecated (\"model\" means the network); use simulate.SIMULATORS",
-                      DeprecationWarning, stacklevel=2)
-        return SIMULATORS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _rng_keyword_only(n_positional: int, later: tuple[str, ...] = ()):
-    """Accept ``rng`` (and the arguments ``later`` after it) positionally, with a DeprecationWarning."""
-    names = ("rng", *later)
-
-    def wrap(func):
-        @functools.wraps(func)
-        def inner(*args, **kwargs):
-            if len(args) > n_positional:
-                extra = args[n_positional:]
-                if len(extra) > len(names):
-                    raise TypeError(f"{func.__name__}() takes {n_positional} positional arguments, got {len(args)}")
-                warnings.warn(f"{func.__name__}(): pass {', '.join(names[:len(extra)])} by keyword (rng=...); "
-                              f"positional use is deprecated", DeprecationWarning, stacklevel=2)
-                for key, value in zip(names, extra):
-                    if key in kwargs:
-                        raise TypeError(f"{func.__name__}() got multiple values for argument {key!r}")
-                    kwargs[key] = value
-                args = args[:n_positional]
-            return func(*args, **kwargs)
-        return inner
-    return wrap
-
-
 MIN_LENGTH = 10
 MAX_LENGTH = 1000
 
@@ -139,7 +106,6 @@ def class_label(name) -> int:
     raise TypeError(f"class must be a name from CLASSES or an integer label, got {type(name).__name__}")
 
 
-@_rng_keyword_only(2)
 def draw_lengths(n: int, length, *, rng=None) -> np.ndarray:
     """Trajectory lengths for ``length="varying"`` (uniform in [10, 1000]) or an int.
 
@@ -158,7 +124,6 @@ def draw_lengths(n: int, length, *, rng=None) -> np.ndarray:
     return np.full(n, length, dtype=np.int64)
 
 
-@_rng_keyword_only(2)
 def draw_alpha(name, n: int, *, rng=None) -> np.ndarray:
     """Exponents of ``n`` trajectories of a class: uniform on its :data:`ALPHA_RANGE` (1 for BM).
 
@@ -173,10 +138,17 @@ def draw_alpha(name, n: int, *, rng=None) -> np.ndarray:
     return rng.uniform(low, high, n) if high > low else np.full(n, low)
 
 
-@_rng_keyword_only(3, ("width", "block", "dtype", "events"))
-def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, *, rng: np.random.Generator,
-                        width: int | None = None, block: int = 1 << 15,
-                        dtype=np.float32, events: bool = False) -> tuple[np.ndarray, ...]:
+def simulate_increments(
+    name,
+    alpha: np.ndarray,
+    lengths: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    width: int | None = None,
+    block: int = 1 << 15,
+    dtype=np.float32,
+    events: bool = False,
+) -> tuple[np.ndarray, ...]:
     """Simulate one class and return its steps, right-aligned and zero-padded.
 
     Trajectories are simulated in groups of similar length (sorted), each group
@@ -240,18 +212,18 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, *, rng: np
         steps, group_marks = steps if events else (steps, None)
         if counts[0] < counts[-1]:  # zero each row's steps past its own length (only the last columns differ)
             tail = np.arange(int(counts[0]), steps.shape[-1])
-            steps[:, :, tail[0]:] *= (tail < counts[:, None])[:, None, :]
+            steps[:, :, tail[0] :] *= (tail < counts[:, None])[:, None, :]
         std[start:stop] = increment_std(steps, counts)
         # Right-align each row's valid steps: zeros in front of the group's shortest row, then one block
         # copy per run of equal lengths (about 8 rows in the paper's mix), measured faster than a copy per
         # row, a boolean-mask scatter or take_along_axis.
-        out[start:stop, :, :width - int(counts[0])] = 0
+        out[start:stop, :, : width - int(counts[0])] = 0
         bounds = [0, *(np.flatnonzero(counts[1:] != counts[:-1]) + 1).tolist(), counts.size]
         for a, b in zip(bounds[:-1], bounds[1:]):
             c = int(counts[a])
-            out[start + a:start + b, :, width - c:] = steps[a:b, :, :c]
+            out[start + a : start + b, :, width - c :] = steps[a:b, :, :c]
             if events:  # a row's marks past its own length are dropped with its steps
-                marks[start + a:start + b, width - c:] = group_marks[a:b, :c]
+                marks[start + a : start + b, width - c :] = group_marks[a:b, :c]
         start = stop
     if not in_order:  # back to the caller's order
         unsorted = np.empty_like(out)
@@ -261,8 +233,9 @@ def simulate_increments(name, alpha: np.ndarray, lengths: np.ndarray, *, rng: np
             marks[order] = marks.copy()
     flat = np.flatnonzero((std == 0).any(axis=1))
     if flat.size:
-        redrawn = simulate_increments(name, alpha[flat], lengths[flat], rng=rng, width=width, block=block,
-                                      dtype=dtype, events=events)
+        redrawn = simulate_increments(
+            name, alpha[flat], lengths[flat], rng=rng, width=width, block=block, dtype=dtype, events=events
+        )
         out[flat], std[flat] = redrawn[:2]
         if events:
             marks[flat] = redrawn[2]
@@ -318,6 +291,9 @@ def simulate(name, n: int, *, length=1000, rng=None, events: bool = False):
     marks = [np.pad(m, ((0, 0), (1, 0))) for m in marks]  # position t marks the step t - 1 -> t
     if isinstance(length, str):  # drop the left padding of each row
         width = positions.shape[-1]
-        return ([positions[i, :, width - lengths[i]:] for i in range(n)], alpha,
-                *([m[i, width - lengths[i]:] for i in range(n)] for m in marks))
+        return (
+            [positions[i, :, width - lengths[i] :] for i in range(n)],
+            alpha,
+            *([m[i, width - lengths[i] :] for i in range(n)] for m in marks),
+        )
     return (positions, alpha, *marks)

@@ -116,8 +116,8 @@ def _increments(alpha: np.ndarray, length: int, rng: np.random.Generator, *, eve
     n, m = alpha.size, length - 1
     size = _fft_size(max(m, 2))  # embed in a circulant of size 2 * size >= 2m
     row = np.empty((n, 2 * size))  # first row of the circulant, times size: gamma(0 .. size), gamma(size-1 .. 1)
-    _fill_autocovariance(alpha / 2.0, row[:, :size + 1], scale=float(size))
-    row[:, size + 1:] = row[:, size - 1:0:-1]
+    _fill_autocovariance(alpha / 2.0, row[:, : size + 1], scale=float(size))
+    row[:, size + 1 :] = row[:, size - 1 : 0 : -1]
     variance = np.fft.rfft(row, axis=1).real  # size * eigenvalues 0 .. size; the rest mirror them
     std = np.empty((n, 1, size + 1), np.float32)  # shared by both coordinates
     # The embedding of fGn is non-negative definite: clip round-off, then the square root in single precision.

@@ -126,10 +126,19 @@ def __getattr__(name):
             module = importlib.import_module(f".{chapter}", __name__)
             if hasattr(module, name):
                 return getattr(module, name)
-    raise AttributeError(f"module 'resandi_lite.course.exercises' has no attribute {name!r}"
-                         + ("; the checks are listed by rl.course.exercises.checks()" if name.startswith("check_") else ""))
+    raise AttributeError(
+        f"module 'resandi_lite.course.exercises' has no attribute {name!r}"
+        + ("; the checks are listed by rl.course.exercises.checks()" if name.startswith("check_") else "")
+    )
 
 
 def __dir__():
-    return sorted(set(globals()) | {name for m in _chapter_modules() for name in dir(
-        importlib.import_module(f".{m}", __name__)) if name.startswith("check_")})
+    return sorted(
+        set(globals())
+        | {
+            name
+            for m in _chapter_modules()
+            for name in dir(importlib.import_module(f".{m}", __name__))
+            if name.startswith("check_")
+        }
+    )

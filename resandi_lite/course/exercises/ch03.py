@@ -21,12 +21,14 @@ def check_skip_normalisation(answer) -> bool:
     answer = as_number(answer, "a number (the largest absolute difference)")
     if answer < 0:
         raise ValueError(f"answer must be a largest absolute difference, >= 0, got {answer}")
-    return verdict(answer < 1e-5,
-                   "the inputs agree to float32 rounding: MinMax scaling removes any positive rescaling of a "
-                   "coordinate. Step 1 matters once noise is added: sigma is then in units of the step, the same "
-                   "signal-to-noise ratio for every trajectory.",
-                   "shift x to start at 0 (x - x[:, :1]), put it in the last T slots of a (2, 1000) array of zeros, "
-                   "MinMax-scale each row, and take the largest np.abs difference with rl.preprocess([x])[0].")
+    return verdict(
+        answer < 1e-5,
+        "the inputs agree to float32 rounding: MinMax scaling removes any positive rescaling of a "
+        "coordinate. Step 1 matters once noise is added: sigma is then in units of the step, the same "
+        "signal-to-noise ratio for every trajectory.",
+        "shift x to start at 0 (x - x[:, :1]), put it in the last T slots of a (2, 1000) array of zeros, "
+        "MinMax-scale each row, and take the largest np.abs difference with rl.preprocess([x])[0].",
+    )
 
 
 def check_padding_fraction(answer, ds) -> bool:
@@ -39,10 +41,13 @@ def check_padding_fraction(answer, ds) -> bool:
     measured = float(np.mean(1 - np.asarray(ds.lengths) / INPUT_LENGTH))
     expected = 1 - (10 + 1000) / 2 / INPUT_LENGTH
     ok = abs(answer[0] - measured) < 1e-6 and abs(answer[1] - expected) < 1e-3
-    return verdict(ok, f"{measured:.3f} of every input is padding on average in ds; with E[T] = 505 the expected "
-                       f"fraction is 1 - 505/1000 = {expected:.3f}.",
-                   "one input has 1000 - T padded points out of 1000: average 1 - ds.lengths / 1000, and use the "
-                   "mean of a uniform distribution on {10, ..., 1000} for the expectation.")
+    return verdict(
+        ok,
+        f"{measured:.3f} of every input is padding on average in ds; with E[T] = 505 the expected "
+        f"fraction is 1 - 505/1000 = {expected:.3f}.",
+        "one input has 1000 - T padded points out of 1000: average 1 - ds.lengths / 1000, and use the "
+        "mean of a uniform distribution on {10, ..., 1000} for the expectation.",
+    )
 
 
 def check_padding_level(answer, ds) -> bool:
@@ -54,12 +59,14 @@ def check_padding_level(answer, ds) -> bool:
     """
     answer = as_array(answer, (10, 2), "padding levels (input, coordinate)")
     actual = np.asarray(ds.X[:10, :, 0], dtype=np.float64)
-    return verdict(np.allclose(answer, actual, atol=1e-5),
-                   "the padding sits where the starting point lies within the range of the walk: 0 if the walk "
-                   "never went below its start, 1 if it never went above, so it tells the network where the "
-                   "trajectory began relative to its extent.",
-                   "ds.minmax[..., 0] holds each coordinate's minimum and ds.minmax[..., 1] its range (max - min) "
-                   "before scaling; the padding was position 0 before scaling.")
+    return verdict(
+        np.allclose(answer, actual, atol=1e-5),
+        "the padding sits where the starting point lies within the range of the walk: 0 if the walk "
+        "never went below its start, 1 if it never went above, so it tells the network where the "
+        "trajectory began relative to its extent.",
+        "ds.minmax[..., 0] holds each coordinate's minimum and ds.minmax[..., 1] its range (max - min) "
+        "before scaling; the padding was position 0 before scaling.",
+    )
 
 
 def check_noisy_increment_variance(answer) -> bool:
@@ -74,10 +81,13 @@ def check_noisy_increment_variance(answer) -> bool:
     """
     answer = as_numbers(answer, 2, "numbers (variance, SNR)")
     ok = abs(answer[0] - 1.5) < 0.03 and abs(answer[1] - np.sqrt(2)) < 0.01
-    return verdict(ok, "the increments' variance is 1 + 2 sigma^2 = 1.5 (noise enters each increment twice); noise "
-                       "makes half of it when 2 sigma^2 = 1, at SNR = sqrt(2) = 1.41.",
-                   "normalise the increments of 200 BM trajectories to unit std, add 0.5 * standard normal noise to "
-                   "the positions, and average np.diff(...).var(axis=-1); solve 2 sigma^2 = 1 for SNR = 1/sigma.")
+    return verdict(
+        ok,
+        "the increments' variance is 1 + 2 sigma^2 = 1.5 (noise enters each increment twice); noise "
+        "makes half of it when 2 sigma^2 = 1, at SNR = sqrt(2) = 1.41.",
+        "normalise the increments of 200 BM trajectories to unit std, add 0.5 * standard normal noise to "
+        "the positions, and average np.diff(...).var(axis=-1); solve 2 sigma^2 = 1 for SNR = 1/sigma.",
+    )
 
 
 def check_noise_level_counts(answer, seed: int) -> bool:
@@ -90,11 +100,13 @@ def check_noise_level_counts(answer, seed: int) -> bool:
     noisy = make_dataset(100, noise=list(NOISE_LEVELS), seed=seed)
     levels = np.searchsorted(NOISE_LEVELS, noisy.noise)
     counts = np.array([np.bincount(levels[noisy.y == c], minlength=3) for c in range(8)])
-    return verdict(np.array_equal(answer, counts),
-                   f"each level occurs about 100/3 = 33 times in every class (here {counts.min()} to "
-                   f"{counts.max()}): each trajectory draws its level on its own, independently of its class.",
-                   "np.searchsorted([0.0, 0.5, 1.0], ds.noise) gives each trajectory's level index; count them with "
-                   "np.bincount(..., minlength=3) separately for each class label c (ds.y == c).")
+    return verdict(
+        np.array_equal(answer, counts),
+        f"each level occurs about 100/3 = 33 times in every class (here {counts.min()} to "
+        f"{counts.max()}): each trajectory draws its level on its own, independently of its class.",
+        "np.searchsorted([0.0, 0.5, 1.0], ds.noise) gives each trajectory's level index; count them with "
+        "np.bincount(..., minlength=3) separately for each class label c (ds.y == c).",
+    )
 
 
 def check_padding_side(answer) -> bool:
@@ -106,8 +118,10 @@ def check_padding_side(answer) -> bool:
     trajectory; (d) MinMax scaling would remove the padding.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_padding_side", "b58a2ce32cfb7ded"),
-                   "padded on the right, the zeros (the start's level) follow the end point, so the input jumps "
-                   "where the trajectory ends, at a different index for every length; on the left the zeros "
-                   "continue the start x_0 = 0 smoothly and every trajectory ends at index 999.",
-                   "build one right-padded input by hand and look at the two values around index T - 1.")
+    return verdict(
+        is_key(letter, "check_padding_side", "b58a2ce32cfb7ded"),
+        "padded on the right, the zeros (the start's level) follow the end point, so the input jumps "
+        "where the trajectory ends, at a different index for every length; on the left the zeros "
+        "continue the start x_0 = 0 smoothly and every trajectory ends at index 999.",
+        "build one right-padded input by hand and look at the two values around index T - 1.",
+    )

@@ -22,14 +22,16 @@ def check_linear_boundary(answer) -> bool:
     trained on fewer trajectories; (d) the forest overfits.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_linear_boundary", "995a487fe1f758d5"),
-                   "a linear model uses all features at once, but gives each a fixed weight: a feature pushes a "
-                   "class score up or down by the same amount whatever the others say. Telling ATTM from SBM needs "
-                   "interactions (a large kurtosis means ATTM only if the diffusivity change is small; the "
-                   "meaning of a statistic changes with the length), which trees express and a linear model "
-                   "cannot without hand-made product features.",
-                   "both models are trained on the same features and the same data: what differs is the shape of "
-                   "the boundary each can draw.")
+    return verdict(
+        is_key(letter, "check_linear_boundary", "995a487fe1f758d5"),
+        "a linear model uses all features at once, but gives each a fixed weight: a feature pushes a "
+        "class score up or down by the same amount whatever the others say. Telling ATTM from SBM needs "
+        "interactions (a large kurtosis means ATTM only if the diffusivity change is small; the "
+        "meaning of a statistic changes with the length), which trees express and a linear model "
+        "cannot without hand-made product features.",
+        "both models are trained on the same features and the same data: what differs is the shape of "
+        "the boundary each can draw.",
+    )
 
 
 def check_without_flight_fraction(answer, F_train, train, F_test, test, seed: int) -> bool:
@@ -47,12 +49,14 @@ def check_without_flight_fraction(answer, F_train, train, F_test, test, seed: in
     predicted = forest.predict(np.asarray(F_test)[:, keep])
     lw_label = CLASSES.index("SupLW")
     reference = 100 * float(np.mean(predicted[test.y == lw_label] == lw_label))
-    return verdict(abs(answer - reference) < 0.05,
-                   f"SupLW keeps {reference:.1f}% without its defining feature: the straightness, the negative "
-                   "kurtosis of a walk with one speed and the MSD exponent still separate most Levy walks.",
-                   "keep = [0, 1, 2, 3, 4, 5, 6, 8]; fit make_classifier('forest', random_state=seed) on "
-                   "F_train[:, keep] and train.y, predict F_test[:, keep], and give 100 * the SupLW diagonal entry "
-                   "of the confusion matrix.")
+    return verdict(
+        abs(answer - reference) < 0.05,
+        f"SupLW keeps {reference:.1f}% without its defining feature: the straightness, the negative "
+        "kurtosis of a walk with one speed and the MSD exponent still separate most Levy walks.",
+        "keep = [0, 1, 2, 3, 4, 5, 6, 8]; fit make_classifier('forest', random_state=seed) on "
+        "F_train[:, keep] and train.y, predict F_test[:, keep], and give 100 * the SupLW diagonal entry "
+        "of the confusion matrix.",
+    )
 
 
 def check_fixed_length_forest(answer, n_train: int, n_test: int, seed: int) -> bool:
@@ -73,18 +77,21 @@ def check_fixed_length_forest(answer, n_train: int, n_test: int, seed: int) -> b
     reference = 100 * float(np.mean(predicted == test.y))
     diagonal = 100 * np.diag(confusion_matrix(test.y, predicted))
     ahead = [name for name, f, p in zip(CLASSES, diagonal, PAPER_DIAGONAL_FIXED) if f > p]
-    behind = ", ".join(f"{name} ({f:.1f}% against {p:.1f}%)" for name, f, p in zip(CLASSES, diagonal, PAPER_DIAGONAL_FIXED)
-                       if f < p)
-    return verdict(abs(answer - reference) < 0.05,
-                   f"{reference:.1f}% at T = 1000, against {PAPER_ACCURACY_FIXED}% for the paper's fixed-length "
-                   f"network (and 95.21% for the shipped lite-T1000 on its model card's test set). The forest is "
-                   f"above the paper's network on {len(ahead)} of 8 classes and below it on {behind or 'none'}. On "
-                   "long, noise-free trajectories nine features that encode the mechanisms carry about what the "
-                   "networks use: a network adds little there. Its advantage lies where the features are weak "
-                   "(SubATTM, short trajectories) and under localisation noise, which erases the features' exact "
-                   "zeros and repeats.",
-                   "train = rl.make_dataset(n_train, length=1000, seed=seed + 2), test with seed + 3 and n_test; fit "
-                   "make_classifier('forest', random_state=seed) on features(train.X, train.lengths).")
+    behind = ", ".join(
+        f"{name} ({f:.1f}% against {p:.1f}%)" for name, f, p in zip(CLASSES, diagonal, PAPER_DIAGONAL_FIXED) if f < p
+    )
+    return verdict(
+        abs(answer - reference) < 0.05,
+        f"{reference:.1f}% at T = 1000, against {PAPER_ACCURACY_FIXED}% for the paper's fixed-length "
+        f"network (and 95.21% for the shipped lite-T1000 on its model card's test set). The forest is "
+        f"above the paper's network on {len(ahead)} of 8 classes and below it on {behind or 'none'}. On "
+        "long, noise-free trajectories nine features that encode the mechanisms carry about what the "
+        "networks use: a network adds little there. Its advantage lies where the features are weak "
+        "(SubATTM, short trajectories) and under localisation noise, which erases the features' exact "
+        "zeros and repeats.",
+        "train = rl.make_dataset(n_train, length=1000, seed=seed + 2), test with seed + 3 and n_test; fit "
+        "make_classifier('forest', random_state=seed) on features(train.X, train.lengths).",
+    )
 
 
 def check_noisy_test_accuracy(answer, models, n_test: int, seed: int) -> bool:
@@ -101,18 +108,20 @@ def check_noisy_test_accuracy(answer, models, n_test: int, seed: int) -> bool:
     reference = np.diag(matrix)
     worst = [CLASSES[k] for k in np.argsort(reference)[:2]]
     bm, fbm = CLASSES.index("BM"), CLASSES.index("SubFBM")
-    rho = -0.3**2 / (1 + 2 * 0.3**2)
-    return verdict(np.allclose(answer, reference, atol=0.05),
-                   f"the classes that lose most are {worst[0]} and {worst[1]}: noise makes no step exactly zero and "
-                   "no two steps equal, so the zero-step and flight features vanish. Brownian motion falls to "
-                   f"{reference[bm]:.1f}%, {matrix[bm, fbm]:.1f}% of it taken for SubFBM: noise gives Brownian steps "
-                   f"the lag-1 correlation -sigma^2/(1 + 2 sigma^2) = {rho:.3f} (chapter 3), the signature of "
-                   f"subdiffusive FBM, while SubFBM itself stays at {reference[fbm]:.1f}% (its steps were "
-                   "anticorrelated already). A test-only shift breaks a model that relied on exact equalities and on "
-                   "the lag-1 correlation.",
-                   "noisy = rl.make_dataset(n_test, length='varying', noise=0.3, seed=seed + 4); predict "
-                   "features(noisy.X, noisy.lengths) with models['forest'] and take 100 * the diagonal of "
-                   "confusion_matrix(noisy.y, predictions).")
+    rho = -(0.3**2) / (1 + 2 * 0.3**2)
+    return verdict(
+        np.allclose(answer, reference, atol=0.05),
+        f"the classes that lose most are {worst[0]} and {worst[1]}: noise makes no step exactly zero and "
+        "no two steps equal, so the zero-step and flight features vanish. Brownian motion falls to "
+        f"{reference[bm]:.1f}%, {matrix[bm, fbm]:.1f}% of it taken for SubFBM: noise gives Brownian steps "
+        f"the lag-1 correlation -sigma^2/(1 + 2 sigma^2) = {rho:.3f} (chapter 3), the signature of "
+        f"subdiffusive FBM, while SubFBM itself stays at {reference[fbm]:.1f}% (its steps were "
+        "anticorrelated already). A test-only shift breaks a model that relied on exact equalities and on "
+        "the lag-1 correlation.",
+        "noisy = rl.make_dataset(n_test, length='varying', noise=0.3, seed=seed + 4); predict "
+        "features(noisy.X, noisy.lengths) with models['forest'] and take 100 * the diagonal of "
+        "confusion_matrix(noisy.y, predictions).",
+    )
 
 
 def check_features_changed_by_preprocessing(answer, seed: int) -> bool:
@@ -134,9 +143,11 @@ def check_features_changed_by_preprocessing(answer, seed: int) -> bool:
     raw = lw(np.full(200, 1.5), 500, rng=seed)
     difference = np.abs(features(raw) - features(preprocess(raw), np.full(200, 500))).max(axis=0)
     changed = {name for name, d in zip(FEATURES, difference) if d > 0.01}
-    return verdict(names == changed,
-                   f"{', '.join(sorted(changed))} change: the preprocessing rescales x and y separately, so features "
-                   "that pool both coordinates move, while those of one coordinate at a time do not; a classifier "
-                   "trained on one representation and tested on the other would see shifted features.",
-                   "compute features(raw) and features(rl.preprocess(raw), lengths) for the same trajectories and "
-                   "list the features whose largest absolute difference is clearly above rounding (0.01).")
+    return verdict(
+        names == changed,
+        f"{', '.join(sorted(changed))} change: the preprocessing rescales x and y separately, so features "
+        "that pool both coordinates move, while those of one coordinate at a time do not; a classifier "
+        "trained on one representation and tested on the other would see shifted features.",
+        "compute features(raw) and features(rl.preprocess(raw), lengths) for the same trajectories and "
+        "list the features whose largest absolute difference is clearly above rounding (0.01).",
+    )

@@ -15,13 +15,15 @@ def check_block_parameters(answer, net) -> bool:
     """
     answer = as_integer(answer, "an integer (a number of parameters)")
     reference = sum(p.numel() for p in net.layer2[0].parameters())
-    return verdict(answer == reference,
-                   f"{reference:,} parameters: two convolutions (64*128*15 and 128*128*15, no bias), two batch norms "
-                   "(weight and bias of 128 channels each) and the shortcut (a 64->128 convolution of kernel 1 and "
-                   "its batch norm).",
-                   "count kernel weights as in_channels * out_channels * kernel_size (no biases: batch norm follows), "
-                   "2 per channel for each batch norm, and do not forget the shortcut's 1x1 convolution and its "
-                   "batch norm.")
+    return verdict(
+        answer == reference,
+        f"{reference:,} parameters: two convolutions (64*128*15 and 128*128*15, no bias), two batch norms "
+        "(weight and bias of 128 channels each) and the shortcut (a 64->128 convolution of kernel 1 and "
+        "its batch norm).",
+        "count kernel weights as in_channels * out_channels * kernel_size (no biases: batch norm follows), "
+        "2 per channel for each batch norm, and do not forget the shortcut's 1x1 convolution and its "
+        "batch norm.",
+    )
 
 
 def check_small_kernel(answer) -> bool:
@@ -33,12 +35,14 @@ def check_small_kernel(answer) -> bool:
     small = build_model("lite", kernel_size=7)
     reference = (receptive_fields(small)["layer4"][0], count_parameters(small))
     lite = count_parameters(build_model("lite"))
-    return verdict(tuple(answer) == reference,
-                   f"the layer4 receptive field shrinks to {reference[0]} steps (each convolution adds 6 instead of 14 "
-                   f"times its input stride) and the parameters fall from {lite:,} to {reference[1]:,}, about half; "
-                   "the speed gain is smaller, because a CPU uses small kernels less efficiently.",
-                   "build small = build_model('lite', kernel_size=7) and read receptive_fields(small)['layer4'][0] "
-                   "and count_parameters(small).")
+    return verdict(
+        tuple(answer) == reference,
+        f"the layer4 receptive field shrinks to {reference[0]} steps (each convolution adds 6 instead of 14 "
+        f"times its input stride) and the parameters fall from {lite:,} to {reference[1]:,}, about half; "
+        "the speed gain is smaller, because a CPU uses small kernels less efficiently.",
+        "build small = build_model('lite', kernel_size=7) and read receptive_fields(small)['layer4'][0] "
+        "and count_parameters(small).",
+    )
 
 
 def check_no_maxpool_length(answer) -> bool:
@@ -52,12 +56,14 @@ def check_no_maxpool_length(answer) -> bool:
     no_pool.maxpool = torch.nn.Identity()
     with torch.no_grad():
         reference = no_pool.stages(torch.zeros(1, 2, 1000))["layer4"].shape[-1]
-    return verdict(answer == reference,
-                   f"{reference} positions instead of 32: without the pool's stride 2 the stem leaves 500 positions, "
-                   "and three stride-2 stages halve that (rounding up) to 63, so the Grad-CAM map has twice the "
-                   "time resolution.",
-                   "replace net.maxpool by torch.nn.Identity() and look at the last axis of "
-                   "net.stages(torch.zeros(1, 2, 1000))['layer4'].")
+    return verdict(
+        answer == reference,
+        f"{reference} positions instead of 32: without the pool's stride 2 the stem leaves 500 positions, "
+        "and three stride-2 stages halve that (rounding up) to 63, so the Grad-CAM map has twice the "
+        "time resolution.",
+        "replace net.maxpool by torch.nn.Identity() and look at the last axis of "
+        "net.stages(torch.zeros(1, 2, 1000))['layer4'].",
+    )
 
 
 def check_pooling_classes(answer) -> bool:
@@ -68,13 +74,14 @@ def check_pooling_classes(answer) -> bool:
     straight; (d) none, the pool keeps everything.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_pooling_classes", "6b586ddd454df5a5"),
-                   "SBM's signature is a trend in time (a diffusivity that drifts from start to end) and ATTM's a "
-                   "change of diffusivity at some time; after the pool only the average over time is left, so the "
-                   "network must encode the trend in the channels themselves (its receptive fields span the whole "
-                   "input). Stationary classes (FBM, BM, LW) look the same everywhere and do not care.",
-                   "which classes are defined by something that changes between the beginning and the end of a "
-                   "trajectory?")
+    return verdict(
+        is_key(letter, "check_pooling_classes", "6b586ddd454df5a5"),
+        "SBM's signature is a trend in time (a diffusivity that drifts from start to end) and ATTM's a "
+        "change of diffusivity at some time; after the pool only the average over time is left, so the "
+        "network must encode the trend in the channels themselves (its receptive fields span the whole "
+        "input). Stationary classes (FBM, BM, LW) look the same everywhere and do not care.",
+        "which classes are defined by something that changes between the beginning and the end of a trajectory?",
+    )
 
 
 def check_tiny_parameters(answer) -> bool:
@@ -82,9 +89,11 @@ def check_tiny_parameters(answer) -> bool:
     answer = as_integer(answer, "an integer (a number of parameters)")
     reference = count_parameters(ResAnDi(widths=(8, 16, 32, 64)))
     lite = count_parameters(build_model("lite"))
-    return verdict(answer == reference,
-                   f"{reference:,} parameters, {lite / reference:.1f} times fewer than lite: halving every width "
-                   "divides the convolutions' weights by about four. Its speed-up is whatever the rates printed in this "
-                   "chapter show on your machine; it need not be fourfold, since small layers keep a processor "
-                   "less busy than large ones.",
-                   "count_parameters(rl.model.ResAnDi(widths=(8, 16, 32, 64))).")
+    return verdict(
+        answer == reference,
+        f"{reference:,} parameters, {lite / reference:.1f} times fewer than lite: halving every width "
+        "divides the convolutions' weights by about four. Its speed-up is whatever the rates printed in this "
+        "chapter show on your machine; it need not be fourfold, since small layers keep a processor "
+        "less busy than large ones.",
+        "count_parameters(rl.model.ResAnDi(widths=(8, 16, 32, 64))).",
+    )

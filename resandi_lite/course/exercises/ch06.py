@@ -15,12 +15,14 @@ def check_learning_rate(answer) -> bool:
     changes, Adam adapts the step size; (d) training diverges.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_learning_rate", "0fb580607acc3331"),
-                   "with a ten times smaller learning rate the validation loss falls more slowly in the first epochs: "
-                   "Adam's steps have about the size of the learning rate, whatever the gradient's scale. The paper "
-                   "can afford 1e-4 because it trains for many more steps.",
-                   "Adam divides the gradient by its running scale: how large is one update, then, and what does "
-                   "a ten times smaller one do in a few epochs? Compare the val_loss lists.")
+    return verdict(
+        is_key(letter, "check_learning_rate", "0fb580607acc3331"),
+        "with a ten times smaller learning rate the validation loss falls more slowly in the first epochs: "
+        "Adam's steps have about the size of the learning rate, whatever the gradient's scale. The paper "
+        "can afford 1e-4 because it trains for many more steps.",
+        "Adam divides the gradient by its running scale: how large is one update, then, and what does "
+        "a ten times smaller one do in a few epochs? Compare the val_loss lists.",
+    )
 
 
 def check_early_stopping(answer) -> bool:
@@ -33,13 +35,15 @@ def check_early_stopping(answer) -> bool:
     (d) the learning rate schedule prevents it.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_early_stopping", "92a6dd4d6c6857da"),
-                   "with fresh data the training set is infinite: the network cannot memorise it, so the validation "
-                   "loss stalls only when learning itself levels off, which a short budget rarely reaches; then early "
-                   "stopping ends a plateau, not overfitting. With a fixed, small training set it matters more: the "
-                   "validation loss turns up once the network starts to overfit.",
-                   "early stopping reacts to a validation loss that stops improving; what makes it stop improving "
-                   "when the training set is fixed, and does that happen when it never repeats?")
+    return verdict(
+        is_key(letter, "check_early_stopping", "92a6dd4d6c6857da"),
+        "with fresh data the training set is infinite: the network cannot memorise it, so the validation "
+        "loss stalls only when learning itself levels off, which a short budget rarely reaches; then early "
+        "stopping ends a plateau, not overfitting. With a fixed, small training set it matters more: the "
+        "validation loss turns up once the network starts to overfit.",
+        "early stopping reacts to a validation loss that stops improving; what makes it stop improving "
+        "when the training set is fixed, and does that happen when it never repeats?",
+    )
 
 
 def check_batchnorm_statistics(answer) -> bool:
@@ -51,12 +55,13 @@ def check_batchnorm_statistics(answer) -> bool:
     slower; (d) the validation accuracy is always higher.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_batchnorm_statistics", "af4811f6660646b9"),
-                   "in evaluation mode batch norm uses running means and variances, averaged with momentum over past "
-                   "batches; early in training the weights move fast and those averages describe an older network, "
-                   "so evaluation can be far off. Recomputing them on a few batches with the final weights fixes it.",
-                   "in evaluation mode, which mean and variance does a batch-norm layer use, and when were they "
-                   "measured?")
+    return verdict(
+        is_key(letter, "check_batchnorm_statistics", "af4811f6660646b9"),
+        "in evaluation mode batch norm uses running means and variances, averaged with momentum over past "
+        "batches; early in training the weights move fast and those averages describe an older network, "
+        "so evaluation can be far off. Recomputing them on a few batches with the final weights fixes it.",
+        "in evaluation mode, which mean and variance does a batch-norm layer use, and when were they measured?",
+    )
 
 
 def check_ddp_command(answer) -> bool:
@@ -87,10 +92,12 @@ def check_ddp_command(answer) -> bool:
         problems.append("use the fixed-length protocol (--length 1000)")
     if not re.search(r"--out[= ]\S+", text):
         problems.append("name an output directory (--out runs/...)")
-    return verdict(not problems,
-                   "torchrun starts one process per GPU; each trains on its share of every batch and they average "
-                   "gradients (DistributedDataParallel), with the same recipe as one process.",
-                   "the command should " + "; ".join(problems) + ".")
+    return verdict(
+        not problems,
+        "torchrun starts one process per GPU; each trains on its share of every batch and they average "
+        "gradients (DistributedDataParallel), with the same recipe as one process.",
+        "the command should " + "; ".join(problems) + ".",
+    )
 
 
 def check_samples_seen(answer) -> bool:
@@ -106,7 +113,10 @@ def check_samples_seen(answer) -> bool:
     seen = card["samples_seen"]
     total = seen + ((card.get("warm_start") or {}).get("samples") or 0)
     ok = answer[0] == seen and abs(answer[1] - seen / 400_000) < 1e-3
-    return verdict(ok, f"the lite network's last stage saw {seen:,} fresh trajectories, {seen / 400_000:.2f} of the "
-                       f"paper's 400,000-trajectory epochs ({total:,} with the earlier stages, "
-                       f"{total / 400_000:.1f} epochs' worth; the paper allowed up to 100 epochs, on GPUs).",
-                   "read card['samples_seen'] from rl.pretrained.model_card('lite') and divide by 400_000.")
+    return verdict(
+        ok,
+        f"the lite network's last stage saw {seen:,} fresh trajectories, {seen / 400_000:.2f} of the "
+        f"paper's 400,000-trajectory epochs ({total:,} with the earlier stages, "
+        f"{total / 400_000:.1f} epochs' worth; the paper allowed up to 100 epochs, on GPUs).",
+        "read card['samples_seen'] from rl.pretrained.model_card('lite') and divide by 400_000.",
+    )

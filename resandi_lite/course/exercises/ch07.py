@@ -33,14 +33,19 @@ def check_fixed_length_gain(answer, n_test: int, seed: int, *, networks: dict | 
     name = _class_name(answer, "answer")
     chosen = {"varying": "lite", "fixed": "lite-T1000", **(networks or {})}
     fixed = make_dataset(max(2, n_test // 2), length=1000, seed=3000 + seed)
-    gain = evaluate(load_model(chosen["fixed"]), fixed)["per_class"] - evaluate(load_model(chosen["varying"]), fixed)["per_class"]
+    gain = (
+        evaluate(load_model(chosen["fixed"]), fixed)["per_class"]
+        - evaluate(load_model(chosen["varying"]), fixed)["per_class"]
+    )
     best = [CLASSES[k] for k in np.flatnonzero(np.isclose(gain, gain.max()))]
-    return verdict(name in best,
-                   f"{' and '.join(best)} {'gains' if len(best) == 1 else 'gain'} most ({100 * gain.max():+.1f} points): a network trained only on long "
-                   "trajectories spends all its capacity on them, and the classes whose signature needs many "
-                   "steps to show profit most.",
-                   "evaluate both networks on the same length-1000 test set and subtract their result['per_class'] "
-                   "arrays; give rl.CLASSES[k] of the largest difference.")
+    return verdict(
+        name in best,
+        f"{' and '.join(best)} {'gains' if len(best) == 1 else 'gain'} most ({100 * gain.max():+.1f} points): a network trained only on long "
+        "trajectories spends all its capacity on them, and the classes whose signature needs many "
+        "steps to show profit most.",
+        "evaluate both networks on the same length-1000 test set and subtract their result['per_class'] "
+        "arrays; give rl.CLASSES[k] of the largest difference.",
+    )
 
 
 def check_short_confusion(answer, model, n_test: int, seed: int) -> bool:
@@ -57,12 +62,14 @@ def check_short_confusion(answer, model, n_test: int, seed: int) -> bool:
     cm = evaluate(model, short)["confusion"]
     off = cm - np.diag(np.diag(cm))
     pairs = [(CLASSES[i], CLASSES[j]) for i, j in zip(*np.nonzero(np.isclose(off, off.max())))]
-    return verdict((true, predicted) in pairs,
-                   f"{pairs[0][0]} taken for {pairs[0][1]} is the most frequent mistake ({100 * off.max():.0f}% of "
-                   f"the {pairs[0][0]} trajectories): with 50 points the statistics that separate such classes are "
-                   "too noisy.",
-                   "take cm = evaluate(model, short)['confusion'], zero its diagonal, find the largest entry with "
-                   "np.unravel_index(off.argmax(), off.shape): the row is the true class, the column the prediction.")
+    return verdict(
+        (true, predicted) in pairs,
+        f"{pairs[0][0]} taken for {pairs[0][1]} is the most frequent mistake ({100 * off.max():.0f}% of "
+        f"the {pairs[0][0]} trajectories): with 50 points the statistics that separate such classes are "
+        "too noisy.",
+        "take cm = evaluate(model, short)['confusion'], zero its diagonal, find the largest entry with "
+        "np.unravel_index(off.argmax(), off.shape): the row is the true class, the column the prediction.",
+    )
 
 
 def check_noise_scale(answer) -> bool:
@@ -77,13 +84,15 @@ def check_noise_scale(answer) -> bool:
     the MSD exponent of every class equally.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_noise_scale", "db4d2f4a207bf56b"),
-                   "once any noise has removed the exact zeros of the CTRW rests, the remaining signatures "
-                   "(step correlations, straight Levy flights, a changing diffusivity) are statistical: every step "
-                   "carries a little of them, so they survive noise much smaller than a step and are buried only "
-                   "when sigma approaches 0.5-1 step standard deviations.",
-                   "sigma is in units of the step std: how much of a step correlation or of a straight run does a "
-                   "noise of a quarter step hide, and how much at one step?")
+    return verdict(
+        is_key(letter, "check_noise_scale", "db4d2f4a207bf56b"),
+        "once any noise has removed the exact zeros of the CTRW rests, the remaining signatures "
+        "(step correlations, straight Levy flights, a changing diffusivity) are statistical: every step "
+        "carries a little of them, so they survive noise much smaller than a step and are buried only "
+        "when sigma approaches 0.5-1 step standard deviations.",
+        "sigma is in units of the step std: how much of a step correlation or of a straight run does a "
+        "noise of a quarter step hide, and how much at one step?",
+    )
 
 
 def check_sub_super_accuracy(answer, result, test) -> bool:
@@ -99,12 +108,14 @@ def check_sub_super_accuracy(answer, result, test) -> bool:
     correct = np.asarray(result["predictions"]) == test.y
     reference = 100 * np.array([correct[test.y <= 3].mean(), correct[(test.y >= 4) & (test.y <= 6)].mean()])
     harder = "subdiffusive" if reference[0] < reference[1] else "superdiffusive"
-    return verdict(np.allclose(answer, reference, atol=0.05),
-                   f"sub {reference[0]:.1f}%, super {reference[1]:.1f}%: the {harder} group is harder here. Four "
-                   "subdiffusive mechanisms share one range of alpha and slow motion hides details, while among "
-                   "the three superdiffusive classes the Levy walk is easy.",
-                   "correct = result['predictions'] == test.y; average it over test.y <= 3 and over 4 <= test.y <= 6, "
-                   "times 100 (BM, label 7, belongs to neither group).")
+    return verdict(
+        np.allclose(answer, reference, atol=0.05),
+        f"sub {reference[0]:.1f}%, super {reference[1]:.1f}%: the {harder} group is harder here. Four "
+        "subdiffusive mechanisms share one range of alpha and slow motion hides details, while among "
+        "the three superdiffusive classes the Levy walk is easy.",
+        "correct = result['predictions'] == test.y; average it over test.y <= 3 and over 4 <= test.y <= 6, "
+        "times 100 (BM, label 7, belongs to neither group).",
+    )
 
 
 def check_fbm_failures(answer, result, test) -> bool:
@@ -121,8 +132,10 @@ def check_fbm_failures(answer, result, test) -> bool:
         return verdict(True, "no FBM trajectory is misclassified in this test set.", "")
     counts = np.bincount(predictions[rows], minlength=len(CLASSES))
     best = [CLASSES[k] for k in np.flatnonzero(counts == counts.max())]
-    return verdict(name in best,
-                   f"misclassified FBM trajectories become {' or '.join(best)} most often: FBM fails near alpha = 1, "
-                   "where its steps are almost uncorrelated: it then looks like BM or SBM, whose steps are independent.",
-                   "select the FBM trajectories (test.y in 2, 4) that are misclassified and count their predicted "
-                   "labels with np.bincount; the accuracy against alpha shows where they fail.")
+    return verdict(
+        name in best,
+        f"misclassified FBM trajectories become {' or '.join(best)} most often: FBM fails near alpha = 1, "
+        "where its steps are almost uncorrelated: it then looks like BM or SBM, whose steps are independent.",
+        "select the FBM trajectories (test.y in 2, 4) that are misclassified and count their predicted "
+        "labels with np.bincount; the accuracy against alpha shows where they fail.",
+    )

@@ -20,10 +20,13 @@ def check_cam_by_hand(answer, model, X) -> bool:
     value = as_numbers(answer, 32, "map values (one per layer4 position)")
     right = grad_cam(model, X[:1], CLASSES.index("SupLW"), upsample=None)[0].numpy().astype(np.float64)
     ok = np.max(np.abs(value - right)) <= 1e-4 * max(np.max(np.abs(right)), 1e-12)
-    return verdict(ok, "the map is the fc weights of the class times the activations, divided by 32 (the average "
-                       "pool): Grad-CAM at the last stage is the class activation map.",
-                   "A = model.stages(X[:1])['layer4'][0] has shape (channels, 32); weigh its channels with "
-                   "model.fc.weight[5] / 32 and sum over channels (a matrix-vector product).")
+    return verdict(
+        ok,
+        "the map is the fc weights of the class times the activations, divided by 32 (the average "
+        "pool): Grad-CAM at the last stage is the class activation map.",
+        "A = model.stages(X[:1])['layer4'][0] has shape (channels, 32); weigh its channels with "
+        "model.fc.weight[5] / 32 and sum over channels (a matrix-vector product).",
+    )
 
 
 def check_logits_from_maps(answer, model, X) -> bool:
@@ -34,11 +37,13 @@ def check_logits_from_maps(answer, model, X) -> bool:
     value = as_numbers(answer, len(CLASSES), "logits (one per class)")
     with torch.no_grad():
         right = model(torch.as_tensor(X[:1])).double().numpy()[0]
-    return verdict(np.max(np.abs(value - right)) <= 1e-4 * max(1.0, np.max(np.abs(right))),
-                   "32 times the mean of a class's map plus the class's bias is its logit: the Grad-CAM score "
-                   "is the class score in disguise.",
-                   "compute the map of X[:1] for each target 0..7 (upsample=None), take 32 * its mean and add "
-                   "model.fc.bias[target].")
+    return verdict(
+        np.max(np.abs(value - right)) <= 1e-4 * max(1.0, np.max(np.abs(right))),
+        "32 times the mean of a class's map plus the class's bias is its logit: the Grad-CAM score "
+        "is the class score in disguise.",
+        "compute the map of X[:1] for each target 0..7 (upsample=None), take 32 * its mean and add "
+        "model.fc.bias[target].",
+    )
 
 
 def check_negative_fraction_layer1(answer, model, X, y) -> bool:
@@ -51,21 +56,24 @@ def check_negative_fraction_layer1(answer, model, X, y) -> bool:
         raise ValueError(f"answer must be a fraction between 0 and 1, got {value}")
     maps = grad_cam(model, X, torch.as_tensor(np.asarray(y)), layer="layer1", upsample=None)
     right = float((maps < 0).double().mean())
-    return verdict(abs(value - right) <= 1e-6,
-                   f"{100 * right:.1f}% of layer1's positions argue against the true class; a ReLU would "
-                   "discard all of them.",
-                   "rl.grad_cam(model, X, y, layer='layer1', upsample=None) gives (n, 250) maps; the mean of "
-                   "(maps < 0) is a fraction.")
+    return verdict(
+        abs(value - right) <= 1e-6,
+        f"{100 * right:.1f}% of layer1's positions argue against the true class; a ReLU would discard all of them.",
+        "rl.grad_cam(model, X, y, layer='layer1', upsample=None) gives (n, 250) maps; the mean of "
+        "(maps < 0) is a fraction.",
+    )
 
 
 def check_padding_map(answer) -> bool:
     """Exercise 8.4 (multiple choice): why the layer4 map is not zero on the padding."""
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_padding_map", "36e509c422cf5e3d"),
-                   "a layer4 position sees more than the whole input (receptive field 3007 steps), so "
-                   "its activations, and the map, depend on the observed part too; the padding is not 0 after "
-                   "MinMax scaling either, but that alone would not make the features of (a) vanish.",
-                   "look at receptive_fields(model)['layer4']: how much of the input does one position see?")
+    return verdict(
+        is_key(letter, "check_padding_map", "36e509c422cf5e3d"),
+        "a layer4 position sees more than the whole input (receptive field 3007 steps), so "
+        "its activations, and the map, depend on the observed part too; the padding is not 0 after "
+        "MinMax scaling either, but that alone would not make the features of (a) vanish.",
+        "look at receptive_fields(model)['layer4']: how much of the input does one position see?",
+    )
 
 
 def check_top_score_class(answer, model, dataset) -> bool:
@@ -81,8 +89,10 @@ def check_top_score_class(answer, model, dataset) -> bool:
     y = np.asarray(dataset.y)
     medians = [np.median(scores[y == c]) if np.any(y == c) else -np.inf for c in range(len(CLASSES))]
     right = CLASSES[int(np.argmax(medians))]
-    return verdict(answer == right,
-                   f"{right}: its maps are the most positive on average, i.e. the network is surest of it "
-                   "(the score is the logit minus the bias, over 32).",
-                   "rl.gradcam_score(model, test.X, test.y) gives one score per trajectory; take the median "
-                   "per true class and the class of the largest.")
+    return verdict(
+        answer == right,
+        f"{right}: its maps are the most positive on average, i.e. the network is surest of it "
+        "(the score is the logit minus the bias, over 32).",
+        "rl.gradcam_score(model, test.X, test.y) gives one score per trajectory; take the median "
+        "per true class and the class of the largest.",
+    )

@@ -23,11 +23,13 @@ def check_ctrw_event_share(answer, data: dict) -> bool:
         raise ValueError(f"answer must be a fraction between 0 and 1 (not percent), got {value}")
     rows = np.asarray(data["y"]) == CLASSES.index("SubCTRW")
     right = float(np.asarray(data["events"])[rows].sum() / observed_positions(data["lengths"])[rows].sum())
-    return verdict(abs(value - right) <= 1e-9,
-                   f"{100 * right:.1f}% of the observed points of these CTRWs are jumps; the walker rests at all "
-                   "the others, which is what makes the class recognisable.",
-                   "gt.observed_positions(data['lengths']) marks the observed points; count data['events'] in the "
-                   "SubCTRW rows and divide by their observed points.")
+    return verdict(
+        abs(value - right) <= 1e-9,
+        f"{100 * right:.1f}% of the observed points of these CTRWs are jumps; the walker rests at all "
+        "the others, which is what makes the class recognisable.",
+        "gt.observed_positions(data['lengths']) marks the observed points; count data['events'] in the "
+        "SubCTRW rows and divide by their observed points.",
+    )
 
 
 def check_auroc_by_hand(answer) -> bool:
@@ -38,20 +40,24 @@ def check_auroc_by_hand(answer) -> bool:
     value = as_number(answer, "an AUROC between 0 and 1")
     events = np.array([[False, True, False, False, True]])
     right = float(trajectory_scores(np.arange(5.0)[None], events, [5], k=0)["auroc"][0])
-    return verdict(abs(value - right) <= 1e-6,
-                   f"{right:.3f}: 1 beats 0, and 4 beats 0, 2 and 3, so 4 of the 6 pairs are won.",
-                   "list the 2 x 3 pairs (marked value, unmarked value) and count those where the marked one is "
-                   "larger; divide by 6.")
+    return verdict(
+        abs(value - right) <= 1e-6,
+        f"{right:.3f}: 1 beats 0, and 4 beats 0, 2 and 3, so 4 of the 6 pairs are won.",
+        "list the 2 x 3 pairs (marked value, unmarked value) and count those where the marked one is "
+        "larger; divide by 6.",
+    )
 
 
 def check_layer4_resolution(answer) -> bool:
     """Exercise 9b.3 (multiple choice): why layer4 Grad-CAM cannot separate two jumps 10 steps apart."""
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_layer4_resolution", "8a46e5a9f1fd2c29"),
-                   "on the 1000 input points each of the 32 values covers about 31 steps (the spacing of their "
-                   "receptive-field centres is 32); two jumps 10 steps apart usually share one value, and the map "
-                   "cannot rank one above the other.",
-                   "how many input steps share one value of a 32-position map stretched to 1000 points?")
+    return verdict(
+        is_key(letter, "check_layer4_resolution", "8a46e5a9f1fd2c29"),
+        "on the 1000 input points each of the 32 values covers about 31 steps (the spacing of their "
+        "receptive-field centres is 32); two jumps 10 steps apart usually share one value, and the map "
+        "cannot rank one above the other.",
+        "how many input steps share one value of a 32-position map stretched to 1000 points?",
+    )
 
 
 def check_constant_map_pointing(answer, data: dict) -> bool:
@@ -65,11 +71,12 @@ def check_constant_map_pointing(answer, data: dict) -> bool:
         raise ValueError(f"answer must be a fraction between 0 and 1, got {value}")
     n = len(data["y"])
     right = float(np.nanmean(trajectory_scores(np.ones((n, 1)), data["events"], data["lengths"], k=3)["pointing"]))
-    return verdict(abs(value - right) <= 1e-9,
-                   f"{right:.3f}: a map that says nothing already 'hits' this often, because so many points lie "
-                   "near an event; a map's pointing game means something only beside this baseline.",
-                   "gt.trajectory_scores(np.ones((n, 1)), data['events'], data['lengths'], k=3)['pointing'], "
-                   "then np.nanmean.")
+    return verdict(
+        abs(value - right) <= 1e-9,
+        f"{right:.3f}: a map that says nothing already 'hits' this often, because so many points lie "
+        "near an event; a map's pointing game means something only beside this baseline.",
+        "gt.trajectory_scores(np.ones((n, 1)), data['events'], data['lengths'], k=3)['pointing'], then np.nanmean.",
+    )
 
 
 def check_layer4_centre(answer) -> bool:
@@ -82,20 +89,24 @@ def check_layer4_centre(answer) -> bool:
 
     value = as_integer(answer, "an input position (an integer from 0 to 999)")
     right = int(receptive_field_centres(build_model("lite"), "layer4")[5])
-    return verdict(value == right,
-                   f"{right}: every layer that halves the length doubles the spacing of the centres (2 x 2 x 2 x 2 "
-                   f"x 2 = 32), and the symmetric paddings keep position 0 on input point 0, so position j sits on "
-                   f"32 j. Stretching (t * 32 // 1000) gives it the points 157-187 instead, centred near 172.",
-                   "the stem's convolution, its max-pool and the first block of layers 2-4 each halve the length; "
-                   "with paddings of half a kernel, position 0 stays centred on input point 0.")
+    return verdict(
+        value == right,
+        f"{right}: every layer that halves the length doubles the spacing of the centres (2 x 2 x 2 x 2 "
+        f"x 2 = 32), and the symmetric paddings keep position 0 on input point 0, so position j sits on "
+        f"32 j. Stretching (t * 32 // 1000) gives it the points 157-187 instead, centred near 172.",
+        "the stem's convolution, its max-pool and the first block of layers 2-4 each halve the length; "
+        "with paddings of half a kernel, position 0 stays centred on input point 0.",
+    )
 
 
 def check_sanity_reading(answer) -> bool:
     """Exercise 9b.6 (multiple choice): what a map that survives the full cascade of randomisation says."""
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_sanity_reading", "91f4e356f25da21a"),
-                   "the maps barely changed when everything the network learned was replaced by random weights, "
-                   "so they show the input and the architecture more than what was learned: the method fails "
-                   "the check (to the degree the similarity says).",
-                   "Adebayo et al. ask whether a map changes when what the network learned is destroyed. Does a "
-                   "correlation of 0.8 with the trained map mean that it changed?")
+    return verdict(
+        is_key(letter, "check_sanity_reading", "91f4e356f25da21a"),
+        "the maps barely changed when everything the network learned was replaced by random weights, "
+        "so they show the input and the architecture more than what was learned: the method fails "
+        "the check (to the degree the similarity says).",
+        "Adebayo et al. ask whether a map changes when what the network learned is destroyed. Does a "
+        "correlation of 0.8 with the trained map mean that it changed?",
+    )

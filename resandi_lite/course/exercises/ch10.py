@@ -20,11 +20,13 @@ def check_noisy_increment_correlation(answer, sigma: float) -> bool:
     value = as_number(answer, "a float (a correlation coefficient)")
     s2 = float(sigma) ** 2
     right = -s2 / (1 + 2 * s2)
-    return verdict(abs(value - right) <= 5e-3,
-                   f"{right:.3f}: the shared noise term makes neighbouring increments anticorrelated, which is "
-                   "also what subdiffusive FBM looks like, so noise pushes trajectories towards SubFBM.",
-                   "write the covariance of (e_{t+1} - e_t) and (e_{t+2} - e_{t+1}) and divide by the variance "
-                   "of one noisy increment (the step itself has variance 1).")
+    return verdict(
+        abs(value - right) <= 5e-3,
+        f"{right:.3f}: the shared noise term makes neighbouring increments anticorrelated, which is "
+        "also what subdiffusive FBM looks like, so noise pushes trajectories towards SubFBM.",
+        "write the covariance of (e_{t+1} - e_t) and (e_{t+2} - e_{t+1}) and divide by the variance "
+        "of one noisy increment (the step itself has variance 1).",
+    )
 
 
 def check_selected_longer_fraction(answer, scores, dataset, name: str) -> bool:
@@ -41,11 +43,13 @@ def check_selected_longer_fraction(answer, scores, dataset, name: str) -> bool:
     chosen[select_by_score(scores, dataset.y, 0.6)] = True
     rows = dataset.y == label
     right = float(np.mean(dataset.lengths[chosen & rows] > np.median(dataset.lengths[rows])))
-    return verdict(abs(value - right) <= 1e-9,
-                   f"{right:.2f} of the selected {name} trajectories are longer than the class median "
-                   f"({'so the selection prefers long trajectories' if right > 0.5 else 'so it does not prefer long ones'}).",
-                   "select the rows with chosen & (train.y == label) and compare their train.lengths with the median "
-                   "over all rows of the class; the mean of a boolean array is a fraction.")
+    return verdict(
+        abs(value - right) <= 1e-9,
+        f"{right:.2f} of the selected {name} trajectories are longer than the class median "
+        f"({'so the selection prefers long trajectories' if right > 0.5 else 'so it does not prefer long ones'}).",
+        "select the rows with chosen & (train.y == label) and compare their train.lengths with the median "
+        "over all rows of the class; the mean of a boolean array is a fraction.",
+    )
 
 
 def check_augmented_size(answer, dataset, fraction: float = 0.6) -> bool:
@@ -53,9 +57,11 @@ def check_augmented_size(answer, dataset, fraction: float = 0.6) -> bool:
     value = as_integer(answer, "an integer (a number of trajectories)")
     counts = np.bincount(np.asarray(dataset.y), minlength=len(CLASSES))
     right = int(counts.sum() + sum(int(round(fraction * c)) for c in counts if c))
-    return verdict(value == right,
-                   f"{right} trajectories: {counts.sum()} originals and {right - counts.sum()} copies.",
-                   "add the number of copies (fraction of each class, rounded per class) to len(train).")
+    return verdict(
+        value == right,
+        f"{right} trajectories: {counts.sum()} originals and {right - counts.sum()} copies.",
+        "add the number of copies (fraction of each class, rounded per class) to len(train).",
+    )
 
 
 def check_first_sigma_below(answer, result: dict, level: float = 0.5) -> bool:
@@ -72,17 +78,26 @@ def check_first_sigma_below(answer, result: dict, level: float = 0.5) -> bool:
         ok = answer is None and right is None
     else:
         ok = abs(as_number(answer, "a float (a noise level) or None") - right) <= 1e-9
-    return verdict(ok, f"sigma = {right}" + (" is where the accuracy first drops below "
-                                              f"{100 * level:.0f}%." if right is not None else ": it never drops below."),
-                   "find the first index where the 'mean' array is below 0.5 and read the sigma at that index.")
+    return verdict(
+        ok,
+        f"sigma = {right}"
+        + (
+            f" is where the accuracy first drops below {100 * level:.0f}%."
+            if right is not None
+            else ": it never drops below."
+        ),
+        "find the first index where the 'mean' array is below 0.5 and read the sigma at that index.",
+    )
 
 
 def check_rotation_and_noise(answer) -> bool:
     """Exercise 10.5 (multiple choice): why rotated copies alone do not teach noise robustness."""
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_rotation_and_noise", "6bfc44bc8011325f"),
-                   "a rotated copy is exactly as clean as the original; the processes are isotropic, so "
-                   "rotation keeps the class (not a) and all increment statistics (not c), and MinMax scaling does "
-                   "not undo a rotation (not d).",
-                   "the processes are isotropic, so a rotation keeps the class and the statistics; what is missing "
-                   "from a rotated copy?")
+    return verdict(
+        is_key(letter, "check_rotation_and_noise", "6bfc44bc8011325f"),
+        "a rotated copy is exactly as clean as the original; the processes are isotropic, so "
+        "rotation keeps the class (not a) and all increment statistics (not c), and MinMax scaling does "
+        "not undo a rotation (not d).",
+        "the processes are isotropic, so a rotation keeps the class and the statistics; what is missing "
+        "from a rotated copy?",
+    )

@@ -9,7 +9,7 @@ from ...simulate.classes import CLASSES
 from .answers import as_choice, as_integer, as_number, as_numbers, is_key, verdict
 
 #: Mean over alpha ~ U(0.1, 0.9) of the lag-1 correlation of FBM increments, 2^(alpha - 1) - 1.
-SUBFBM_MEAN_RHO = float((2 ** -0.1 - 2 ** -0.9) / np.log(2) / 0.8 - 1)
+SUBFBM_MEAN_RHO = float((2**-0.1 - 2**-0.9) / np.log(2) / 0.8 - 1)
 
 
 def _rows(ds, name: str) -> np.ndarray:
@@ -31,11 +31,14 @@ def check_subfbm_autocorrelation(answer, ds) -> bool:
         raise ValueError("ds holds no SubFBM trajectory; pass the chapter's dataset ds")
     measured = float(np.nanmean(lw.window_statistics(np.asarray(ds.X)[rows])["f1"]))
     ok = abs(answer[0] - measured) < 1e-6 and abs(answer[1] - SUBFBM_MEAN_RHO) < 5e-3
-    return verdict(ok, f"the windows give {measured:+.3f}, theory {SUBFBM_MEAN_RHO:+.3f}: subdiffusive FBM steps are "
-                       "anti-correlated, and 224 steps per window are enough to measure it (removing each window's "
-                       "mean shifts it slightly).",
-                   "average stats['f1'] over the rows of SubFBM (ds.y == 2) with np.nanmean; for theory, integrate "
-                   "2**(a - 1) - 1 over a from 0.1 to 0.9 and divide by 0.8.")
+    return verdict(
+        ok,
+        f"the windows give {measured:+.3f}, theory {SUBFBM_MEAN_RHO:+.3f}: subdiffusive FBM steps are "
+        "anti-correlated, and 224 steps per window are enough to measure it (removing each window's "
+        "mean shifts it slightly).",
+        "average stats['f1'] over the rows of SubFBM (ds.y == 2) with np.nanmean; for theory, integrate "
+        "2**(a - 1) - 1 over a from 0.1 to 0.9 and divide by 0.8.",
+    )
 
 
 def check_suplw_spearman(answer, maps, ds) -> bool:
@@ -50,11 +53,13 @@ def check_suplw_spearman(answer, maps, ds) -> bool:
     rows = _rows(ds, "SupLW")
     cs = lw.composites(lw.window_statistics(np.asarray(ds.X)[rows]))["CS"]
     right = lw.correlation(np.asarray(maps)[rows], cs, "spearman")
-    return verdict(abs(answer - right) < 1e-6,
-                   f"Spearman {right:+.3f} (the paper: {lw.PAPER_SPEARMAN[('SupLW', 'CS')]:+.3f}). A rank correlation "
-                   "asks whether the map rises or falls with CS at all, not whether it does so linearly; the paper "
-                   "used it for SupLW, whose Pearson correlations it found to be about 0.",
-                   "use lw.map_correlations(maps, comp, ds.y, method='spearman') and read the key ('SupLW', 'CS').")
+    return verdict(
+        abs(answer - right) < 1e-6,
+        f"Spearman {right:+.3f} (the paper: {lw.PAPER_SPEARMAN[('SupLW', 'CS')]:+.3f}). A rank correlation "
+        "asks whether the map rises or falls with CS at all, not whether it does so linearly; the paper "
+        "used it for SupLW, whose Pearson correlations it found to be about 0.",
+        "use lw.map_correlations(maps, comp, ds.y, method='spearman') and read the key ('SupLW', 'CS').",
+    )
 
 
 def check_block1_groups(answer, probes) -> bool:
@@ -66,10 +71,12 @@ def check_block1_groups(answer, probes) -> bool:
     if not 1 <= answer <= len(CLASSES):
         raise ValueError(f"answer must be a number of groups in 1..{len(CLASSES)}, got {answer}")
     groups = lw.confusion_groups(probes["layer1"]["confusion"], 0.1)
-    return verdict(answer == len(groups),
-                   f"{len(groups)} groups: {groups}. A lower threshold can only link more pairs, so groups can only merge; the "
-                   "grouping is a summary of the confusion matrix, and the paper's 4 groups depend on such a choice too.",
-                   "call lw.confusion_groups(probes['layer1']['confusion'], 0.1) and count the tuples.")
+    return verdict(
+        answer == len(groups),
+        f"{len(groups)} groups: {groups}. A lower threshold can only link more pairs, so groups can only merge; the "
+        "grouping is a summary of the confusion matrix, and the paper's 4 groups depend on such a choice too.",
+        "call lw.confusion_groups(probes['layer1']['confusion'], 0.1) and count the tuples.",
+    )
 
 
 def check_most_harmful_composite(answer, ablation) -> bool:
@@ -81,11 +88,13 @@ def check_most_harmful_composite(answer, ablation) -> bool:
     accuracy = np.array([ablation[name]["accuracy"] for name in lw.COMPOSITES])
     worst = {"abcd"[i] for i in np.flatnonzero(accuracy == accuracy.min())}
     name = lw.COMPOSITES["abcd".index(min(worst))]
-    return verdict(letter in worst,
-                   f"{name}: swapping the window where it peaks costs most ({100 * accuracy.min():.1f}% left). Before reading "
-                   "this as 'the network uses the statistic', compare with the matched control, which keeps the "
-                   "statistic: where it costs as much, the window's place in time matters, not the statistic's value.",
-                   "compare ablation[name]['accuracy'] for name in ('AC', 'CS', 'SG', 'VD'); the lowest one wins.")
+    return verdict(
+        letter in worst,
+        f"{name}: swapping the window where it peaks costs most ({100 * accuracy.min():.1f}% left). Before reading "
+        "this as 'the network uses the statistic', compare with the matched control, which keeps the "
+        "statistic: where it costs as much, the window's place in time matters, not the statistic's value.",
+        "compare ablation[name]['accuracy'] for name in ('AC', 'CS', 'SG', 'VD'); the lowest one wins.",
+    )
 
 
 def check_ctrw_autocorrelation(answer) -> bool:
@@ -98,12 +107,14 @@ def check_ctrw_autocorrelation(answer) -> bool:
     the correlation; (d) the Grad-CAM maps of CTRW are zero.
     """
     letter = as_choice(answer, "abcd")
-    return verdict(is_key(letter, "check_ctrw_autocorrelation", "3fe3693935cb32c5"),
-                   "a resting window has no increments to correlate (f1 undefined), and a moving one has independent "
-                   "jumps (f1 near 0). The map follows rest against movement, which AC only shows if rests get a "
-                   "value of their own: the paper's sign is a statement about how rests are scored.",
-                   "compute np.isnan(stats['f1'][ds.y == 1]).mean() and the mean of f1 where it is defined; then "
-                   "correlate the map with lw.window_activity(ds.X) for SubCTRW.")
+    return verdict(
+        is_key(letter, "check_ctrw_autocorrelation", "3fe3693935cb32c5"),
+        "a resting window has no increments to correlate (f1 undefined), and a moving one has independent "
+        "jumps (f1 near 0). The map follows rest against movement, which AC only shows if rests get a "
+        "value of their own: the paper's sign is a statement about how rests are scored.",
+        "compute np.isnan(stats['f1'][ds.y == 1]).mean() and the mean of f1 where it is defined; then "
+        "correlate the map with lw.window_activity(ds.X) for SubCTRW.",
+    )
 
 
 def check_within_subfbm_autocorrelation(answer, maps, ds) -> bool:
@@ -129,8 +140,10 @@ def check_within_subfbm_autocorrelation(answer, maps, ds) -> bool:
     b = np.where(keep, b - b.sum(axis=1, keepdims=True) / count, 0.0)
     right = float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum()))
     pooled = lw.correlation(np.asarray(maps)[rows], lw.window_statistics(np.asarray(ds.X)[rows])["f1"])
-    return verdict(abs(answer - right) < 1e-6,
-                   f"within trajectories {right:+.3f}, pooled {pooled:+.3f}. The pooled correlation also compares "
-                   "trajectories with each other (one whose steps are less anti-correlated everywhere, a larger "
-                   "alpha, may also get a larger map everywhere); along one trajectory, the map hardly follows AC.",
-                   "use lw.map_correlations(maps, comp, ds.y, within=True) and read the key ('SubFBM', 'AC').")
+    return verdict(
+        abs(answer - right) < 1e-6,
+        f"within trajectories {right:+.3f}, pooled {pooled:+.3f}. The pooled correlation also compares "
+        "trajectories with each other (one whose steps are less anti-correlated everywhere, a larger "
+        "alpha, may also get a larger map everywhere); along one trajectory, the map hardly follows AC.",
+        "use lw.map_correlations(maps, comp, ds.y, within=True) and read the key ('SubFBM', 'AC').",
+    )

@@ -1,7 +1,0 @@
-"""Deprecated: moved to :mod:`resandi_lite.course.exercises` (this name is kept for one release)."""
-
-import sys
-
-from .course._moved import moved
-
-sys.modules[__name__] = moved(__name__)
