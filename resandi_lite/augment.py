@@ -28,10 +28,42 @@ import numpy as np
 
 from . import _files
 from .data import TrajectoryDataset, make_dataset
+from .paper import AUGMENT_RANDOM as PAPER_RANDOM
+from .paper import AUGMENT_TARGETED as PAPER_TARGETED
+from .paper import SIGMAS as PAPER_SIGMAS
 from .preprocess import INPUT_LENGTH, minmax_scale
 from .simulate.classes import CLASSES
-from .paper import AUGMENT_RANDOM as PAPER_RANDOM, AUGMENT_TARGETED as PAPER_TARGETED, SIGMAS as PAPER_SIGMAS
 
+# the paper's curves are re-exported: chapter 10 imports them from here
+__all__ = [
+    "ARMS",
+    "FROM_SCRATCH",
+    "MODES",
+    "PAPER_RANDOM",
+    "PAPER_SIGMAS",
+    "PAPER_TARGETED",
+    "arm_difference",
+    "attribution_score",
+    "augmentation_experiment",
+    "augmentation_verdicts",
+    "augmented",
+    "collect_results",
+    "concatenate",
+    "describe_selection",
+    "difference_table",
+    "from_scratch",
+    "load_from_scratch",
+    "noise_robustness",
+    "noisy_copies",
+    "paper_gain",
+    "positions",
+    "robustness_table",
+    "rotated_copies",
+    "select_by_score",
+    "select_random",
+    "ship_results",
+    "training_sets",
+]
 
 
 def positions(dataset: TrajectoryDataset) -> np.ndarray:
@@ -43,8 +75,15 @@ def positions(dataset: TrajectoryDataset) -> np.ndarray:
 
 def _copy(dataset: TrajectoryDataset, index: np.ndarray, P: np.ndarray, noise=None) -> TrajectoryDataset:
     X, minmax = minmax_scale(P, return_minmax=True)
-    return TrajectoryDataset(X, dataset.y[index].copy(), dataset.alpha[index].copy(), dataset.lengths[index].copy(),
-                             dataset.noise[index].copy() if noise is None else noise, dict(dataset.params), minmax)
+    return TrajectoryDataset(
+        X,
+        dataset.y[index].copy(),
+        dataset.alpha[index].copy(),
+        dataset.lengths[index].copy(),
+        dataset.noise[index].copy() if noise is None else noise,
+        dict(dataset.params),
+        minmax,
+    )
 
 
 def rotated_copies(dataset: TrajectoryDataset, index, rng=None) -> TrajectoryDataset:
@@ -170,12 +209,20 @@ def _check_selection(scores, y, fraction) -> None:
 
 def concatenate(*sets: TrajectoryDataset) -> TrajectoryDataset:
     """One dataset holding the trajectories of several, in order."""
+
     def cat(name):
         return np.concatenate([getattr(s, name) for s in sets])
 
     minmax = cat("minmax") if all(s.minmax is not None for s in sets) else None
-    return TrajectoryDataset(cat("X"), cat("y"), cat("alpha"), cat("lengths"), cat("noise"),
-                             {"concatenated": [s.params for s in sets]}, minmax)
+    return TrajectoryDataset(
+        cat("X"),
+        cat("y"),
+        cat("alpha"),
+        cat("lengths"),
+        cat("noise"),
+        {"concatenated": [s.params for s in sets]},
+        minmax,
+    )
 
 
 MODES = ("rotate", "noise", "copy")
@@ -209,16 +256,30 @@ def augmented(dataset: TrajectoryDataset, index, *, mode: str = "rotate", sigma=
         copies = noisy_copies(dataset, index, sigma, rng)
     elif mode == "copy":
         index = np.asarray(index, dtype=np.int64)
-        copies = TrajectoryDataset(dataset.X[index].copy(), dataset.y[index].copy(), dataset.alpha[index].copy(),
-                                   dataset.lengths[index].copy(), dataset.noise[index].copy(), dict(dataset.params),
-                                   None if dataset.minmax is None else dataset.minmax[index].copy())
+        copies = TrajectoryDataset(
+            dataset.X[index].copy(),
+            dataset.y[index].copy(),
+            dataset.alpha[index].copy(),
+            dataset.lengths[index].copy(),
+            dataset.noise[index].copy(),
+            dict(dataset.params),
+            None if dataset.minmax is None else dataset.minmax[index].copy(),
+        )
     else:
         raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
     return concatenate(dataset, copies)
 
 
-def training_sets(train: TrajectoryDataset, scores, seed: int, *, fraction: float = 0.6, mode: str = "rotate",
-                  sigma=0.5, control: bool = False) -> dict:
+def training_sets(
+    train: TrajectoryDataset,
+    scores,
+    seed: int,
+    *,
+    fraction: float = 0.6,
+    mode: str = "rotate",
+    sigma=0.5,
+    control: bool = False,
+) -> dict:
     """The training sets of every arm for one seed of :func:`augmentation_experiment`.
 
     Parameters
@@ -252,10 +313,14 @@ def training_sets(train: TrajectoryDataset, scores, seed: int, *, fraction: floa
     scores = np.asarray(scores, dtype=np.float64)
     if scores.shape != train.y.shape:
         raise ValueError(f"scores must have one value per trajectory, shape {train.y.shape}, got {scores.shape}")
-    picks = {"targeted": select_by_score(scores, train.y, fraction),
-             "random": select_random(train.y, fraction, rng=np.random.SeedSequence(seed, spawn_key=(1,)))}
-    sets = {arm: augmented(train, index, mode=mode, sigma=sigma, rng=np.random.SeedSequence(seed, spawn_key=(2,)))
-            for arm, index in picks.items()}
+    picks = {
+        "targeted": select_by_score(scores, train.y, fraction),
+        "random": select_random(train.y, fraction, rng=np.random.SeedSequence(seed, spawn_key=(1,))),
+    }
+    sets = {
+        arm: augmented(train, index, mode=mode, sigma=sigma, rng=np.random.SeedSequence(seed, spawn_key=(2,)))
+        for arm, index in picks.items()
+    }
     if control:
         sets["control"] = augmented(train, picks["random"], mode="copy")
     return sets
@@ -285,8 +350,9 @@ def attribution_score(model, X, y, *, attribution=None) -> np.ndarray:
     return resample(attribute(model, X, np.asarray(y), attribution), X.shape[-1], X.shape[-1]).mean(axis=1)
 
 
-def noise_robustness(models: dict, test_per_class: int, *, length="varying", sigmas=PAPER_SIGMAS, seed: int = 0,
-                     progress: bool = False) -> dict:
+def noise_robustness(
+    models: dict, test_per_class: int, *, length="varying", sigmas=PAPER_SIGMAS, seed: int = 0, progress: bool = False
+) -> dict:
     """Accuracy of several networks on test sets of growing localisation noise.
 
     Parameters
@@ -392,8 +458,10 @@ def difference_table(result: dict, pairs: dict) -> str:
     for a, b in pairs.values():
         for arm in (a, b):
             if arm not in result:
-                raise ValueError(f"pairs names the arm {arm!r}, which is not in result "
-                                 f"(arms: {[k for k in result if k != 'sigmas']})")
+                raise ValueError(
+                    f"pairs names the arm {arm!r}, which is not in result "
+                    f"(arms: {[k for k in result if k != 'sigmas']})"
+                )
     width = max(len(label) for label in [*pairs, "sigma"])
     lines = [f"{'sigma':<{width}}" + "".join(f"{s:>15.2f}" for s in sigmas)]
     for label, (a, b) in pairs.items():
@@ -402,11 +470,24 @@ def difference_table(result: dict, pairs: dict) -> str:
     return "\n".join(lines)
 
 
-def augmentation_experiment(base_model, train: TrajectoryDataset, out_dir, *, seeds=(0, 1, 2, 3, 4),
-                            fraction: float = 0.6, mode: str = "rotate", sigma=0.5, config=None,
-                            val: TrajectoryDataset | None = None, test_per_class: int = 1000,
-                            sigmas=PAPER_SIGMAS, progress: bool = True, attribution=None, control: bool = False,
-                            test_seed: int = 0) -> dict:
+def augmentation_experiment(
+    base_model,
+    train: TrajectoryDataset,
+    out_dir,
+    *,
+    seeds=(0, 1, 2, 3, 4),
+    fraction: float = 0.6,
+    mode: str = "rotate",
+    sigma=0.5,
+    config=None,
+    val: TrajectoryDataset | None = None,
+    test_per_class: int = 1000,
+    sigmas=PAPER_SIGMAS,
+    progress: bool = True,
+    attribution=None,
+    control: bool = False,
+    test_seed: int = 0,
+) -> dict:
     """The paper's protocol: train the targeted and the random arm over several seeds, test under noise.
 
     For each seed, the targeted arm copies the ``fraction`` of each class with
@@ -451,22 +532,36 @@ def augmentation_experiment(base_model, train: TrajectoryDataset, out_dir, *, se
     out_dir = Path(out_dir)
     config = config or TrainConfig(preset="lite")
     scores = attribution_score(base_model, train.X, train.y, attribution=attribution)
-    val = val if val is not None else make_dataset(max(1, len(train) // 40), config.length, config.noise,
-                                                   seed=10_000 + config.seed)
+    val = (
+        val
+        if val is not None
+        else make_dataset(max(1, len(train) // 40), config.length, config.noise, seed=10_000 + config.seed)
+    )
     models = {"targeted": [], "random": []} | ({"control": []} if control else {})
     for k in seeds:
         sets = training_sets(train, scores, k, fraction=fraction, mode=mode, sigma=sigma, control=control)
         for arm, data in sets.items():
             run = out_dir / f"{arm}-seed{k}"
-            fit(dataclasses.replace(config, seed=k, train_per_class=max(1, len(data) // len(CLASSES))), run,
-                resume=True, train_data=data, val_data=val, progress=progress)
+            fit(
+                dataclasses.replace(config, seed=k, train_per_class=max(1, len(data) // len(CLASSES))),
+                run,
+                resume=True,
+                train_data=data,
+                val_data=val,
+                progress=progress,
+            )
             models[arm].append(load_model(run / BEST))
-    result = noise_robustness(models, test_per_class, length=config.length, sigmas=sigmas, seed=int(test_seed),
-                              progress=progress)
+    result = noise_robustness(
+        models, test_per_class, length=config.length, sigmas=sigmas, seed=int(test_seed), progress=progress
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
-    _files.write_json(out_dir / "results.json", {
-        "sigmas": result["sigmas"].tolist(), **{arm: {k: np.asarray(v).tolist() for k, v in result[arm].items()}
-                                                for arm in models}})
+    _files.write_json(
+        out_dir / "results.json",
+        {
+            "sigmas": result["sigmas"].tolist(),
+            **{arm: {k: np.asarray(v).tolist() for k, v in result[arm].items()} for arm in models},
+        },
+    )
     return result
 
 
@@ -479,8 +574,9 @@ ARMS = ("targeted", "random", "control")
 
 def _noise_accuracy(model, test_per_class: int, length, sigmas, test_seed: int) -> list[float]:
     """Accuracy of one network on the noisy test sets of :func:`noise_robustness` (same seeds, same sets)."""
-    return noise_robustness({"net": [model]}, test_per_class, length=length, sigmas=sigmas,
-                            seed=test_seed)["net"]["accuracy"][0].tolist()
+    return noise_robustness({"net": [model]}, test_per_class, length=length, sigmas=sigmas, seed=test_seed)["net"][
+        "accuracy"
+    ][0].tolist()
 
 
 def _read_result(path: Path, sigmas) -> list[float] | None:
@@ -497,9 +593,21 @@ def _read_result(path: Path, sigmas) -> list[float] | None:
     return [float(a) for a in acc]
 
 
-def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, train_per_class: int = 10_000,
-                 data_seed: int = 20261206, base_seed: int = 100, test_per_class: int = 1000, sigmas=PAPER_SIGMAS,
-                 test_seed: int = 7_000, progress: bool = True, say=print) -> dict:
+def from_scratch(
+    out_dir,
+    *,
+    seeds=(0, 1, 2, 3, 4),
+    arms=ARMS,
+    config=None,
+    train_per_class: int = 10_000,
+    data_seed: int = 20261206,
+    base_seed: int = 100,
+    test_per_class: int = 1000,
+    sigmas=PAPER_SIGMAS,
+    test_seed: int = 7_000,
+    progress: bool = True,
+    say=print,
+) -> dict:
     """The paper's augmentation experiment trained from scratch: base network, then every arm and seed.
 
     1. Simulate the training set (``train_per_class`` per class, the paper's
@@ -560,9 +668,18 @@ def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, trai
     out_dir = Path(out_dir)
     config = config or TrainConfig.recipe("cpu", max_epochs=8, checkpoint_every=100)
     config = dataclasses.replace(config, fresh_data=False)
-    _check_experiment(out_dir, {"config": config.to_dict(), "train_per_class": train_per_class,
-                                "data_seed": data_seed, "base_seed": base_seed, "test_per_class": test_per_class,
-                                "test_seed": test_seed, "sigmas": sigmas})
+    _check_experiment(
+        out_dir,
+        {
+            "config": config.to_dict(),
+            "train_per_class": train_per_class,
+            "data_seed": data_seed,
+            "base_seed": base_seed,
+            "test_per_class": test_per_class,
+            "test_seed": test_seed,
+            "sigmas": sigmas,
+        },
+    )
     train = make_dataset(train_per_class, config.length, config.noise, seed=data_seed, progress=progress)
     val = make_dataset(config.val_per_class, config.length, config.noise, seed=data_seed + 1)
 
@@ -584,16 +701,32 @@ def from_scratch(out_dir, *, seeds=(0, 1, 2, 3, 4), arms=ARMS, config=None, trai
             done = _read_result(run / "noise.json", sigmas)  # finished while we waited
             if done is not None:
                 return done
-            fit(dataclasses.replace(config, seed=seed, train_per_class=max(1, len(data) // len(CLASSES))), run,
-                resume=(run / "checkpoint.pt").exists(), train_data=data, val_data=val, progress=progress)
+            fit(
+                dataclasses.replace(config, seed=seed, train_per_class=max(1, len(data) // len(CLASSES))),
+                run,
+                resume=(run / "checkpoint.pt").exists(),
+                train_data=data,
+                val_data=val,
+                progress=progress,
+            )
             acc = _noise_accuracy(load_model(run / BEST), test_per_class, config.length, sigmas, test_seed)
-            _files.write_json(run / "noise.json", {"sigmas": sigmas, "accuracy": acc, "seed": seed,
-                                                   "n_train": len(data), "test_per_class": test_per_class,
-                                                   "test_seed": test_seed})
+            _files.write_json(
+                run / "noise.json",
+                {
+                    "sigmas": sigmas,
+                    "accuracy": acc,
+                    "seed": seed,
+                    "n_train": len(data),
+                    "test_per_class": test_per_class,
+                    "test_seed": test_seed,
+                },
+            )
         finally:
             lock.release()
-        say(f"{name}: accuracy {100 * acc[0]:.2f}% clean, {100 * acc[min(5, len(acc) - 1)]:.2f}% at sigma "
-            f"{sigmas[min(5, len(acc) - 1)]}")
+        say(
+            f"{name}: accuracy {100 * acc[0]:.2f}% clean, {100 * acc[min(5, len(acc) - 1)]:.2f}% at sigma "
+            f"{sigmas[min(5, len(acc) - 1)]}"
+        )
         return acc
 
     run_one("base", train, base_seed, wait=True)
@@ -687,9 +820,11 @@ def ship_results(out_dir, path=None) -> dict:
             history = json.loads(log.read_text()).get("history", [])
             seconds[log.parent.name] = round(sum(h.get("seconds", 0.0) for h in history), 1)
     config = settings.get("config", {})
-    command = (f"python -m resandi_lite augment --out {out_dir.as_posix()} --preset {config.get('preset', 'lite')} "
-               f"--seeds 0-4 --epochs {config.get('max_epochs')} --train-per-class {settings['train_per_class']} "
-               f"--test-per-class {settings['test_per_class']} --threads 1 --resume --ship")
+    command = (
+        f"python -m resandi_lite augment --out {out_dir.as_posix()} --preset {config.get('preset', 'lite')} "
+        f"--seeds 0-4 --epochs {config.get('max_epochs')} --train-per-class {settings['train_per_class']} "
+        f"--test-per-class {settings['test_per_class']} --threads 1 --resume --ship"
+    )
     shipped = {**results, "experiment": settings, "train_seconds": seconds, "command": command}
     _files.write_json(FROM_SCRATCH if path is None else Path(path), shipped)
     return shipped
@@ -732,8 +867,10 @@ def _check_experiment(out_dir: Path, settings: dict) -> None:
             raise ValueError(f"{path} is not valid JSON: repair or remove it") from None
         changed = sorted(k for k in set(stored) | set(settings) if stored.get(k) != settings.get(k))
         if changed:
-            raise ValueError(f"{out_dir} holds an experiment made with other settings ({', '.join(changed)} differ); "
-                             f"continue it with the same arguments or use another folder")
+            raise ValueError(
+                f"{out_dir} holds an experiment made with other settings ({', '.join(changed)} differ); "
+                f"continue it with the same arguments or use another folder"
+            )
         return
     out_dir.mkdir(parents=True, exist_ok=True)
     _files.write_json(path, settings)
@@ -746,8 +883,12 @@ def _write_results(out_dir: Path, sigmas, base_acc, accs: dict) -> dict:
             continue
         a = np.asarray([by_seed[k] for k in sorted(by_seed)])
         stderr = a.std(axis=0, ddof=1) / np.sqrt(len(a)) if len(a) > 1 else np.zeros(len(sigmas))
-        out[arm] = {"seeds": sorted(by_seed), "accuracy": a.tolist(), "mean": a.mean(axis=0).tolist(),
-                    "stderr": stderr.tolist()}
+        out[arm] = {
+            "seeds": sorted(by_seed),
+            "accuracy": a.tolist(),
+            "mean": a.mean(axis=0).tolist(),
+            "stderr": stderr.tolist(),
+        }
     _files.write_json(out_dir / "results.json", out)  # several processes may write it: each its own temporary file
     return out
 
@@ -788,8 +929,11 @@ def paper_gain() -> dict:
     from .paper import AUGMENT_RANDOM_SEEDS, AUGMENT_TARGETED_SEEDS
 
     t, r = AUGMENT_TARGETED_SEEDS, AUGMENT_RANDOM_SEEDS
-    return {"sigmas": [float(s) for s in PAPER_SIGMAS], "gain": (t.mean(0) - r.mean(0)).tolist(),
-            "stderr": np.sqrt(t.var(0, ddof=1) / len(t) + r.var(0, ddof=1) / len(r)).tolist()}
+    return {
+        "sigmas": [float(s) for s in PAPER_SIGMAS],
+        "gain": (t.mean(0) - r.mean(0)).tolist(),
+        "stderr": np.sqrt(t.var(0, ddof=1) / len(t) + r.var(0, ddof=1) / len(r)).tolist(),
+    }
 
 
 def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
@@ -855,18 +999,32 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
         own = {round(s, 2): e for s, e in zip(gain["sigmas"], gain["stderr"])}
     paper = {round(float(s), 2): float(v) for s, v in paper.items()}
     listed = [j for j, s in enumerate(sigmas) if s in paper]
-    arms = {arm: _by_seed(results[arm]) if isinstance(results.get(arm), dict) and "accuracy" in results[arm] else {}
-            for arm in ("targeted", "random", "control")}  # an arm with no finished seed is absent from results.json
+    arms = {
+        arm: _by_seed(results[arm]) if isinstance(results.get(arm), dict) and "accuracy" in results[arm] else {}
+        for arm in ("targeted", "random", "control")
+    }  # an arm with no finished seed is absent from results.json
     seeds, diff = _paired_over_seeds(arms["targeted"], arms["random"])
     each = family_level(max(1, len(listed)), level)
-    out = {"rows": [], "controls": [], "seeds": seeds, "sigmas": sigmas,
-           "family": {"m": len(listed), "level": level, "each": each,
-                      "rule": "Bonferroni over the noise levels; Student's t over seeds"},
-           "estimates": {"targeted - random": diff.mean(0).tolist() if len(seeds) else []},
-           "note": None}
+    out = {
+        "rows": [],
+        "controls": [],
+        "seeds": seeds,
+        "sigmas": sigmas,
+        "family": {
+            "m": len(listed),
+            "level": level,
+            "each": each,
+            "rule": "Bonferroni over the noise levels; Student's t over seeds",
+        },
+        "estimates": {"targeted - random": diff.mean(0).tolist() if len(seeds) else []},
+        "note": None,
+    }
     if len(seeds) < 2:
-        out["note"] = (f"{len(seeds)} seed paired in both arms: no standard error over seeds yet, estimates only"
-                       if len(seeds) == 1 else "no seed finished in both arms yet")
+        out["note"] = (
+            f"{len(seeds)} seed paired in both arms: no standard error over seeds yet, estimates only"
+            if len(seeds) == 1
+            else "no seed finished in both arms yet"
+        )
     k = len(seeds)
     half = student.ppf((1 + each) / 2, k - 1) if k >= 2 else np.nan
     paper_half = student.ppf((1 + each) / 2, 8)
@@ -876,13 +1034,22 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
             break
         d = diff[:, j]
         mean, stderr = float(d.mean()), float(d.std(ddof=1) / np.sqrt(k))
-        extra = {"stderr": stderr, "level": each, "family": len(listed), "unit": "points", "sigma": s,
-                 "seeds": k}
+        extra = {"stderr": stderr, "level": each, "family": len(listed), "unit": "points", "sigma": s, "seeds": k}
         if own is not None:
-            extra.update(paper_stderr=own[s], paper_low=paper[s] - paper_half * own[s],
-                         paper_high=paper[s] + paper_half * own[s])
-        out["rows"].append(verdict_row(f"targeted - random, sigma = {s:.1f}", mean, mean - half * stderr,
-                                       mean + half * stderr, k, paper[s], **extra))
+            extra.update(
+                paper_stderr=own[s], paper_low=paper[s] - paper_half * own[s], paper_high=paper[s] + paper_half * own[s]
+            )
+        out["rows"].append(
+            verdict_row(
+                f"targeted - random, sigma = {s:.1f}",
+                mean,
+                mean - half * stderr,
+                mean + half * stderr,
+                k,
+                paper[s],
+                **extra,
+            )
+        )
     if arms["control"]:
         seeds_c, diff_c = _paired_over_seeds(arms["random"], arms["control"])
         out["estimates"]["random - control"] = diff_c.mean(0).tolist() if len(seeds_c) else []
@@ -891,8 +1058,17 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
             for j in listed:
                 d = diff_c[:, j]
                 mean, stderr = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(seeds_c)))
-                out["controls"].append({"claim": f"random - control, sigma = {sigmas[j]:.1f}", "estimate": mean,
-                                        "low": mean - half_c * stderr, "high": mean + half_c * stderr,
-                                        "stderr": stderr, "n": len(seeds_c), "level": each, "unit": "points",
-                                        "sigma": sigmas[j]})
+                out["controls"].append(
+                    {
+                        "claim": f"random - control, sigma = {sigmas[j]:.1f}",
+                        "estimate": mean,
+                        "low": mean - half_c * stderr,
+                        "high": mean + half_c * stderr,
+                        "stderr": stderr,
+                        "n": len(seeds_c),
+                        "level": each,
+                        "unit": "points",
+                        "sigma": sigmas[j],
+                    }
+                )
     return out

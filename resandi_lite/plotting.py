@@ -53,8 +53,15 @@ def plot_confusion(confusion, ax=None, *, title: str | None = None, classes=CLAS
         for j in range(k):
             value = percent[i, j]
             if np.isfinite(value) and value >= 0.05:
-                ax.text(j, i, f"{value:.1f}" if value < 99.95 else "100", ha="center", va="center", fontsize=7,
-                        color="white" if value > 0.6 * vmax else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.1f}" if value < 99.95 else "100",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if value > 0.6 * vmax else "black",
+                )
     ax.figure.colorbar(image, ax=ax, label="% of the true class", fraction=0.046, pad=0.04)
     if title:
         ax.set_title(title)
@@ -68,8 +75,15 @@ def plot_accuracy_by(result: dict, ax=None, *, xlabel: str, label: str | None = 
     """
     ax = _axes(ax)
     keep = result["count"] > 0
-    ax.errorbar(np.asarray(result["centers"])[keep], 100 * result["accuracy"][keep], yerr=100 * result["stderr"][keep],
-                marker="o", capsize=3, label=label, **kwargs)
+    ax.errorbar(
+        np.asarray(result["centers"])[keep],
+        100 * result["accuracy"][keep],
+        yerr=100 * result["stderr"][keep],
+        marker="o",
+        capsize=3,
+        label=label,
+        **kwargs,
+    )
     if reference is not None:
         x, y, ref_label = reference
         ax.plot(x, y, "--", color="gray", label=ref_label)
@@ -102,15 +116,26 @@ def plot_per_class_by_level(result: dict, ax=None, *, xlabel: str, classes=CLASS
     accuracy, stderr = np.asarray(result["accuracy"], float), np.asarray(result["stderr"], float)
     levels = np.asarray(result["levels"], float)
     if accuracy.ndim != 2 or accuracy.shape != stderr.shape or accuracy.shape[0] != levels.size:
-        raise ValueError(f"result must hold levels (k,) and accuracy, stderr (k, n_classes), got shapes "
-                         f"{levels.shape}, {accuracy.shape}, {stderr.shape}")
+        raise ValueError(
+            f"result must hold levels (k,) and accuracy, stderr (k, n_classes), got shapes "
+            f"{levels.shape}, {accuracy.shape}, {stderr.shape}"
+        )
     if len(classes) != accuracy.shape[1]:
         raise ValueError(f"classes must name the {accuracy.shape[1]} columns of result['accuracy'], got {len(classes)}")
     ax = _axes(ax, (7, 4.2))
     for k, name in enumerate(classes):
         keep = np.isfinite(accuracy[:, k])
-        ax.errorbar(levels[keep], 100 * accuracy[keep, k], yerr=100 * stderr[keep, k], marker="o", ms=4,
-                    capsize=2, lw=1.2, elinewidth=0.8, label=name)
+        ax.errorbar(
+            levels[keep],
+            100 * accuracy[keep, k],
+            yerr=100 * stderr[keep, k],
+            marker="o",
+            ms=4,
+            capsize=2,
+            lw=1.2,
+            elinewidth=0.8,
+            label=name,
+        )
     if chance:
         ax.axhline(100 / accuracy.shape[1], color="gray", ls=":", lw=1, label="chance")
     _accuracy_axes(ax, xlabel)
@@ -144,8 +169,16 @@ def plot_learning_curves(history: list[dict], axes=None, *, label: str = ""):
     return axes
 
 
-def plot_trajectory(x, ax=None, *, title: str | None = None, colorbar: bool = True, cmap: str = "viridis",
-                    linewidth: float = 1.0, unit: str = "step std"):
+def plot_trajectory(
+    x,
+    ax=None,
+    *,
+    title: str | None = None,
+    colorbar: bool = True,
+    cmap: str = "viridis",
+    linewidth: float = 1.0,
+    unit: str = "step std",
+):
     """A 2-D trajectory coloured by time.
 
     Parameters
@@ -206,8 +239,15 @@ def plot_noise_robustness(result: dict, ax=None, *, arms=None, reference: dict |
     for arm in arms or [k for k in result if k != "sigmas"]:
         r = result[arm]
         n = len(np.atleast_2d(r["accuracy"]))
-        ax.errorbar(sigmas, 100 * np.asarray(r["mean"]), yerr=100 * np.asarray(r["stderr"]), marker="o", ms=4,
-                    capsize=3, label=f"{arm} ({n} seed{'s' if n > 1 else ''})")
+        ax.errorbar(
+            sigmas,
+            100 * np.asarray(r["mean"]),
+            yerr=100 * np.asarray(r["stderr"]),
+            marker="o",
+            ms=4,
+            capsize=3,
+            label=f"{arm} ({n} seed{'s' if n > 1 else ''})",
+        )
     for label, (x, y) in (reference or {}).items():
         ax.plot(x, y, "--", lw=1.2, label=label)
     _accuracy_axes(ax, "localisation noise sigma (step std)", "test accuracy (%)")
@@ -243,8 +283,10 @@ def plot_arm_differences(result: dict, pairs: dict, ax=None, *, reference: dict 
     for label, (a, b) in pairs.items():
         for arm in (a, b):
             if arm not in result:
-                raise ValueError(f"pairs names the arm {arm!r}, which is not in result "
-                                 f"(arms: {[k for k in result if k != 'sigmas']})")
+                raise ValueError(
+                    f"pairs names the arm {arm!r}, which is not in result "
+                    f"(arms: {[k for k in result if k != 'sigmas']})"
+                )
         diff, err = arm_difference(result[a], result[b])
         ax.errorbar(sigmas, diff, yerr=err, marker="o", ms=4, capsize=3, label=label)
     for label, (x, y) in (reference or {}).items():
@@ -257,9 +299,19 @@ def plot_arm_differences(result: dict, pairs: dict, ax=None, *, reference: dict 
     return ax
 
 
-def plot_trajectory_importance(x, importance, ax=None, *, title: str | None = None, colorbar: bool = True,
-                               vmax: float | None = None, cmap: str = "coolwarm", linewidth: float = 1.5,
-                               unit: str = "scaled", label: str = "Grad-CAM value"):
+def plot_trajectory_importance(
+    x,
+    importance,
+    ax=None,
+    *,
+    title: str | None = None,
+    colorbar: bool = True,
+    vmax: float | None = None,
+    cmap: str = "coolwarm",
+    linewidth: float = 1.5,
+    unit: str = "scaled",
+    label: str = "Grad-CAM value",
+):
     """A 2-D trajectory coloured by a value per point, such as its upsampled Grad-CAM map.
 
     Each step from point ``t`` to ``t + 1`` gets the colour of ``importance[t]``.
@@ -318,8 +370,9 @@ def plot_trajectory_importance(x, importance, ax=None, *, title: str | None = No
     return ax
 
 
-def plot_erasure(result: dict, ax=None, *, label: str = "this network", paper: bool = False, color=None,
-                 errors: bool = False):
+def plot_erasure(
+    result: dict, ax=None, *, label: str = "this network", paper: bool = False, color=None, errors: bool = False
+):
     """Accuracy after erasing each Grad-CAM percentile band, beside the random controls.
 
     The curves describe; comparisons are read from the paired differences
@@ -357,8 +410,16 @@ def plot_erasure(result: dict, ax=None, *, label: str = "this network", paper: b
         curves.append(("matched_accuracy", ":^", ", random (matched)"))
     for key, style, suffix in curves:
         p = np.asarray(result[key], dtype=float)
-        line = ax.errorbar(centers, 100 * p, yerr=100 * np.sqrt(p * (1 - p) / n) if errors else None, fmt=style,
-                           capsize=3, markersize=4, color=color, label=f"{label}{suffix}")
+        line = ax.errorbar(
+            centers,
+            100 * p,
+            yerr=100 * np.sqrt(p * (1 - p) / n) if errors else None,
+            fmt=style,
+            capsize=3,
+            markersize=4,
+            color=color,
+            label=f"{label}{suffix}",
+        )
         color = line[0].get_color()
     ax.axhline(100 * result["clean_accuracy"], color=color, ls=":", lw=1, label=f"{label}, nothing erased")
     if paper:
@@ -414,8 +475,15 @@ def plot_paired_erasure(runs: dict, ax=None, *, paper: bool = False, level: floa
         bands.update(result["bands"])
         shift = min(2.0, width) * (k - (len(runs) - 1) / 2)  # runs side by side around the band centre
         error = np.abs(np.stack([paired["difference"] - paired["low"], paired["high"] - paired["difference"]]))
-        ax.errorbar(centers + shift, paired["difference"], yerr=error, fmt="o", capsize=3, markersize=5,
-                    label=f"{label} ({paired['n']:,} trajectories, {100 * paired['level']:.1f}%)")
+        ax.errorbar(
+            centers + shift,
+            paired["difference"],
+            yerr=error,
+            fmt="o",
+            capsize=3,
+            markersize=5,
+            label=f"{label} ({paired['n']:,} trajectories, {100 * paired['level']:.1f}%)",
+        )
     bands = sorted(bands)
     centers = np.array([(lo + hi) / 2 for lo, hi in bands])
     if paper:
@@ -512,8 +580,9 @@ def plot_erasure_bands(verdicts: dict, network: str = "T1000", axes=None, *, fil
     if not fills:
         raise ValueError(f"verdicts has no ten-band rows for network {network!r}")
     if axes is None:
-        _, axes = plt.subplots(1, len(fills), figsize=(3.6 * len(fills) + 0.6, 3.8), sharey=True,
-                               constrained_layout=True, squeeze=False)
+        _, axes = plt.subplots(
+            1, len(fills), figsize=(3.6 * len(fills) + 0.6, 3.8), sharey=True, constrained_layout=True, squeeze=False
+        )
         axes = axes[0]
     axes = np.atleast_1d(axes)
     for ax, fill in zip(axes, fills):
@@ -524,8 +593,15 @@ def plot_erasure_bands(verdicts: dict, network: str = "T1000", axes=None, *, fil
             x = np.array([(r["band"][0] + r["band"][1]) / 2 for r in chosen]) + (2.0 * k - 1.0)
             est = np.array([r["estimate"] for r in chosen])
             error = np.abs(np.stack([est - [r["low"] for r in chosen], [r["high"] for r in chosen] - est]))
-            ax.errorbar(x, est, yerr=error, fmt=marker, capsize=2, markersize=4,
-                        label=f"random ({control}), {100 * chosen[0]['level']:.1f}%")
+            ax.errorbar(
+                x,
+                est,
+                yerr=error,
+                fmt=marker,
+                capsize=2,
+                markersize=4,
+                label=f"random ({control}), {100 * chosen[0]['level']:.1f}%",
+            )
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(np.arange(5, 100, 10), [f"{b}-{b + 10}" for b in range(0, 100, 10)], rotation=45, fontsize=7)
         ax.set_title(f"{network}, {fill}")
@@ -559,14 +635,18 @@ def plot_erasure_curves(curves: dict, axes=None):
     if not isinstance(curves, dict) or not curves:
         raise TypeError("curves must be a non-empty dict {label: curve}")
     if axes is None:
-        _, axes = plt.subplots(1, len(curves), figsize=(3.2 * len(curves) + 0.6, 3.6), sharey=True,
-                               constrained_layout=True, squeeze=False)
+        _, axes = plt.subplots(
+            1, len(curves), figsize=(3.2 * len(curves) + 0.6, 3.6), sharey=True, constrained_layout=True, squeeze=False
+        )
         axes = axes[0]
     axes = np.atleast_1d(axes)
     if len(axes) != len(curves):
         raise ValueError(f"axes must hold one Axes per curve ({len(curves)}), got {len(axes)}")
-    styles = {"morf": ("-v", "most relevant first"), "lerf": ("-^", "least relevant first"),
-              "random": ("--s", "random order")}
+    styles = {
+        "morf": ("-v", "most relevant first"),
+        "lerf": ("-^", "least relevant first"),
+        "random": ("--s", "random order"),
+    }
     for ax, (label, curve) in zip(axes, curves.items()):
         x = [0.0] + [100 * f for f in curve["fractions"]]
         for order, accuracy in curve["accuracy"].items():
@@ -603,19 +683,19 @@ def plot_where_erased_go(confusions: dict, axes=None, *, classes=CLASSES, ncols:
     if axes is None:
         ncols = min(ncols or len(confusions), len(confusions))
         nrows = -(-len(confusions) // ncols)
-        _, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.4 * nrows), constrained_layout=True,
-                               squeeze=False)
-        for ax in axes.ravel()[len(confusions):]:
+        _, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.4 * nrows), constrained_layout=True, squeeze=False)
+        for ax in axes.ravel()[len(confusions) :]:
             ax.set_visible(False)
-        axes = axes.ravel()[:len(confusions)]
+        axes = axes.ravel()[: len(confusions)]
     axes = np.atleast_1d(axes)
     for ax, (title, counts) in zip(axes, confusions.items()):
         counts = np.asarray(counts, dtype=float)
         if counts.shape != (len(classes), len(classes)):
             raise ValueError(f"each confusion must have shape ({len(classes)}, {len(classes)}), got {counts.shape}")
         rows = counts.sum(axis=1, keepdims=True)
-        plot_confusion(100 * np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0), ax, title=title,
-                       classes=classes)
+        plot_confusion(
+            100 * np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0), ax, title=title, classes=classes
+        )
     return axes
 
 
@@ -701,14 +781,28 @@ def plot_reproduction(rows, axes=None):
             part = [r for r in chosen if r.section == section]
             if part:
                 err = [1.96 * r.stderr if r.stderr is not None else 0.0 for r in part]
-                ax.errorbar([r.paper for r in part], [r.ours for r in part], yerr=err, fmt="o", markersize=4,
-                            capsize=2, color=colors[section], label=title.split(" (")[0])
+                ax.errorbar(
+                    [r.paper for r in part],
+                    [r.ours for r in part],
+                    yerr=err,
+                    fmt="o",
+                    markersize=4,
+                    capsize=2,
+                    color=colors[section],
+                    label=title.split(" (")[0],
+                )
         # the per-class accuracies that differ from the paper's, named in a column clear of the points
         off = sorted((g for g in class_gaps(chosen) if abs(g["z"]) > 2), key=lambda g: -g["ours"])
         for j, g in enumerate(off):
-            ax.annotate(g["class"] + (", T = 1000" if g["protocol"] == "fixed" else ""), (g["paper"], g["ours"]),
-                        xytext=(50, 97 - j * min(5.0, 60.0 / len(off))), textcoords="data", fontsize=7, va="center",
-                        arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "gray"})
+            ax.annotate(
+                g["class"] + (", T = 1000" if g["protocol"] == "fixed" else ""),
+                (g["paper"], g["ours"]),
+                xytext=(50, 97 - j * min(5.0, 60.0 / len(off))),
+                textcoords="data",
+                fontsize=7,
+                va="center",
+                arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "gray"},
+            )
         if limits is None:
             spread = lambda r: 1.96 * (r.stderr or 0.0)  # noqa: E731
             values = [v for r in chosen for v in (r.paper, r.ours - spread(r), r.ours + spread(r))] or [0.0]
@@ -757,8 +851,16 @@ def plot_class_gaps(rows, ax=None):
         part = [g for g in gaps if g["protocol"] == protocol]
         if part:
             x = [CLASSES.index(g["class"]) + (k - 0.5) * 0.3 for g in part]
-            ax.errorbar(x, [g["gap"] for g in part], yerr=[1.96 * g["stderr"] for g in part], fmt=marker,
-                        markersize=5, capsize=3, color=f"C{k}", label=label)
+            ax.errorbar(
+                x,
+                [g["gap"] for g in part],
+                yerr=[1.96 * g["stderr"] for g in part],
+                fmt=marker,
+                markersize=5,
+                capsize=3,
+                color=f"C{k}",
+                label=label,
+            )
     ax.axhline(0, color="gray", lw=1)
     ax.set_xticks(np.arange(len(CLASSES)), CLASSES, rotation=30, ha="right")
     ax.set_xlabel("class")
@@ -784,8 +886,12 @@ def plot_recipes(results: dict, ax=None):
     ax = _axes(ax, figsize=(6, 4))
     for name, arm in results.items():
         seen = np.cumsum([h["samples"] for h in arm["history"]]) / 1000
-        ax.plot(seen, [100 * h["val_acc"] for h in arm["history"]], marker="o",
-                label=f"{name} (lr {arm['config']['lr']:g}, batch {arm['config']['batch_size']})")
+        ax.plot(
+            seen,
+            [100 * h["val_acc"] for h in arm["history"]],
+            marker="o",
+            label=f"{name} (lr {arm['config']['lr']:g}, batch {arm['config']['batch_size']})",
+        )
     ax.set_xlabel("training trajectories seen (thousands)")
     ax.set_ylabel("validation accuracy (%)")
     ax.grid(alpha=0.3)
@@ -818,12 +924,16 @@ def plot_seed_differences(results: dict, ax=None, *, pairs=None, verdicts: dict 
     """
     from .augment import _by_seed, _paired_over_seeds, paper_gain
 
-    pairs = pairs or {"targeted - random (the selection)": ("targeted", "random"),
-                      "random - control (the rotated copies)": ("random", "control")}
+    pairs = pairs or {
+        "targeted - random (the selection)": ("targeted", "random"),
+        "random - control (the rotated copies)": ("random", "control"),
+    }
     ax = _axes(ax, figsize=(7, 4.2))
     sigmas = np.asarray(results["sigmas"], dtype=float)
-    intervals = {r["claim"]: (r["low"], r["high"]) for r in (verdicts or {}).get("rows", []) +
-                 (verdicts or {}).get("controls", [])}
+    intervals = {
+        r["claim"]: (r["low"], r["high"])
+        for r in (verdicts or {}).get("rows", []) + (verdicts or {}).get("controls", [])
+    }
     for k, (label, (a, b)) in enumerate(pairs.items()):
         if a not in results or b not in results:
             continue
@@ -837,16 +947,30 @@ def plot_seed_differences(results: dict, ax=None, *, pairs=None, verdicts: dict 
         bounds = [intervals.get(f"{a} - {b}, sigma = {s:.1f}") for s in sigmas]
         if all(bounds):
             low, high = np.array(bounds).T
-            ax.errorbar(sigmas + shift, mean, yerr=[mean - low, high - mean], color=colour, marker="o", ms=4,
-                        capsize=3, label=f"{label}: mean of {len(seeds)} seeds, family interval")
+            ax.errorbar(
+                sigmas + shift,
+                mean,
+                yerr=[mean - low, high - mean],
+                color=colour,
+                marker="o",
+                ms=4,
+                capsize=3,
+                label=f"{label}: mean of {len(seeds)} seeds, family interval",
+            )
         else:
             ax.plot(sigmas + shift, mean, "o-", color=colour, ms=4, label=f"{label}: {len(seeds)} seed(s), no interval")
     if paper:
         g = paper_gain()
         gain, se = np.asarray(g["gain"]), np.asarray(g["stderr"])
         ax.plot(g["sigmas"], gain, "k--", lw=1.2, label="paper, targeted - random (5 seeds)")
-        ax.fill_between(g["sigmas"], gain - 1.96 * se, gain + 1.96 * se, color="gray", alpha=0.2,
-                        label="paper, 1.96 standard errors")
+        ax.fill_between(
+            g["sigmas"],
+            gain - 1.96 * se,
+            gain + 1.96 * se,
+            color="gray",
+            alpha=0.2,
+            label="paper, 1.96 standard errors",
+        )
     ax.axhline(0, color="gray", lw=1)
     ax.set_xlabel("localisation noise sigma (step std)")
     ax.set_ylabel("difference in test accuracy (points)")
