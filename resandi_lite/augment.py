@@ -1072,3 +1072,54 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
                     }
                 )
     return out
+
+
+def describe_verdicts(verdicts: dict) -> str:
+    """One sentence on what :func:`augmentation_verdicts` found: seeds paired, verdict counts, seeds still needed.
+
+    Written for chapters whose results grow while an experiment runs, so that
+    the text printed beside the table always states the numbers of the run
+    that made it.
+
+    Parameters
+    ----------
+    verdicts : dict
+        What :func:`augmentation_verdicts` returns.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> acc = {"sigmas": [0.5], "targeted": {"seeds": [0, 1, 2], "accuracy": [[0.50], [0.52], [0.49]]},
+    ...        "random": {"seeds": [0, 1, 2], "accuracy": [[0.46], [0.47], [0.47]]}}
+    >>> print(describe_verdicts(augmentation_verdicts(acc)))
+    3 seeds paired (0, 1, 2); targeted - random at 1 noise level (each interval at 95%): 1 open; the open one would be settled by about 12 seeds per arm (sigma = 0.5).
+    """
+    seeds = list(verdicts.get("seeds", []))
+    rows = verdicts.get("rows", [])
+    paired = f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} paired" + (
+        f" ({', '.join(map(str, seeds))})" if seeds else ""
+    )
+    if not rows:
+        return f"{paired}: no interval over seeds yet (it needs at least 2 seeds in both arms), estimates only."
+    counts = {v: sum(r["verdict"] == v for r in rows) for v in ("agrees", "differs", "no effect", "open")}
+    family = verdicts.get("family", {})
+    m = family.get("m", len(rows))
+    text = (
+        f"{paired}; targeted - random at {m} noise level{'s' if m != 1 else ''} (each interval at "
+        f"{100 * family.get('each', rows[0].get('level', 0.95)):.4g}%): "
+        + ", ".join(f"{c} {v}" for v, c in counts.items() if c)
+    )
+    open_rows = [r for r in rows if r["verdict"] == "open"]
+    if open_rows:
+        needed = sorted(r["n_needed"] for r in open_rows)
+        span = f"about {needed[0]}" if needed[0] == needed[-1] else f"{needed[0]} to {needed[-1]}"
+        most = max(open_rows, key=lambda r: r["n_needed"])
+        which = "the open one" if len(open_rows) == 1 else "the open ones"
+        text += f"; {which} would be settled by {span} seeds per arm (sigma = {most['sigma']:.1f}"
+        text += ")." if len(open_rows) == 1 else f" needs the most)."
+    else:
+        text += "; none is open."
+    return text

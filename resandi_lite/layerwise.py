@@ -1774,7 +1774,7 @@ def plot_windows(x, stats: dict, cam_map, axes=None, *, title: str | None = None
     for k, i in enumerate(show):
         ax.axvspan(STRIDE * i, STRIDE * i + WINDOW - 1, color=f"C{2 + k}", alpha=0.15, lw=0)
         ax.text(STRIDE * i + WINDOW / 2, 1.02, f"window {i}", ha="center", va="bottom", fontsize=7)
-    ax.set_ylabel("scaled position")
+    ax.set_ylabel("scaled position\n(dimensionless, in [0, 1])")
     ax.set_ylim(-0.05, 1.12)
     ax.legend(fontsize=7, loc="lower right")
     if title:
@@ -1782,12 +1782,12 @@ def plot_windows(x, stats: dict, cam_map, axes=None, *, title: str | None = None
     ax = axes[1]
     ax.step(centres, cam_map, where="mid", color="k")
     ax.axhline(0, color="gray", lw=0.5)
-    ax.set_ylabel("layer4 map\n(signed)")
+    ax.set_ylabel("layer4 map\n(signed, arbitrary units)")
     ax = axes[2]
     for name in STATISTICS:
         ax.plot(centres, stats[name], marker=".", ms=3, lw=1, label=name)
     ax.axhline(0, color="gray", lw=0.5)
-    ax.set_ylabel("statistic")
-    ax.set_xlabel("time step (window centre)")
+    ax.set_ylabel("statistic\n(dimensionless)")
+    ax.set_xlabel("time (steps; window centre)")
     ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.35))
     return axes

@@ -452,7 +452,9 @@ def augmentation_from_results(results) -> dict:
     in.  Where both arms keep their accuracy per seed, the gain is paired by
     seed (its standard error is that of the mean per-seed difference);
     otherwise the arms' standard errors over seeds are added in quadrature.
-    With fewer than two seeds there is no standard error (``None``), not a zero one.
+    With fewer than two seeds there is no standard error (``None``), not a zero one.  An arm with no
+    finished seed may be absent (a :func:`resandi_lite.augment.from_scratch` experiment still running):
+    its rows stay empty.
     """
     from .augment import _by_seed, _paired_over_seeds
 
@@ -461,18 +463,20 @@ def augmentation_from_results(results) -> dict:
     sigmas = np.round(np.asarray(results["sigmas"], dtype=float), 2)
     arms = ("targeted", "random")
     out = {}
-    if all("accuracy" in results[arm] for arm in arms):
-        by_seed = {arm: _by_seed(results[arm]) for arm in arms}
+    present = {arm: results.get(arm) if isinstance(results.get(arm), dict) else {} for arm in arms}
+    if all("accuracy" in present[arm] or not present[arm] for arm in arms):  # an arm with no seed yet is absent
+        by_seed = {arm: _by_seed(present[arm]) if present[arm] else {} for arm in arms}
         seeds, diff = _paired_over_seeds(by_seed["targeted"], by_seed["random"])
         targeted = np.array(list(by_seed["targeted"].values()))
         for j, s in enumerate(sigmas):
             gain_se = float(diff[:, j].std(ddof=1) / np.sqrt(len(seeds))) if len(seeds) >= 2 else None
             if len(seeds):
                 out[f"gain/{s:.1f}"] = (float(diff[:, j].mean()), gain_se)
-            out[f"targeted/{s:.1f}"] = (
-                float(targeted[:, j].mean()),
-                float(targeted[:, j].std(ddof=1) / np.sqrt(len(targeted))) if len(targeted) >= 2 else None,
-            )
+            if len(targeted):
+                out[f"targeted/{s:.1f}"] = (
+                    float(targeted[:, j].mean()),
+                    float(targeted[:, j].std(ddof=1) / np.sqrt(len(targeted))) if len(targeted) >= 2 else None,
+                )
     else:
         mean = {arm: 100 * np.asarray(results[arm]["mean"], dtype=float) for arm in arms}
         se = {arm: 100 * np.asarray(results[arm]["stderr"], dtype=float) for arm in arms}

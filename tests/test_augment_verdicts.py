@@ -92,3 +92,18 @@ def test_fewer_than_two_seeds_give_estimates_and_a_note(tmp_path):
     assert "no seed" in augmentation_verdicts(only_base)["note"] and augmentation_verdicts(only_base)["rows"] == []
     with pytest.raises(ValueError, match="sigmas"):
         augmentation_verdicts({"targeted": {}})
+
+
+def test_describe_verdicts_states_seeds_counts_and_the_seeds_needed():
+    from resandi_lite.augment import describe_verdicts
+
+    two = _results([[0.80, 0.50], [0.81, 0.53]], [[0.80, 0.48], [0.80, 0.50]])
+    verdicts = augmentation_verdicts(two)
+    text = describe_verdicts(verdicts)
+    assert text.startswith("2 seeds paired (0, 1); targeted - random at 2 noise levels")
+    needed = [r["n_needed"] for r in verdicts["rows"] if r["verdict"] == "open"]
+    assert needed and f"{min(needed)}" in text and "seeds per arm" in text
+    one = describe_verdicts(augmentation_verdicts(_results([[0.8, 0.5]], [[0.8, 0.45]])))
+    assert one.startswith("1 seed paired (0): no interval over seeds yet")
+    none = describe_verdicts(augmentation_verdicts({"sigmas": [0.5], "targeted": {"seeds": [0], "accuracy": [[0.5]]}}))
+    assert none.startswith("0 seeds paired: no interval")

@@ -129,3 +129,13 @@ def test_augmentation_results_per_seed_are_paired_by_seed(tmp_path):
     }
     rows = report.reproduction_table(report.augmentation_from_results(one))
     assert next(r for r in rows if r.key == "gain/0.5").stderr is None
+
+
+def test_augmentation_results_of_a_running_experiment_may_lack_an_arm():
+    """A from-scratch experiment still running: an arm with no finished seed is absent, its rows stay empty."""
+    only_targeted = {"sigmas": [0.0, 0.5], "base": [0.8, 0.4], "targeted": {"seeds": [0], "accuracy": [[0.8, 0.5]]}}
+    assert report.augmentation_from_results(only_targeted) == {
+        "targeted/0.0": (pytest.approx(80.0), None),
+        "targeted/0.5": (pytest.approx(50.0), None),
+    }
+    assert report.augmentation_from_results({"sigmas": [0.5], "base": None}) == {}
