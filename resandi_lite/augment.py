@@ -1119,7 +1119,7 @@ def describe_verdicts(verdicts: dict) -> str:
         most = max(open_rows, key=lambda r: r["n_needed"])
         which = "the open one" if len(open_rows) == 1 else "the open ones"
         text += f"; {which} would be settled by {span} seeds per arm (sigma = {most['sigma']:.1f}"
-        text += ")." if len(open_rows) == 1 else f" needs the most)."
+        text += ")." if len(open_rows) == 1 else " needs the most)."
     else:
         text += "; none is open."
     return text
