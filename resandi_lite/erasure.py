@@ -442,8 +442,8 @@ def _interpolate(X: np.ndarray, keep: np.ndarray, noise=None) -> np.ndarray:
     n, L = keep.shape
     out = np.array(X, copy=True)
     erased = np.flatnonzero(~keep)
-    if erased.size:
-        kept = np.flatnonzero(keep)
+    kept = np.flatnonzero(keep)
+    if erased.size and kept.size:  # (nothing kept in any row: every row is zeroed below)
         rows, cols = np.divmod(erased, L)
         i = np.searchsorted(kept, erased)  # the first kept position after each erased one (any row)
         after = np.where(i < len(kept), kept[np.minimum(i, len(kept) - 1)], n * L)
