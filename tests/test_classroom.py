@@ -81,8 +81,8 @@ def test_scoring_of_every_check():
         kinds["check_fixed_length_gain"] == kinds["check_short_confusion"] == kinds["check_top_score_class"] == "class"
     )
     assert kinds["check_block1_groups"] == kinds["check_sign_agreements"] == "count"
-    assert kinds["check_exponent_scatter"] == kinds["check_ddp_command"] == "computed"
-    for _, _, _name, kind, points, hidden in rows:
+    assert kinds["check_exponent_scatter"] == kinds["check_adam_step"] == "computed"
+    for _, _, _, kind, points, hidden in rows:
         assert points == classroom.POINTS[kind] and hidden == (kind != "computed")
     assert classroom.POINTS["choice"] < classroom.POINTS["computed"], "a guessable letter is worth less"
     with pytest.raises(ValueError, match="check_name"):

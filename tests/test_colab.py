@@ -156,6 +156,64 @@ def test_jupyter_edition_shows_no_raw_role(tmp_path):
     assert roles.raw_roles(json.loads(written[1].read_text(encoding="utf-8"))) == []
 
 
+def test_the_launch_buttons_open_the_jupyter_edition_branch():
+    """The book's Colab and Binder buttons open notebooks/NN_x.ipynb on the branch write_branch makes, not main."""
+    from jupyter_book.config import get_final_config
+
+    from resandi_lite.course import roles
+
+    config, _ = get_final_config(
+        user_yaml=ROOT / "_config.yml", sourcedir=ROOT, cli_config={"latex_individualpages": False}
+    )
+    theme = config["html_theme_options"]
+    assert theme["repository_branch"] == roles.EDITION_BRANCH
+    assert theme["launch_buttons"]["colab_url"] and theme["repository_url"] == REPOSITORY
+    assert config["bibtex_reference_style"] == "author_year" and config["html_static_path"] == ["book/_static"]
+
+
+def _git(root, *args):
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_the_edition_branch_holds_the_chapters_without_raw_roles_and_leaves_the_checkout_alone(tmp_path, monkeypatch):
+    from resandi_lite.course import roles
+
+    for name, value in (("NAME", "test"), ("EMAIL", "test@example.org")):
+        monkeypatch.setenv(f"GIT_AUTHOR_{name}", value)
+        monkeypatch.setenv(f"GIT_COMMITTER_{name}", value)
+    repo = tmp_path / "repo"
+    chapters = [p for p in NOTEBOOKS if p.name.startswith(("01_", "08_"))]
+    for path in [ROOT / "_config.yml", ROOT / "book" / "references.bib", ROOT / "book" / "running.md", *chapters]:
+        target = repo / path.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "source")
+    first = roles.write_branch(root=repo)
+    assert (
+        first and _git(repo, "symbolic-ref", "HEAD") == "refs/heads/main" and _git(repo, "status", "--porcelain") == ""
+    )
+    for path in chapters:
+        name = f"notebooks/{path.name}"
+        source, edition = (json.loads(_git(repo, "show", f"{ref}:{name}")) for ref in ("main", roles.EDITION_BRANCH))
+        assert roles.raw_roles(source) and roles.raw_roles(edition) == [], name
+        assert [c.get("outputs") for c in edition["cells"]] == [c.get("outputs") for c in source["cells"]]
+    assert _git(repo, "diff", "--name-only", "main", roles.EDITION_BRANCH) == "\n".join(
+        f"notebooks/{p.name}" for p in chapters
+    ), "only the chapters differ"
+    assert roles.write_branch(root=repo) is None, "an unchanged edition makes no commit"
+    (repo / "notebooks" / chapters[0].name).write_text(
+        chapters[0].read_text(encoding="utf-8").replace("# 1.", "# 1 (changed)."), encoding="utf-8"
+    )
+    _git(repo, "commit", "-q", "-am", "a change")
+    second = roles.write_branch(root=repo)
+    assert _git(repo, "rev-parse", f"{second}^") == first, "the new edition's parent is the previous one (fast-forward)"
+    _git(repo, "checkout", "-q", roles.EDITION_BRANCH)
+    with pytest.raises(ValueError, match="checked out"):
+        roles.write_branch(root=repo)
+
+
 def test_roles_become_plain_markdown_links():
     from resandi_lite.course import roles
 

@@ -43,7 +43,7 @@ def test_chapter_8(context, capsys):
     fraction = float((layer1 < 0).double().mean())
     assert exercises.check_negative_fraction_layer1(fraction, model, X, test.y)
     assert not exercises.check_negative_fraction_layer1(1 - fraction, model, X, test.y)
-    assert exercises.check_padding_map("(B)") and not exercises.check_padding_map("a")
+    assert exercises.check_padding_map("(C)") and not exercises.check_padding_map("b")
     scores = rl.gradcam_score(model, X, torch.from_numpy(test.y)).numpy()
     best = rl.CLASSES[int(np.argmax([np.median(scores[test.y == c]) for c in range(8)]))]
     assert exercises.check_top_score_class(best, model, test)

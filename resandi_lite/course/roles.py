@@ -23,8 +23,15 @@ branch from ``_config.yml``. The student edition
 Jupyter edition of the chapters::
 
     python -m resandi_lite.course.roles --out jupyter/     # every chapter, outputs kept
+    python -m resandi_lite.course.roles --branch jupyter   # the same, committed to the branch `jupyter`
 
-Needs nothing beyond the standard library.
+The book's launch buttons (Colab, Binder) open the chapters on the branch
+``jupyter`` (:data:`EDITION_BRANCH`, ``_config.yml``'s
+``html_theme_options: repository_branch``): :func:`write_branch` makes it, a
+commit whose tree is the source's with every chapter rewritten, at the same
+path; publish it with ``git push origin jupyter`` after each release.
+
+Needs nothing beyond the standard library and, for :func:`write_branch`, git.
 """
 
 from __future__ import annotations
@@ -32,8 +39,11 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import posixpath
 import re
+import subprocess
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -331,6 +341,74 @@ def write_edition(paths, out, *, root: Path = ROOT) -> list[Path]:
     return written
 
 
+EDITION_BRANCH = "jupyter"
+CHAPTER = re.compile(r"notebooks/\d\d[^/]*_[^/]*\.ipynb")
+
+
+def _git(root: Path, *args: str, stdin: str | None = None, env: dict | None = None, check: bool = True) -> str:
+    result = subprocess.run(["git", *args], cwd=root, input=stdin, env=env, capture_output=True, text=True)
+    if check and result.returncode:
+        raise RuntimeError(f"git {' '.join(args)} failed in {root}: {result.stderr.strip()}")
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def write_branch(branch: str = EDITION_BRANCH, *, root: Path = ROOT, ref: str = "HEAD") -> str | None:
+    """Commit the Jupyter edition of ``ref`` to the local branch ``branch``; return the new commit, or None.
+
+    The new commit's tree is ``ref``'s with every chapter (``notebooks/NN_*.ipynb``)
+    replaced by its :func:`plain_notebook`, outputs kept, so a chapter has the same
+    path on both branches: this is what the book's launch buttons open. The
+    bibliography is read from ``ref``, the repository's address from
+    ``root/_config.yml``. Neither the working tree, the index nor the current
+    branch is touched (git plumbing with a temporary index). The branch's previous
+    tip, if any, is the parent, so pushing it is a fast-forward; if the edition is
+    unchanged no commit is made and None is returned. Publish with
+    ``git push origin <branch>``.
+
+    Raises
+    ------
+    ValueError
+        If ``branch`` is checked out in ``root`` (its files would no longer match it).
+    RuntimeError
+        If a git command fails (``root`` is not a repository, ``ref`` does not exist).
+    """
+    root = Path(root)
+    if _git(root, "symbolic-ref", "--quiet", "HEAD", check=False) == f"refs/heads/{branch}":
+        raise ValueError(f"branch {branch!r} is checked out in {root}; run from another branch (e.g. main)")
+    commit = _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}")
+    bib = _git(root, "show", f"{commit}:{BIBLIOGRAPHY}", check=False)
+    bibliography = read_bibliography(bib) if bib else {}
+    entries = [line.split(None, 3) for line in _git(root, "ls-tree", commit, "notebooks/").splitlines()]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        _git(root, "read-tree", commit, env=env)
+        for mode, kind, _, name in entries:
+            if kind != "blob" or not CHAPTER.fullmatch(name):
+                continue
+            notebook = json.loads(_git(root, "show", f"{commit}:{name}"))
+            text = (
+                json.dumps(
+                    plain_notebook(notebook, source=name, root=root, bibliography=bibliography),
+                    indent=1,
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+            blob = _git(root, "hash-object", "-w", "--stdin", stdin=text)
+            _git(root, "update-index", "--cacheinfo", f"{mode},{blob},{name}", env=env)
+        tree = _git(root, "write-tree", env=env)
+    tip = _git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", check=False)
+    if tip and _git(root, "rev-parse", f"{tip}^{{tree}}") == tree:
+        return None
+    message = (
+        f"Jupyter edition of {commit[:12]}: the chapters with their MyST roles in plain Markdown "
+        f"(python -m resandi_lite.course.roles --branch {branch})"
+    )
+    new = _git(root, "commit-tree", tree, *(["-p", tip] if tip else []), "-m", message)
+    _git(root, "update-ref", f"refs/heads/{branch}", new, *([tip] if tip else []))
+    return new
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m resandi_lite.course.roles",
@@ -338,7 +416,21 @@ def main(argv=None) -> None:
     )
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
     parser.add_argument("--out", type=Path, default=Path("jupyter"), help="output folder (default: jupyter/)")
+    parser.add_argument(
+        "--branch",
+        help="instead of a folder, commit the edition of HEAD to this local branch "
+        f"(the book's launch buttons open {EDITION_BRANCH!r}); push it yourself",
+    )
     args = parser.parse_args(argv)
+    if args.branch:
+        if args.notebooks:
+            parser.error("--branch writes every chapter of HEAD; give no notebooks")
+        new = write_branch(args.branch)
+        print(
+            f"branch {args.branch}: "
+            + (f"commit {new[:12]}; publish it with git push origin {args.branch}" if new else "unchanged")
+        )
+        return
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     if not paths:
         parser.error("no notebooks given and none found in notebooks/")

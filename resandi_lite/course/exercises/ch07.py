@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import norm
 
 from ...data import make_dataset
 from ...evaluate import evaluate
 from ...simulate import CLASSES
+from ...verdict import family_level
 from .answers import as_choice, as_numbers, is_key, verdict
 
 
@@ -18,13 +20,32 @@ def _class_name(answer, what: str) -> str:
     return answer
 
 
+def _bonferroni_z(m: int) -> float:
+    """The two-sided normal threshold of each of ``m`` tests whose family holds 95% (Bonferroni)."""
+    return float(norm.ppf(1 - (1 - family_level(m)) / 2))
+
+
+def _paired_gains(right_a, right_b, y) -> tuple[np.ndarray, np.ndarray]:
+    """Per class: accuracy of a minus that of b on the same trajectories, and that difference in paired standard errors."""
+    gain, z = np.zeros(len(CLASSES)), np.zeros(len(CLASSES))
+    for c in range(len(CLASSES)):
+        d = right_a[y == c].astype(float) - right_b[y == c].astype(float)
+        if d.size:
+            gain[c] = d.mean()
+            se = d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else 0.0
+            z[c] = gain[c] / se if se > 0 else 0.0
+    return gain, z
+
+
 def check_fixed_length_gain(answer, n_test: int, seed: int, *, networks: dict | None = None) -> bool:
     """Exercise 7.1: the class that gains most from the fixed-length network on trajectories of 1000 points.
 
     The test set is ``rl.make_dataset(max(2, n_test // 2), length=1000, seed=3000 + seed)``;
     the gain is the per-class accuracy of ``lite-T1000`` minus that of ``lite``.
     The check evaluates both networks on the same set; any class tied for the
-    largest gain is accepted.  ``networks`` (``{"varying": ..., "fixed": ...}``,
+    largest gain is accepted. Its message gives the gain in standard errors of
+    the paired difference (the same trajectories, one per pair) against the
+    Bonferroni threshold for eight classes.  ``networks`` (``{"varying": ..., "fixed": ...}``,
     shipped names or ``.pt`` paths) replaces the shipped pair, as the chapter's
     ``network_varying`` and ``network_T1000`` parameters do.
     """
@@ -33,16 +54,28 @@ def check_fixed_length_gain(answer, n_test: int, seed: int, *, networks: dict | 
     name = _class_name(answer, "answer")
     chosen = {"varying": "lite", "fixed": "lite-T1000", **(networks or {})}
     fixed = make_dataset(max(2, n_test // 2), length=1000, seed=3000 + seed)
-    gain = (
-        evaluate(load_model(chosen["fixed"]), fixed)["per_class"]
-        - evaluate(load_model(chosen["varying"]), fixed)["per_class"]
-    )
+    right = {k: evaluate(load_model(chosen[k]), fixed)["predictions"] == fixed.y for k in ("fixed", "varying")}
+    gain, z = _paired_gains(right["fixed"], right["varying"], fixed.y)
     best = [CLASSES[k] for k in np.flatnonzero(np.isclose(gain, gain.max()))]
+    k = int(np.argmax(gain))
+    threshold = _bonferroni_z(len(CLASSES))
+    if z[k] > threshold:
+        meaning = (
+            f"{CLASSES[k]}'s gain passes it: on this test set training at one length helps that class more "
+            "than chance would."
+        )
+    else:
+        meaning = (
+            "no class's gain passes it: on these trajectories training at one length buys no per-class "
+            "advantage that can be told from chance, so the exercise cannot say which mechanism profits."
+        )
     return verdict(
         name in best,
-        f"{' and '.join(best)} {'gains' if len(best) == 1 else 'gain'} most ({100 * gain.max():+.1f} points): a network trained only on long "
-        "trajectories spends all its capacity on them, and the classes whose signature needs many "
-        "steps to show profit most.",
+        f"{' and '.join(best)} {'gains' if len(best) == 1 else 'gain'} most ({100 * gain[k]:+.1f} points, "
+        f"{z[k]:.1f} standard errors of the paired difference); the fixed-length network is worse or "
+        f"equal on {int(np.sum(gain <= 0))} of 8 classes. Eight classes read at once need, by the course's "
+        f"rule (Bonferroni, rl.verdict.family_level(8) = {family_level(len(CLASSES))}), {threshold:.2f} "
+        f"standard errors: {meaning}",
         "evaluate both networks on the same length-1000 test set and subtract their result['per_class'] "
         "arrays; give rl.CLASSES[k] of the largest difference.",
     )
@@ -108,11 +141,24 @@ def check_sub_super_accuracy(answer, result, test) -> bool:
     correct = np.asarray(result["predictions"]) == test.y
     reference = 100 * np.array([correct[test.y <= 3].mean(), correct[(test.y >= 4) & (test.y <= 6)].mean()])
     harder = "subdiffusive" if reference[0] < reference[1] else "superdiffusive"
+    rest, sup = correct[(test.y >= 1) & (test.y <= 3)], correct[(test.y >= 4) & (test.y <= 6)]
+    se = np.sqrt(rest.var() / max(rest.size, 1) + sup.var() / max(sup.size, 1))
+    without = 100 * rest.mean()
+    if abs(without - reference[1]) <= 2 * 100 * se:
+        reading = (
+            "within two standard errors of the superdiffusive group: the difference between the groups is "
+            "SubATTM's, one hard class, not slow motion as such."
+        )
+    else:
+        reading = (
+            f"{'still below' if without < reference[1] else 'above'} the superdiffusive group by more than two "
+            "standard errors."
+        )
     return verdict(
         np.allclose(answer, reference, atol=0.05),
-        f"sub {reference[0]:.1f}%, super {reference[1]:.1f}%: the {harder} group is harder here. Four "
-        "subdiffusive mechanisms share one range of alpha and slow motion hides details, while among "
-        "the three superdiffusive classes the Levy walk is easy.",
+        f"sub {reference[0]:.1f}%, super {reference[1]:.1f}%: the {harder} group is harder here. Without "
+        f"SubATTM ({100 * correct[test.y == 0].mean():.1f}%) the three other subdiffusive classes score "
+        f"{without:.1f}%, " + reading,
         "correct = result['predictions'] == test.y; average it over test.y <= 3 and over 4 <= test.y <= 6, "
         "times 100 (BM, label 7, belongs to neither group).",
     )

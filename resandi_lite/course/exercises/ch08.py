@@ -65,14 +65,23 @@ def check_negative_fraction_layer1(answer, model, X, y) -> bool:
 
 
 def check_padding_map(answer) -> bool:
-    """Exercise 8.4 (multiple choice): why the layer4 map is not zero on the padding."""
+    """Exercise 8.4 (multiple choice): why the layer4 map is not zero on the padding.
+
+    Choices: (a) Grad-CAM adds the bias of the linear layer to every position;
+    (b) only because each layer4 position sees more than the whole input;
+    (c) two reasons: that receptive field, and batch normalisation, whose shifts
+    make even a constant stretch of input give non-zero activations; (d)
+    nearest-neighbour upsampling copies values from the observed part.
+    """
     letter = as_choice(answer, "abcd")
     return verdict(
-        is_key(letter, "check_padding_map", "36e509c422cf5e3d"),
-        "a layer4 position sees more than the whole input (receptive field 3007 steps), so "
-        "its activations, and the map, depend on the observed part too; the padding is not 0 after "
-        "MinMax scaling either, but that alone would not make the features of (a) vanish.",
-        "look at receptive_fields(model)['layer4']: how much of the input does one position see?",
+        is_key(letter, "check_padding_map", "dfdb9b75bfbd16d1"),
+        "a layer4 position sees more than the whole input (receptive field 3007 steps), so its "
+        "activations, and the map, depend on the observed part too; and even an input with no signal at "
+        "all gives non-zero activations, because every batch norm subtracts its running mean and adds "
+        "its shift beta. The padding is a constant stretch, so it too is mapped to non-zero features.",
+        "look at receptive_fields(model)['layer4'], and at what model.stages gives for an all-zero "
+        "input: how much of the input does one position see, and what does batch norm do to zeros?",
     )
 
 
@@ -91,8 +100,10 @@ def check_top_score_class(answer, model, dataset) -> bool:
     right = CLASSES[int(np.argmax(medians))]
     return verdict(
         answer == right,
-        f"{right}: its maps are the most positive on average, i.e. the network is surest of it "
-        "(the score is the logit minus the bias, over 32).",
+        f"{right}: its trajectories have the largest median logit of their own class (the score is the "
+        "logit minus the bias, over 32). That is not the network's confidence: the softmax probability "
+        "depends on how far the logit exceeds the other seven, and a class's logits sit on a scale of "
+        "their own, which is why chapter 10 ranks scores within each class.",
         "rl.gradcam_score(model, test.X, test.y) gives one score per trajectory; take the median "
         "per true class and the class of the largest.",
     )
