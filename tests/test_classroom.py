@@ -535,3 +535,17 @@ def test_the_instructor_page_shows_the_points_the_course_gives():
         "nbgrader export",
     ):
         assert command in page
+
+
+def test_the_instructor_page_gives_the_measured_grading_time_of_every_chapter():
+    """The grading section's table (benchmarks/grading.py) has a row per chapter at full marks, no placeholder."""
+    page = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    section = page.split("### Grading uses the `ci` sizes", 1)[1].split("\n### ", 1)[0]
+    assert not re.search(r"\{[a-z_]+\}", section), "fill the measured times in (python benchmarks/grading.py)"
+    rows = re.findall(r"^\| (\w+) \| [0-9.]+ \| [0-9.]+ \| ([0-9]+) / ([0-9]+) \|$", section, re.M)
+    totals = {}
+    for chapter, _, _, _, points, _ in classroom.points_table(CHAPTERS):
+        totals[chapter.lstrip("0")] = totals.get(chapter.lstrip("0"), 0) + points
+    assert {chapter: (int(score), int(total)) for chapter, score, total in rows} == {
+        chapter: (total, total) for chapter, total in totals.items()
+    }, "one row per chapter, graded full marks: python benchmarks/grading.py"
