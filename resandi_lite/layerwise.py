@@ -47,7 +47,9 @@ from .evaluate import confusion_matrix
 from .evaluate import predict_logits as predict
 from .model import model_device
 from .paper import CORRELATIONS as PAPER_CORRELATIONS
+from .paper import GROUPS as PAPER_GROUPS  # noqa: F401  (re-exported: chapter 11 reads lw.PAPER_GROUPS)
 from .paper import N_WINDOWS, STRIDE, WINDOW
+from .paper import PROBES as PAPER_PROBES  # noqa: F401  (re-exported: chapter 11 reads lw.PAPER_PROBES)
 from .paper import SPEARMAN as PAPER_SPEARMAN
 from .preprocess import minmax_scale
 from .simulate.classes import N_CLASSES
