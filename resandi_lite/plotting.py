@@ -255,6 +255,16 @@ def plot_noise_robustness(result: dict, ax=None, *, arms=None, reference: dict |
     return ax
 
 
+def _difference_axes(ax, *, legend_size: int):
+    """Finish an axes of accuracy differences against the noise level: zero line, labels with units, grid, legend."""
+    ax.axhline(0, color="gray", lw=1)
+    ax.set_xlabel("localisation noise sigma (step std)")
+    ax.set_ylabel("difference in test accuracy (points)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=legend_size)
+    return ax
+
+
 def plot_arm_differences(result: dict, pairs: dict, ax=None, *, reference: dict | None = None):
     """Differences in mean test accuracy between arms against the noise level, with standard errors.
 
@@ -291,12 +301,7 @@ def plot_arm_differences(result: dict, pairs: dict, ax=None, *, reference: dict 
         ax.errorbar(sigmas, diff, yerr=err, marker="o", ms=4, capsize=3, label=label)
     for label, (x, y) in (reference or {}).items():
         ax.plot(x, y, "--", lw=1.2, label=label)
-    ax.axhline(0, color="gray", lw=1)
-    ax.set_xlabel("localisation noise sigma (step std)")
-    ax.set_ylabel("difference in test accuracy (points)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    return ax
+    return _difference_axes(ax, legend_size=8)
 
 
 def plot_trajectory_importance(
@@ -971,9 +976,4 @@ def plot_seed_differences(results: dict, ax=None, *, pairs=None, verdicts: dict 
             alpha=0.2,
             label="paper, 1.96 standard errors",
         )
-    ax.axhline(0, color="gray", lw=1)
-    ax.set_xlabel("localisation noise sigma (step std)")
-    ax.set_ylabel("difference in test accuracy (points)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    return ax
+    return _difference_axes(ax, legend_size=7)
