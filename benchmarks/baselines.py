@@ -239,7 +239,7 @@ def extend(store: Store, protocol: str, test, sizes, methods) -> None:
                       train_cpu_seconds=fit_seconds + feature_seconds, fit_cpu_seconds=fit_seconds,
                       feature_cpu_seconds=feature_seconds,
                       inference_per_cpu_second=len(test) / (predict_seconds + test_feature_seconds),
-                      training_set=f"a separate set of {n} per class (seed {SEEDS['extend'][protocol] + n}), "
+                      training_set=f"a separate set of {n} per class (seed {EXTEND_SEED[protocol] + n}), "
                                    "not nested in the curves' set")
 
 
