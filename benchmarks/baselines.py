@@ -32,7 +32,10 @@ per class (8,000 by default, seeded):
   over the symmetries: paired bootstrap over test trajectories (standard
   error, interval) and McNemar's exact test;
 * an ablation (varying length, smallest rocket size): MiniRocket on the MinMax
-  positions instead of the increments.
+  positions instead of the increments;
+* the part ``extend``: the cheap feature model (HistGradientBoosting, or any of
+  ``--extend-methods``) at ``--extend-sizes`` per class (50,000), each trained
+  on a separate seeded set of that size (not nested in the curves' set).
 
 The fair noise comparison (``varying`` only): every classical method trained
 on the same noisy mixture (noise std uniform on the grid 0, 0.01, ..., 1, in
@@ -86,6 +89,7 @@ SEEDS = {
     "noise_test": 2_330_001,
     "bootstrap": 23,
 }
+EXTEND_SEED = {"varying": 2_340_001, "1000": 2_340_002}  # plus the size: one separate training set per size
 FEATURE_METHODS = {
     "forest": "random forest (chapter 4's, 300 trees) on the hand-made features",
     "boosting": "HistGradientBoosting on the hand-made features",
@@ -234,6 +238,48 @@ def feature_curves(
                     s: float(np.mean(model.predict(F) != predicted)) for s, F in zip(SYMMETRIES, F_moved)
                 }
             store.put(key, predicted == test.y, **entry)
+
+
+def extend(store: Store, protocol: str, test, sizes, methods) -> None:
+    """Feature models on separate, larger training sets (one per size, seeded)."""
+    length = "varying" if protocol == "varying" else int(protocol)
+    F_test = None
+    for n in sizes:
+        if all(store.has(f"{protocol}/{m}/{n}") for m in methods):
+            continue
+        train = rl.make_dataset(n, length, seed=EXTEND_SEED[protocol] + n)
+        start = cpu()
+        F_train = features(train.X, train.lengths)
+        feature_seconds = cpu() - start
+        y = train.y
+        del train
+        if F_test is None:
+            start = cpu()
+            F_test = features(test.X, test.lengths)
+            test_feature_seconds = cpu() - start
+        for method in methods:
+            key = f"{protocol}/{method}/{n}"
+            if store.has(key):
+                continue
+            model = make_classifier(method, random_state=0)
+            start = cpu()
+            model.fit(F_train, y)
+            fit_seconds = cpu() - start
+            start = cpu()
+            predicted = model.predict(F_test)
+            predict_seconds = cpu() - start
+            store.put(
+                key,
+                predicted == test.y,
+                method=FEATURE_METHODS[method],
+                per_class=n,
+                train_cpu_seconds=fit_seconds + feature_seconds,
+                fit_cpu_seconds=fit_seconds,
+                feature_cpu_seconds=feature_seconds,
+                inference_per_cpu_second=len(test) / (predict_seconds + test_feature_seconds),
+                training_set=f"a separate set of {n} per class (seed {EXTEND_SEED[protocol] + n}), "
+                "not nested in the curves' set",
+            )
 
 
 def rocket_curve(store: Store, protocol: str, train, test, sizes, *, input: str = "increments") -> None:
@@ -393,7 +439,9 @@ def main() -> None:
     parser.add_argument("--noise-train-per-class", type=int, default=2000)
     parser.add_argument("--noise-test-per-class", type=int, default=250)
     parser.add_argument("--no-noise-rocket", dest="noise_rocket", action="store_false")
-    parser.add_argument("--parts", default="curves,ablation,noise")
+    parser.add_argument("--parts", default="curves,ablation,noise", help="any of curves, ablation, noise, extend")
+    parser.add_argument("--extend-sizes", default="50000", help="per class, part 'extend'")
+    parser.add_argument("--extend-methods", default="boosting", help="feature models of part 'extend'")
     parser.add_argument("--n-boot", type=int, default=2000)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -446,6 +494,18 @@ def main() -> None:
         print(f"{protocol} done, {cpu() - t0:.0f} CPU s so far", flush=True)
     if "noise" in parts:
         noise_comparison(store, args)
+    if "extend" in parts:
+        for protocol in protocols:
+            length = "varying" if protocol == "varying" else int(protocol)
+            test = rl.make_dataset(args.test_per_class, length, seed=SEEDS["test"][protocol])
+            extend(
+                store,
+                protocol,
+                test,
+                [int(s) for s in args.extend_sizes.split(",") if s],
+                args.extend_methods.split(","),
+            )
+        comparisons(store, protocols, args.n_boot)
     store.data.setdefault("cpu_seconds", {})[datetime.datetime.now().isoformat(timespec="seconds")] = cpu() - t0
     store.data["left_out"] = [
         "the network trained on the same data sizes as the classical methods (no network is trained here)",
