@@ -37,14 +37,20 @@ per class (8,000 by default, seeded):
   ``--extend-methods``) at ``--extend-sizes`` per class (50,000), each trained
   on a separate seeded set of that size (not nested in the curves' set).
 
-The fair noise comparison (``varying`` only): every classical method trained
-on the same noisy mixture (noise std uniform on the grid 0, 0.01, ..., 1, in
-units of the step std), tested at sigma = 0, 0.1, ..., 1 on the same
-trajectories (one seed, the noise level alone changes).  The network side of
-that comparison needs a network trained on the same mixture, which this script
-does not train; the shipped (clean-trained) network is measured on the same
-test sets for reference only, and so is the forest trained on clean data (the
-comparison chapter 4 made so far).
+* the part ``network``: the ``lite`` network trained from random
+  initialisation on the same nested subsets (``--network-sizes``), the CPU
+  recipe on a fixed set for ``--network-epochs`` passes (20), the weights of
+  the lowest validation loss kept; plain and averaged over the symmetries.
+  Each run lives in ``networks/<protocol>-<n>/`` and resumes after an
+  interruption; its CPU seconds are summed over the processes that trained it.
+
+The fair noise comparison (``varying`` only): every method, the network
+included (``networks/noise-mixture/``), trained on the same noisy mixture
+(noise std uniform on the grid 0, 0.01, ..., 1, in units of the step std),
+tested at sigma = 0, 0.1, ..., 1 on the same trajectories (one seed, the noise
+level alone changes).  The shipped (clean-trained) network is measured on the
+same test sets for reference only, and so is the forest trained on clean data
+(the comparison chapter 4 made so far).
 
 Multiple comparisons: the paired differences of the learning curves form one
 family of ``m`` comparisons; their intervals are Bonferroni-adjusted
@@ -79,6 +85,7 @@ import resandi_lite as rl
 from resandi_lite.baseline import RocketClassifier, features, make_classifier
 from resandi_lite.evaluate import SYMMETRIES, invariance, predict_logits, symmetrize
 from resandi_lite.pretrained import load_pretrained, model_card
+from resandi_lite.train import TrainConfig, fit
 from resandi_lite.verdict import family_level, holm, mcnemar, paired_bootstrap
 
 NETWORK = {"varying": "lite", "1000": "lite-T1000"}
@@ -97,6 +104,11 @@ FEATURE_METHODS = {
 ROCKET = "minirocket"
 NOISE_LEVELS = [round(0.1 * i, 1) for i in range(11)]
 NOISE_MIXTURE = [round(0.01 * i, 2) for i in range(101)]
+#: The networks trained here: the CPU recipe (TrainConfig.recipe("cpu"): batch 256, Adam at 2e-3, one warm-up
+#: pass, cosine decay, label smoothing 0.1, BatchNorm statistics recomputed) on a FIXED set, a fixed number of
+#: passes over it, the weights of the lowest validation loss kept; validation on a separate set of this many per
+#: class.
+NETWORK_VAL_PER_CLASS = 500
 
 
 def cpu() -> float:
@@ -307,11 +319,84 @@ def rocket_curve(store: Store, protocol: str, train, test, sizes, *, input: str 
         )
 
 
+def train_network(data, length, noise, epochs: int, run_dir: Path, seed: int = 0):
+    """``lite`` from random initialisation on ``data`` for ``epochs`` passes; resumes a run left in ``run_dir``.
+
+    Returns the best weights (lowest validation loss), the run's log and the process CPU seconds spent on it,
+    summed over every call (kept in ``run_dir/cpu_seconds.json``, since a resumed run spans processes).
+    """
+    config = TrainConfig.recipe(
+        "cpu",
+        length=length,
+        noise=noise,
+        fresh_data=False,
+        train_per_class=len(data) // len(rl.CLASSES),
+        val_per_class=NETWORK_VAL_PER_CLASS,
+        max_epochs=epochs,
+        seed=seed,
+    )
+    spent = run_dir / "cpu_seconds.json"
+    before = json.loads(spent.read_text())["cpu_seconds"] if spent.is_file() else 0.0
+    start = cpu()
+    fit(config, run_dir, resume=(run_dir / "checkpoint.pt").is_file(), train_data=data, progress=False)
+    total = before + cpu() - start
+    spent.write_text(json.dumps({"cpu_seconds": total}))
+    log = json.loads((run_dir / "log.json").read_text())
+    return rl.load_model(run_dir / "best.pt"), log, total
+
+
+def _network_entry(model, test, log: dict, cpu_seconds: float, epochs: int) -> tuple[dict, np.ndarray, np.ndarray]:
+    history = log["history"]
+    best = min(history, key=lambda e: e["val_loss"])
+    start = cpu()
+    plain = predict_logits(model, test.X).argmax(1)
+    plain_seconds = cpu() - start
+    start = cpu()
+    symmetrized = invariance(model, test.X)["symmetrized"]
+    sym_seconds = cpu() - start
+    entry = {
+        "method": f"network 'lite' from random initialisation, {epochs} passes over the set "
+        f"(CPU recipe on a fixed set, the weights of the lowest validation loss: pass {best['epoch']})",
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "train_cpu_seconds": cpu_seconds,
+        "train_wall_seconds": history[-1]["seconds"],
+        "samples_seen": sum(e["samples"] for e in history),
+        "precision": history[-1]["precision"],
+        "inference_per_cpu_second": len(test) / plain_seconds,
+        "symmetrized_inference_per_cpu_second": len(test) / sym_seconds,
+        "val_acc": best["val_acc"],
+    }
+    return entry, plain, symmetrized
+
+
+def network_curve(store: Store, protocol: str, train, test, sizes, epochs: int) -> None:
+    """The network at equal data: trained from scratch on the same nested subsets as the classical methods."""
+    length = "varying" if protocol == "varying" else int(protocol)
+    for n in sizes:
+        key = f"{protocol}/network-scratch/{n}"
+        if store.has(key) and store.has(f"{protocol}/network-scratch-symmetrized/{n}"):
+            continue
+        run_dir = store.out / "networks" / f"{protocol}-{n}"
+        model, log, seconds = train_network(train.subset(subset(train.y, n)), length, 0.0, epochs, run_dir)
+        entry, plain, symmetrized = _network_entry(model, test, log, seconds, epochs)
+        store.put(key, plain == test.y, per_class=n, run=str(run_dir), **entry)
+        entry["method"] += "; test-time averaging over the eight symmetries"
+        store.put(f"{protocol}/network-scratch-symmetrized/{n}", symmetrized == test.y, per_class=n, **entry)
+
+
 def comparisons(store: Store, protocols, n_boot: int) -> None:
-    """Paired differences of every classical entry with the network of its protocol, plain and symmetrized."""
+    """Paired differences of every classical entry with the shipped network of its protocol, and with the network
+    trained from scratch on the same subset (equal data), each plain and symmetrized: one family."""
     entries = store.data["entries"]
     pairs = [
         (key, f"{p}/network{suffix}")
+        for p in protocols
+        for key in entries
+        if key.startswith(f"{p}/") and "/network" not in key
+        for suffix in ("", "-symmetrized")
+    ]
+    pairs += [  # equal data: each classical method against the network trained from scratch on the same subset
+        (key, f"{p}/network-scratch{suffix}/{key.rsplit('/', 1)[1]}")
         for p in protocols
         for key in entries
         if key.startswith(f"{p}/") and "/network" not in key
@@ -370,6 +455,18 @@ def noise_comparison(store: Store, args) -> None:
         start = cpu()
         rocket = RocketClassifier(ROCKET, random_state=0).fit(train.X, train.y, train.lengths)
         store.data["noise_train_cpu_seconds"][ROCKET] = cpu() - start
+    noise_network = None
+    if args.noise_network:
+        noise_network, log, seconds = train_network(
+            train, "varying", NOISE_MIXTURE, args.network_epochs, store.out / "networks" / "noise-mixture"
+        )
+        store.data["noise_train_cpu_seconds"]["network"] = seconds
+        store.data["noise_network"] = {
+            "run": str(store.out / "networks" / "noise-mixture"),
+            "epochs": args.network_epochs,
+            "best_pass": min(log["history"], key=lambda e: e["val_loss"])["epoch"],
+            "train_wall_seconds": log["history"][-1]["seconds"],
+        }
     del train, F_train
     network = load_pretrained(NETWORK["varying"])
     for sigma in NOISE_LEVELS:
@@ -391,6 +488,13 @@ def noise_comparison(store: Store, args) -> None:
                 sigma=sigma,
                 trained_on="the noisy mixture",
             )
+        if noise_network is not None and not store.has(f"noise/network/{sigma}"):
+            store.put(
+                f"noise/network/{sigma}",
+                predict_logits(noise_network, test.X).argmax(1) == test.y,
+                sigma=sigma,
+                trained_on=f"the noisy mixture (lite from random initialisation, {args.network_epochs} passes)",
+            )
         key = f"noise/network-clean-trained/{sigma}"
         if not store.has(key):
             store.put(
@@ -402,14 +506,18 @@ def noise_comparison(store: Store, args) -> None:
             )
     rows = []
     for sigma in NOISE_LEVELS:
-        net = store.correct[f"noise/network-clean-trained/{sigma}"]
         for method in [*models, *([ROCKET] if rocket is not None else [])]:
-            boot = paired_bootstrap(
-                store.correct[f"noise/{method}/{sigma}"], net, n_boot=args.n_boot, rng=SEEDS["bootstrap"]
-            )
-            rows.append(
-                {"sigma": sigma, "method": method, "minus_clean_network": boot["estimate"], "stderr": boot["stderr"]}
-            )
+            row = {"sigma": sigma, "method": method}
+            for name, net in (("network", "network"), ("clean_network", "network-clean-trained")):
+                if f"noise/{net}/{sigma}" in store.correct:
+                    boot = paired_bootstrap(
+                        store.correct[f"noise/{method}/{sigma}"],
+                        store.correct[f"noise/{net}/{sigma}"],
+                        n_boot=args.n_boot,
+                        rng=SEEDS["bootstrap"],
+                    )
+                    row[f"minus_{name}"], row[f"minus_{name}_stderr"] = boot["estimate"], boot["stderr"]
+            rows.append(row)
     store.data["noise"] = {
         "train": {
             "per_class": n_train,
@@ -422,9 +530,9 @@ def noise_comparison(store: Store, args) -> None:
             "seed": SEEDS["noise_test"],
             "note": "the same trajectories at every level; only the noise differs",
         },
-        "network_side": "needs a network trained on the same noisy mixture (not trained here); the shipped "
-        "clean-trained network is listed for reference only",
-        "paired_vs_clean_network": rows,
+        "network_side": "'network': lite trained from random initialisation on the same noisy mixture (the fair "
+        "comparison); 'network-clean-trained': the shipped network, trained on clean data, for reference only",
+        "paired": rows,
     }
     store.save()
 
@@ -439,7 +547,16 @@ def main() -> None:
     parser.add_argument("--noise-train-per-class", type=int, default=2000)
     parser.add_argument("--noise-test-per-class", type=int, default=250)
     parser.add_argument("--no-noise-rocket", dest="noise_rocket", action="store_false")
-    parser.add_argument("--parts", default="curves,ablation,noise", help="any of curves, ablation, noise, extend")
+    parser.add_argument(
+        "--parts",
+        default="curves,ablation,noise,extend,network",
+        help="any of curves, ablation, noise, extend, network (run in this order)",
+    )
+    parser.add_argument(
+        "--network-sizes", default="500,2000,10000", help="per class, part 'network' (at most max of --sizes)"
+    )
+    parser.add_argument("--network-epochs", type=int, default=20, help="passes over the set, every network")
+    parser.add_argument("--no-noise-network", dest="noise_network", action="store_false")
     parser.add_argument("--extend-sizes", default="50000", help="per class, part 'extend'")
     parser.add_argument("--extend-methods", default="boosting", help="feature models of part 'extend'")
     parser.add_argument("--n-boot", type=int, default=2000)
@@ -506,15 +623,31 @@ def main() -> None:
                 args.extend_methods.split(","),
             )
         comparisons(store, protocols, args.n_boot)
+    if "network" in parts:
+        network_sizes = [int(s) for s in args.network_sizes.split(",") if s]
+        if network_sizes and max(network_sizes) > max(sizes + rocket_sizes):
+            parser.error(f"--network-sizes: at most {max(sizes + rocket_sizes)} per class (the curves' training set)")
+        sets = {}
+        for protocol in protocols:
+            length = "varying" if protocol == "varying" else int(protocol)
+            sets[protocol] = (
+                rl.make_dataset(max(sizes + rocket_sizes), length, seed=SEEDS["train"][protocol]),
+                rl.make_dataset(args.test_per_class, length, seed=SEEDS["test"][protocol]),
+            )
+        for n in sorted(network_sizes):  # the small sizes of both protocols first
+            for protocol in protocols:
+                network_curve(store, protocol, *sets[protocol], [n], args.network_epochs)
+                comparisons(store, protocols, args.n_boot)
     store.data.setdefault("cpu_seconds", {})[datetime.datetime.now().isoformat(timespec="seconds")] = cpu() - t0
     store.data["left_out"] = [
-        "the network trained on the same data sizes as the classical methods (no network is trained here)",
-        "the network trained on the noisy mixture (the network side of the fair noise comparison)",
         (
             f"MiniRocket above {max(rocket_sizes) if rocket_sizes else 0} per class and MultiRocket (CPU time: the "
             "transform costs about 4 ms per trajectory on one core, the ridge n * 10^8 multiply-adds)"
         ),
         "test-time averaging of MiniRocket (eight transforms of every test trajectory)",
+        "networks trained from scratch above the largest of --network-sizes, and with more than one seed per "
+        "size (CPU time: one pass over 10,000 per class costs about 3-6 minutes on one core at varying length); "
+        "the shipped network, 6.3 M distinct trajectories, is the far end of the curve",
     ]
     store.save()
     print(f"done: {store.json}, {cpu() - t0:.0f} CPU s", flush=True)

@@ -94,6 +94,49 @@ class TrajectoryDataset(Dataset):
             f"lengths {self.lengths.min()}-{self.lengths.max()}, noise {sorted(set(self.noise.tolist()))})"
         )
 
+    def subset(self, index) -> TrajectoryDataset:
+        """The trajectories at ``index`` (integer positions or a boolean mask), as a new set.
+
+        The arrays are copied, so the new set does not share memory with this
+        one; ``params`` is kept and records the selection's size under
+        ``"subset_of"`` (the size of the set it was taken from).
+
+        >>> import resandi_lite as rl
+        >>> data = rl.make_dataset(3, length=20, seed=0)
+        >>> data.subset(data.y == 2)
+        TrajectoryDataset(n=3, per class=[0, 0, 3, 0, 0, 0, 0, 0], lengths 20-20, noise [0.0])
+
+        Raises
+        ------
+        TypeError
+            If ``index`` is not integer or boolean.
+        ValueError
+            If a boolean mask does not have one entry per trajectory, or a
+            position is out of range.
+        """
+        index = np.asarray(index)
+        if index.dtype == bool:
+            if index.shape != (len(self),):
+                raise ValueError(f"index: a boolean mask needs shape ({len(self)},), got {index.shape}")
+            index = np.flatnonzero(index)
+        elif index.size == 0:
+            index = index.astype(np.int64)
+        elif not np.issubdtype(index.dtype, np.integer):
+            raise TypeError(f"index must hold integers or booleans, got dtype {index.dtype}")
+        if index.ndim != 1:
+            raise ValueError(f"index must be one-dimensional, got shape {index.shape}")
+        if index.size and (index.min() < -len(self) or index.max() >= len(self)):
+            raise ValueError(f"index: positions must lie in [{-len(self)}, {len(self)}), got {index.min()}..{index.max()}")
+        return TrajectoryDataset(
+            self.X[index],
+            self.y[index],
+            self.alpha[index],
+            self.lengths[index],
+            self.noise[index],
+            {**self.params, "subset_of": len(self)},
+            None if self.minmax is None else self.minmax[index],
+        )
+
     def save(self, path) -> Path:
         """Write the set to one ``.npz`` file, atomically, with the sha256 of its arrays.
 

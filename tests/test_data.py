@@ -425,3 +425,29 @@ def test_empty_dataset_has_a_repr():
         np.zeros((0, 2, 1000), np.float32), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0)
     )
     assert len(empty) == 0 and repr(empty) == "TrajectoryDataset(n=0, per class=[0, 0, 0, 0, 0, 0, 0, 0])"
+
+
+def test_subset_takes_the_same_rows_of_every_array(small):
+    index = np.array([5, 0, 300, 5])
+    part = small.subset(index)
+    for name in ("X", "y", "alpha", "lengths", "noise", "minmax"):
+        np.testing.assert_array_equal(getattr(part, name), getattr(small, name)[index])
+    assert not np.shares_memory(part.X, small.X)
+    assert part.params == {**small.params, "subset_of": len(small)}
+    mask = small.y == 3
+    assert np.bincount(small.subset(mask).y, minlength=8).tolist() == [0, 0, 0, 40, 0, 0, 0, 0]
+    assert len(small.subset([])) == 0
+
+
+@pytest.mark.parametrize(
+    "index, error, match",
+    [
+        ([0.5], TypeError, "integers or booleans"),
+        ([320], ValueError, r"\[-320, 320\)"),
+        (np.ones(3, bool), ValueError, r"needs shape \(320,\)"),
+        ([[0]], ValueError, "one-dimensional"),
+    ],
+)
+def test_subset_refuses_bad_indices(small, index, error, match):
+    with pytest.raises(error, match=match):
+        small.subset(index)
