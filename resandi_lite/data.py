@@ -126,7 +126,9 @@ class TrajectoryDataset(Dataset):
         if index.ndim != 1:
             raise ValueError(f"index must be one-dimensional, got shape {index.shape}")
         if index.size and (index.min() < -len(self) or index.max() >= len(self)):
-            raise ValueError(f"index: positions must lie in [{-len(self)}, {len(self)}), got {index.min()}..{index.max()}")
+            raise ValueError(
+                f"index: positions must lie in [{-len(self)}, {len(self)}), got {index.min()}..{index.max()}"
+            )
         return TrajectoryDataset(
             self.X[index],
             self.y[index],
