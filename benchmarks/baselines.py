@@ -359,7 +359,7 @@ def _network_entry(model, test, log: dict, cpu_seconds: float, epochs: int) -> t
         f"(CPU recipe on a fixed set, the weights of the lowest validation loss: pass {best['epoch']})",
         "parameters": sum(p.numel() for p in model.parameters()),
         "train_cpu_seconds": cpu_seconds,
-        "train_wall_seconds": history[-1]["seconds"],
+        "train_wall_seconds": sum(e["seconds"] for e in history),
         "samples_seen": sum(e["samples"] for e in history),
         "precision": history[-1]["precision"],
         "inference_per_cpu_second": len(test) / plain_seconds,
@@ -465,7 +465,7 @@ def noise_comparison(store: Store, args) -> None:
             "run": str(store.out / "networks" / "noise-mixture"),
             "epochs": args.network_epochs,
             "best_pass": min(log["history"], key=lambda e: e["val_loss"])["epoch"],
-            "train_wall_seconds": log["history"][-1]["seconds"],
+            "train_wall_seconds": sum(e["seconds"] for e in log["history"]),
         }
     del train, F_train
     network = load_pretrained(NETWORK["varying"])
