@@ -1,6 +1,6 @@
 """The strongest classical classifiers against the shipped networks, at equal data: accuracy, CPU cost, symmetry, noise.
 
-    nice -n 10 python benchmarks/baselines.py --out runs/baselines
+    nice -n 10 python benchmarks/baselines.py --out runs/baselines --ship
 
 writes ``runs/baselines/learning_curves.json`` (small: every number below, the
 command and the seeds) and ``runs/baselines/correct.npz`` (whether each test
@@ -82,6 +82,7 @@ import numpy as np
 import torch
 
 import resandi_lite as rl
+from resandi_lite._files import exclusive
 from resandi_lite.baseline import RocketClassifier, features, make_classifier
 from resandi_lite.evaluate import SYMMETRIES, invariance, predict_logits, symmetrize
 from resandi_lite.pretrained import load_pretrained, model_card
@@ -557,10 +558,20 @@ def main() -> None:
     )
     parser.add_argument("--network-epochs", type=int, default=20, help="passes over the set, every network")
     parser.add_argument("--no-noise-network", dest="noise_network", action="store_false")
+    parser.add_argument(
+        "--ship",
+        action="store_true",
+        help="copy the JSON into the package (resandi_lite/pretrained/baselines.json) at the end",
+    )
     parser.add_argument("--extend-sizes", default="50000", help="per class, part 'extend'")
     parser.add_argument("--extend-methods", default="boosting", help="feature models of part 'extend'")
     parser.add_argument("--n-boot", type=int, default=2000)
     args = parser.parse_args()
+    with exclusive(args.out):  # one process per output folder: a second one refuses at once, naming the first
+        run(args, parser)
+
+
+def run(args, parser) -> None:
     torch.set_num_threads(1)
     protocols = args.protocols.split(",")
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -651,6 +662,9 @@ def main() -> None:
     ]
     store.save()
     print(f"done: {store.json}, {cpu() - t0:.0f} CPU s", flush=True)
+    if args.ship:
+        rl.comparison.ship(store.json)
+        print(f"shipped: {rl.comparison.RESULTS}", flush=True)
 
 
 if __name__ == "__main__":

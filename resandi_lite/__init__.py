@@ -15,6 +15,7 @@ _MODULES = (
     "attribution",
     "augment",
     "baseline",
+    "comparison",
     "erasure",
     "evaluate",
     "gradcam",

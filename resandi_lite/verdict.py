@@ -628,6 +628,27 @@ class Table(str):
     def __repr__(self) -> str:
         return str(self)
 
+    @classmethod
+    def from_rows(cls, columns, rows, *, left=(0,), css: str = "verdict-table") -> Table:
+        """A table of text cells: Markdown (``|`` in a cell escaped) and HTML (columns in ``left`` left-aligned)."""
+        import html
+
+        lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+        table = cls("\n".join(lines))
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f'<td style="text-align:{"left" if k in left else "right"}">{html.escape(c)}</td>'
+                for k, c in enumerate(row)
+            )
+            + "</tr>"
+            for row in rows
+        )
+        table.html = f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        return table
+
 
 def _number(x) -> str:
     if x is None:
@@ -662,8 +683,6 @@ def verdict_table(rows, *, part: str | None = None) -> Table:
     |---|---|---|---|---|
     | top band vs random | -0.400 | [-1.000, +0.200] (99.5%) | no effect | — |
     """
-    import html
-
     rows = [r for r in rows if part is None or r.get("part") == part]
     cells = []
     for r in rows:
@@ -671,21 +690,7 @@ def verdict_table(rows, *, part: str | None = None) -> Table:
         interval = "—" if r.get("low") is None else f"[{_number(r['low'])}, {_number(r['high'])}]{level}"
         needed = f"{r['n_needed']:,}" if r.get("n_needed") is not None else "—"
         cells.append((str(r["claim"]), _number(r.get("estimate")), interval, str(r["verdict"]), needed))
-    lines = ["| " + " | ".join(_COLUMNS) + " |", "|---|---|---|---|---|"]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
-    table = Table("\n".join(lines))
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in _COLUMNS)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td style="text-align:{"left" if k in (0, 3) else "right"}">{html.escape(c)}</td>'
-            for k, c in enumerate(row)
-        )
-        + "</tr>"
-        for row in cells
-    )
-    table.html = f'<table class="verdict-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-    return table
+    return Table.from_rows(_COLUMNS, cells, left=(0, 3))
 
 
 def verdict_counts(rows) -> dict:
