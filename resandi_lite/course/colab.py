@@ -92,7 +92,9 @@ def install_cell(version: str, repository: str, needs=()) -> str:
         "",
         f'    if not pip_install("{PACKAGE}=={version}", quiet=True):  # not released: the tagged source',
         f'        if not pip_install("{PACKAGE} @ {source}"):',
-        f'            raise RuntimeError("could not install {PACKAGE} {version} from PyPI or {source}")',
+        "            raise RuntimeError(",  # the trailing comma keeps the call on three lines (ruff format)
+        f'                "could not install {PACKAGE} {version} from PyPI or {source}",',
+        "            )",
     ]
     for name in needs:
         args = ", ".join(f'"{a}"' for a in REFERENCES[name][1])
