@@ -246,6 +246,9 @@ def _ch07(s):
     rows = np.isin(test.y, [2, 4]) & ~correct
     counts = np.bincount(result["predictions"][rows], minlength=8)
     sub_super = (100 * correct[test.y <= 3].mean(), 100 * correct[(test.y >= 4) & (test.y <= 6)].mean())
+    symmetry = rl.evaluate.invariance(model, test.X, test.y)
+    stable = (symmetry["predictions"] == symmetry["predictions"][0]).all(axis=0)
+    stability = (100 * (1 - stable.mean()), 100 * (symmetry["predictions"][0] == test.y)[stable].mean())
     return [
         ("check_fixed_length_gain", rl.CLASSES[int(np.argmax(gain))], not_best[0], (20, SEED)),
         ("check_short_confusion", (rl.CLASSES[i], rl.CLASSES[j]), (rl.CLASSES[i], rl.CLASSES[i]), (model, 4, SEED)),
@@ -257,6 +260,7 @@ def _ch07(s):
             rl.CLASSES[int(np.argmin(counts))] if counts.max() > counts.min() else None,
             (result, test),
         ),
+        ("check_symmetry_stability", stability, (stability[0], 100 * correct.mean() - 5), (symmetry, test)),
     ]
 
 

@@ -185,3 +185,40 @@ def check_fbm_failures(answer, result, test) -> bool:
         "select the FBM trajectories (test.y in 2, 4) that are misclassified and count their predicted "
         "labels with np.bincount; the accuracy against alpha shows where they fail.",
     )
+
+
+def check_symmetry_stability(answer, symmetry, test) -> bool:
+    """Exercise 7.6: ``(share of trajectories whose prediction changes under a symmetry, accuracy on the others)``.
+
+    ``symmetry`` is the chapter's ``rl.evaluate.invariance(model, test.X, test.y)``;
+    a trajectory is *unstable* if at least one of the eight transforms changes
+    its predicted class (its row of ``symmetry["predictions"]`` is not
+    constant), *stable* otherwise.  Both numbers are in percent: the share of
+    unstable trajectories in the test set, and the accuracy of the untransformed
+    prediction on the stable ones.  The check recomputes both; tolerance 0.05
+    points (rounding).
+    """
+    answer = as_numbers(answer, 2, "percentages (share unstable, accuracy on the stable ones)")
+    predictions = np.asarray(symmetry["predictions"])
+    if predictions.ndim != 2 or predictions.shape[1] != len(test):
+        raise ValueError(
+            f"symmetry['predictions'] must have shape (8, {len(test)}) (rl.evaluate.invariance of the test set), "
+            f"got {predictions.shape}"
+        )
+    if np.all(answer <= 1) and len(test) > 8 and np.any(answer > 0):
+        raise ValueError(f"answer must hold percentages (0 to 100), got {answer.tolist()}; multiply fractions by 100")
+    unstable = (predictions != predictions[0]).any(axis=0)
+    right = predictions[0] == test.y
+    if unstable.all():
+        raise ValueError("every prediction changes under some symmetry: there are no stable trajectories to score")
+    reference = 100 * np.array([unstable.mean(), right[~unstable].mean()])
+    on_unstable = f"{100 * right[unstable].mean():.1f}%" if unstable.any() else "none to score"
+    return verdict(
+        np.allclose(answer, reference, atol=0.05),
+        f"{reference[0]:.1f}% of the trajectories change class under at least one reflection or swap; the network "
+        f"is right on {reference[1]:.1f}% of the others and on {on_unstable} of these. A prediction that a mere "
+        "reflection can flip is an uncertain one, and these trajectories are where averaging over the eight "
+        "transforms can help.",
+        "unstable = (symmetry['predictions'] != symmetry['predictions'][0]).any(axis=0); take 100 * its mean, and "
+        "100 * the mean of (symmetry['predictions'][0] == test.y) over ~unstable.",
+    )
