@@ -43,16 +43,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from .evaluate import confusion_matrix
-from .evaluate import predict_logits as predict
-from .model import model_device
-from .paper import CORRELATIONS as PAPER_CORRELATIONS
-from .paper import GROUPS as PAPER_GROUPS  # noqa: F401  (re-exported: chapter 11 reads lw.PAPER_GROUPS)
-from .paper import N_WINDOWS, STRIDE, WINDOW
-from .paper import PROBES as PAPER_PROBES  # noqa: F401  (re-exported: chapter 11 reads lw.PAPER_PROBES)
-from .paper import SPEARMAN as PAPER_SPEARMAN
-from .preprocess import minmax_scale
-from .simulate.classes import N_CLASSES
+from ..evaluate import confusion_matrix
+from ..evaluate import predict_logits as predict
+from ..model import model_device
+from ..paper import CORRELATIONS as PAPER_CORRELATIONS
+from ..paper import GROUPS as PAPER_GROUPS  # noqa: F401  (re-exported: chapter 11 reads lw.PAPER_GROUPS)
+from ..paper import N_WINDOWS, STRIDE, WINDOW
+from ..paper import PROBES as PAPER_PROBES  # noqa: F401  (re-exported: chapter 11 reads lw.PAPER_PROBES)
+from ..paper import SPEARMAN as PAPER_SPEARMAN
+from ..preprocess import minmax_scale
+from ..simulate.classes import N_CLASSES
 
 STATISTICS = ("f1", "f2", "f3", "f4", "f5")
 COMPOSITES = ("AC", "CS", "SG", "VD")
@@ -251,8 +251,8 @@ def window_maps(model: nn.Module, X, y, *, attribution=None, batch_size: int = 2
     -------
     maps : ndarray of shape (n, 32), float32 (default) or float64
     """
-    from .attribution import attribute, resample
-    from .gradcam import grad_cam
+    from ..attribution import attribute, resample
+    from ..gradcam import grad_cam
 
     if attribution is None:
         return grad_cam(model, X, torch.as_tensor(np.asarray(y)), upsample=None, batch_size=batch_size).numpy()
@@ -283,7 +283,7 @@ def map_correlations(maps, features: dict, y, classes=None, method: str = "pears
     -------
     dict of (class name, feature name) to float
     """
-    from .simulate.classes import CLASSES
+    from ..simulate.classes import CLASSES
 
     maps, y = np.asarray(maps), np.asarray(y)
     classes = CLASSES if classes is None else classes
@@ -488,7 +488,7 @@ def _resampled_correlation(a: np.ndarray, b: np.ndarray, method: str = "pearson"
 
 def _trajectory_bootstrap(statistic, m: int, *, n_boot: int, level: float = 0.95, rng=None) -> dict:
     """:func:`resandi_lite.verdict.paired_bootstrap` over ``m`` trajectories of a ``statistic(weights)``."""
-    from .verdict import paired_bootstrap
+    from ..verdict import paired_bootstrap
 
     def resampled(index, _):
         return statistic(np.bincount(index.astype(np.int64), minlength=m))
@@ -553,7 +553,7 @@ def correlation_intervals(
         ``fisher`` ((low, high) of :func:`fisher_interval` on ``pairs``,
         pooled Pearson only, else None).
     """
-    from .simulate.classes import CLASSES
+    from ..simulate.classes import CLASSES
 
     maps, y = np.asarray(maps, dtype=np.float64), np.asarray(y)
     classes = list(CLASSES if classes is None else classes)
@@ -810,8 +810,8 @@ def sign_verdicts(
         ``level`` (of each interval), ``family``, ``class``, ``feature``,
         ``method``, ``scope``, ``scoring`` and ``pairs``.
     """
-    from .simulate.classes import CLASSES
-    from .verdict import family_level, verdict_row
+    from ..simulate.classes import CLASSES
+    from ..verdict import family_level, verdict_row
 
     maps, y = np.asarray(maps, dtype=np.float64), np.asarray(y)
     classes = list(CLASSES if classes is None else classes)
@@ -991,10 +991,10 @@ def layerwise_verdicts(
     """
     import time
 
-    from .data import make_dataset
-    from .pretrained import load_model
-    from .simulate.classes import CLASSES
-    from .verdict import family_level
+    from ..data import make_dataset
+    from ..pretrained import load_model
+    from ..simulate.classes import CLASSES
+    from ..verdict import family_level
 
     if isinstance(n_per_class, bool) or not isinstance(n_per_class, (int, np.integer)) or n_per_class < 2:
         raise ValueError(
@@ -1052,7 +1052,7 @@ def layerwise_verdicts(
 
 
 def _check_stages(stages) -> tuple:
-    from .model import STAGES
+    from ..model import STAGES
 
     stages = (stages,) if isinstance(stages, str) else tuple(stages)
     for stage in stages:
@@ -1080,7 +1080,7 @@ def pooled_features(
     -------
     dict of str to ndarray of shape (n, channels of the stage), float32
     """
-    from .model import STAGES
+    from ..model import STAGES
 
     stages = _check_stages(stages)
     deepest = max((STAGES.index(s) for s in stages if s != "stem"), default=0)
@@ -1199,7 +1199,7 @@ def confusion_groups(confusion, threshold: float = 0.1, classes=None) -> list:
     >>> confusion_groups(c, 0.1, classes=["a", "b", "c"])
     [('a', 'b'), ('c',)]
     """
-    from .simulate.classes import CLASSES
+    from ..simulate.classes import CLASSES
 
     c = np.asarray(confusion, dtype=np.float64)
     if c.ndim != 2 or c.shape[0] != c.shape[1]:
@@ -1242,7 +1242,7 @@ def group_accuracy(y_true, y_pred, groups, classes=None) -> float:
     >>> group_accuracy([0, 1, 2], [1, 0, 0], [("a", "b"), ("c",)], classes=["a", "b", "c"])
     0.6666666666666666
     """
-    from .simulate.classes import CLASSES
+    from ..simulate.classes import CLASSES
 
     classes = list(CLASSES if classes is None else classes)
     index = {}
@@ -1574,7 +1574,7 @@ def plot_ablation_by_class(ablation: dict, axes=None, *, names=COMPOSITES, class
     """
     import matplotlib.pyplot as plt
 
-    from .simulate.classes import CLASSES
+    from ..simulate.classes import CLASSES
 
     classes = CLASSES if classes is None else classes
     rows = [("targeted", list(names))]
@@ -1618,7 +1618,7 @@ def correlation_table(correlations: dict, classes=None, features=COMPOSITES) -> 
     >>> correlation_table({("SubFBM", "AC"): -0.2}, classes=["SubFBM", "BM"], features=["AC"]).tolist()
     [[-0.2], [nan]]
     """
-    from .simulate.classes import CLASSES
+    from ..simulate.classes import CLASSES
 
     classes = CLASSES if classes is None else classes
     return np.array([[correlations.get((c, f), np.nan) for f in features] for c in classes], dtype=np.float64)
@@ -1642,7 +1642,7 @@ def plot_correlation_table(
     """
     import matplotlib.pyplot as plt
 
-    from .simulate.classes import CLASSES
+    from ..simulate.classes import CLASSES
 
     classes = CLASSES if classes is None else classes
     table = correlation_table(correlations, classes, features)
