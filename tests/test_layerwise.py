@@ -27,7 +27,7 @@ from resandi_lite.layerwise import (
     window_activity,
     window_statistics,
 )
-from resandi_lite.layerwise.verdicts import _fill_statistics, _kurtosis, _windows
+from resandi_lite.layerwise.statistics import _fill_statistics, _kurtosis, _windows
 from resandi_lite.model import build_model
 
 
