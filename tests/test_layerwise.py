@@ -11,9 +11,6 @@ from resandi_lite.layerwise import (
     PAPER_GROUPS,
     PAPER_SPEARMAN,
     REQUIRED_SIGNS,
-    _fill_statistics,
-    _kurtosis,
-    _windows,
     ablation_by_feature,
     block_probes,
     composites,
@@ -30,6 +27,7 @@ from resandi_lite.layerwise import (
     window_activity,
     window_statistics,
 )
+from resandi_lite.layerwise.statistics import _fill_statistics, _kurtosis, _windows
 from resandi_lite.model import build_model
 
 

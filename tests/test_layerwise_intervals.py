@@ -14,10 +14,6 @@ from scipy.stats import norm, pearsonr, spearmanr
 from resandi_lite import make_dataset
 from resandi_lite.layerwise import (
     REQUIRED_SIGNS,
-    _centred_sums,
-    _matched_swap,
-    _pearson_from_sums,
-    _targeted_swap,
     ablation_by_feature,
     ablation_differences,
     composites,
@@ -32,6 +28,8 @@ from resandi_lite.layerwise import (
     sign_agreement,
     window_statistics,
 )
+from resandi_lite.layerwise.ablation import _matched_swap, _targeted_swap
+from resandi_lite.layerwise.correlation import _centred_sums, _pearson_from_sums
 from resandi_lite.model import build_model
 
 COVERAGE_2SE = 2 * norm.cdf(2) - 1  # 0.9545
@@ -382,7 +380,8 @@ def test_within_trajectory_removes_each_trajectorys_level():
 @pytest.mark.parametrize("method", ["pearson", "spearman"])
 @pytest.mark.parametrize("within", [False, True])
 def test_resampled_correlation_is_the_correlation_of_the_resample_written_out(method, within):
-    from resandi_lite.layerwise import _resampled_correlation, within_trajectory
+    from resandi_lite.layerwise import within_trajectory
+    from resandi_lite.layerwise.correlation import _resampled_correlation
 
     rng = np.random.default_rng(21)
     a, b = rng.standard_normal((40, 32)), rng.standard_normal((40, 32))
@@ -498,7 +497,7 @@ def test_layerwise_verdicts_runs_end_to_end_and_is_json_ready():
 
 def test_unsigned_turning_angle_is_the_authors_and_halves_brownian_spread():
     """Isotropic steps: the turning angle is uniform on (-pi, pi]: std/pi is 1/sqrt(3) signed, 1/sqrt(12) unsigned."""
-    from resandi_lite.layerwise import _fill_statistics
+    from resandi_lite.layerwise.statistics import _fill_statistics
 
     rng = np.random.default_rng(24)
     X = np.cumsum(rng.standard_normal((20, 2, 1000)), axis=-1)
