@@ -29,6 +29,7 @@ without importing each other.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -178,6 +179,26 @@ def verify(ckpt: dict, path) -> None:
             )
 
 
+def _verify_shipped(path: Path) -> None:
+    """A shipped network's file against the ``file_sha256`` its model card records (its bytes, read whole).
+
+    For shipped weights written before files recorded their own digest; a file
+    elsewhere, or without a card or a recorded digest, is left to :func:`verify`.
+    """
+    card = path.with_suffix(".json")
+    if HERE not in path.resolve().parents or not card.is_file():
+        return
+    try:
+        expected = json.loads(card.read_text()).get("file_sha256")
+    except (ValueError, AttributeError):
+        raise ValueError(f"the model card {card} is not valid JSON; reinstall resandi-lite") from None
+    if expected is not None and _files.sha256_file(path) != expected:
+        raise ChecksumError(
+            f"{path} is damaged: its bytes differ from the sha256 recorded in its model card {card.name}; "
+            f"reinstall resandi-lite"
+        )
+
+
 def load_checkpoint(path, device="cpu") -> dict:
     """Load a training checkpoint or a model file safely (``weights_only=True``) and verify it.
 
@@ -208,6 +229,8 @@ def load_checkpoint(path, device="cpu") -> dict:
     ckpt = _torch_load(path, device)
     if not isinstance(ckpt, dict) or not str(ckpt.get("format", "")).startswith("resandi-lite-"):
         raise ValueError(f"{path} is a torch file but not a resandi-lite checkpoint (no 'format' entry)")
+    if ckpt.get("sha256") is None:
+        _verify_shipped(path)
     verify(ckpt, path)
     return ckpt
 

@@ -191,6 +191,7 @@ def export_pretrained(
         "parameters": int(sum(v.numel() for v in half.values() if v.is_floating_point())),
         "history": history,
     }
+    card["file_sha256"] = _files.sha256_file(weights)  # checked on every load of the shipped file
     _files.write_json(out_dir / f"{name}.json", card)
     _files.write_text(out_dir / f"{name}.md", _card_markdown(card))
     return card

@@ -332,6 +332,24 @@ def test_a_flipped_weight_is_found_on_load_and_on_resume(tmp_path, trained, caps
         fit(TrainConfig(**{**TINY, "max_epochs": 2}), run, resume=True, progress=False)
 
 
+def test_a_flipped_weight_of_a_shipped_network_is_found_by_its_model_card(tmp_path, monkeypatch, capsys):
+    from resandi_lite import checkpoint
+
+    for name in rl.pretrained.available():  # the cards record the shipped files' digests, and they match
+        card = rl.pretrained.model_card(name)
+        assert card["file_sha256"] == rl._files.sha256_file(checkpoint.HERE / f"{name}.pt"), name
+    shipped = tmp_path / "pretrained"  # a copy of the installation's folder, one weight flipped
+    shutil.copytree(checkpoint.HERE, shipped)
+    monkeypatch.setattr(checkpoint, "HERE", shipped)
+    assert "sha256" not in torch.load(shipped / "lite.pt", weights_only=True)  # written before files held one
+    flip_a_weight(shipped / "lite.pt")
+    with pytest.raises(
+        ValueError, match=r"lite\.pt is damaged: its bytes differ from the sha256 recorded in its model card lite\.json"
+    ):
+        rl.load_pretrained("lite")
+    rl.load_pretrained("lite-T1000")  # the intact one still loads
+
+
 # 5. Non-finite and absurd values.
 
 
