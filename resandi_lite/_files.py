@@ -76,6 +76,27 @@ def write_json(path, obj, *, indent: int = 1) -> Path:
     return write_text(path, json.dumps(obj, indent=indent))
 
 
+def read_json(path, *, remedy: str) -> dict | None:
+    """The JSON object in the file ``path``, or None if there is no such file.
+
+    Raises
+    ------
+    ValueError
+        If the file is not valid JSON or holds no object; the message names
+        the file and ends with ``remedy`` (what makes the file again).
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError(f"{path} is not valid JSON: {remedy}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} holds no JSON object: {remedy}")
+    return data
+
+
 def process_alive(pid: int) -> bool:
     """Whether a process with this id runs on this machine (one we may not signal counts as running)."""
     try:

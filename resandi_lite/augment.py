@@ -840,13 +840,10 @@ def load_from_scratch(path=None) -> dict | None:
     True
     """
     path = FROM_SCRATCH if path is None else Path(path)
-    if not path.is_file():
+    results = _files.read_json(path, remedy="regenerate it with augment --ship")
+    if results is None:
         return None
-    try:
-        results = json.loads(path.read_text())
-    except ValueError:
-        raise ValueError(f"{path} is not valid JSON: regenerate it with augment --ship") from None
-    if not isinstance(results, dict) or "sigmas" not in results:
+    if "sigmas" not in results:
         raise ValueError(f"{path} is not an augmentation experiment's results (no 'sigmas')")
     return results
 

@@ -17,7 +17,6 @@ Methods are named as in the JSON: ``forest``, ``boosting``, ``minirocket``
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -70,13 +69,10 @@ def load_comparison(path=None) -> dict | None:
     True
     """
     path = RESULTS if path is None else Path(path)
-    if not path.is_file():
+    results = _files.read_json(path, remedy="run benchmarks/baselines.py --ship again")
+    if results is None:
         return None
-    try:
-        results = json.loads(path.read_text())
-    except ValueError:
-        raise ValueError(f"{path} is not valid JSON: run benchmarks/baselines.py --ship again") from None
-    if not isinstance(results, dict) or not isinstance(results.get("entries"), dict) or "settings" not in results:
+    if not isinstance(results.get("entries"), dict) or "settings" not in results:
         raise ValueError(f"{path} is not a learning_curves.json of benchmarks/baselines.py (no settings and entries)")
     for key, entry in results["entries"].items():
         if not isinstance(entry, dict) or not {"accuracy", "stderr", "n_test"} <= set(entry):

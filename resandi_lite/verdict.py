@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _files
 from ._checks import check_int
 
 __all__ = [
@@ -603,13 +604,10 @@ def load_verdicts(path=None) -> dict | None:
         If the file exists but is not a verdicts JSON (no list of ``rows``).
     """
     path = POWERED if path is None else Path(path)
-    if not path.is_file():
+    data = _files.read_json(path, remedy="write it again with python -m resandi_lite verdicts")
+    if data is None:
         return None
-    try:
-        data = json.loads(path.read_text())
-    except ValueError:
-        raise ValueError(f"{path} is not valid JSON; write it again with python -m resandi_lite verdicts") from None
-    if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
+    if not isinstance(data.get("rows"), list):
         raise ValueError(f"{path} holds no list of rows: not a verdicts JSON")
     return data
 

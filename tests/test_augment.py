@@ -388,6 +388,9 @@ def test_ship_results_then_load_them_back(tmp_path):
     with pytest.raises(ValueError, match="not valid JSON"):
         augment.load_from_scratch(tmp_path / "bad.json")
     (tmp_path / "other.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="holds no JSON object: regenerate it with augment --ship"):
+        augment.load_from_scratch(tmp_path / "other.json")
+    (tmp_path / "other.json").write_text('{"base": [0.8]}')
     with pytest.raises(ValueError, match="no 'sigmas'"):
         augment.load_from_scratch(tmp_path / "other.json")
 
