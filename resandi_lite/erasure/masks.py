@@ -47,7 +47,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._checks import (
+from .._checks import (
     check_bool,
     check_int,
     check_labels,
@@ -57,15 +57,15 @@ from ._checks import (
     check_network_input,
     check_rng,
 )
-from .attribution import attribute
-from .evaluate import predict_logits as predict
-from .gradcam import grad_cam
-from .paper import ERASURE as PAPER_ERASURE
-from .paper import ERASURE_RANDOM_MEAN as PAPER_RANDOM_MEAN
-from .paper import ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE  # noqa: F401  (re-exported for the chapters)
-from .preprocess import minmax_scale
-from .simulate.classes import CLASSES
-from .verdict import family_level, paired_bootstrap, verdict_row
+from ..attribution import attribute
+from ..evaluate import predict_logits as predict
+from ..gradcam import grad_cam
+from ..paper import ERASURE as PAPER_ERASURE
+from ..paper import ERASURE_RANDOM_MEAN as PAPER_RANDOM_MEAN
+from ..paper import ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE  # noqa: F401  (re-exported for the chapters)
+from ..preprocess import minmax_scale
+from ..simulate.classes import CLASSES
+from ..verdict import family_level, paired_bootstrap, verdict_row
 
 
 def segment_of_position(n_segments: int, length: int) -> np.ndarray:
@@ -946,9 +946,9 @@ def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress:
 
     from tqdm.auto import tqdm
 
-    from ._checks import check_int
-    from .data import make_dataset
-    from .pretrained import load_model
+    from .._checks import check_int
+    from ..data import make_dataset
+    from ..pretrained import load_model
 
     started, cpu = time.perf_counter(), time.process_time()
     n_per_class = check_int(n_per_class, "n_per_class", minimum=1)
@@ -1036,7 +1036,7 @@ def erasure_verdicts(n_per_class: int, *, seed: int = 0, network=None, progress:
 
 def _verdict_options(n_per_class: int, options: dict) -> tuple:
     """The checked options of :func:`erasure_verdicts`: ``(opt, fills, fills_1000, which, n_per_class_1000)``."""
-    from ._checks import check_int
+    from .._checks import check_int
 
     unknown = sorted(set(options) - set(_DEFAULTS))
     if unknown:
@@ -1236,7 +1236,7 @@ def powered_verdicts(path=None) -> dict | None:
     import json
     from pathlib import Path
 
-    from . import verdict
+    from .. import verdict
 
     path = getattr(verdict, "POWERED", None) if path is None else path
     if path is None or not Path(path).is_file():
