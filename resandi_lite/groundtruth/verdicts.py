@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 from torch import nn
 
-from ._checks import (
+from .._checks import (
     check_float,
     check_int,
     check_labels,
@@ -49,8 +49,8 @@ from ._checks import (
     check_memory,
     check_rng,
 )
-from .preprocess import INPUT_LENGTH, preprocess
-from .simulate import CLASSES, simulate
+from ..preprocess import INPUT_LENGTH, preprocess
+from ..simulate import CLASSES, simulate
 
 #: The classes whose mechanism has discrete events.
 EVENT_CLASSES = ("SubATTM", "SubCTRW", "SupLW")
@@ -139,7 +139,7 @@ def near_events(events, k: int) -> np.ndarray:
 
 def _main_path(model: nn.Module, layer: str) -> list[nn.Module]:
     """The convolutions and pools an input point passes through up to the output of ``layer`` (main path)."""
-    from .model import STAGES
+    from ..model import STAGES
 
     names = ("stem", *STAGES)
     if not isinstance(layer, str) or layer not in names:
@@ -228,7 +228,7 @@ def map_centres(model: nn.Module, positions: int, length: int = INPUT_LENGTH) ->
     >>> float(map_centres(build_model("lite"), 63)[-1])
     992.0
     """
-    from .model import STAGES
+    from ..model import STAGES
 
     positions = check_int(positions, "positions", minimum=1)
     if positions == length:
@@ -435,7 +435,7 @@ def compare_methods(
     list of dict
         The rows of :func:`summarise`, each with ``network`` and ``method`` added.
     """
-    from .attribution import attribute
+    from ..attribution import attribute
 
     _check_upsampling(upsampling)
     rng = check_rng(rng)
@@ -550,7 +550,7 @@ def report_values(
     else:
         model = _network(network)
         data = event_set(n_per_class, rng=seed + 7)
-        from .attribution import attribute
+        from ..attribution import attribute
 
         maps = attribute(model, data["X"], data["y"], attribution)
         rows = summarise(
@@ -576,7 +576,7 @@ def _network(network, default: str = "lite") -> nn.Module:
     """``None``: the shipped ``default``; a name or a path: loaded; a module: used as it is (in eval mode)."""
     if isinstance(network, nn.Module):
         return network.eval()
-    from .pretrained import load_model
+    from ..pretrained import load_model
 
     return load_model(default if network is None else network)
 
@@ -673,8 +673,8 @@ def groundtruth_verdicts(
     """
     import time
 
-    from .attribution import attribute
-    from .verdict import family_level
+    from ..attribution import attribute
+    from ..verdict import family_level
 
     n_per_class = check_int(n_per_class, "n_per_class", minimum=2)
     k = check_int(k, "k", minimum=0)
@@ -793,7 +793,7 @@ def claim_row(
     **extra
         Added to the row (``family``, ``method``, ...).
     """
-    from .verdict import paired_bootstrap, verdict_row
+    from ..verdict import paired_bootstrap, verdict_row
 
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     keep = np.isfinite(a) & np.isfinite(b)
@@ -850,7 +850,7 @@ def alignment(model: nn.Module, length: int = INPUT_LENGTH) -> list[dict]:
         the stretch of input points that read it, for the stretching and for
         the centres.
     """
-    from .model import STAGES
+    from ..model import STAGES
 
     out = []
     t = np.arange(length)
@@ -907,7 +907,7 @@ def _powered_part(part: str, path=None) -> dict | None:
     import json
     from pathlib import Path
 
-    from . import verdict
+    from .. import verdict
 
     path = path if path is not None else getattr(verdict, "POWERED", None)
     if path is None or not Path(path).is_file():
