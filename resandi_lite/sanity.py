@@ -47,13 +47,12 @@ from ._checks import check_int
 from .groundtruth import (
     EVENT_CLASSES,
     EVENT_WORDS,
-    _network,
-    _network_name,
     claim_row,
     event_set,
     map_centres,
     trajectory_scores,
 )
+from .groundtruth.verdicts import _network, _network_name
 from .preprocess import INPUT_LENGTH
 from .simulate import CLASSES
 
@@ -690,7 +689,7 @@ def _distance_from_chance_difference(a, b) -> float:
 
 def _aurocs(maps, net: nn.Module, data: dict) -> dict:
     """Per class with events: the AUROC of each trajectory's map at the events, (n_class,) float64 (NaN: undefined)."""
-    from .groundtruth import _centres
+    from .groundtruth.events import _centres
 
     scores = trajectory_scores(
         maps, data["events"], data["lengths"], centres=_centres(net, np.shape(maps)[1], "centres")
@@ -728,6 +727,6 @@ def powered(path=None) -> dict | None:
 
     Read from ``path``, or from :data:`resandi_lite.verdict.POWERED` when it exists (its ``sanity`` entry).
     """
-    from .groundtruth import _powered_part
+    from .groundtruth.verdicts import _powered_part
 
     return _powered_part("sanity", path)
