@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .simulate.classes import CLASSES
+from ..simulate.classes import CLASSES
 
 
 def _axes(ax, figsize=(5, 4)):
@@ -286,7 +286,7 @@ def plot_arm_differences(result: dict, pairs: dict, ax=None, *, reference: dict 
     -------
     matplotlib Axes
     """
-    from .augment import arm_difference
+    from ..augment import arm_difference
 
     ax = _axes(ax, figsize=(6, 4))
     sigmas = np.asarray(result["sigmas"])
@@ -405,7 +405,7 @@ def plot_erasure(
     -------
     matplotlib Axes
     """
-    from .erasure import PAPER_ERASURE, PAPER_RANDOM_RANGE
+    from ..erasure import PAPER_ERASURE, PAPER_RANDOM_RANGE
 
     ax = _axes(ax, (6, 4))
     centers = np.array([(lo + hi) / 2 for lo, hi in result["bands"]])
@@ -466,7 +466,7 @@ def plot_paired_erasure(runs: dict, ax=None, *, paper: bool = False, level: floa
     -------
     matplotlib Axes
     """
-    from .erasure import PAPER_ERASURE, PAPER_RANDOM_RANGE, compare_with_random
+    from ..erasure import PAPER_ERASURE, PAPER_RANDOM_RANGE, compare_with_random
 
     if not isinstance(runs, dict) or not runs:
         raise TypeError("runs must be a non-empty dict {label: (result, y)} or {label: (result, y, control)}")
@@ -531,7 +531,7 @@ def plot_fills(X, mask, ax=None, *, lengths=None, fills=None, rng=None, coordina
     -------
     matplotlib Axes
     """
-    from .erasure import FILLS, erase, segment_of_position
+    from ..erasure import FILLS, erase, segment_of_position
 
     X = np.asarray(X, dtype=np.float32).reshape(1, 2, -1)
     mask = np.asarray(mask, dtype=bool).reshape(1, -1)
@@ -768,7 +768,7 @@ def plot_reproduction(rows, axes=None):
     """
     import matplotlib.pyplot as plt
 
-    from .report import SECTIONS, class_gaps
+    from ..report import SECTIONS, class_gaps
 
     measured = [r for r in rows if r.ours is not None and r.paper is not None and np.isfinite(r.ours)]
     if not measured:
@@ -846,7 +846,7 @@ def plot_class_gaps(rows, ax=None):
     -------
     matplotlib Axes
     """
-    from .report import class_gaps
+    from ..report import class_gaps
 
     gaps = class_gaps(rows)
     if not gaps:
@@ -927,7 +927,7 @@ def plot_seed_differences(results: dict, ax=None, *, pairs=None, verdicts: dict 
     -------
     matplotlib Axes
     """
-    from .augment import _by_seed, _paired_over_seeds, paper_gain
+    from ..augment import _by_seed, _paired_over_seeds, paper_gain
 
     pairs = pairs or {
         "targeted - random (the selection)": ("targeted", "random"),
@@ -1000,7 +1000,7 @@ def plot_data_curves(results: dict, protocol="varying", ax=None, *, x: str = "da
     -------
     matplotlib Axes
     """
-    from .comparison import METHODS, curve, shipped
+    from ..comparison import METHODS, curve, shipped
 
     if x not in ("data", "cpu"):
         raise ValueError(f"x must be 'data' or 'cpu', got {x!r}")
@@ -1061,7 +1061,7 @@ def plot_noise_comparison(results: dict, ax=None, *, methods=None):
     are drawn dotted, for reference: they are what an unfair comparison
     looks like.
     """
-    from .comparison import noise_curves
+    from ..comparison import noise_curves
 
     names = {
         "forest": "random forest",
