@@ -28,22 +28,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .paper import ACCURACY_FIXED as PAPER_ACCURACY_FIXED
-from .paper import ACCURACY_VARYING as PAPER_ACCURACY_VARYING
-from .paper import AUGMENT_RANDOM as PAPER_RANDOM
-from .paper import AUGMENT_TARGETED as PAPER_TARGETED
-from .paper import CONFUSION as PAPER_CONFUSION
-from .paper import CORRELATIONS as PAPER_CORRELATIONS
-from .paper import DIAGONAL_FIXED as PAPER_DIAGONAL_FIXED
-from .paper import ERASURE as PAPER_ERASURE
-from .paper import ERASURE_RANDOM_MEAN as PAPER_RANDOM_MEAN
-from .paper import ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE
-from .paper import GROUPS as PAPER_GROUPS
-from .paper import N_PER_FILE as PAPER_TEST_PER_CLASS
-from .paper import PROBES as PAPER_PROBES
-from .paper import SIGMAS as PAPER_SIGMAS
-from .paper import SPEARMAN as PAPER_SPEARMAN
-from .simulate.classes import CLASSES
+from ..paper import ACCURACY_FIXED as PAPER_ACCURACY_FIXED
+from ..paper import ACCURACY_VARYING as PAPER_ACCURACY_VARYING
+from ..paper import AUGMENT_RANDOM as PAPER_RANDOM
+from ..paper import AUGMENT_TARGETED as PAPER_TARGETED
+from ..paper import CONFUSION as PAPER_CONFUSION
+from ..paper import CORRELATIONS as PAPER_CORRELATIONS
+from ..paper import DIAGONAL_FIXED as PAPER_DIAGONAL_FIXED
+from ..paper import ERASURE as PAPER_ERASURE
+from ..paper import ERASURE_RANDOM_MEAN as PAPER_RANDOM_MEAN
+from ..paper import ERASURE_RANDOM_RANGE as PAPER_RANDOM_RANGE
+from ..paper import GROUPS as PAPER_GROUPS
+from ..paper import N_PER_FILE as PAPER_TEST_PER_CLASS
+from ..paper import PROBES as PAPER_PROBES
+from ..paper import SIGMAS as PAPER_SIGMAS
+from ..paper import SPEARMAN as PAPER_SPEARMAN
+from ..simulate.classes import CLASSES
 
 #: The section of the rows beyond the paper (ours only): chapter 9b's ground-truth scores.
 BEYOND = "groundtruth"
@@ -120,7 +120,7 @@ class Row:
             return None
         if self.stderr is None:
             return bool(np.sign(self.ours) == np.sign(self.paper))
-        from .layerwise import sign_agreement
+        from ..layerwise import sign_agreement
 
         return {"agrees": True, "differs": False, "unresolved": None}[
             sign_agreement(self.ours, self.paper, self.stderr)
@@ -227,7 +227,7 @@ def beyond_rows() -> list[Row]:
     ``groundtruth/<score>-random/<class>``, as
     :func:`resandi_lite.groundtruth.report_values` returns them.
     """
-    from .groundtruth import EVENT_CLASSES, SCORES
+    from ..groundtruth import EVENT_CLASSES, SCORES
 
     rows = []
     for score in SCORES:
@@ -268,7 +268,7 @@ def protocol_of(key: str) -> str:
 
 
 def _networks(networks) -> dict:
-    from .reproduce import SHIPPED
+    from ..reproduce import SHIPPED
 
     chosen = {**SHIPPED, **(networks or {})}
     if set(chosen) != set(SHIPPED):
@@ -289,9 +289,9 @@ def measure_classification(n_per_class: int, seed: int = 0, *, networks: dict | 
     dict
         ``{key: (value, stderr)}`` for the classification rows of :func:`paper_rows`.
     """
-    from .data import make_dataset
-    from .evaluate import evaluate
-    from .pretrained import load_model
+    from ..data import make_dataset
+    from ..evaluate import evaluate
+    from ..pretrained import load_model
 
     chosen = _networks(networks)
     out = {}
@@ -318,9 +318,9 @@ def measure_erasure(
     of :data:`resandi_lite.attribution.METHODS` or a callable) replaces the
     paper's signed layer4 Grad-CAM (``None``, the default).
     """
-    from .data import make_dataset
-    from .erasure import compare_with_random, erasure_experiment
-    from .pretrained import load_model
+    from ..data import make_dataset
+    from ..erasure import compare_with_random, erasure_experiment
+    from ..pretrained import load_model
 
     model = load_model(network)
     test = make_dataset(n_per_class, "varying", seed=seed + 2)
@@ -341,8 +341,8 @@ def measure_layerwise(n_per_class: int, seed: int = 0, *, network="lite-T1000", 
 
     ``attribution`` makes the maps (:func:`resandi_lite.layerwise.window_maps`; ``None``: the paper's Grad-CAM).
     """
-    from .data import make_dataset
-    from .layerwise import (
+    from ..data import make_dataset
+    from ..layerwise import (
         block_probes,
         composites,
         correlation_intervals,
@@ -350,7 +350,7 @@ def measure_layerwise(n_per_class: int, seed: int = 0, *, network="lite-T1000", 
         window_maps,
         window_statistics,
     )
-    from .pretrained import load_model
+    from ..pretrained import load_model
 
     model = load_model(network)
     test = make_dataset(n_per_class, 1000, seed=seed + 3)
@@ -385,7 +385,7 @@ def measure_groundtruth(n_per_class: int, seed: int = 0, *, network="lite", attr
         (:func:`resandi_lite.groundtruth.report_values`: the mean score per
         class, and a standard error read off its 95% bootstrap interval).
     """
-    from .groundtruth import report_values
+    from ..groundtruth import report_values
 
     if not isinstance(n_per_class, (int, np.integer)) or isinstance(n_per_class, bool) or n_per_class < 2:
         raise ValueError(
@@ -424,13 +424,13 @@ def measure_augmentation(
     """
     import tempfile
 
-    from .augment import augmentation_experiment
-    from .data import make_dataset
-    from .pretrained import load_model
-    from .train import TrainConfig
+    from ..augment import augmentation_experiment
+    from ..data import make_dataset
+    from ..pretrained import load_model
+    from ..train import TrainConfig
 
     train = make_dataset(n_per_class, "varying", seed=seed + 5)
-    from .reproduce import describe
+    from ..reproduce import describe
 
     base = load_model(network)
     config = TrainConfig(
@@ -456,7 +456,7 @@ def augmentation_from_results(results) -> dict:
     finished seed may be absent (a :func:`resandi_lite.augment.from_scratch` experiment still running):
     its rows stay empty.
     """
-    from .augment import _by_seed, _paired_over_seeds
+    from ..augment import _by_seed, _paired_over_seeds
 
     if isinstance(results, (str, Path)):
         results = json.loads(Path(results).read_text())
@@ -611,8 +611,8 @@ def training_summary(network) -> dict | None:
         ``tail_change`` (points gained over them), ``val_stderr`` (binomial
         standard error of one validation accuracy, points) and ``lr_last``.
     """
-    from .paper import RECIPE
-    from .pretrained import available, model_card
+    from ..paper import RECIPE
+    from ..pretrained import available, model_card
 
     if isinstance(network, str) and network in available():
         card = model_card(network)
@@ -768,8 +768,8 @@ def write_report(rows: list[Row], out_dir, networks: dict) -> dict:
         "rows": [{"quantity", "paper", "ours", "stderr", "unit", "key",
         "section", "network"}, ...]}`` (as written to ``report.json``).
     """
-    from .pretrained import checkpoint_path
-    from .reproduce import describe
+    from ..pretrained import checkpoint_path
+    from ..reproduce import describe
 
     networks = _networks(networks)
     described = {p: describe(source) for p, source in networks.items()}
