@@ -6,8 +6,7 @@ import math
 import pytest
 import torch
 
-from resandi_lite import train
-from resandi_lite.train import RECIPES, TrainConfig, fit, make_scheduler, resolve_precision
+from resandi_lite.train import RECIPES, TrainConfig, fit, loop, make_scheduler, resolve_precision
 
 TINY = dict(
     preset="lite",
@@ -26,7 +25,7 @@ TINY = dict(
     [("cuda", False, "fp16"), ("cpu", True, "bf16"), ("cpu", False, "fp32"), ("mps", True, "fp32")],
 )
 def test_auto_precision_per_device(monkeypatch, device, native, expected):
-    monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(loop, "cpu_has_native_bf16", lambda: native)  # where resolve_precision looks it up
     assert resolve_precision("auto", torch.device(device)) == expected
 
 

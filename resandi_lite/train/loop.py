@@ -34,9 +34,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 from tqdm.auto import tqdm
 
-from . import _files, paper
-from ._checks import check_float, check_int
-from .checkpoint import (
+from .. import _files, paper
+from .._checks import check_float, check_int
+from ..checkpoint import (
     BEST,
     CHECKPOINT,
     CHECKPOINT_FORMAT,
@@ -50,10 +50,10 @@ from .checkpoint import (
     log,
     remove_stale_parts,
 )
-from .data import SimulatedTrajectories, TrajectoryDataset, make_dataset
-from .evaluate import predict_logits
-from .model import PRESETS, build_model
-from .simulate.classes import N_CLASSES
+from ..data import SimulatedTrajectories, TrajectoryDataset, make_dataset
+from ..evaluate import predict_logits
+from ..model import PRESETS, build_model
+from ..simulate.classes import N_CLASSES
 
 __all__ = [
     "BEST",

@@ -1,0 +1,48 @@
+"""Training (moved from ``train.py`` as it is, into :mod:`.loop`; the split into modules by concern follows)."""
+
+from ..checkpoint import BEST, CHECKPOINT, LOG, load_checkpoint
+from .loop import (
+    PRECISIONS,
+    RECIPES,
+    RESUME_KEYS,
+    DivergedError,
+    TrainConfig,
+    TrainingRun,
+    TrainState,
+    autocast,
+    check_device,
+    cpu_has_native_bf16,
+    evaluate_loss,
+    fit,
+    make_scheduler,
+    pick_device,
+    recompute_batchnorm,
+    resolve_precision,
+    throughput,
+    validation_set,
+)
+
+__all__ = [
+    "BEST",
+    "CHECKPOINT",
+    "LOG",
+    "PRECISIONS",
+    "RECIPES",
+    "RESUME_KEYS",
+    "DivergedError",
+    "TrainConfig",
+    "TrainState",
+    "TrainingRun",
+    "autocast",
+    "check_device",
+    "cpu_has_native_bf16",
+    "evaluate_loss",
+    "fit",
+    "load_checkpoint",
+    "make_scheduler",
+    "pick_device",
+    "recompute_batchnorm",
+    "resolve_precision",
+    "throughput",
+    "validation_set",
+]
