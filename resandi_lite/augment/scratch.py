@@ -26,13 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _files
-from .data import TrajectoryDataset, make_dataset
-from .paper import AUGMENT_RANDOM as PAPER_RANDOM
-from .paper import AUGMENT_TARGETED as PAPER_TARGETED
-from .paper import SIGMAS as PAPER_SIGMAS
-from .preprocess import INPUT_LENGTH, minmax_scale
-from .simulate.classes import CLASSES
+from .. import _files
+from ..data import TrajectoryDataset, make_dataset
+from ..paper import AUGMENT_RANDOM as PAPER_RANDOM
+from ..paper import AUGMENT_TARGETED as PAPER_TARGETED
+from ..paper import SIGMAS as PAPER_SIGMAS
+from ..preprocess import INPUT_LENGTH, minmax_scale
+from ..simulate.classes import CLASSES
 
 # the paper's curves are re-exported: chapter 10 imports them from here
 __all__ = [
@@ -341,10 +341,10 @@ def attribution_score(model, X, y, *, attribution=None) -> np.ndarray:
     scores : ndarray of shape (n,), float32 (``None``) or float64
     """
     if attribution is None:
-        from .gradcam import gradcam_score
+        from ..gradcam import gradcam_score
 
         return gradcam_score(model, X, y).numpy()
-    from .attribution import attribute, resample
+    from ..attribution import attribute, resample
 
     X = np.asarray(X)
     return resample(attribute(model, X, np.asarray(y), attribution), X.shape[-1], X.shape[-1]).mean(axis=1)
@@ -373,7 +373,7 @@ def noise_robustness(
     """
     from tqdm.auto import tqdm
 
-    from .evaluate import predict_logits as predict
+    from ..evaluate import predict_logits as predict
 
     sigmas = np.asarray(sigmas, dtype=np.float64)
     acc = {arm: np.zeros((len(nets), sigmas.size)) for arm, nets in models.items()}
@@ -524,8 +524,8 @@ def augmentation_experiment(
     """
     import dataclasses
 
-    from .pretrained import load_model
-    from .train import BEST, TrainConfig, fit
+    from ..pretrained import load_model
+    from ..train import BEST, TrainConfig, fit
 
     if not isinstance(test_seed, (int, np.integer)) or isinstance(test_seed, bool):
         raise TypeError(f"test_seed must be an integer, got {test_seed!r}")
@@ -657,8 +657,8 @@ def from_scratch(
     """
     import dataclasses
 
-    from .pretrained import load_model
-    from .train import BEST, TrainConfig, fit
+    from ..pretrained import load_model
+    from ..train import BEST, TrainConfig, fit
 
     unknown = [a for a in arms if a not in ARMS]
     if unknown or not arms:
@@ -745,8 +745,8 @@ def from_scratch(
 
 def _base_scores(base_dir: Path, train: TrajectoryDataset) -> np.ndarray:
     """The base network's Grad-CAM score of every training trajectory, computed once and kept in ``scores.npy``."""
-    from .pretrained import load_model
-    from .train import BEST
+    from ..pretrained import load_model
+    from ..train import BEST
 
     scores_file = base_dir / "scores.npy"
     if scores_file.exists():
@@ -787,7 +787,7 @@ def collect_results(out_dir) -> dict:
 #: The from-scratch experiment at the lite preset (``runs/augmentation-lite``), shipped inside the package so
 #: that chapters 10 and 12 find it on Colab too.  Regenerated, after the training, by
 #: ``python -m resandi_lite augment --out runs/augmentation-lite --seeds 0-4 --epochs 6 --threads 1 --resume --ship``.
-FROM_SCRATCH = Path(__file__).resolve().parent / "pretrained" / "augmentation-lite.json"
+FROM_SCRATCH = Path(__file__).resolve().parent.parent / "pretrained" / "augmentation-lite.json"
 
 
 def ship_results(out_dir, path=None) -> dict:
@@ -923,7 +923,7 @@ def paper_gain() -> dict:
     >>> round(g["gain"][5], 2), round(g["stderr"][5], 2)  # sigma = 0.5: about 1.2 standard errors from zero
     (3.82, 3.14)
     """
-    from .paper import AUGMENT_RANDOM_SEEDS, AUGMENT_TARGETED_SEEDS
+    from ..paper import AUGMENT_RANDOM_SEEDS, AUGMENT_TARGETED_SEEDS
 
     t, r = AUGMENT_TARGETED_SEEDS, AUGMENT_RANDOM_SEEDS
     return {
@@ -982,7 +982,7 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
     """
     from scipy.stats import t as student
 
-    from .verdict import family_level, verdict_row
+    from ..verdict import family_level, verdict_row
 
     if isinstance(results, (str, Path)):
         results = json.loads(Path(results).read_text())
