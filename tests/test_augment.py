@@ -240,7 +240,7 @@ def test_protocol_runs_end_to_end_and_resumes(tmp_path):
 
 
 def test_control_arm_in_the_protocol_same_steps_and_reproducible(tmp_path, monkeypatch):
-    import resandi_lite.augment.scratch as augment  # where augmentation_experiment looks noise_robustness up
+    import resandi_lite.augment.robustness as augment  # where augmentation_experiment looks noise_robustness up
 
     tested = []  # the arms and seed of every test-set evaluation
     real = augment.noise_robustness
