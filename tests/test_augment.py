@@ -240,7 +240,7 @@ def test_protocol_runs_end_to_end_and_resumes(tmp_path):
 
 
 def test_control_arm_in_the_protocol_same_steps_and_reproducible(tmp_path, monkeypatch):
-    import resandi_lite.augment as augment
+    import resandi_lite.augment.robustness as augment  # where augmentation_experiment looks noise_robustness up
 
     tested = []  # the arms and seed of every test-set evaluation
     real = augment.noise_robustness
@@ -400,6 +400,8 @@ def test_cli_collect_ships_without_training(tmp_path, monkeypatch):
     from resandi_lite.__main__ import main
 
     _finished_experiment(tmp_path, [("base", [0.8, 0.3], [1.0]), ("targeted-seed0", [0.8, 0.2], [1.0])])
+    # ship_results writes where its module reads FROM_SCRATCH; the command prints the package's
+    monkeypatch.setattr(augment.scratch, "FROM_SCRATCH", tmp_path / "shipped.json")
     monkeypatch.setattr(augment, "FROM_SCRATCH", tmp_path / "shipped.json")
     monkeypatch.setattr("resandi_lite.train.fit", lambda *a, **k: pytest.fail("--collect must not train"))
     main(["augment", "--out", str(tmp_path), "--collect", "--ship"])

@@ -6,7 +6,6 @@ import math
 import pytest
 import torch
 
-from resandi_lite import train
 from resandi_lite.train import RECIPES, TrainConfig, fit, make_scheduler, resolve_precision
 
 TINY = dict(
@@ -26,7 +25,8 @@ TINY = dict(
     [("cuda", False, "fp16"), ("cpu", True, "bf16"), ("cpu", False, "fp32"), ("mps", True, "fp32")],
 )
 def test_auto_precision_per_device(monkeypatch, device, native, expected):
-    monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: native)
+    # patched where resolve_precision reads it
+    monkeypatch.setattr("resandi_lite.train.config.cpu_has_native_bf16", lambda: native)
     assert resolve_precision("auto", torch.device(device)) == expected
 
 

@@ -44,9 +44,9 @@ def test_pick_device_follows_what_the_machine_has(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert pick_device("auto").type == "cuda"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr("resandi_lite.train._mps_available", lambda: True)
+    monkeypatch.setattr("resandi_lite.train.config._mps_available", lambda: True)
     assert pick_device("auto").type == "mps"
-    monkeypatch.setattr("resandi_lite.train._mps_available", lambda: False)
+    monkeypatch.setattr("resandi_lite.train.config._mps_available", lambda: False)
     assert pick_device("auto") == torch.device("cpu") and pick_device("cpu") == torch.device("cpu")
 
 
@@ -60,7 +60,7 @@ def test_pick_device_follows_what_the_machine_has(monkeypatch):
 )
 def test_check_device_refuses_unknown_and_absent_devices(monkeypatch, device, message):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr("resandi_lite.train._mps_available", lambda: False)
+    monkeypatch.setattr("resandi_lite.train.config._mps_available", lambda: False)
     with pytest.raises(ValueError, match=message):
         check_device(device)
 
