@@ -97,13 +97,29 @@ def test_fewer_than_two_seeds_give_estimates_and_a_note(tmp_path):
 def test_describe_verdicts_states_seeds_counts_and_the_seeds_needed():
     from resandi_lite.augment import describe_verdicts
 
-    two = _results([[0.80, 0.50], [0.81, 0.53]], [[0.80, 0.48], [0.80, 0.50]])
-    verdicts = augmentation_verdicts(two)
+    three = _results([[0.80, 0.50], [0.81, 0.53], [0.79, 0.52]], [[0.80, 0.48], [0.80, 0.50], [0.80, 0.49]])
+    verdicts = augmentation_verdicts(three)
     text = describe_verdicts(verdicts)
-    assert text.startswith("2 seeds paired (0, 1); targeted - random at 2 noise levels")
+    assert text.startswith("3 seeds paired (0, 1, 2); targeted - random at 2 noise levels")
     needed = [r["n_needed"] for r in verdicts["rows"] if r["verdict"] == "open"]
     assert needed and f"{min(needed)}" in text and "seeds per arm" in text
     one = describe_verdicts(augmentation_verdicts(_results([[0.8, 0.5]], [[0.8, 0.45]])))
     assert one.startswith("1 seed paired (0): no interval over seeds yet")
+
+
+def test_two_seeds_whose_differences_agree_give_no_zero_width_interval():
+    # the per-seed differences are equal at sigma = 0.5 (+2 points twice): their standard deviation is 0, and a
+    # t interval would collapse onto the estimate and decide the claim; no interval before MIN_SEEDS seeds
+    from resandi_lite.augment import MIN_SEEDS, describe_verdicts
+    from resandi_lite.report import augmentation_from_results
+
+    assert MIN_SEEDS == 3
+    two = _results([[0.80, 0.50], [0.81, 0.53]], [[0.80, 0.48], [0.80, 0.51]])
+    verdicts = augmentation_verdicts(two)
+    assert verdicts["rows"] == [] and verdicts["controls"] == [] and "2 seeds paired in both arms" in verdicts["note"]
+    assert verdicts["estimates"]["targeted - random"] == pytest.approx([0.5, 2.0])
+    assert "needs at least 3 seeds" in describe_verdicts(verdicts)
+    rows = augmentation_from_results(two)
+    assert rows["gain/0.5"][0] == pytest.approx(2.0) and rows["gain/0.5"][1] is None  # no standard error, not 0
     none = describe_verdicts(augmentation_verdicts({"sigmas": [0.5], "targeted": {"seeds": [0], "accuracy": [[0.5]]}}))
     assert none.startswith("0 seeds paired: no interval")

@@ -44,14 +44,15 @@ from .copies import (
 )
 from .robustness import arm_difference, augmentation_experiment, difference_table, noise_robustness, robustness_table
 from .scratch import ARMS, FROM_SCRATCH, collect_results, from_scratch, load_from_scratch, ship_results
+from .verdicts import MIN_SEEDS, augmentation_verdicts, describe_verdicts, paper_gain
 from .verdicts import _by_seed as _by_seed  # plotting and report read a results.json per seed with these two
 from .verdicts import _paired_over_seeds as _paired_over_seeds
-from .verdicts import augmentation_verdicts, describe_verdicts, paper_gain
 
 # the paper's curves are re-exported: chapter 10 imports them from here
 __all__ = [
     "ARMS",
     "FROM_SCRATCH",
+    "MIN_SEEDS",
     "MODES",
     "PAPER_RANDOM",
     "PAPER_SIGMAS",

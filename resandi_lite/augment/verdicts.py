@@ -55,6 +55,12 @@ def paper_gain() -> dict:
     }
 
 
+#: Seeds paired in both arms before a standard error over seeds is computed: the standard deviation of
+#: two per-seed differences is zero whenever they happen to be equal (accuracies are multiples of 1/n),
+#: and a zero-width interval would then decide a claim.  With three seeds that takes a coincidence of three.
+MIN_SEEDS = 3
+
+
 def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
     """The augmentation claim per noise level: targeted minus random, paired by seed, with its verdict.
 
@@ -69,6 +75,10 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
     verdict against the paper's gain (:func:`resandi_lite.verdict.verdict_row`,
     ``n_needed`` in seeds).  Beside it, random - control (the effect of the
     rotated copies themselves; the paper has no control arm, so no verdict).
+    Intervals and verdicts need :data:`MIN_SEEDS` seeds paired in both arms:
+    with two, the standard deviation over seeds is zero whenever the two
+    differences happen to be equal, and the interval would collapse onto the
+    estimate.
 
     Parameters
     ----------
@@ -88,8 +98,8 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
     Returns
     -------
     dict (JSON-ready)
-        ``rows`` (targeted - random per sigma; empty with fewer than 2 paired
-        seeds), ``controls`` (random - control per sigma, same keys but no
+        ``rows`` (targeted - random per sigma; empty with fewer than
+        :data:`MIN_SEEDS` paired seeds), ``controls`` (random - control per sigma, same keys but no
         verdict), ``estimates`` (the mean differences per sigma, given even for
         one seed), ``seeds`` (those paired), ``sigmas``, ``family`` and
         ``note`` (why there is no interval, or None).
@@ -138,18 +148,19 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
         "estimates": {"targeted - random": diff.mean(0).tolist() if len(seeds) else []},
         "note": None,
     }
-    if len(seeds) < 2:
+    if len(seeds) < MIN_SEEDS:
         out["note"] = (
-            f"{len(seeds)} seed paired in both arms: no standard error over seeds yet, estimates only"
-            if len(seeds) == 1
+            f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''} paired in both arms: no standard error over seeds "
+            f"before {MIN_SEEDS}, estimates only"
+            if seeds
             else "no seed finished in both arms yet"
         )
     k = len(seeds)
-    half = student.ppf((1 + each) / 2, k - 1) if k >= 2 else np.nan
+    half = student.ppf((1 + each) / 2, k - 1) if k >= MIN_SEEDS else np.nan
     paper_half = student.ppf((1 + each) / 2, 8)
     for j in listed:
         s = sigmas[j]
-        if k < 2:
+        if k < MIN_SEEDS:
             break
         d = diff[:, j]
         mean, stderr = float(d.mean()), float(d.std(ddof=1) / np.sqrt(k))
@@ -172,7 +183,7 @@ def augmentation_verdicts(results, *, paper=None, level: float = 0.95) -> dict:
     if arms["control"]:
         seeds_c, diff_c = _paired_over_seeds(arms["random"], arms["control"])
         out["estimates"]["random - control"] = diff_c.mean(0).tolist() if len(seeds_c) else []
-        if len(seeds_c) >= 2:
+        if len(seeds_c) >= MIN_SEEDS:
             half_c = student.ppf((1 + each) / 2, len(seeds_c) - 1)
             for j in listed:
                 d = diff_c[:, j]
@@ -222,7 +233,9 @@ def describe_verdicts(verdicts: dict) -> str:
         f" ({', '.join(map(str, seeds))})" if seeds else ""
     )
     if not rows:
-        return f"{paired}: no interval over seeds yet (it needs at least 2 seeds in both arms), estimates only."
+        return (
+            f"{paired}: no interval over seeds yet (it needs at least {MIN_SEEDS} seeds in both arms), estimates only."
+        )
     counts = {v: sum(r["verdict"] == v for r in rows) for v in ("agrees", "differs", "no effect", "open")}
     family = verdicts.get("family", {})
     m = family.get("m", len(rows))

@@ -204,11 +204,12 @@ def augmentation_from_results(results) -> dict:
     in.  Where both arms keep their accuracy per seed, the gain is paired by
     seed (its standard error is that of the mean per-seed difference);
     otherwise the arms' standard errors over seeds are added in quadrature.
-    With fewer than two seeds there is no standard error (``None``), not a zero one.  An arm with no
+    With fewer than :data:`resandi_lite.augment.MIN_SEEDS` seeds there is no standard error (``None``), not a
+    zero one: the standard deviation of two seeds is zero whenever they happen to agree.  An arm with no
     finished seed may be absent (a :func:`resandi_lite.augment.from_scratch` experiment still running):
     its rows stay empty.
     """
-    from ..augment import _by_seed, _paired_over_seeds
+    from ..augment import MIN_SEEDS, _by_seed, _paired_over_seeds
 
     if isinstance(results, (str, Path)):
         results = json.loads(Path(results).read_text())
@@ -221,13 +222,13 @@ def augmentation_from_results(results) -> dict:
         seeds, diff = _paired_over_seeds(by_seed["targeted"], by_seed["random"])
         targeted = np.array(list(by_seed["targeted"].values()))
         for j, s in enumerate(sigmas):
-            gain_se = float(diff[:, j].std(ddof=1) / np.sqrt(len(seeds))) if len(seeds) >= 2 else None
+            gain_se = float(diff[:, j].std(ddof=1) / np.sqrt(len(seeds))) if len(seeds) >= MIN_SEEDS else None
             if len(seeds):
                 out[f"gain/{s:.1f}"] = (float(diff[:, j].mean()), gain_se)
             if len(targeted):
                 out[f"targeted/{s:.1f}"] = (
                     float(targeted[:, j].mean()),
-                    float(targeted[:, j].std(ddof=1) / np.sqrt(len(targeted))) if len(targeted) >= 2 else None,
+                    float(targeted[:, j].std(ddof=1) / np.sqrt(len(targeted))) if len(targeted) >= MIN_SEEDS else None,
                 )
     else:
         mean = {arm: 100 * np.asarray(results[arm]["mean"], dtype=float) for arm in arms}
