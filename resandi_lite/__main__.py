@@ -338,7 +338,7 @@ def _augment(args) -> None:
 
 
 def _verdicts_parser(commands) -> None:
-    from .verdict import PARTS, SIZES
+    from .powered import PARTS, SIZES
 
     ver = commands.add_parser("verdicts", help="Part III's verdicts: every part's measurement, one JSON (resumable)")
     ver.add_argument("--sizes", choices=list(SIZES), default="powered", help="sizes of every part (default: powered)")
@@ -351,7 +351,7 @@ def _verdicts_parser(commands) -> None:
 
 
 def _verdicts(args) -> None:
-    from .verdict import run_verdicts
+    from .powered import run_verdicts
 
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     command = (

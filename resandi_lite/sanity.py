@@ -81,7 +81,7 @@ SANITY_METHODS = ("gradcam-layer4", "saliency", "integrated-gradients")
 MINIMAL_SIMILARITY = 0.2
 
 
-#: Sizes of :func:`sanity_verdicts` at each size of the powered run (:func:`resandi_lite.verdict.run_verdicts`).
+#: Sizes of :func:`sanity_verdicts` at each size of the powered run (:func:`resandi_lite.powered.run_verdicts`).
 #: ``powered``: about 11 minutes of one core for the maps of 13 networks (measured: 1.44 s of CPU per trajectory)
 #: and about 5 for the random-label network (800 trajectories fitted in about 1,500 steps).
 VERDICT_SIZES = {
