@@ -111,7 +111,7 @@ def _files(text: str) -> dict:
         name, sign, count = (p.strip() for p in part.partition("="))
         if not sign:
             raise argparse.ArgumentTypeError(f"expected NAME=COUNT items separated by commas, got {part!r}")
-        from .data import _STEM
+        from .data.sets import _STEM
 
         if not _STEM.fullmatch(name):
             raise argparse.ArgumentTypeError(
@@ -440,7 +440,8 @@ def _simulate(args) -> None:
     import tempfile
 
     from ._files import exclusive
-    from .data import _target, make_dataset
+    from .data import make_dataset
+    from .data.sets import _target
     from .simulate import CLASSES
 
     out = _target(args.out)

@@ -29,10 +29,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
-from . import _files
-from ._checks import check_int, check_jobs, check_memory, check_noise, check_seed
-from .preprocess import INPUT_LENGTH, MIN_LENGTH, preprocess_increments
-from .simulate.classes import ALPHA_RANGE, CLASSES, class_label, draw_alpha, draw_lengths, simulate_increments
+from .. import _files
+from .._checks import check_int, check_jobs, check_memory, check_noise, check_seed
+from ..preprocess import INPUT_LENGTH, MIN_LENGTH, preprocess_increments
+from ..simulate.classes import ALPHA_RANGE, CLASSES, class_label, draw_alpha, draw_lengths, simulate_increments
 
 FORMAT_VERSION = 1
 _ARRAYS = ("X", "y", "alpha", "lengths", "noise")
