@@ -111,7 +111,7 @@ def _files(text: str) -> dict:
         name, sign, count = (p.strip() for p in part.partition("="))
         if not sign:
             raise argparse.ArgumentTypeError(f"expected NAME=COUNT items separated by commas, got {part!r}")
-        from .data.sets import _STEM
+        from .data.split import _STEM
 
         if not _STEM.fullmatch(name):
             raise argparse.ArgumentTypeError(

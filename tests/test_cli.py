@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import resandi_lite.data.sets
+import resandi_lite.data.simulation
 from resandi_lite import load_dataset
 from resandi_lite.__main__ import main
 
@@ -36,7 +36,7 @@ def no_simulation(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("simulated before checking the arguments")
 
-    monkeypatch.setattr(resandi_lite.data.sets, "simulate_chunk", boom)
+    monkeypatch.setattr(resandi_lite.data.simulation, "simulate_chunk", boom)
 
 
 def test_evaluate_missing_checkpoint(capsys):

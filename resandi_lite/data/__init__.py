@@ -13,20 +13,19 @@ Seeds: a dataset's trajectories of class ``c`` come from the streams
 ``SeedSequence(seed, spawn_key=(c, ...))`` (numpy Generators on the SFC64 bit
 generator), so asking for fewer classes gives the same trajectories for the
 classes kept.
+
+The package, one module per concern: :mod:`.sets` (the
+:class:`TrajectoryDataset` type, its ``.npz`` file and :func:`load_dataset`),
+:mod:`.simulation` (:func:`make_dataset` and its simulation chunks, the
+stream :class:`SimulatedTrajectories`, the random streams of both) and
+:mod:`.split` (:func:`write_split`, its plan, its checks of a folder and its
+``manifest.json``).  Every public name is re-exported here:
+``rl.data.<name>``.
 """
 
-from .sets import (
-    BYTES_PER_TRAJECTORY,
-    FORMAT_VERSION,
-    PAPER_SPLIT,
-    SimulatedTrajectories,
-    TrajectoryDataset,
-    load_dataset,
-    make_dataset,
-    remove_stale_parts,
-    simulate_chunk,
-    write_split,
-)
+from .sets import BYTES_PER_TRAJECTORY, FORMAT_VERSION, TrajectoryDataset, load_dataset, remove_stale_parts
+from .simulation import SimulatedTrajectories, make_dataset, simulate_chunk
+from .split import PAPER_SPLIT, write_split
 
 __all__ = [
     "BYTES_PER_TRAJECTORY",
