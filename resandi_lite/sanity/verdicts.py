@@ -43,8 +43,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_int
-from .groundtruth import (
+from .._checks import check_int
+from ..groundtruth import (
     EVENT_CLASSES,
     EVENT_WORDS,
     claim_row,
@@ -52,9 +52,9 @@ from .groundtruth import (
     map_centres,
     trajectory_scores,
 )
-from .groundtruth.verdicts import _network, _network_name
-from .preprocess import INPUT_LENGTH
-from .simulate import CLASSES
+from ..groundtruth.verdicts import _network, _network_name
+from ..preprocess import INPUT_LENGTH
+from ..simulate import CLASSES
 
 __all__ = [
     "SIMILARITIES",
@@ -229,8 +229,8 @@ def random_label_model(
         ``reached`` (bool), ``target_accuracy``, ``n_train``, ``curve``
         (``[[step, accuracy], ...]`` at each check), ``seconds``.
     """
-    from .data import make_dataset
-    from .model import build_model
+    from ..data import make_dataset
+    from ..model import build_model
 
     n_per_class = check_int(n_per_class, "n_per_class", minimum=1)
     max_steps = check_int(max_steps, "max_steps", minimum=1)
@@ -394,7 +394,7 @@ def observed_map_positions(model: nn.Module, positions: int, lengths) -> np.ndar
 
 
 def _interval(values, *, level: float, n_boot: int, rng) -> dict:
-    from .verdict import paired_bootstrap
+    from ..verdict import paired_bootstrap
 
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
@@ -531,7 +531,7 @@ class _Run:
         self.aurocs = {"trained": {m: _aurocs(a, model, data) for m, a in self.trained.items()}}
 
     def maps(self, net: nn.Module, label: str) -> dict:
-        from .attribution import attribute
+        from ..attribution import attribute
 
         tic = time.perf_counter()
         out = {m: attribute(net, self.data["X"], self.data["y"], method) for m, method in self.methods.items()}
@@ -570,7 +570,7 @@ class _Run:
 
     def similarity_rows(self, level: float) -> list[dict]:
         """Verdict rows of the families ``cascading``, ``independent`` and ``random labels``."""
-        from .verdict import family_level
+        from ..verdict import family_level
 
         cascade, independent = self.similarity["cascading"], self.similarity["independent"]
         last = list(cascade)[-1]
@@ -630,7 +630,7 @@ class _Run:
 
     def secondary_rows(self, level: float) -> list[dict]:
         """Verdict rows of the family ``secondary |AUROC - 0.5|``: trained minus control, paired by trajectory."""
-        from .verdict import family_level
+        from ..verdict import family_level
 
         claims = [
             (m, c, control)
@@ -689,7 +689,7 @@ def _distance_from_chance_difference(a, b) -> float:
 
 def _aurocs(maps, net: nn.Module, data: dict) -> dict:
     """Per class with events: the AUROC of each trajectory's map at the events, (n_class,) float64 (NaN: undefined)."""
-    from .groundtruth.events import _centres
+    from ..groundtruth.events import _centres
 
     scores = trajectory_scores(
         maps, data["events"], data["lengths"], centres=_centres(net, np.shape(maps)[1], "centres")
@@ -727,6 +727,6 @@ def powered(path=None) -> dict | None:
 
     Read from ``path``, or from :data:`resandi_lite.verdict.POWERED` when it exists (its ``sanity`` entry).
     """
-    from .groundtruth.verdicts import _powered_part
+    from ..groundtruth.verdicts import _powered_part
 
     return _powered_part("sanity", path)
