@@ -31,25 +31,18 @@ BatchNorm1d, Linear) is re-initialised by PyTorch's default rule after the
 random generator is seeded with ``seed``; a BatchNorm is reset to the
 identity (mean 0, variance 1, scale 1, shift 0).  :func:`sanity_verdicts` is
 the powered measurement behind chapter 9b.
+
+The package, one module per concern: :mod:`.randomisation` (the controls: the
+layers re-initialised step by step, the network fitted to random labels),
+:mod:`.similarity` (the similarities of two maps on the observed positions,
+and their plot) and :mod:`.verdicts` (the powered measurement, its verdicts
+and the committed result).  Every public name is re-exported here:
+``rl.sanity.<name>``.
 """
 
-from .verdicts import (
-    MINIMAL_SIMILARITY,
-    SANITY_METHODS,
-    SIMILARITIES,
-    STEPS,
-    VERDICT_SIZES,
-    layer_groups,
-    observed_map_positions,
-    plot_similarity,
-    powered,
-    random_label_model,
-    randomisations,
-    randomized_weights,
-    sanity_verdicts,
-    similarities,
-    ssim_1d,
-)
+from .randomisation import STEPS, layer_groups, random_label_model, randomisations, randomized_weights
+from .similarity import SIMILARITIES, observed_map_positions, plot_similarity, similarities, ssim_1d
+from .verdicts import MINIMAL_SIMILARITY, SANITY_METHODS, VERDICT_SIZES, powered, sanity_verdicts
 
 __all__ = [
     "MINIMAL_SIMILARITY",
