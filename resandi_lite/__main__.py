@@ -111,7 +111,7 @@ def _files(text: str) -> dict:
         name, sign, count = (p.strip() for p in part.partition("="))
         if not sign:
             raise argparse.ArgumentTypeError(f"expected NAME=COUNT items separated by commas, got {part!r}")
-        from .data import _STEM
+        from .data.split import _STEM
 
         if not _STEM.fullmatch(name):
             raise argparse.ArgumentTypeError(
@@ -338,7 +338,7 @@ def _augment(args) -> None:
 
 
 def _verdicts_parser(commands) -> None:
-    from .verdict import PARTS, SIZES
+    from .powered import PARTS, SIZES
 
     ver = commands.add_parser("verdicts", help="Part III's verdicts: every part's measurement, one JSON (resumable)")
     ver.add_argument("--sizes", choices=list(SIZES), default="powered", help="sizes of every part (default: powered)")
@@ -351,7 +351,7 @@ def _verdicts_parser(commands) -> None:
 
 
 def _verdicts(args) -> None:
-    from .verdict import run_verdicts
+    from .powered import run_verdicts
 
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     command = (
@@ -440,7 +440,8 @@ def _simulate(args) -> None:
     import tempfile
 
     from ._files import exclusive
-    from .data import _target, make_dataset
+    from .data import make_dataset
+    from .data.sets import _target
     from .simulate import CLASSES
 
     out = _target(args.out)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import resandi_lite.data
+import resandi_lite.data.simulation
 from resandi_lite import load_dataset
 from resandi_lite.__main__ import main
 
@@ -36,7 +36,7 @@ def no_simulation(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("simulated before checking the arguments")
 
-    monkeypatch.setattr(resandi_lite.data, "simulate_chunk", boom)
+    monkeypatch.setattr(resandi_lite.data.simulation, "simulate_chunk", boom)
 
 
 def test_evaluate_missing_checkpoint(capsys):
@@ -182,7 +182,7 @@ def test_simulate_writes_and_says_replaced(capsys, tmp_path):
 
 
 def test_verdicts_command_runs_the_parts_and_resumes(capsys, tmp_path, monkeypatch):
-    from resandi_lite import verdict
+    from resandi_lite import powered, verdict
 
     calls = []
 
@@ -190,10 +190,10 @@ def test_verdicts_command_runs_the_parts_and_resumes(capsys, tmp_path, monkeypat
         calls.append(n_per_class)
         return {"rows": [verdict.verdict_row("claim", 0.1, -0.1, 0.3, n_per_class, 0.2)], "seconds": 0.0}
 
-    monkeypatch.setattr(verdict, "_part_function", lambda part: fake if part == "layerwise" else None)
+    monkeypatch.setattr(powered, "_part_function", lambda part: fake if part == "layerwise" else None)
     out = tmp_path / "part3"
     code = main(["verdicts", "--sizes", "ci", "--out", str(out), "--parts", "layerwise,sanity"])
-    assert code == 0 and calls == [verdict.part_size("layerwise", "ci")[0]]
+    assert code == 0 and calls == [powered.part_size("layerwise", "ci")[0]]
     printed = capsys.readouterr().out
     assert "sanity: part not available" in printed and "wrote" in printed and "not available: sanity" in printed
     stored = json.loads((out / "verdicts.json").read_text())

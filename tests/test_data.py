@@ -58,7 +58,7 @@ def test_fixed_length_and_noise_free():
 
 def test_rows_are_the_paper_preprocessing_of_the_simulated_trajectories():
     """Rebuild a class's rows from its seed streams: raw trajectories, then the per-trajectory reference."""
-    from resandi_lite.data import _class_rng, _generator, _simulate_class
+    from resandi_lite.data.simulation import _class_rng, _generator, _simulate_class
     from resandi_lite.simulate.classes import simulate_increments
 
     ds = make_dataset(30, length=200, seed=3, classes=["SubFBM"], chunk=30)

@@ -481,7 +481,7 @@ def test_layerwise_verdicts_runs_end_to_end_and_is_json_ready():
     assert all(r["n"] == 3 for r in out["rows"]) and out["seconds"] > 0 and out["network"] == "lite-T1000"
     assert set(out["correlations"]) == {"pooled", "within"} and len(out["correlations"]["within"]) == 32
     assert set(out["correlations"]["pooled"]["SupLW/CS"]) == {"r", "stderr"}
-    from resandi_lite.verdict import _jsonable
+    from resandi_lite.powered import _jsonable
 
     assert json.loads(json.dumps(_jsonable(out), allow_nan=False))["rows"][0]["claim"] == out["rows"][0]["claim"]
     table = pooled_within_table(out["rows"])

@@ -136,6 +136,7 @@ def test_verdict_row_carries_n_needed_only_when_open():
 
 import json  # noqa: E402
 
+from resandi_lite import powered  # noqa: E402
 from resandi_lite import verdict as vd  # noqa: E402
 
 
@@ -159,14 +160,14 @@ def fake_parts(monkeypatch):
     """The layer-wise part replaced by a fake that records its calls; the erasure part missing."""
     calls = []
     fakes = {"layerwise": _fake_part(calls), "erasure": None}
-    monkeypatch.setattr(vd, "_part_function", lambda part: fakes.get(part))
+    monkeypatch.setattr(powered, "_part_function", lambda part: fakes.get(part))
     return calls
 
 
 def test_run_verdicts_writes_each_part_and_one_json(tmp_path, fake_parts):
     lines = []
-    out = vd.run_verdicts(tmp_path / "run", sizes="ci", parts=["erasure", "layerwise"], seed=3, say=lines.append)
-    n, options = vd.part_size("layerwise", "ci")
+    out = powered.run_verdicts(tmp_path / "run", sizes="ci", parts=["erasure", "layerwise"], seed=3, say=lines.append)
+    n, options = powered.part_size("layerwise", "ci")
     assert fake_parts == [(n, 3, options)]
     part = json.loads((tmp_path / "run" / "layerwise.json").read_text())
     stored = json.loads((tmp_path / "run" / "verdicts.json").read_text())
@@ -188,29 +189,29 @@ def test_run_verdicts_writes_each_part_and_one_json(tmp_path, fake_parts):
 
 
 def test_run_verdicts_resumes_without_recomputing_and_refuses_otherwise(tmp_path, fake_parts):
-    first = vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], say=lambda line: None)
+    first = powered.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], say=lambda line: None)
     with pytest.raises(ValueError, match="--resume"):
-        vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], say=lambda line: None)
+        powered.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], say=lambda line: None)
     lines = []
-    again = vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], resume=True, say=lines.append)
+    again = powered.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], resume=True, say=lines.append)
     assert len(fake_parts) == 1 and "not recomputed" in lines[0]
     assert again["rows"] == first["rows"] and again["wall_seconds"] == first["wall_seconds"]
     with pytest.raises(ValueError, match="other sizes or seed"):
-        vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], resume=True, seed=1, say=lambda line: None)
+        powered.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], resume=True, seed=1, say=lambda line: None)
 
 
 def test_run_verdicts_refuses_bad_arguments_and_bad_parts(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="parts must be"):
-        vd.run_verdicts(tmp_path, parts=["layer"])
+        powered.run_verdicts(tmp_path, parts=["layer"])
     with pytest.raises(ValueError, match="sizes must be"):
-        vd.run_verdicts(tmp_path, sizes="huge")
+        powered.run_verdicts(tmp_path, sizes="huge")
     monkeypatch.setattr(
-        vd,
+        powered,
         "_part_function",
         lambda part: lambda n, **kw: {"rows": [{"claim": "x", "verdict": "maybe", "low": 0, "high": 1}]},
     )
     with pytest.raises(ValueError, match="every row must hold"):
-        vd.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], say=lambda line: None)
+        powered.run_verdicts(tmp_path, sizes="ci", parts=["layerwise"], say=lambda line: None)
     assert not (tmp_path / "layerwise.json").exists()
 
 
@@ -244,11 +245,13 @@ def test_load_verdicts_and_the_table(tmp_path):
 
 
 def test_jsonable_turns_numpy_and_nan_into_json():
-    assert vd._jsonable({"a": np.float32(0.5), "b": np.array([1, 2]), "c": (np.nan, np.inf), 1: np.bool_(True)}) == {
+    assert powered._jsonable(
+        {"a": np.float32(0.5), "b": np.array([1, 2]), "c": (np.nan, np.inf), 1: np.bool_(True)}
+    ) == {
         "a": 0.5,
         "b": [1, 2],
         "c": [None, None],
         "1": True,
     }
     with pytest.raises(TypeError, match="not JSON-ready"):
-        vd._jsonable({"x": object()})
+        powered._jsonable({"x": object()})

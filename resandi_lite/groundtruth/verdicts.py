@@ -76,7 +76,7 @@ def _network(network, default: str = "lite") -> nn.Module:
 
 
 #: Trajectories per class of :func:`groundtruth_verdicts` at each size of the powered run
-#: (:func:`resandi_lite.verdict.run_verdicts`).  ``powered``: every 95% AUROC interval within about +-0.02 (the
+#: (:func:`resandi_lite.powered.run_verdicts`).  ``powered``: every 95% AUROC interval within about +-0.02 (the
 #: largest per-trajectory spread seen, 0.34, over sqrt(1500)), about 12 minutes of one core (measured: 0.165 s of
 #: CPU per trajectory for the eight methods).
 VERDICT_SIZES = {"ci": 3, "book": 40, "powered": 1500}
