@@ -181,9 +181,15 @@ def test_plot_erasure_verdicts_intervals_and_paper():
     assert np.allclose(lines[3].get_xdata(), [-1.0, 0.2]) and lines[3].get_color() == "tab:blue"  # no effect
     assert [t.get_text() for t in ax.get_yticklabels()] == ["zero, scattered, top", "noisy, matched, top"]
     assert "points" in ax.get_xlabel()
+    rows[0]["within"], rows[1]["within"] = "input", "observed"  # rows that differ in where the segments lie
+    ax = plot_erasure_verdicts(rows)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "zero, input, scattered, top",
+        "noisy, observed, matched, top",
+    ]
     with pytest.raises(ValueError, match="at least one"):
         plot_erasure_verdicts([])
-    plt.close(fig)
+    plt.close("all")
 
 
 def test_plot_fills_draws_the_original_and_each_fill_over_the_observed_part():

@@ -424,7 +424,8 @@ def plot_erasure_verdicts(rows, ax=None, *, label=None):
         ``low``, ``high``, ``paper``, ``verdict``, in points).
     ax : matplotlib Axes, optional
     label : callable, optional
-        ``label(row) -> str`` for the y axis (default: fill, control and claim).
+        ``label(row) -> str`` for the y axis (default: fill, control and claim, and
+        where the segments lie, ``within``, when the rows do not all share it).
 
     Returns
     -------
@@ -435,7 +436,13 @@ def plot_erasure_verdicts(rows, ax=None, *, label=None):
         raise ValueError("rows must hold at least one verdict row")
     colours = {"agrees": "tab:green", "differs": "tab:red", "no effect": "tab:blue", "open": "tab:gray"}
     ax = _axes(ax, (7, 0.32 * len(rows) + 1.2))
-    label = label or (lambda r: f"{r.get('fill', '')}, {r.get('control') or '-'}, {r.get('claim_id', '')}")
+    several = len({r.get("within") for r in rows}) > 1  # name where the segments lie only where rows differ
+
+    def default(r):
+        where = [r.get("within")] if several and r.get("within") else []
+        return ", ".join([r.get("fill", ""), *where, r.get("control") or "-", r.get("claim_id", "")])
+
+    label = label or default
     for i, row in enumerate(rows):
         colour = colours.get(row["verdict"], "black")
         ax.plot([row["low"], row["high"]], [i, i], color=colour, lw=2.5)
