@@ -139,6 +139,11 @@ def summarise(
     y = check_labels(y, "y", n=len(maps), n_classes=len(classes))
     ours = trajectory_scores(maps, events, lengths, k=k, centres=centres)
     random = trajectory_scores(random_maps(len(maps), maps.shape[1], rng), events, lengths, k=k, centres=centres)
+    return _table(ours, random, y, rng=rng, n_boot=n_boot, classes=classes)
+
+
+def _table(ours: dict, random: dict, y, *, rng, n_boot: int, classes=CLASSES) -> list[dict]:
+    """Per class and score: mean and 95% interval of the map's score and the random maps', and their difference."""
     rows = []
     for label in np.unique(y):
         members = y == label

@@ -15,7 +15,7 @@ from torch import nn
 from .._checks import check_int
 from ..simulate import CLASSES
 from .events import EVENT_CLASSES, _centres, _check_upsampling, alignment, event_set
-from .scores import SCORES, bootstrap, random_maps, summarise, trajectory_scores
+from .scores import _table, random_maps, summarise, trajectory_scores
 
 
 def report_values(
@@ -311,23 +311,6 @@ def _network_name(network) -> str:
     if network is None:
         return "lite"
     return type(network).__name__ if isinstance(network, nn.Module) else str(network)
-
-
-def _table(ours: dict, random: dict, y, *, rng, n_boot: int) -> list[dict]:
-    """Per class and score: mean and 95% interval of the map's score and the random maps', and their difference."""
-    rows = []
-    for label in np.unique(y):
-        members = y == label
-        for score in SCORES:
-            a, b = ours[score][members], random[score][members]
-            row = {"class": CLASSES[label], "score": score, "n": int(np.isfinite(a).sum())}
-            row.update(zip(("mean", "low", "high"), bootstrap(a, n_boot=n_boot, rng=rng)))
-            row.update(zip(("random", "random_low", "random_high"), bootstrap(b, n_boot=n_boot, rng=rng)))
-            row.update(
-                zip(("difference", "difference_low", "difference_high"), bootstrap(a - b, n_boot=n_boot, rng=rng))
-            )
-            rows.append(row)
-    return rows
 
 
 def verdict_lines(rows: list[dict], *keys: str, family: str | None = None) -> list[str]:
