@@ -71,6 +71,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
 
 import argparse
 import datetime
+import functools
 import json
 import platform
 import shlex
@@ -122,6 +123,33 @@ def subset(y: np.ndarray, per_class: int) -> np.ndarray:
     if len(idx) != per_class * len(rl.CLASSES):
         raise ValueError(f"the training set has fewer than {per_class} trajectories of some class")
     return np.sort(idx)
+
+
+def length_of(protocol: str):
+    """The ``length`` argument of :func:`resandi_lite.make_dataset` for a protocol's name."""
+    return "varying" if protocol == "varying" else int(protocol)
+
+
+@functools.cache
+def protocol_set(kind: str, protocol: str, per_class: int):
+    """The protocol's seeded test set or curves' training set, simulated once however many parts use it."""
+    return rl.make_dataset(per_class, length_of(protocol), seed=SEEDS[kind][protocol])
+
+
+def fit_and_predict(method: str, F_train, y, F_test):
+    """A feature model fitted and applied: its predictions, and the CPU seconds of the fit and of the prediction."""
+    model = make_classifier(method, random_state=0)
+    start = cpu()
+    model.fit(F_train, y)
+    fit_seconds = cpu() - start
+    start = cpu()
+    predicted = model.predict(F_test)
+    return model, predicted, fit_seconds, cpu() - start
+
+
+def best_pass(log: dict) -> dict:
+    """The log entry of the pass whose weights were kept (the lowest validation loss)."""
+    return min(log["history"], key=lambda e: e["val_loss"])
 
 
 class Store:
@@ -229,13 +257,7 @@ def feature_curves(
             if store.has(key):
                 continue
             idx = subset(train.y, n)
-            model = make_classifier(method, random_state=0)
-            start = cpu()
-            model.fit(F_train[idx], train.y[idx])
-            fit_seconds = cpu() - start
-            start = cpu()
-            predicted = model.predict(F_test)
-            predict_seconds = cpu() - start
+            model, predicted, fit_seconds, predict_seconds = fit_and_predict(method, F_train[idx], train.y[idx], F_test)
             entry = {
                 "method": description,
                 "per_class": n,
@@ -255,12 +277,11 @@ def feature_curves(
 
 def extend(store: Store, protocol: str, test, sizes, methods) -> None:
     """Feature models on separate, larger training sets (one per size, seeded)."""
-    length = "varying" if protocol == "varying" else int(protocol)
     F_test = None
     for n in sizes:
         if all(store.has(f"{protocol}/{m}/{n}") for m in methods):
             continue
-        train = rl.make_dataset(n, length, seed=EXTEND_SEED[protocol] + n)
+        train = rl.make_dataset(n, length_of(protocol), seed=EXTEND_SEED[protocol] + n)
         start = cpu()
         F_train = features(train.X, train.lengths)
         feature_seconds = cpu() - start
@@ -274,13 +295,7 @@ def extend(store: Store, protocol: str, test, sizes, methods) -> None:
             key = f"{protocol}/{method}/{n}"
             if store.has(key):
                 continue
-            model = make_classifier(method, random_state=0)
-            start = cpu()
-            model.fit(F_train, y)
-            fit_seconds = cpu() - start
-            start = cpu()
-            predicted = model.predict(F_test)
-            predict_seconds = cpu() - start
+            _, predicted, fit_seconds, predict_seconds = fit_and_predict(method, F_train, y, F_test)
             store.put(
                 key,
                 predicted == test.y,
@@ -348,7 +363,7 @@ def train_network(data, length, noise, epochs: int, run_dir: Path, seed: int = 0
 
 def _network_entry(model, test, log: dict, cpu_seconds: float, epochs: int) -> tuple[dict, np.ndarray, np.ndarray]:
     history = log["history"]
-    best = min(history, key=lambda e: e["val_loss"])
+    best = best_pass(log)
     start = cpu()
     plain = predict_logits(model, test.X).argmax(1)
     plain_seconds = cpu() - start
@@ -372,7 +387,7 @@ def _network_entry(model, test, log: dict, cpu_seconds: float, epochs: int) -> t
 
 def network_curve(store: Store, protocol: str, train, test, sizes, epochs: int) -> None:
     """The network at equal data: trained from scratch on the same nested subsets as the classical methods."""
-    length = "varying" if protocol == "varying" else int(protocol)
+    length = length_of(protocol)
     for n in sizes:
         key = f"{protocol}/network-scratch/{n}"
         if store.has(key) and store.has(f"{protocol}/network-scratch-symmetrized/{n}"):
@@ -465,7 +480,7 @@ def noise_comparison(store: Store, args) -> None:
         store.data["noise_network"] = {
             "run": str(store.out / "networks" / "noise-mixture"),
             "epochs": args.network_epochs,
-            "best_pass": min(log["history"], key=lambda e: e["val_loss"])["epoch"],
+            "best_pass": best_pass(log)["epoch"],
             "train_wall_seconds": sum(e["seconds"] for e in log["history"]),
         }
     del train, F_train
@@ -596,9 +611,8 @@ def run(args, parser) -> None:
     }
     t0 = cpu()
     for protocol in protocols if parts & {"curves", "ablation"} else []:
-        length = "varying" if protocol == "varying" else int(protocol)
-        test = rl.make_dataset(args.test_per_class, length, seed=SEEDS["test"][protocol])
-        train = rl.make_dataset(max(sizes + rocket_sizes), length, seed=SEEDS["train"][protocol])
+        test = protocol_set("test", protocol, args.test_per_class)
+        train = protocol_set("train", protocol, max(sizes + rocket_sizes))
         if "curves" in parts:
             measure_network(store, protocol, test)
             if not all(store.has(f"{protocol}/{m}/{n}") for m in FEATURE_METHODS for n in sizes):
@@ -617,15 +631,13 @@ def run(args, parser) -> None:
             rocket_curve(store, protocol, train, test, rocket_sizes)
         if "ablation" in parts and protocol == "varying" and rocket_sizes:
             rocket_curve(store, protocol, train, test, rocket_sizes[:1], input="positions")
-        del train
         comparisons(store, protocols, args.n_boot)
         print(f"{protocol} done, {cpu() - t0:.0f} CPU s so far", flush=True)
     if "noise" in parts:
         noise_comparison(store, args)
     if "extend" in parts:
         for protocol in protocols:
-            length = "varying" if protocol == "varying" else int(protocol)
-            test = rl.make_dataset(args.test_per_class, length, seed=SEEDS["test"][protocol])
+            test = protocol_set("test", protocol, args.test_per_class)
             extend(
                 store,
                 protocol,
@@ -638,16 +650,11 @@ def run(args, parser) -> None:
         network_sizes = [int(s) for s in args.network_sizes.split(",") if s]
         if network_sizes and max(network_sizes) > max(sizes + rocket_sizes):
             parser.error(f"--network-sizes: at most {max(sizes + rocket_sizes)} per class (the curves' training set)")
-        sets = {}
-        for protocol in protocols:
-            length = "varying" if protocol == "varying" else int(protocol)
-            sets[protocol] = (
-                rl.make_dataset(max(sizes + rocket_sizes), length, seed=SEEDS["train"][protocol]),
-                rl.make_dataset(args.test_per_class, length, seed=SEEDS["test"][protocol]),
-            )
         for n in sorted(network_sizes):  # the small sizes of both protocols first
             for protocol in protocols:
-                network_curve(store, protocol, *sets[protocol], [n], args.network_epochs)
+                train = protocol_set("train", protocol, max(sizes + rocket_sizes))
+                test = protocol_set("test", protocol, args.test_per_class)
+                network_curve(store, protocol, train, test, [n], args.network_epochs)
                 comparisons(store, protocols, args.n_boot)
     store.data.setdefault("cpu_seconds", {})[datetime.datetime.now().isoformat(timespec="seconds")] = cpu() - t0
     store.data["left_out"] = [
