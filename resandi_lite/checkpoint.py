@@ -29,7 +29,6 @@ without importing each other.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import pickle
@@ -188,10 +187,7 @@ def _verify_shipped(path: Path) -> None:
     card = path.with_suffix(".json")
     if HERE not in path.resolve().parents or not card.is_file():
         return
-    try:
-        expected = json.loads(card.read_text()).get("file_sha256")
-    except (ValueError, AttributeError):
-        raise ValueError(f"the model card {card} is not valid JSON; reinstall resandi-lite") from None
+    expected = _files.read_json(card, remedy="reinstall resandi-lite").get("file_sha256")
     if expected is not None and _files.sha256_file(path) != expected:
         raise ChecksumError(
             f"{path} is damaged: its bytes differ from the sha256 recorded in its model card {card.name}; "
