@@ -192,21 +192,37 @@ def plot_trajectory(
     unit : str
         Unit of the positions for the axis labels.
     """
+    x = np.asarray(x, dtype=float)
+    return _coloured_path(
+        x,
+        np.arange(x.shape[1] - 1),
+        ax,
+        title=title,
+        colorbar=colorbar,
+        cmap=cmap,
+        linewidth=linewidth,
+        unit=unit,
+        label="time (steps)",
+    )
+
+
+def _coloured_path(x, values, ax, *, title, colorbar, cmap, linewidth, unit, label, clim=None):
+    """Draw the path ``x`` (2, T) with step ``t -> t + 1`` coloured by ``values[t]``; equal axes in ``unit``."""
     from matplotlib.collections import LineCollection
 
-    x = np.asarray(x, dtype=float)
     ax = _axes(ax, (4.2, 4))
     points = x.T[:, None, :]
-    segments = np.concatenate([points[:-1], points[1:]], axis=1)
-    lines = LineCollection(segments, cmap=cmap, linewidth=linewidth)
-    lines.set_array(np.arange(len(segments)))
+    lines = LineCollection(np.concatenate([points[:-1], points[1:]], axis=1), cmap=cmap, linewidth=linewidth)
+    lines.set_array(values)
+    if clim is not None:
+        lines.set_clim(*clim)
     ax.add_collection(lines)
     ax.autoscale()
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel(f"x ({unit})")
     ax.set_ylabel(f"y ({unit})")
     if colorbar:
-        ax.figure.colorbar(lines, ax=ax, label="time (steps)", fraction=0.046, pad=0.04)
+        ax.figure.colorbar(lines, ax=ax, label=label, fraction=0.046, pad=0.04)
     if title:
         ax.set_title(title)
     return ax

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..simulate.classes import CLASSES
-from .basics import _accuracy_axes, _axes, plot_confusion
+from .basics import _accuracy_axes, _axes, _coloured_path, plot_confusion
 
 
 def plot_trajectory_importance(
@@ -58,8 +58,6 @@ def plot_trajectory_importance(
     matplotlib Axes
         The line collection is ``ax.collections[-1]``; its array holds the colour values.
     """
-    from matplotlib.collections import LineCollection
-
     x = np.asarray(x, dtype=float)
     importance = np.asarray(importance, dtype=float)
     if x.ndim != 2 or x.shape[0] != 2 or x.shape[1] < 2:
@@ -68,21 +66,18 @@ def plot_trajectory_importance(
         raise ValueError(f"importance must have shape (T,) = ({x.shape[1]},) like x, got {importance.shape}")
     if vmax is None:
         vmax = float(np.max(np.abs(importance))) or 1.0
-    ax = _axes(ax, (4.2, 4))
-    points = x.T[:, None, :]
-    lines = LineCollection(np.concatenate([points[:-1], points[1:]], axis=1), cmap=cmap, linewidth=linewidth)
-    lines.set_array(importance[:-1])
-    lines.set_clim(-vmax, vmax)
-    ax.add_collection(lines)
-    ax.autoscale()
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.set_xlabel(f"x ({unit})")
-    ax.set_ylabel(f"y ({unit})")
-    if colorbar:
-        ax.figure.colorbar(lines, ax=ax, label=label, fraction=0.046, pad=0.04)
-    if title:
-        ax.set_title(title)
-    return ax
+    return _coloured_path(
+        x,
+        importance[:-1],
+        ax,
+        title=title,
+        colorbar=colorbar,
+        cmap=cmap,
+        linewidth=linewidth,
+        unit=unit,
+        label=label,
+        clim=(-vmax, vmax),
+    )
 
 
 def plot_erasure(
