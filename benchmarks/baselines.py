@@ -85,6 +85,7 @@ import torch
 import resandi_lite as rl
 from resandi_lite._files import exclusive
 from resandi_lite.baseline import RocketClassifier, features, make_classifier
+from resandi_lite.data import first_per_class
 from resandi_lite.evaluate import SYMMETRIES, invariance, predict_logits, symmetrize
 from resandi_lite.pretrained import load_pretrained, model_card
 from resandi_lite.train import TrainConfig, fit
@@ -115,14 +116,6 @@ NETWORK_VAL_PER_CLASS = 500
 
 def cpu() -> float:
     return time.process_time()
-
-
-def subset(y: np.ndarray, per_class: int) -> np.ndarray:
-    """Indices of the first ``per_class`` trajectories of each class, in the set's (shuffled) order."""
-    idx = np.concatenate([np.flatnonzero(y == c)[:per_class] for c in range(len(rl.CLASSES))])
-    if len(idx) != per_class * len(rl.CLASSES):
-        raise ValueError(f"the training set has fewer than {per_class} trajectories of some class")
-    return np.sort(idx)
 
 
 def length_of(protocol: str):
@@ -256,7 +249,7 @@ def feature_curves(
             key = f"{protocol}/{method}/{n}"
             if store.has(key):
                 continue
-            idx = subset(train.y, n)
+            idx = first_per_class(train.y, n)
             model, predicted, fit_seconds, predict_seconds = fit_and_predict(method, F_train[idx], train.y[idx], F_test)
             entry = {
                 "method": description,
@@ -315,7 +308,7 @@ def rocket_curve(store: Store, protocol: str, train, test, sizes, *, input: str 
         key = f"{protocol}/{ROCKET}{'' if input == 'increments' else '-' + input}/{n}"
         if store.has(key):
             continue
-        idx = subset(train.y, n)
+        idx = first_per_class(train.y, n)
         model = RocketClassifier(ROCKET, random_state=0, input=input)
         start = cpu()
         model.fit(train.X[idx], train.y[idx], train.lengths[idx])
@@ -393,7 +386,7 @@ def network_curve(store: Store, protocol: str, train, test, sizes, epochs: int) 
         if store.has(key) and store.has(f"{protocol}/network-scratch-symmetrized/{n}"):
             continue
         run_dir = store.out / "networks" / f"{protocol}-{n}"
-        model, log, seconds = train_network(train.subset(subset(train.y, n)), length, 0.0, epochs, run_dir)
+        model, log, seconds = train_network(train.subset(first_per_class(train.y, n)), length, 0.0, epochs, run_dir)
         entry, plain, symmetrized = _network_entry(model, test, log, seconds, epochs)
         store.put(key, plain == test.y, per_class=n, run=str(run_dir), **entry)
         entry["method"] += "; test-time averaging over the eight symmetries"
@@ -616,7 +609,7 @@ def run(args, parser) -> None:
         if "curves" in parts:
             measure_network(store, protocol, test)
             if not all(store.has(f"{protocol}/{m}/{n}") for m in FEATURE_METHODS for n in sizes):
-                idx = subset(train.y, max(sizes))
+                idx = first_per_class(train.y, max(sizes))
                 start = cpu()
                 F_train = np.zeros((len(train), len(rl.baseline.FEATURES)))
                 F_train[idx] = features(train.X[idx], train.lengths[idx])

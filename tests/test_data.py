@@ -9,6 +9,8 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 from torch.utils.data import DataLoader
 
 import resandi_lite as rl
@@ -451,3 +453,32 @@ def test_subset_takes_the_same_rows_of_every_array(small):
 def test_subset_refuses_bad_indices(small, index, error, match):
     with pytest.raises(error, match=match):
         small.subset(index)
+
+
+@given(st.lists(st.integers(0, 7), min_size=8, max_size=60), st.integers(1, 4))
+def test_first_per_class_keeps_the_earliest_of_each_class(labels, per_class):
+    labels = np.array(labels)
+    counts = np.bincount(labels, minlength=8)
+    if counts.min() < per_class:
+        with pytest.raises(ValueError, match=f"per_class={per_class}: fewer trajectories than that of"):
+            rl.data.first_per_class(labels, per_class)
+        return
+    kept = rl.data.first_per_class(labels, per_class)
+    assert np.bincount(labels[kept], minlength=8).tolist() == [per_class] * 8
+    for c in range(8):  # exactly the earliest positions of the class, in order, class after class
+        np.testing.assert_array_equal(
+            kept[c * per_class : (c + 1) * per_class], np.flatnonzero(labels == c)[:per_class]
+        )
+
+
+def test_first_is_nested_and_refuses_bad_sizes(small):
+    half, all_ = small.first(20), small.first(40)
+    assert np.bincount(half.y, minlength=8).tolist() == [20] * 8
+    for c in range(8):  # the first 20 of each class are the first 20 of the 40
+        np.testing.assert_array_equal(half.X[half.y == c], all_.X[all_.y == c][:20])
+    with pytest.raises(ValueError, match="per_class=41: fewer trajectories than that of SubATTM \\(40\\)"):
+        small.first(41)
+    with pytest.raises(ValueError, match="per_class must be"):
+        small.first(0)
+    with pytest.raises(ValueError, match="labels must lie in 0..7, got 0..9"):
+        rl.data.first_per_class([0, 9], 1)

@@ -15,7 +15,8 @@ generator), so asking for fewer classes gives the same trajectories for the
 classes kept.
 
 The package, one module per concern: :mod:`.sets` (the
-:class:`TrajectoryDataset` type, its ``.npz`` file and :func:`load_dataset`),
+:class:`TrajectoryDataset` type, its ``.npz`` file, :func:`load_dataset` and
+:func:`first_per_class`),
 :mod:`.simulation` (:func:`make_dataset` and its simulation chunks, the
 stream :class:`SimulatedTrajectories`, the random streams of both) and
 :mod:`.split` (:func:`write_split`, its plan, its checks of a folder and its
@@ -23,7 +24,14 @@ stream :class:`SimulatedTrajectories`, the random streams of both) and
 ``rl.data.<name>``.
 """
 
-from .sets import BYTES_PER_TRAJECTORY, FORMAT_VERSION, TrajectoryDataset, load_dataset, remove_stale_parts
+from .sets import (
+    BYTES_PER_TRAJECTORY,
+    FORMAT_VERSION,
+    TrajectoryDataset,
+    first_per_class,
+    load_dataset,
+    remove_stale_parts,
+)
 from .simulation import SimulatedTrajectories, make_dataset, simulate_chunk
 from .split import PAPER_SPLIT, write_split
 
@@ -33,6 +41,7 @@ __all__ = [
     "PAPER_SPLIT",
     "SimulatedTrajectories",
     "TrajectoryDataset",
+    "first_per_class",
     "load_dataset",
     "make_dataset",
     "remove_stale_parts",

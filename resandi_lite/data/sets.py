@@ -21,6 +21,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .. import _files
+from .._checks import check_int
 from ..preprocess import INPUT_LENGTH, MIN_LENGTH
 from ..simulate.classes import ALPHA_RANGE, CLASSES
 
@@ -125,6 +126,18 @@ class TrajectoryDataset(Dataset):
             None if self.minmax is None else self.minmax[index],
         )
 
+    def first(self, per_class: int) -> TrajectoryDataset:
+        """The first ``per_class`` trajectories of each class, as a new set (see :func:`first_per_class`).
+
+        Nested by construction: ``data.first(500)`` holds every trajectory of
+        ``data.first(250)``, which is what a learning curve needs.
+
+        >>> import resandi_lite as rl
+        >>> rl.make_dataset(4, length=20, seed=0).first(2)
+        TrajectoryDataset(n=16, per class=[2, 2, 2, 2, 2, 2, 2, 2], lengths 20-20, noise [0.0])
+        """
+        return self.subset(first_per_class(self.y, per_class))
+
     def save(self, path) -> Path:
         """Write the set to one ``.npz`` file, atomically, with the sha256 of its arrays.
 
@@ -162,6 +175,48 @@ class TrajectoryDataset(Dataset):
         with _files.atomic_writer(path) as fh:
             np.savez(fh, **arrays, params=np.array(json.dumps(params)))
         return path
+
+
+def first_per_class(labels, per_class: int) -> np.ndarray:
+    """Positions of the first ``per_class`` entries of each class in ``labels``, class after class.
+
+    Parameters
+    ----------
+    labels : array of int
+        Class labels in ``0..len(CLASSES) - 1``, one per trajectory.
+    per_class : int
+        How many of each class to keep (at least 1).
+
+    Returns
+    -------
+    ndarray of int64
+        The positions of class 0's first ``per_class`` entries (in the order
+        they appear), then class 1's, and so on.
+
+    Raises
+    ------
+    ValueError
+        If some class has fewer than ``per_class`` entries, or a label is out of range.
+
+    Examples
+    --------
+    >>> first_per_class([1, 0, 1, 0, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7], 1).tolist()
+    [1, 0, 4, 6, 8, 10, 12, 14]
+    """
+    per_class = check_int(per_class, "per_class", minimum=1)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"labels must be a one-dimensional array of integer class labels, got {labels.dtype} "
+            f"of shape {labels.shape}"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= len(CLASSES)):
+        raise ValueError(f"labels must lie in 0..{len(CLASSES) - 1}, got {labels.min()}..{labels.max()}")
+    counts = np.bincount(labels, minlength=len(CLASSES))
+    short = [f"{CLASSES[c]} ({counts[c]})" for c in range(len(CLASSES)) if counts[c] < per_class]
+    if short:
+        raise ValueError(f"per_class={per_class}: fewer trajectories than that of {', '.join(short)}")
+    return np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in range(len(CLASSES))])
 
 
 def _target(path) -> Path:
