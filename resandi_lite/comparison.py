@@ -207,3 +207,58 @@ def noise_curves(results: dict) -> dict:
         method: dict(zip(("sigma", "accuracy", "stderr"), map(np.array, zip(*sorted(points)))))
         for method, points in found.items()
     }
+
+
+#: The fair noise comparison's classical methods, in table order (each minus the network trained on the mixture).
+NOISE_METHODS = {"forest": "random forest", "boosting": "gradient boosting", "minirocket": "MiniRocket"}
+
+
+def noise_table(results: dict, *, level: float = 0.95) -> Table:
+    """The fair noise comparison as a table: one row per noise level.
+
+    Columns: the accuracy of the network trained on the noisy mixture, then
+    each classical method of :data:`NOISE_METHODS` minus that network, in
+    points with its paired standard error (bootstrap over the test
+    trajectories, as the benchmark stored it).  Multiple comparisons: the
+    ``m`` differences of the table form one family; a difference is marked
+    ``*`` when its Bonferroni-adjusted interval (each at
+    :func:`resandi_lite.verdict.family_level` ``(m, level)``, normal
+    approximation) excludes zero; the table's caption states the rule.
+
+    Raises
+    ------
+    ValueError
+        If ``results`` holds no fair noise comparison.
+    """
+    from statistics import NormalDist
+
+    from .verdict import family_level
+
+    paired_rows = results.get("noise", {}).get("paired", [])
+    if not paired_rows:
+        raise ValueError("results hold no fair noise comparison (run benchmarks/baselines.py with part 'noise')")
+    curves = noise_curves(results)
+    network = curves.get("network")
+    rows_by = {(r["sigma"], r["method"]): r for r in paired_rows if "minus_network" in r}
+    methods = [m for m in NOISE_METHODS if any(k[1] == m for k in rows_by)]
+    sigmas = sorted({k[0] for k in rows_by})
+    m = sum(1 for k in rows_by if k[1] in methods)
+    z = NormalDist().inv_cdf(1 - (1 - family_level(m, level)) / 2)
+    columns = ["σ", "network, trained on the mixture (%)"] + [f"{NOISE_METHODS[k]} − network" for k in methods]
+    rows = []
+    for sigma in sigmas:
+        at = None if network is None else np.flatnonzero(np.isclose(network["sigma"], sigma))
+        cells = [f"{sigma:.1f}", "—" if at is None or not at.size else f"{100 * network['accuracy'][at[0]]:.1f}"]
+        for method in methods:
+            row = rows_by.get((sigma, method))
+            if row is None:
+                cells.append("—")
+                continue
+            d, se = row["minus_network"], row["minus_network_stderr"]
+            cells.append(f"{_points(d)} ± {100 * se:.2f}{' *' if abs(d) > z * se else ''}")
+        rows.append(cells)
+    caption = (
+        f"{m} paired differences, one family: * marks those whose Bonferroni-adjusted interval "
+        f"({100 * family_level(m, level):.2f}% each, ±{z:.2f} standard errors) excludes zero."
+    )
+    return Table.from_rows(columns, rows, caption=caption)

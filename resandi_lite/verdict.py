@@ -321,6 +321,7 @@ class Table(str):
     """A table that notebooks display as HTML (as the built book does), with the Markdown text as its value."""
 
     html = ""
+    caption = ""
 
     def _repr_html_(self) -> str:
         return self.html
@@ -332,13 +333,18 @@ class Table(str):
         return str(self)
 
     @classmethod
-    def from_rows(cls, columns, rows, *, left=(0,), css: str = "verdict-table") -> Table:
-        """A table of text cells: Markdown (``|`` in a cell escaped) and HTML (columns in ``left`` left-aligned)."""
+    def from_rows(cls, columns, rows, *, left=(0,), css: str = "verdict-table", caption: str = "") -> Table:
+        """A table of text cells: Markdown (``|`` in a cell escaped) and HTML (columns in ``left`` left-aligned).
+
+        A ``caption`` follows the Markdown table as a paragraph and heads the
+        HTML one as its ``<caption>``; it is also the attribute ``caption``.
+        """
         import html
 
         lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
-        table = cls("\n".join(lines))
+        table = cls("\n".join(lines) + (f"\n\n{caption}" if caption else ""))
+        table.caption = caption
         head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
         body = "".join(
             "<tr>"
@@ -349,7 +355,8 @@ class Table(str):
             + "</tr>"
             for row in rows
         )
-        table.html = f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        top = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+        table.html = f'<table class="{css}">{top}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
         return table
 
 

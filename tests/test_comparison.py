@@ -73,6 +73,27 @@ def test_noise_curves(results):
     np.testing.assert_allclose(curves["network"]["accuracy"], [0.85, 0.75, 0.65])
 
 
+def test_noise_table_marks_what_survives_bonferroni(results):
+    with pytest.raises(ValueError, match="no fair noise comparison"):
+        comparison.noise_table(results)
+    results["noise"] = {
+        "paired": [  # 3 and 4 standard errors lie beyond 2.39 (98.33% each, a family of 3); 2 does not
+            {"sigma": 0.0, "method": "forest", "minus_network": 0.03, "minus_network_stderr": 0.01},
+            {"sigma": 0.5, "method": "forest", "minus_network": -0.04, "minus_network_stderr": 0.01},
+            {"sigma": 1.0, "method": "forest", "minus_network": 0.02, "minus_network_stderr": 0.01},
+            {"sigma": 1.0, "method": "forest-clean", "minus_clean_network": 0.1},  # not a fair row: left out
+        ]
+    }
+    table = comparison.noise_table(results)
+    lines = str(table).splitlines()
+    assert lines[0] == "| σ | network, trained on the mixture (%) | random forest − network |"
+    assert lines[2] == "| 0.0 | 85.0 | +3.00 ± 1.00 * |"
+    assert lines[3] == "| 0.5 | 75.0 | -4.00 ± 1.00 * |"
+    assert lines[4] == "| 1.0 | 65.0 | +2.00 ± 1.00 |"
+    assert table.caption.startswith("3 paired differences, one family") and "±2.39 standard errors" in table.caption
+    assert lines[-1] == table.caption and f"<caption>{table.caption}</caption>" in table.html
+
+
 def test_load_and_ship_refuse_what_is_not_a_benchmark_file(results, tmp_path):
     good = tmp_path / "learning_curves.json"
     good.write_text(json.dumps(results))
