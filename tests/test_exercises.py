@@ -169,11 +169,19 @@ def _ch04(s):
     noisy_acc = 100 * np.diag(
         confusion_matrix(noisy.y, s["models"]["forest"].predict(features(noisy.X, noisy.lengths)))
     )
+    n = len(train) // 8
+    curve = []
+    for size in (max(1, n // 8), max(1, n // 4), max(1, n // 2), n):  # the first `size` of each class
+        rows = np.concatenate([np.flatnonzero(train.y == c)[:size] for c in range(8)])
+        model = make_classifier("forest", random_state=SEED).fit(s["F_train"][rows], train.y[rows])
+        curve.append(100 * np.mean(model.predict(s["F_test"]) == test.y))
+    curve = np.array(curve)
     return [
         ("check_linear_boundary", "b", "d", ()),
         ("check_without_flight_fraction", lw_acc, lw_acc - 10, (s["F_train"], train, s["F_test"], test, SEED)),
         ("check_fixed_length_forest", fixed_acc, fixed_acc - 5, (6, 4, SEED)),
         ("check_noisy_test_accuracy", noisy_acc, noisy_acc + 1, (s["models"], 4, SEED)),
+        ("check_learning_curve", curve, curve + [0, 0, 0, 0.2], (s["F_train"], train, s["F_test"], test, SEED)),
         (
             "check_features_changed_by_preprocessing",
             ["diffusivity change", "MSD ratio", "straightness", "MSD exponent"],

@@ -151,3 +151,65 @@ def check_features_changed_by_preprocessing(answer, seed: int) -> bool:
         "compute features(raw) and features(rl.preprocess(raw), lengths) for the same trajectories and "
         "list the features whose largest absolute difference is clearly above rounding (0.01).",
     )
+
+
+def _curve_sizes(n_train: int) -> list[int]:
+    """The training sizes of exercise 4.6: an eighth, a quarter, half and all of ``n_train`` per class."""
+    return [max(1, n_train // 8), max(1, n_train // 4), max(1, n_train // 2), n_train]
+
+
+def check_learning_curve(answer, F_train, train, F_test, test, seed: int) -> bool:
+    """Exercise 4.6: the forest's test accuracy (%) trained on the first n trajectories per class.
+
+    The sizes are ``[n_train // 8, n_train // 4, n_train // 2, n_train]``
+    of the chapter's ``n_train``; the check fits
+    ``make_classifier("forest", random_state=seed)`` on the rows
+    ``rl.data.first_per_class(train.y, n)`` of ``F_train`` at each size and
+    scores the chapter's test set; tolerance 0.05 points (same data, same
+    model).  The message gives the gain per doubling of the data and sets it
+    beside the learning curves that ship with the package
+    (:func:`resandi_lite.comparison.load_comparison`).
+    """
+    from ...comparison import curve, load_comparison
+    from ...data import first_per_class
+
+    answer = as_numbers(answer, 4, "accuracies in percent, one per training size")
+    if np.all((answer >= 0) & (answer <= 1)) and len(test) > 8:
+        raise ValueError(f"answer must hold percentages (0 to 100), got {answer}; multiply fractions by 100")
+    sizes = _curve_sizes(len(train) // len(CLASSES))
+    F_train, F_test = np.asarray(F_train), np.asarray(F_test)
+    reference = []
+    for n in sizes:
+        rows = first_per_class(train.y, n)
+        forest = make_classifier("forest", random_state=seed).fit(F_train[rows], train.y[rows])
+        reference.append(100 * float(np.mean(forest.predict(F_test) == test.y)))
+    per_doubling = float(np.polyfit(np.log2(sizes), reference, 1)[0])
+    shipped = load_comparison()
+    far = ""
+    if shipped is not None:
+        forest = curve(shipped, "varying", "forest")
+        scratch = curve(shipped, "varying", "network-scratch")
+        if len(forest["per_class"]) >= 2:
+            (n0, n1), (a0, a1) = forest["per_class"][-2:], 100 * forest["accuracy"][-2:]
+            far = (
+                f" On the benchmark's 8,000 test trajectories the same forest goes from {a0:.1f}% at {n0:,} "
+                f"per class to {a1:.1f}% at {n1:,}, {(a1 - a0) / np.log2(n1 / n0):.2f} points per doubling: "
+                "the features' curve flattens, since nine numbers can hold only so much."
+            )
+        if len(scratch["per_class"]):
+            far += (
+                f" The network trained from scratch on the same {scratch['per_class'][-1]:,} per class "
+                f"reaches {100 * scratch['accuracy'][-1]:.1f}%, and the shipped one, after 6.3 million "
+                "trajectories, is the far end of its curve."
+            )
+    return verdict(
+        np.allclose(answer, reference, atol=0.05),
+        f"{', '.join(f'{a:.1f}%' for a in reference)} at {', '.join(map(str, sizes))} per class: "
+        f"{per_doubling:+.2f} points per doubling of the data (least squares against log2 n). With "
+        f"{len(test):,} test trajectories each accuracy has a standard error near "
+        f"{100 * np.sqrt(0.1 * 0.9 / len(test)):.1f} points, so a gain per doubling smaller than that is "
+        f"not resolved here.{far}",
+        "for n in (n_train // 8, n_train // 4, n_train // 2, n_train): rows = rl.data.first_per_class(train.y, n); "
+        "fit make_classifier('forest', random_state=seed) on F_train[rows], train.y[rows]; answer "
+        "100 * the accuracy on F_test, test.y.",
+    )
