@@ -149,4 +149,7 @@ def test_noise_comparison_figure(results):
         "random forest, trained on the noisy mixture",
         "network (lite, from scratch), trained on the noisy mixture",
     ]
+    assert ax.get_title() == ""  # no training size stored: no title
+    results["noise"] = {"train": {"per_class": 2000}}
+    assert plot_noise_comparison(results).get_title().startswith("trained on 2,000 trajectories per class")
     plt.close("all")

@@ -123,5 +123,8 @@ def plot_noise_comparison(results: dict, ax=None, *, methods=None):
             label=names.get(method, method) + ("" if clean else ", trained on the noisy mixture"),
         )
     _accuracy_axes(ax, "localisation noise σ (units of the step standard deviation)")
+    per_class = results.get("noise", {}).get("train", {}).get("per_class")
+    if per_class:
+        ax.set_title(f"trained on {per_class:,} trajectories per class, σ uniform in [0, 1]; varying length")
     ax.legend(fontsize=7)
     return ax
