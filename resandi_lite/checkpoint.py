@@ -6,8 +6,9 @@ and read back with ``weights_only=True`` (no pickled code can run):
 * a **training checkpoint** (``checkpoint.pt``, format :data:`CHECKPOINT_FORMAT`):
   ``model``, ``optimizer``, ``scheduler``, ``scaler``, ``state`` (the
   training state, see :class:`resandi_lite.train.TrainState`), ``rng``,
-  ``config`` (the :class:`resandi_lite.train.TrainConfig` as a dict) and
-  ``precision``;
+  ``config`` (the :class:`resandi_lite.train.TrainConfig` as a dict),
+  ``precision`` (the arithmetic the run trains in, which resuming keeps)
+  and, for a run with ``ema``, ``ema`` (the moving average of the weights);
 * a **model file** (``best.pt`` of a run, or a shipped network, format
   :data:`MODEL_FORMAT`): ``model``, ``config`` and, for ``best.pt``, the
   validation ``metrics`` of its epoch.

@@ -95,7 +95,14 @@ def _command(config: dict, out: str) -> str:
     ):
         flags.append(f"--{key.replace('_', '-')} {config[key]}")
     # options added later (absent from older configs): written only where they differ from the paper's recipe
-    for key, default in (("schedule", "step"), ("warmup_epochs", 0.0), ("label_smoothing", 0.0), ("precision", "auto")):
+    for key, default in (
+        ("schedule", "step"),
+        ("warmup_epochs", 0.0),
+        ("label_smoothing", 0.0),
+        ("precision", "auto"),
+        ("optimizer", "adam"),
+        ("ema", 0.0),
+    ):
         if config.get(key, default) != default:
             flags.append(f"--{key.replace('_', '-')} {config[key]}")
     if config.get("fresh_data"):

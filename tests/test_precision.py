@@ -38,7 +38,7 @@ def test_explicit_precision_is_kept(precision):
 def test_bad_precision_and_recipe_are_refused():
     with pytest.raises(ValueError, match="precision must be one of auto, fp32, bf16, fp16, got 'fp8'"):
         TrainConfig(precision="fp8")
-    with pytest.raises(ValueError, match="recipe must be one of paper, cpu, got 'gpu'"):
+    with pytest.raises(ValueError, match="recipe must be one of paper, cpu, fast, got 'gpu'"):
         TrainConfig.recipe("gpu")
     with pytest.raises(ValueError, match="schedule must be"):
         TrainConfig(schedule="linear")

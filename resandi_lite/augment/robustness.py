@@ -178,6 +178,10 @@ def augmentation_experiment(
     The control's runs do not depend on ``mode``, ``sigma`` or
     ``attribution``.
 
+    Every network trains in one arithmetic: ``precision="auto"`` is resolved
+    once, to the one the runs already in ``out_dir`` trained in if any
+    (:func:`~resandi_lite.train.shared_precision`).
+
     ``test_seed`` seeds the noisy test sets (see :func:`noise_robustness`):
     pass the seed used for another network to test it on the same sets.
 
@@ -190,12 +194,17 @@ def augmentation_experiment(
     import dataclasses
 
     from ..pretrained import load_model
-    from ..train import BEST, TrainConfig, fit
+    from ..train import BEST, TrainConfig, fit, pick_device, shared_precision
 
     if not isinstance(test_seed, (int, np.integer)) or isinstance(test_seed, bool):
         raise TypeError(f"test_seed must be an integer, got {test_seed!r}")
     out_dir = Path(out_dir)
     config = config or TrainConfig(preset="lite")
+    if config.precision == "auto" and config.amp:  # one arithmetic for every network: the one already used, if any
+        runs = sorted(p for p in out_dir.glob("*-seed*") if p.is_dir())
+        config = dataclasses.replace(
+            config, precision=shared_precision(runs, "auto", pick_device(config.device)).precision
+        )
     scores = attribution_score(base_model, train.X, train.y, attribution=attribution)
     val = (
         val

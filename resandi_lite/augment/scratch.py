@@ -75,6 +75,12 @@ def from_scratch(
     4. Test each network on the noisy test sets (``test_per_class`` per class
        at each sigma, seeds from ``test_seed``: the same sets for all).
 
+    Every network trains in the same arithmetic: ``precision="auto"`` is
+    resolved once per experiment, to the precision its networks already
+    trained in if any (:func:`~resandi_lite.train.shared_precision`), and
+    recorded as ``precision`` in ``experiment.json``; an experiment continued
+    on a machine where ``"auto"`` would measure otherwise keeps it.
+
     Each finished network's accuracies are written to ``<run>/noise.json``
     (small: commit these, not the checkpoints), and a run whose
     ``noise.json`` exists is not trained again; an interrupted run resumes
@@ -131,6 +137,8 @@ def from_scratch(
             "sigmas": sigmas,
         },
     )
+    # every network of the experiment trains in one arithmetic, pinned by its first (or recorded in experiment.json)
+    config = dataclasses.replace(config, precision=_experiment_precision(out_dir, config, say))
     train = make_dataset(train_per_class, config.length, config.noise, seed=data_seed, progress=progress)
     val = make_dataset(config.val_per_class, config.length, config.noise, seed=data_seed + 1)
 
@@ -299,11 +307,46 @@ def load_from_scratch(path=None) -> dict | None:
     return results
 
 
+def _experiment_precision(out_dir: Path, config, say) -> str:
+    """The arithmetic of every network of the experiment in ``out_dir``: recorded in ``experiment.json``, else chosen.
+
+    With ``config.precision`` ``"auto"``, the choice is the precision the
+    experiment's networks already trained in (read from their ``log.json``),
+    else measured (:func:`~resandi_lite.train.shared_precision`); it is
+    recorded under ``precision`` in ``experiment.json``, under a lock, so that
+    processes sharing the experiment agree.
+    """
+    from filelock import FileLock
+
+    from ..train import pick_device, shared_precision
+
+    if config.precision != "auto" or not config.amp:
+        return config.precision if config.amp else "fp32"
+    path = out_dir / "experiment.json"
+    with FileLock(out_dir / "experiment.json.lock"):
+        stored = json.loads(path.read_text())
+        if stored.get("precision") in ("fp32", "bf16", "fp16"):
+            precision, why = stored["precision"], "recorded in experiment.json"
+        else:
+            runs = sorted(p for p in out_dir.iterdir() if p.is_dir())
+            choice = shared_precision(runs, "auto", pick_device(config.device))
+            precision, why = choice.precision, str(choice).partition(" ")[2]
+            _files.write_json(path, {**stored, "precision": precision})
+    say(f"every network of this experiment trains in {precision} {why}")
+    return precision
+
+
 def _check_experiment(out_dir: Path, settings: dict) -> None:
     """Record the settings in ``experiment.json``, or refuse to continue an experiment made with others.
 
-    First removes the temporary files that killed writes of this module left (of dead processes only).
+    An ``experiment.json`` written before a field was added to the training
+    config compares as if it had that field's default; its recorded
+    ``precision`` (see :func:`_experiment_precision`) is not a setting.  First
+    removes the temporary files that killed writes of this module left (of
+    dead processes only).
     """
+    from ..train import TrainConfig
+
     for folder in (out_dir, *out_dir.glob("*/")):  # temporary files of killed writes (this package's only)
         _files.remove_stale_parts(folder, lambda name: name in _OWN_FILES, legacy=lambda name: name in _OWN_PARTS)
     path = out_dir / "experiment.json"
@@ -313,6 +356,9 @@ def _check_experiment(out_dir: Path, settings: dict) -> None:
             stored = json.loads(path.read_text())
         except ValueError:
             raise ValueError(f"{path} is not valid JSON: repair or remove it") from None
+        stored.pop("precision", None)
+        if isinstance(stored.get("config"), dict):
+            stored["config"] = {**TrainConfig().to_dict(), **stored["config"]}
         changed = sorted(k for k in set(stored) | set(settings) if stored.get(k) != settings.get(k))
         if changed:
             raise ValueError(

@@ -39,3 +39,11 @@ class _Distributed:
         t = torch.tensor(values, dtype=torch.float64)
         torch.distributed.all_reduce(t)
         return (t / self.world).tolist()
+
+    def from_main(self, obj):
+        """``obj`` as rank 0 has it (a choice every process must share, such as the arithmetic)."""
+        if not self.enabled:
+            return obj
+        objects = [obj]
+        torch.distributed.broadcast_object_list(objects, src=0)
+        return objects[0]

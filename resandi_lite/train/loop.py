@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import IterableDataset
 from tqdm.auto import tqdm
 
@@ -35,8 +36,9 @@ from ..checkpoint import (
 from ..data import TrajectoryDataset
 from ..evaluate import predict_logits
 from ..model import build_model
-from .config import TrainConfig, autocast, make_scheduler, pick_device, resolve_precision
+from .config import TrainConfig, autocast, make_optimizer, make_scheduler, pick_device
 from .distributed import _Distributed
+from .precision import PrecisionChoice, choose_precision, describe_machine, recorded_precision, resumable_precision
 from .streams import _bn_inputs, _make_loader, _seed_for, _training_data, recompute_batchnorm
 
 
@@ -100,11 +102,23 @@ class TrainState:
         return dataclasses.asdict(self)
 
 
-def _check_resumable(path: Path, saved_config: dict, config: TrainConfig) -> None:
-    """Raise unless ``config`` continues the run saved with ``saved_config`` (a larger max_epochs may extend it)."""
+def _check_resumable(path: Path, saved_config: dict, config: TrainConfig, recorded: str) -> None:
+    """Raise unless ``config`` continues the run saved with ``saved_config`` (a larger max_epochs may extend it).
+
+    The run keeps the arithmetic ``recorded`` in its checkpoint: ``config`` may
+    ask for ``"auto"`` or for that one, whatever the saved config says.
+    """
     # fields added to TrainConfig after a checkpoint was written take their defaults
     saved = {**TrainConfig().to_dict(), **saved_config}
     changed = {k: (saved.get(k), v) for k, v in config.to_dict().items() if saved.get(k) != v}
+    if not resumable_precision(config, recorded):
+        raise ValueError(
+            f"cannot resume {path} in precision {config.precision if config.amp else 'fp32'!r}: it trained in "
+            f"{recorded!r} (recorded in its checkpoint), which a run keeps to its end; resume with precision "
+            f"'auto' or {recorded!r}"
+        )
+    for key in ("precision", "amp"):
+        changed.pop(key, None)
     if set(changed) == {"max_epochs"} and config.schedule == "cosine":
         raise ValueError(
             f"cannot resume {path} with max_epochs {config.max_epochs} instead of {saved['max_epochs']}: "
@@ -172,8 +186,8 @@ def _check_state(state, path: Path) -> None:
             )
 
 
-def _resumable(path: Path, config: TrainConfig) -> dict:
-    """The checkpoint at ``path``, after checking that it is complete and continues ``config``."""
+def _resumable(path: Path, config: TrainConfig, device: torch.device) -> dict:
+    """The checkpoint at ``path``, after checking that it is complete and continues ``config`` (on ``device``)."""
     ckpt = load_checkpoint(path, "cpu")
     missing = [key for key in RESUME_KEYS if key not in ckpt]
     if missing:
@@ -184,7 +198,9 @@ def _resumable(path: Path, config: TrainConfig) -> dict:
     if not isinstance(ckpt["config"], dict) or not isinstance(ckpt["rng"], dict) or "torch" not in ckpt["rng"]:
         raise ValueError(f"{path} cannot be resumed: its 'config' or 'rng' read from the checkpoint is malformed")
     _check_state(ckpt["state"], path)
-    _check_resumable(path, ckpt["config"], config)
+    _check_resumable(path, ckpt["config"], config, recorded_precision(ckpt, device).precision)
+    if config.ema and "ema" not in ckpt:
+        raise ValueError(f"{path} cannot be resumed: its config has ema={config.ema} but it holds no 'ema' weights")
     return ckpt
 
 
@@ -202,7 +218,7 @@ def _move_aside(out_dir: Path, existing: list[str]) -> Path:
     return aside
 
 
-def _open_run_folder(out_dir: Path, config: TrainConfig, resume: bool, overwrite: bool, main: bool):
+def _open_run_folder(out_dir: Path, config: TrainConfig, resume: bool, overwrite: bool, main: bool, device):
     """``(checkpoint to resume or None, init weights or None, files of the run to replace)``.
 
     Refuses to overwrite a run by mistake.  Every input (the checkpoint, the
@@ -226,11 +242,21 @@ def _open_run_folder(out_dir: Path, config: TrainConfig, resume: bool, overwrite
             old,
         )
     if resume and ckpt_path.exists():
-        return _resumable(ckpt_path, config), None, None
+        return _resumable(ckpt_path, config, device), None, None
     init = load_model(config.init, preset=config.preset).state_dict() if config.init else None
     if main:
         out_dir.mkdir(parents=True, exist_ok=True)
     return None, init, existing if overwrite and main else []
+
+
+def _averaged(model: nn.Module, config: TrainConfig, ckpt: dict | None, path: Path) -> AveragedModel | None:
+    """The moving average of ``model``'s weights and buffers (``config.ema``), restored from ``ckpt`` if resumed."""
+    if not config.ema:
+        return None
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True)
+    if ckpt is not None:
+        _restore(path, "moving average of the weights", lambda: ema.load_state_dict(ckpt["ema"]))
+    return ema
 
 
 @dataclasses.dataclass
@@ -258,6 +284,8 @@ class TrainingRun:
     batches_this_call: int = 0
     replaced: Path | None = None  # where the run being overwritten waits until this one has saved
     saved_at: tuple | None = None  # (epoch, batch) of the last checkpoint written
+    ema: AveragedModel | None = None  # the moving average of the weights (config.ema > 0)
+    precision_choice: PrecisionChoice | None = None  # the arithmetic and why
 
     @classmethod
     def start(
@@ -278,14 +306,18 @@ class TrainingRun:
         if dist.enabled and device.type == "cuda":
             device = torch.device("cuda", dist.local_rank)
             torch.cuda.set_device(device)
-        ckpt, init, to_replace = _open_run_folder(out_dir, config, resume, overwrite, dist.main)
+        ckpt, init, to_replace = _open_run_folder(out_dir, config, resume, overwrite, dist.main, device)
         if dist.main:
             remove_stale_parts(out_dir)
+        choice = dist.from_main(
+            recorded_precision(ckpt, device)
+            if ckpt is not None
+            else choose_precision(config.precision, device, amp=config.amp)
+        )
         torch.manual_seed(_seed_for(config.seed, 0))
         model = build_model(config.preset).to(device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        precision = resolve_precision(config.precision if config.amp else "fp32", device)
-        scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+        optimizer = make_optimizer(model.parameters(), config)
+        scaler = torch.amp.GradScaler(device.type, enabled=choice.precision == "fp16")
         if ckpt is not None:
             _restore(
                 out_dir / CHECKPOINT,
@@ -302,6 +334,7 @@ class TrainingRun:
                 print(f"no checkpoint in {out_dir}; starting a new run")
             if init is not None:
                 model.load_state_dict(init)
+        ema = _averaged(model, config, ckpt, out_dir / CHECKPOINT)
         net = model
         if dist.enabled:
             net = nn.parallel.DistributedDataParallel(
@@ -316,7 +349,7 @@ class TrainingRun:
                 group["lr"] = lr
         state = TrainState() if ckpt is None else TrainState.from_dict(ckpt["state"])
         replaced = _move_aside(out_dir, to_replace) if to_replace else None  # nothing of it may mix with the new run
-        return cls(
+        run = cls(
             config,
             out_dir,
             device,
@@ -326,14 +359,23 @@ class TrainingRun:
             optimizer,
             scheduler,
             scaler,
-            precision,
+            choice.precision,
             train,
             val,
             state,
             progress,
             replaced=replaced,
             saved_at=None if ckpt is None else (state.epoch, state.batch),
+            ema=ema,
+            precision_choice=choice,
         )
+        run.say(f"{describe_machine(device)}; precision {choice}")
+        return run
+
+    @property
+    def evaluated(self) -> nn.Module:
+        """The network that is validated, kept as ``best.pt`` and returned: the average of the weights if ``ema``."""
+        return self.model if self.ema is None else self.ema.module
 
     @property
     def finished(self) -> bool:
@@ -350,7 +392,8 @@ class TrainingRun:
         Non-finite weights are never written (:class:`DivergedError`).  The
         first save of a run that replaces another removes the replaced run.
         """
-        if not all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
+        networks = (self.model,) if self.ema is None else (self.model, self.ema)
+        if not all(bool(torch.isfinite(p).all()) for net in networks for p in net.parameters()):
             raise self.diverged("the weights are not all finite")
         if self.dist.main:
             atomic_save(
@@ -364,6 +407,7 @@ class TrainingRun:
                     "config": self.config.to_dict(),
                     "precision": self.precision,
                     "format": CHECKPOINT_FORMAT,
+                    **({} if self.ema is None else {"ema": self.ema.state_dict()}),
                 },
                 self.out_dir / CHECKPOINT,
             )
@@ -397,12 +441,20 @@ class TrainingRun:
         self.scaler.scale(loss).backward()
         self.scaler.step(self.optimizer)
         self.scaler.update()
+        if self.ema is not None:
+            self.ema.update_parameters(self.model)
         if self.config.schedule == "cosine":  # stepped per batch; the step schedule per epoch
             self.scheduler.step()
         return loss, logits
 
-    def train_epoch(self, max_batches: int | None = None) -> bool:
-        """Train on the rest of the current epoch; ``False`` if stopped after ``max_batches`` in this call."""
+    def train_epoch(self, max_batches: int | None = None, *, after_batch=None) -> bool:
+        """Train on the rest of the current epoch; ``False`` if stopped after ``max_batches`` in this call.
+
+        ``after_batch(run) -> bool``, if given, is called after every batch
+        (and any checkpoint); ``True`` stops the epoch there (returning
+        ``False``, as ``max_batches`` does).  The time it takes (a measurement
+        between batches, say) is not counted in the epoch's ``seconds``.
+        """
         c, s = self.config, self.state
         self.train.set_epoch(s.epoch)
         loader = _make_loader(self.train, c, s.batch * c.batch_size)
@@ -435,6 +487,12 @@ class TrainingRun:
                     self.save()
                 if max_batches is not None and self.batches_this_call >= max_batches:
                     return False
+                if after_batch is not None:
+                    paused = time.perf_counter()
+                    stop = after_batch(self)
+                    started += time.perf_counter() - paused
+                    if stop:
+                        return False
         s.seconds = time.perf_counter() - started
         return True
 
@@ -443,11 +501,11 @@ class TrainingRun:
         c, s = self.config, self.state
         started = time.perf_counter() - s.seconds
         if c.bn_batches:
-            recompute_batchnorm(self.model, _bn_inputs(c, self.train, s.epoch, self.dist.rank))
-        self.dist.sync_buffers(self.model)
+            recompute_batchnorm(self.evaluated, _bn_inputs(c, self.train, s.epoch, self.dist.rank))
+        self.dist.sync_buffers(self.evaluated)
         seen = max(s.running[2], 1)
         train_loss, train_acc = self.dist.mean([s.running[0] / seen, s.running[1] / seen])
-        val_loss, val_acc = evaluate_loss(self.model, self.val.X, self.val.y, self.device)
+        val_loss, val_acc = evaluate_loss(self.evaluated, self.val.X, self.val.y, self.device)
         s.seconds = time.perf_counter() - started
         return {"train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss, "val_acc": val_acc}
 
@@ -472,7 +530,12 @@ class TrainingRun:
             s.best_loss, s.best_epoch, s.bad_epochs = metrics["val_loss"], s.epoch + 1, 0
             if self.dist.main:
                 atomic_save(
-                    {"model": self.model.state_dict(), "config": c.to_dict(), "metrics": entry, "format": MODEL_FORMAT},
+                    {
+                        "model": self.evaluated.state_dict(),
+                        "config": c.to_dict(),
+                        "metrics": entry,
+                        "format": MODEL_FORMAT,
+                    },
                     self.out_dir / BEST,
                 )
         else:
@@ -544,7 +607,8 @@ def fit(
     -------
     model : ResAnDi
         The network as trained so far (last epoch, not the best one: load
-        ``best.pt`` with :func:`resandi_lite.load_model` for that).
+        ``best.pt`` with :func:`resandi_lite.load_model` for that); with
+        ``config.ema``, the moving average of its weights.
     history : list of dict
         One entry per finished epoch: losses, accuracies, learning rate, time.
     """
@@ -568,7 +632,7 @@ def fit(
                 run.save()
                 break
             run.end_epoch(run.validate())
-    return run.model, run.state.history
+    return run.evaluated, run.state.history
 
 
 def _run_folder(out_dir) -> Path:

@@ -1,0 +1,408 @@
+"""Issue 29's infrastructure: the measured "auto" precision and its cache, the precision a resumed run or an
+experiment keeps, the "fast" recipe's ingredients (optimizer, moving average of the weights), and
+benchmarks/speedrun.py's time to target and resumable JSON."""
+
+import argparse
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from resandi_lite import make_dataset
+from resandi_lite.train import (
+    TrainConfig,
+    choose_precision,
+    evaluate_loss,
+    fit,
+    load_checkpoint,
+    make_optimizer,
+    measured_precision,
+    recorded_precision,
+    shared_precision,
+    validation_set,
+)
+from resandi_lite.train import precision as precision_module
+
+ROOT = Path(__file__).resolve().parents[1]
+CPU = torch.device("cpu")
+TINY = dict(preset="lite", train_per_class=16, val_per_class=4, batch_size=32, max_epochs=2, seed=0, device="cpu")
+BF16_FASTER = {"fp32": 100.0, "bf16": 300.0}
+FP32_FASTER = {"fp32": 300.0, "bf16": 100.0}
+
+
+def _load_speedrun():
+    spec = importlib.util.spec_from_file_location("speedrun", ROOT / "benchmarks" / "speedrun.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["speedrun"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+speedrun = _load_speedrun()
+
+
+class Probe:
+    """A probe that returns fixed rates and counts its calls (no timing in tests)."""
+
+    def __init__(self, rates):
+        self.rates, self.calls = rates, 0
+
+    def __call__(self, device):
+        self.calls += 1
+        return dict(self.rates)
+
+
+@pytest.fixture
+def measuring(monkeypatch, tmp_path):
+    """The probe on (the suite turns it off), a bf16 CPU, and a cache in a temporary folder."""
+    monkeypatch.delenv(precision_module.PROBE_ENV, raising=False)
+    monkeypatch.setenv(precision_module.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr("resandi_lite.train.config.cpu_has_native_bf16", lambda: True)
+    return tmp_path / "cache" / "precision.json"
+
+
+# -- the measured precision and its cache ------------------------------------------------------------------------
+
+
+def test_probe_cache_miss_then_hit(measuring):
+    probe = Probe(BF16_FASTER)
+    first = measured_precision(CPU, probe=probe)
+    assert (first.precision, first.reason, probe.calls) == ("bf16", "measured", 1)
+    entry = json.loads(measuring.read_text())[precision_module.machine_key()]
+    assert entry["precision"] == "bf16" and entry["rates"] == BF16_FASTER
+    again = measured_precision(CPU, probe=Probe(FP32_FASTER))  # cached: the new probe is not asked
+    assert (again.precision, again.reason) == ("bf16", "cached")
+
+
+def test_probe_needs_a_margin_for_bf16(measuring):
+    assert measured_precision(CPU, probe=Probe({"fp32": 100.0, "bf16": 105.0})).precision == "fp32"
+    assert precision_module.MARGIN * 100 <= 300  # BF16_FASTER clears it
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", "\xff\xfe"])
+def test_a_corrupt_cache_is_ignored_and_rewritten(measuring, caplog, content):
+    measuring.parent.mkdir(parents=True)
+    measuring.write_text(content)
+    probe = Probe(FP32_FASTER)
+    choice = measured_precision(CPU, probe=probe)
+    assert (choice.precision, choice.reason, probe.calls) == ("fp32", "measured", 1)
+    assert "ignored the precision cache" in caplog.text
+    assert json.loads(measuring.read_text())[precision_module.machine_key()]["precision"] == "fp32"
+
+
+def test_another_cpu_model_is_measured_again(measuring, monkeypatch):
+    measured_precision(CPU, probe=Probe(BF16_FASTER))
+    monkeypatch.setattr(precision_module, "cpu_model", lambda: "Other CPU 9000")
+    probe = Probe(FP32_FASTER)
+    assert measured_precision(CPU, probe=probe).precision == "fp32" and probe.calls == 1
+    entries = json.loads(measuring.read_text())
+    assert len(entries) == 2 and any(key.startswith("Other CPU 9000 |") for key in entries)
+
+
+def test_an_unwritable_cache_only_costs_a_probe(measuring, tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    choice = measured_precision(CPU, probe=Probe(BF16_FASTER), cache=blocker / "precision.json")
+    assert choice.precision == "bf16" and "could not write the precision cache" in caplog.text
+
+
+def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(precision_module.CACHE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert precision_module.cache_file() == tmp_path / "xdg" / "resandi-lite" / "precision.json"
+    monkeypatch.setenv(precision_module.CACHE_ENV, str(tmp_path / "mine"))
+    assert precision_module.cache_file() == tmp_path / "mine" / "precision.json"
+
+
+def test_choose_precision_probes_only_a_bf16_cpu(measuring, monkeypatch):
+    never = Probe(BF16_FASTER)
+    assert choose_precision("auto", torch.device("cuda"), probe=never).precision == "fp16"
+    assert choose_precision("auto", torch.device("mps"), probe=never).precision == "fp32"
+    assert choose_precision("fp32", CPU, probe=never).reason == "requested"
+    assert choose_precision("auto", CPU, amp=False, probe=never).precision == "fp32"
+    monkeypatch.setattr("resandi_lite.train.config.cpu_has_native_bf16", lambda: False)
+    assert str(choose_precision("auto", CPU, probe=never)) == "fp32 (flags: this CPU has no bfloat16 instructions)"
+    assert never.calls == 0
+    monkeypatch.setattr("resandi_lite.train.config.cpu_has_native_bf16", lambda: True)
+    monkeypatch.setenv(precision_module.PROBE_ENV, "0")
+    assert choose_precision("auto", CPU, probe=never).reason == "flags"
+    monkeypatch.delenv(precision_module.PROBE_ENV)
+    assert choose_precision("auto", CPU, probe=Probe(FP32_FASTER)).precision == "fp32"
+    with pytest.raises(ValueError, match="precision must be one of auto, fp32, bf16, fp16, got 'fp8'"):
+        choose_precision("fp8", CPU)
+
+
+# -- a resumed run keeps its precision ---------------------------------------------------------------------------
+
+
+def test_a_resumed_run_keeps_the_recorded_precision(measuring, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(precision_module, "probe_rates", Probe(BF16_FASTER))
+    fit(TrainConfig(**TINY), tmp_path / "run", max_batches=1)
+    out = capsys.readouterr().out
+    assert "CPU " in out and "bfloat16 instructions" in out and "precision bf16 (measured" in out
+    # the machine now measures fp32 faster (heavy load): the run carries on in bf16 all the same, without probing
+    measuring.unlink()
+    monkeypatch.setattr(precision_module, "probe_rates", lambda device: pytest.fail("a resumed run probed"))
+    _, history = fit(TrainConfig(**TINY), tmp_path / "run", resume=True)
+    assert "precision bf16 (checkpoint" in capsys.readouterr().out
+    assert [e["precision"] for e in history] == ["bf16", "bf16"]
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")["precision"] == "bf16"
+    # asking for the recorded one by name is the same run; asking for another is refused, naming precision
+    fit(TrainConfig(**TINY, precision="bf16"), tmp_path / "run", resume=True, progress=False)
+    with pytest.raises(ValueError, match="cannot resume .* in precision 'fp32': it trained in 'bf16'"):
+        fit(TrainConfig(**TINY, precision="fp32"), tmp_path / "run", resume=True, progress=False)
+
+
+def test_recorded_precision_of_old_and_new_checkpoints():
+    assert recorded_precision({"precision": "bf16"}, CPU).precision == "bf16"
+    from_history = {"state": {"history": [{"precision": "fp32"}, {"precision": "bf16"}]}, "config": {}}
+    assert recorded_precision(from_history, CPU).precision == "bf16"
+    # written before precision existed: fp16 under amp on CUDA, fp32 elsewhere, as fit() did then
+    old = {"state": {"history": [{"epoch": 1}]}, "config": {"amp": True}}
+    assert recorded_precision(old, CPU).precision == "fp32"
+    assert recorded_precision(old, torch.device("cuda")).precision == "fp16"
+
+
+def test_an_old_checkpoint_without_the_new_fields_resumes(tmp_path):
+    fit(TrainConfig(**TINY, precision="fp32"), tmp_path, progress=False, max_batches=1)
+    ckpt = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    for key in ("optimizer", "ema"):
+        del ckpt["config"][key]
+    del ckpt["precision"], ckpt["sha256"]
+    torch.save(ckpt, tmp_path / "checkpoint.pt")
+    _, history = fit(TrainConfig(**TINY, precision="fp32"), tmp_path, resume=True, progress=False)
+    assert len(history) == 2 and {e["precision"] for e in history} == {"fp32"}
+
+
+# -- a group of runs shares one precision ------------------------------------------------------------------------
+
+
+def _finished_run(folder: Path, precision: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "log.json").write_text(json.dumps({"history": [{"epoch": 1, "precision": precision}]}))
+    return folder
+
+
+def test_shared_precision_follows_the_runs_already_trained(measuring, tmp_path):
+    probe = Probe(FP32_FASTER)
+    runs = [_finished_run(tmp_path / f"random-seed{k}", "bf16") for k in range(2)] + [tmp_path / "not-yet"]
+    choice = shared_precision(runs, "auto", CPU, probe=probe)
+    assert (choice.precision, choice.reason, probe.calls) == ("bf16", "shared", 0)
+    assert shared_precision([tmp_path / "not-yet"], "auto", CPU, probe=probe).precision == "fp32"
+    assert shared_precision(runs, "fp32", CPU).precision == "fp32"  # an explicit request is kept
+
+
+def test_the_augmentation_experiment_pins_the_precision_of_its_finished_runs(measuring, monkeypatch, tmp_path):
+    from resandi_lite.augment import scratch
+
+    monkeypatch.setattr(precision_module, "probe_rates", Probe(FP32_FASTER))  # today's probe would say fp32
+    config = TrainConfig.recipe("cpu", max_epochs=2, fresh_data=False)
+    settings = {"config": config.to_dict(), "train_per_class": 12, "sigmas": [0.0]}
+    # an experiment.json of an older version: no recorded precision, no optimizer or ema in its config
+    old = json.loads(json.dumps(settings))
+    del old["config"]["optimizer"], old["config"]["ema"]
+    tmp_path.joinpath("experiment.json").write_text(json.dumps(old))
+    scratch._check_experiment(tmp_path, settings)  # accepted: the new fields take their defaults
+    _finished_run(tmp_path / "base", "bf16")
+    _finished_run(tmp_path / "targeted-seed0", "bf16")
+    said = []
+    assert scratch._experiment_precision(tmp_path, config, said.append) == "bf16"
+    assert json.loads(tmp_path.joinpath("experiment.json").read_text())["precision"] == "bf16"
+    assert "bf16" in said[0]
+    scratch._check_experiment(tmp_path, settings)  # the recorded precision is not a changed setting
+    # once recorded, it holds even if the runs' logs are gone
+    for log in tmp_path.glob("*/log.json"):
+        log.unlink()
+    assert scratch._experiment_precision(tmp_path, config, said.append) == "bf16"
+    assert "recorded in experiment.json" in said[-1]
+    # a new experiment measures, and records what it measured for its later networks
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    fresh.joinpath("experiment.json").write_text(json.dumps(settings))
+    assert scratch._experiment_precision(fresh, config, said.append) == "fp32"
+    assert json.loads(fresh.joinpath("experiment.json").read_text())["precision"] == "fp32"
+
+
+def test_a_run_started_in_auto_resumes_under_the_experiments_pinned_precision(measuring, monkeypatch, tmp_path):
+    # the in-progress run of an experiment: saved with precision "auto", continued with the pinned "bf16"
+    monkeypatch.setattr(precision_module, "probe_rates", Probe(BF16_FASTER))
+    fit(TrainConfig(**TINY), tmp_path, max_batches=1, progress=False)
+    _, history = fit(TrainConfig(**TINY, precision="bf16"), tmp_path, resume=True, progress=False)
+    assert {e["precision"] for e in history} == {"bf16"}
+
+
+# -- the fast recipe: optimizer and moving average of the weights -------------------------------------------------
+
+
+def test_optimizer_and_ema_are_validated():
+    with pytest.raises(ValueError, match="optimizer must be one of adam, adamw, sgd, got 'rmsprop'"):
+        TrainConfig(optimizer="rmsprop")
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        TrainConfig(optimizer=None)
+    with pytest.raises(ValueError, match=r"ema must be in \[0, 1\)"):
+        TrainConfig(ema=1.0)
+    with pytest.raises(ValueError, match="ema must be >= 0"):
+        TrainConfig(ema=-0.1)
+    with pytest.raises(TypeError, match="ema must be a number"):
+        TrainConfig(ema="0.9")
+    params = [torch.zeros(1, requires_grad=True)]
+    assert type(make_optimizer(params, TrainConfig())) is torch.optim.Adam
+    assert type(make_optimizer(params, TrainConfig(optimizer="adamw"))) is torch.optim.AdamW
+    sgd = make_optimizer(params, TrainConfig(optimizer="sgd", lr=0.1, weight_decay=1e-4))
+    assert type(sgd) is torch.optim.SGD and sgd.defaults["nesterov"] and sgd.defaults["momentum"] == 0.9
+
+
+def test_the_fast_recipe_trains_a_few_batches(tmp_path):
+    config = TrainConfig.recipe(
+        "fast", train_per_class=8, val_per_class=2, batch_size=16, bn_batches=1, max_epochs=2, device="cpu"
+    )
+    assert TrainConfig.recipe("paper") == TrainConfig()  # the paper's recipe stays the default
+    assert (config.optimizer, config.num_workers, config.fresh_data) == ("adamw", 1, True) and 0 < config.ema < 1
+    model, _ = fit(config, tmp_path, progress=False, max_batches=2)
+    ckpt = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert ckpt["state"]["batch"] == 2 and int(ckpt["ema"]["n_averaged"]) == 2
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_ema_weights_differ_from_the_raw_ones_and_are_validated_and_kept(tmp_path):
+    config = TrainConfig(**{**TINY, "max_epochs": 1}, lr=1e-2, ema=0.5, precision="fp32")
+    model, history = fit(config, tmp_path, progress=False)
+    ckpt = load_checkpoint(tmp_path / "checkpoint.pt")
+    raw = ckpt["model"]
+    ema = {k.removeprefix("module."): v for k, v in ckpt["ema"].items() if k.startswith("module.")}
+    assert raw.keys() == ema.keys()
+    assert any(not torch.equal(raw[k], ema[k]) for k in raw if raw[k].is_floating_point())
+    # best.pt and the returned network are the average, and the validation measured the average
+    best = load_checkpoint(tmp_path / "best.pt")["model"]
+    assert all(torch.equal(best[k], ema[k]) for k in ema)
+    assert all(torch.equal(v, ema[k]) for k, v in model.state_dict().items())
+    val = validation_set(config)
+    loss, acc = evaluate_loss(model, val.X, val.y, CPU)
+    assert (loss, acc) == pytest.approx((history[0]["val_loss"], history[0]["val_acc"]), rel=1e-6)
+
+
+def test_an_ema_run_resumes_to_the_same_average(tmp_path):
+    config = TrainConfig(**TINY, ema=0.6, precision="fp32")
+    straight, _ = fit(config, tmp_path / "a", progress=False)
+    fit(config, tmp_path / "b", progress=False, max_batches=1)
+    resumed, _ = fit(config, tmp_path / "b", resume=True, progress=False)
+    a, b = straight.state_dict(), resumed.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+# -- benchmarks/speedrun.py ---------------------------------------------------------------------------------------
+
+CURVE = [
+    {"seconds": 120.0, "samples": 1000, "accuracy": 0.80, "accuracy_symmetrized": 0.82},
+    {"seconds": 240.0, "samples": 2000, "accuracy": 0.90, "accuracy_symmetrized": 0.91},
+    {"seconds": 360.0, "samples": 3000, "accuracy": 0.95, "accuracy_symmetrized": 0.96},
+]
+
+
+def test_time_to_target_on_a_synthetic_curve():
+    hit = speedrun.time_to_target(CURVE, 0.925)
+    assert hit == {
+        "seconds": 360.0,
+        "samples": 3000,
+        "interpolated_seconds": pytest.approx(300.0),
+        "interpolated_samples": pytest.approx(2500.0),
+    }
+    sym = speedrun.time_to_target(CURVE, 0.865, "accuracy_symmetrized")
+    assert (sym["seconds"], sym["interpolated_seconds"]) == (240.0, pytest.approx(120 + 120 * 0.5))
+    assert speedrun.time_to_target(CURVE, 0.5)["interpolated_seconds"] == 120.0  # crossed at the first point
+    assert speedrun.time_to_target(CURVE, 0.9)["seconds"] == 240.0  # reaching the target counts
+    assert speedrun.time_to_target(CURVE, 0.99) is None
+    assert speedrun.binomial_stderr(0.9, 8000) == pytest.approx(math.sqrt(0.9 * 0.1 / 8000))
+    runs = [
+        {"time_to_target": {"accuracy": {"interpolated_seconds": 100.0}}},
+        {"time_to_target": {"accuracy": {"interpolated_seconds": 300.0}}},
+        {"time_to_target": {"accuracy": None}},
+    ]
+    assert speedrun.median_time(runs) == 300.0  # the seed that never reached it counts as infinitely slow
+    assert speedrun.median_time(runs[:2]) == 200.0
+    assert speedrun.median_time(runs[1:]) == math.inf
+
+
+def test_arms_and_their_changes():
+    assert speedrun.parse_changes("ema=0, optimizer=sgd,lr=0.1,fresh_data=false,length=1000") == [
+        ("ema", 0.0),
+        ("optimizer", "sgd"),
+        ("lr", 0.1),
+        ("fresh_data", False),
+        ("length", 1000),
+    ]
+    with pytest.raises(ValueError, match="TrainConfig field"):
+        speedrun.parse_changes("tta=1")
+    with pytest.raises(ValueError, match="batch_size must be a int, got 'big'"):
+        speedrun.parse_changes("batch_size=big")
+    arm = speedrun.Arm("fast", (("ema", 0.0), ("lr", 0.004)), (("max_epochs", 2),))
+    assert arm.name == "fast+ema=0.0+lr=0.004"
+    config = arm.config(3)
+    assert (config.ema, config.lr, config.max_epochs, config.seed, config.optimizer) == (0.0, 0.004, 2, 3, "adamw")
+    assert speedrun.default_target("varying") == pytest.approx(0.9036)
+    assert speedrun.default_target(1000) == pytest.approx(0.9489)
+
+
+def _args(out: Path, minutes: float) -> argparse.Namespace:
+    return argparse.Namespace(
+        out=out, minutes=minutes, eval_every=1e-6, test_per_class=2, test_seed=1, target=0.5, threads=1
+    )
+
+
+TINY_ARM = speedrun.Arm(
+    "cpu",
+    overrides=tuple(
+        dict(train_per_class=4, val_per_class=1, batch_size=16, max_epochs=2, bn_batches=1, device="cpu").items()
+    ),
+)
+
+
+def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
+    test = make_dataset(2, "varying", seed=1)
+    # an arm trained straight to its end
+    straight = speedrun.run_arm(TINY_ARM, 0, _args(tmp_path / "a", 60), test)
+    assert straight["finished"] and straight["stopped"] == "max_epochs" and straight["sessions"] == 1
+    stored = json.loads((tmp_path / "a" / "cpu-seed0.json").read_text())
+    assert stored == json.loads(json.dumps(straight))
+    assert {"cpu", "bf16_flags", "threads", "torch", "precision", "precision_reason"} <= set(stored["machine"])
+    curve = stored["curve"]
+    assert [p["samples"] for p in curve] == sorted(p["samples"] for p in curve) and curve[-1]["samples"] == 64
+    assert all(p["seconds"] >= p["train_seconds"] > 0 and p["wall_seconds"] > 0 for p in curve)
+    assert stored["final"]["accuracy"] == curve[-1]["accuracy"]
+    p = curve[-1]["accuracy"]
+    assert stored["final"]["stderr"] == pytest.approx(math.sqrt(p * (1 - p) / 16))
+    # an interrupted arm: stopped by a budget before its first batch, then continued to the same end
+    first = speedrun.run_arm(TINY_ARM, 0, _args(tmp_path / "b", 1e-9), test)
+    assert first["stopped"] == "budget" and first["curve"][-1]["samples"] == 0
+    resumed = speedrun.run_arm(TINY_ARM, 0, _args(tmp_path / "b", 60), test)
+    assert resumed["stopped"] == "max_epochs" and resumed["sessions"] == 2
+    assert resumed["curve"][0] == first["curve"][0]  # the points of the first session are kept
+    assert resumed["final"]["accuracy"] == straight["final"]["accuracy"]  # and training continued where it was
+    assert resumed["final"]["samples"] == straight["final"]["samples"]
+    # a finished arm is read back, not trained again; other settings are refused
+    monkeypatch.setattr(speedrun.TrainingRun, "start", lambda *a, **k: pytest.fail("a finished arm was trained"))
+    assert speedrun.run_arm(TINY_ARM, 0, _args(tmp_path / "a", 60), test)["curve"] == straight["curve"]
+    other = speedrun.Arm("cpu", overrides=(*TINY_ARM.overrides, ("lr", 0.5)))
+    with pytest.raises(ValueError, match=r"other settings \(config differ\)"):
+        speedrun.Speedrun(other, 0, _args(tmp_path / "a", 60), test)
+    # the table of arms reads the JSON files back
+    rows = speedrun.summary(speedrun.read_results(tmp_path / "a"))
+    assert list(rows) == ["cpu"] and rows["cpu"]["seeds"] == [0]
+    assert speedrun.table(rows).splitlines()[2].startswith("| cpu | 1 |")
+    assert np.isfinite(rows["cpu"]["final_accuracy"])
+
+
+def test_cli_trains_the_fast_recipe_with_the_new_options(tmp_path):
+    from resandi_lite.__main__ import main
+
+    tiny = "--train-per-class 4 --val-per-class 1 --batch-size 16 --bn-batches 1 --max-epochs 1 --device cpu"
+    code = main(["train", "--recipe", "fast", "--out", str(tmp_path), *tiny.split(), "--optimizer", "sgd"])
+    assert code == 0
+    config = load_checkpoint(tmp_path / "checkpoint.pt")["config"]
+    assert (config["optimizer"], config["ema"], config["batch_size"]) == ("sgd", 0.998, 16)
+    assert main(["train", "--out", str(tmp_path / "x"), "--optimizer", "rmsprop"]) == 2  # refused in one line
