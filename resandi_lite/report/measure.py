@@ -17,7 +17,7 @@ from ..paper import GROUPS as PAPER_GROUPS
 from ..paper import PROBES as PAPER_PROBES
 from ..paper import SPEARMAN as PAPER_SPEARMAN
 from ..simulate.classes import CLASSES
-from .rows import _networks, beyond_rows, paper_rows
+from .rows import _networks, groundtruth_rows, paper_rows
 
 
 def _percent(p, n: int) -> tuple[float, float]:
@@ -133,7 +133,7 @@ def measure_groundtruth(n_per_class: int, seed: int = 0, *, network="lite", attr
     Returns
     -------
     dict
-        ``{key: (value, stderr)}`` for every key of :func:`beyond_rows`
+        ``{key: (value, stderr)}`` for every key of :func:`groundtruth_rows`
         (:func:`resandi_lite.groundtruth.report_values`: the mean score per
         class, and a standard error read off its 95% bootstrap interval).
     """
@@ -144,11 +144,11 @@ def measure_groundtruth(n_per_class: int, seed: int = 0, *, network="lite", attr
             f"n_per_class must be an integer >= 2 (a bootstrap needs two trajectories), got {n_per_class!r}"
         )
     values = report_values(int(n_per_class), seed, network=network, attribution=attribution)
-    expected = {r.key for r in beyond_rows()}
+    expected = {r.key for r in groundtruth_rows()}
     if set(values) != expected:
         raise RuntimeError(
             f"groundtruth.report_values returned keys {sorted(set(values) ^ expected)} that do not "
-            "match the report's rows beyond the paper"
+            "match the report's ground-truth rows beyond the paper"
         )
     return {k: (float(v), float(e)) for k, (v, e) in values.items()}
 
