@@ -9,8 +9,8 @@ curve, its accuracies under noise with and without Grad-CAM-guided augmentation,
 correlations and block-wise probes.
 
 Beyond the paper, the report carries chapter 4's comparison of the strongest
-classical methods with the network (:mod:`resandi_lite.comparison`; section
-:data:`CLASSICAL`) and chapter 9b's
+classical methods with the network (:mod:`resandi_lite.comparison`, read by
+:func:`classical_from_results`; section :data:`CLASSICAL`) and chapter 9b's
 ground-truth scores (:mod:`resandi_lite.groundtruth`): how well the network's
 maps find the simulated events (section :data:`BEYOND`).  Those rows are ours
 only (``Row.paper`` is ``None``, printed as "—") and stand in sections of their
@@ -31,6 +31,7 @@ at the end of its training).  Every public name is re-exported here: ``rl.report
 
 from .measure import (
     augmentation_from_results,
+    classical_from_results,
     measure_augmentation,
     measure_classification,
     measure_erasure,
@@ -67,6 +68,7 @@ __all__ = [
     "augmentation_from_results",
     "beyond_rows",
     "class_gaps",
+    "classical_from_results",
     "classical_rows",
     "counts",
     "groundtruth_rows",
