@@ -1,4 +1,7 @@
-"""The report's rows beyond the paper (chapter 9b's ground-truth scores), per-class gaps, and the training summary."""
+"""The report's rows beyond the paper (chapter 9b's ground-truth scores), per-class gaps, and the training summary.
+
+Chapter 4's rows beyond the paper (the classical methods against the network) are tested in
+tests/test_report_classical.py."""
 
 import json
 
@@ -10,14 +13,17 @@ from resandi_lite.groundtruth import EVENT_CLASSES, SCORES
 
 
 def test_beyond_rows_are_ours_only_in_their_own_section():
-    rows = report.beyond_rows()
+    rows = report.groundtruth_rows()
     assert len(rows) == len(SCORES) * len(EVENT_CLASSES) * 2 == 18  # the map and its random baseline
     assert all(r.paper is None and r.beyond_paper and r.section == report.BEYOND for r in rows)
     assert {r.key for r in rows} == {
         f"groundtruth/{s}{suffix}/{c}" for s in SCORES for c in EVENT_CLASSES for suffix in ("", "-random")
     }
     keys = [r.key for r in report.report_rows()]
-    assert len(keys) == len(set(keys)) == 54 + 18 and keys[:54] == [r.key for r in report.paper_rows()]
+    assert len(keys) == len(set(keys)) == 54 + 16 + 18 and keys[:54] == [r.key for r in report.paper_rows()]
+    assert keys[-18:] == [r.key for r in rows]  # the last section
+    assert [r.key for r in report.beyond_rows()] == [r.key for r in report.classical_rows()] + [r.key for r in rows]
+    assert report.BEYOND in report.BEYOND_SECTIONS and set(report.BEYOND_SECTIONS) <= set(report.SECTIONS)
     assert all(report.protocol_of(r.key) == "varying" for r in rows)  # chapter 9b's varying-length network
 
 
@@ -39,8 +45,8 @@ def test_rows_without_a_paper_value_print_a_dash_and_no_difference():
     assert text.index(report.SECTIONS[report.BEYOND]) > text.index(report.SECTIONS["layerwise"])  # last, apart
     page = report.table(rows)._repr_html_()
     assert page.count("<table") == len(report.SECTIONS) and f'data-section="{report.BEYOND}"' in page
-    assert page.count('<td style="text-align:right">—</td>') == 2 * 18  # paper and difference of each such row
-    assert report.counts(rows) == "54 rows of the paper's (1 measured), 18 beyond the paper (2 measured)"
+    assert page.count('<td style="text-align:right">—</td>') == 2 * (16 + 18)  # paper and difference of each such row
+    assert report.counts(rows) == "54 rows of the paper's (1 measured), 34 beyond the paper (2 measured)"
     assert repr(report.table(rows)) == "<reproduction table: " + report.counts(rows) + ">"
     undefined = report.reproduction_table({"groundtruth/mass/SubATTM": (float("nan"), float("nan"))})
     assert (
@@ -51,12 +57,12 @@ def test_rows_without_a_paper_value_print_a_dash_and_no_difference():
 
 def test_measure_groundtruth_fills_every_row_beyond_the_paper():
     values = report.measure_groundtruth(3, seed=0)  # 9 trajectories, one Grad-CAM pass
-    assert set(values) == {r.key for r in report.beyond_rows()}
+    assert set(values) == {r.key for r in report.groundtruth_rows()}
     for key, (value, stderr) in values.items():
         assert np.isnan(value) or 0.0 <= value <= 1.0, key  # AUROC, hit rate and mass are fractions
         assert np.isnan(stderr) or stderr >= 0.0, key
     rows = report.reproduction_table(values)
-    assert report.counts(rows).endswith("18 beyond the paper (18 measured)")
+    assert report.counts(rows).endswith("34 beyond the paper (18 measured)")
     with pytest.raises(ValueError, match="n_per_class must be an integer >= 2"):
         report.measure_groundtruth(1)
 

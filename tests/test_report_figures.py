@@ -48,15 +48,19 @@ def test_reproduction_figure_names_the_classes_that_differ_and_leaves_out_rows_b
             "per_class/varying/SupFBM": (90.4, 1.3),  # 0.2 standard errors: no label
             "per_class/fixed/BM": (94.6, 1.0),  # 4.3 standard errors above
             "groundtruth/auroc/SubCTRW": (0.7, 0.03),
+            "classical/varying/forest": (90.5, 0.3, "10,000 per class"),  # chapter 4's, beyond the paper too
+            "classical/varying/forest-minus-network-symmetrized": (-0.7, 0.3, "10,000 per class"),
         }
     )
     axes = plot_reproduction(rows)
-    assert sorted(_points(axes[0])) == sorted([(96.21, 92.4), (90.10, 90.4), (90.27, 94.6)])  # no AUROC point
-    assert _points(axes[2]) == []
+    assert sorted(_points(axes[0])) == sorted([(96.21, 92.4), (90.10, 90.4), (90.27, 94.6)])  # no AUROC, no forest
+    assert _points(axes[1]) == [] and _points(axes[2]) == []  # no difference of chapter 4's
     labels = {t.get_text(): t.xy for t in axes[0].texts}
     assert labels == {"SubFBM": (96.21, 92.4), "BM, T = 1000": (90.27, 94.6)}
     ys = sorted(t.get_position()[1] for t in axes[0].texts)  # the names stand apart, in a column
     assert np.diff(ys).min() >= 4 and {t.get_position()[0] for t in axes[0].texts} == {50}
     plt.close("all")
     with pytest.raises(ValueError, match="no measured values"):
-        plot_reproduction(report.reproduction_table({"groundtruth/auroc/SubCTRW": 0.7}))
+        plot_reproduction(
+            report.reproduction_table({"groundtruth/auroc/SubCTRW": 0.7, "classical/fixed/network": 95.6})
+        )

@@ -8,10 +8,13 @@ each measurement on fresh seeded test sets and lines the results up, one
 curve, its accuracies under noise with and without Grad-CAM-guided augmentation, and its layer-wise
 correlations and block-wise probes.
 
-Beyond the paper, the report carries chapter 9b's ground-truth scores
-(:mod:`resandi_lite.groundtruth`): how well the network's maps find the
-simulated events.  Those rows are ours only (``Row.paper`` is ``None``,
-printed as "—") and stand in their own section, :data:`BEYOND`.
+Beyond the paper, the report carries chapter 4's comparison of the strongest
+classical methods with the network (:mod:`resandi_lite.comparison`, read by
+:func:`classical_from_results`; section :data:`CLASSICAL`) and chapter 9b's
+ground-truth scores (:mod:`resandi_lite.groundtruth`): how well the network's
+maps find the simulated events (section :data:`BEYOND`).  Those rows are ours
+only (``Row.paper`` is ``None``, printed as "—") and stand in sections of their
+own, :data:`BEYOND_SECTIONS`.
 
 The package, one module per concern: :mod:`.rows` (the :class:`Row` type, the sections, the paper's
 rows and those beyond it, the table with ours filled in, the per-class gaps), :mod:`.measure` (one
@@ -22,12 +25,13 @@ at the end of its training).  Every public name is re-exported here: ``rl.report
 >>> rows = paper_rows()
 >>> len(rows), rows[0].quantity, rows[0].paper
 (54, 'accuracy, varying length', 90.36)
->>> len(beyond_rows()), beyond_rows()[0].paper
-(18, None)
+>>> len(beyond_rows()), len(classical_rows()), len(groundtruth_rows()), {r.paper for r in beyond_rows()}
+(34, 16, 18, {None})
 """
 
 from .measure import (
     augmentation_from_results,
+    classical_from_results,
     measure_augmentation,
     measure_classification,
     measure_erasure,
@@ -37,11 +41,15 @@ from .measure import (
 from .render import NO_PAPER, Table, table, to_html, to_markdown, write_report
 from .rows import (
     BEYOND,
+    BEYOND_SECTIONS,
+    CLASSICAL,
     SECTIONS,
     Row,
     beyond_rows,
     class_gaps,
+    classical_rows,
     counts,
+    groundtruth_rows,
     paper_rows,
     protocol_of,
     report_rows,
@@ -51,6 +59,8 @@ from .training import training_summary
 
 __all__ = [
     "BEYOND",
+    "BEYOND_SECTIONS",
+    "CLASSICAL",
     "NO_PAPER",
     "Row",
     "SECTIONS",
@@ -58,7 +68,10 @@ __all__ = [
     "augmentation_from_results",
     "beyond_rows",
     "class_gaps",
+    "classical_from_results",
+    "classical_rows",
     "counts",
+    "groundtruth_rows",
     "measure_augmentation",
     "measure_classification",
     "measure_erasure",

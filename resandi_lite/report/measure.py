@@ -2,7 +2,8 @@
 
 Each runs on fresh seeded test sets, with the shipped networks unless told otherwise, and returns
 ``{key: (value, stderr)}`` for :func:`~resandi_lite.report.reproduction_table`;
-:func:`augmentation_from_results` reads the rows of a finished augmentation experiment instead.
+:func:`augmentation_from_results` reads the rows of a finished augmentation experiment instead, and
+:func:`classical_from_results` chapter 4's rows beyond the paper from the results of ``benchmarks/baselines.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ..paper import GROUPS as PAPER_GROUPS
 from ..paper import PROBES as PAPER_PROBES
 from ..paper import SPEARMAN as PAPER_SPEARMAN
 from ..simulate.classes import CLASSES
-from .rows import _networks, beyond_rows, paper_rows
+from .rows import CLASSICAL, CLASSICAL_PROTOCOLS, _networks, groundtruth_rows, paper_rows
 
 
 def _percent(p, n: int) -> tuple[float, float]:
@@ -133,7 +134,7 @@ def measure_groundtruth(n_per_class: int, seed: int = 0, *, network="lite", attr
     Returns
     -------
     dict
-        ``{key: (value, stderr)}`` for every key of :func:`beyond_rows`
+        ``{key: (value, stderr)}`` for every key of :func:`groundtruth_rows`
         (:func:`resandi_lite.groundtruth.report_values`: the mean score per
         class, and a standard error read off its 95% bootstrap interval).
     """
@@ -144,11 +145,11 @@ def measure_groundtruth(n_per_class: int, seed: int = 0, *, network="lite", attr
             f"n_per_class must be an integer >= 2 (a bootstrap needs two trajectories), got {n_per_class!r}"
         )
     values = report_values(int(n_per_class), seed, network=network, attribution=attribution)
-    expected = {r.key for r in beyond_rows()}
+    expected = {r.key for r in groundtruth_rows()}
     if set(values) != expected:
         raise RuntimeError(
             f"groundtruth.report_values returned keys {sorted(set(values) ^ expected)} that do not "
-            "match the report's rows beyond the paper"
+            "match the report's ground-truth rows beyond the paper"
         )
     return {k: (float(v), float(e)) for k, (v, e) in values.items()}
 
@@ -241,3 +242,65 @@ def augmentation_from_results(results) -> dict:
             out[f"targeted/{s:.1f}"] = (float(mean["targeted"][j]), float(se["targeted"][j]))
     reported = {row.key for row in paper_rows()}
     return {k: v for k, v in out.items() if k in reported}  # the paper lists only some noise levels
+
+
+def _points(value, stderr, detail=None) -> tuple | None:
+    """A fraction and its standard error as points (``None`` where the value is missing or not finite)."""
+    if value is None or not np.isfinite(float(value)):
+        return None
+    se = None if stderr is None or not np.isfinite(float(stderr)) else 100 * float(stderr)
+    return (100 * float(value), se) if detail is None else (100 * float(value), se, detail)
+
+
+def classical_from_results(results) -> dict:
+    """Chapter 4's rows beyond the paper (:func:`classical_rows`) read from ``benchmarks/baselines.py``'s results.
+
+    ``results`` as :func:`resandi_lite.comparison.load_comparison` returns it (the shipped file), or the path of a
+    ``learning_curves.json``; ``None`` (nothing shipped) fills no row.  Per protocol: each method's accuracy
+    (%) at its largest training size in the results (:func:`resandi_lite.comparison.curve`), the shipped network's
+    plain and averaged over the symmetries (:func:`resandi_lite.comparison.shipped`), and the paired differences
+    (points) the benchmark stored (:func:`resandi_lite.comparison.paired`): the random forest at its largest size
+    minus the shipped network averaged over the symmetries, and the forest minus the network from scratch at the
+    largest size both were trained at.  A method, network or comparison missing from the results (the networks
+    from scratch while they train) leaves its row empty.
+
+    Returns
+    -------
+    dict
+        ``{key: (value, stderr)}`` for the shipped networks, ``{key: (value, stderr, detail)}`` for the rows read
+        at a training size, ``detail`` the size (e.g. ``"10,000 per class"``), which
+        :func:`reproduction_table` adds to the row's quantity.
+    """
+    from ..comparison import curve, load_comparison, paired, shipped
+
+    if isinstance(results, (str, Path)):
+        results = load_comparison(results)
+    if results is None:
+        return {}
+    if not isinstance(results, dict) or not isinstance(results.get("entries"), dict):
+        raise ValueError("results must be the dict of comparison.load_comparison() (with 'entries'), a path or None")
+    out = {}
+    for protocol, _, name, _ in CLASSICAL_PROTOCOLS:
+        at = f"{CLASSICAL}/{protocol}"
+        sizes = {}
+        for method in ("forest", "boosting", "minirocket", "network-scratch"):
+            c = curve(results, name, method)
+            sizes[method] = {int(n) for n in c["per_class"]}
+            if c["per_class"].size:
+                out[f"{at}/{method}"] = _points(
+                    c["accuracy"][-1], c["stderr"][-1], f"{int(c['per_class'][-1]):,} per class"
+                )
+        for suffix in ("", "-symmetrized"):
+            entry = shipped(results, name, symmetrized=bool(suffix))
+            if entry is not None:
+                out[f"{at}/network{suffix}"] = _points(entry["accuracy"], entry["stderr"])
+        largest = max(sizes["forest"], default=None)
+        equal = max(sizes["forest"] & sizes["network-scratch"], default=None)  # equal data
+        for network, n, against in (
+            ("network-symmetrized", largest, f"{name}/network-symmetrized"),
+            ("network-scratch", equal, f"{name}/network-scratch/{equal}"),
+        ):
+            row = None if n is None else paired(results, f"{name}/forest/{n}", against)
+            if row is not None:
+                out[f"{at}/forest-minus-{network}"] = _points(row["difference"], row["stderr"], f"{n:,} per class")
+    return {k: v for k, v in out.items() if v is not None}

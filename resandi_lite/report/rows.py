@@ -1,7 +1,9 @@
 """The rows of the report: one :class:`Row` per number, the paper's and those beyond it, ours filled in.
 
 The sections (:data:`SECTIONS`), the paper's rows (:func:`paper_rows`) and the rows beyond the paper
-(:func:`beyond_rows`, section :data:`BEYOND`), which network measures a row (:func:`protocol_of`),
+(:func:`beyond_rows`, sections :data:`BEYOND_SECTIONS`: chapter 4's classical methods against the network,
+:func:`classical_rows`, and chapter 9b's ground-truth scores, :func:`groundtruth_rows`), which network measures
+a row (:func:`protocol_of`),
 the table with ours filled in (:func:`reproduction_table`), how many rows were measured
 (:func:`counts`) and the per-class accuracies against the paper's (:func:`class_gaps`).
 """
@@ -29,8 +31,13 @@ from ..paper import SIGMAS as PAPER_SIGMAS
 from ..paper import SPEARMAN as PAPER_SPEARMAN
 from ..simulate.classes import CLASSES
 
-#: The section of the rows beyond the paper (ours only): chapter 9b's ground-truth scores.
+#: The section of chapter 9b's ground-truth scores, rows beyond the paper (ours only); kept for its callers, the
+#: sections of every row beyond the paper are :data:`BEYOND_SECTIONS`.
 BEYOND = "groundtruth"
+#: The section of chapter 4's comparison: the strongest classical methods against the network (ours only).
+CLASSICAL = "classical"
+#: Every section of rows beyond the paper (``paper=None``), in the table's order.
+BEYOND_SECTIONS = (CLASSICAL, BEYOND)
 
 
 #: Section key -> title; each title names the paper's result the rows reproduce (Bae et al. 2026), or says that
@@ -41,6 +48,8 @@ SECTIONS = {
     "augmentation": "augmentation and noise (the paper's figure of accuracy under noise, targeted against random "
     "copies)",
     "layerwise": "layer-wise analysis (the paper's Grad-CAM-statistic correlations and block-wise probes)",
+    CLASSICAL: "beyond the paper, ours only (chapter 4): the strongest classical methods against the network, on one "
+    "test set per protocol (8,000 trajectories in the shipped results)",
     BEYOND: "beyond the paper, ours only (chapter 9b): do the layer4 Grad-CAM maps find the simulated events?",
 }
 
@@ -56,7 +65,8 @@ class Row:
     quantity : str
         What is measured.
     paper : float or None
-        The paper's value; ``None`` for a row beyond the paper (section :data:`BEYOND`), printed as "—".
+        The paper's value; ``None`` for a row beyond the paper (a section of :data:`BEYOND_SECTIONS`), printed
+        as "—".
     ours : float or None
         The course's value (``None``: not measured in this run).
     unit : str
@@ -92,8 +102,13 @@ class Row:
 
     @property
     def is_difference(self) -> bool:
-        """A difference of two accuracies (points; may be negative): augmentation gains, top band minus random."""
-        return self.key.startswith("gain/") or self.key == "erasure/top-random"
+        """A difference of two accuracies (points; may be negative): augmentation gains, top band minus random, and
+        a classical method minus a network (section :data:`CLASSICAL`)."""
+        return (
+            self.key.startswith("gain/")
+            or self.key == "erasure/top-random"
+            or (self.key.startswith(f"{CLASSICAL}/") and "-minus-" in self.key)
+        )
 
     @property
     def same_sign(self) -> bool | None:
@@ -203,8 +218,8 @@ _SCORE_NAMES = {
 }
 
 
-def beyond_rows() -> list[Row]:
-    """The rows beyond the paper (ours only, ``paper=None``): chapter 9b's ground-truth scores of the maps.
+def groundtruth_rows() -> list[Row]:
+    """Chapter 9b's rows beyond the paper (ours only, ``paper=None``, section :data:`BEYOND`): the maps' scores.
 
     For each class with events (:data:`resandi_lite.groundtruth.EVENT_CLASSES`)
     and each score (AUROC, pointing game, relevance mass), the score of the
@@ -232,6 +247,69 @@ def beyond_rows() -> list[Row]:
     return rows
 
 
+#: The protocols of chapter 4's comparison: the report's name, its label, the name in
+#: :mod:`resandi_lite.comparison` and the shipped network ``benchmarks/baselines.py`` measures.
+CLASSICAL_PROTOCOLS = (("varying", "varying length", "varying", "lite"), ("fixed", "T = 1000", "1000", "lite-T1000"))
+
+
+def classical_rows() -> list[Row]:
+    """Chapter 4's rows beyond the paper (ours only, ``paper=None``, section :data:`CLASSICAL`).
+
+    For each protocol (varying length, then T = 1000; keys
+    ``classical/<protocol>/<what>``, ``<protocol>`` as :func:`protocol_of` reads it): the accuracy (%) of the random
+    forest, gradient boosting and MiniRocket at their largest training size, of the network trained from scratch at
+    its largest, of the shipped network plain and averaged over the eight symmetries; then two paired differences
+    (points): the random forest minus the shipped network averaged over the symmetries, and minus the network from
+    scratch at equal data.  The rows are the same whatever the results; the training size each value was read at
+    is filled in with the value (:func:`resandi_lite.report.classical_from_results`, shown in brackets after the
+    quantity by :func:`reproduction_table`).
+    """
+    from ..comparison import METHODS
+
+    rows = []
+    for protocol, label, _, shipped in CLASSICAL_PROTOCOLS:
+        at = f"{CLASSICAL}/{protocol}"
+        rows += [
+            Row(CLASSICAL, f"{label}: {METHODS[m]}, largest training size", key=f"{at}/{m}")
+            for m in ("forest", "boosting", "minirocket")
+        ]
+        rows += [
+            Row(
+                CLASSICAL,
+                f"{label}: {METHODS['network-scratch']} (preset lite, the CPU recipe), largest training size",
+                key=f"{at}/network-scratch",
+            ),
+            Row(CLASSICAL, f"{label}: shipped network {shipped}", key=f"{at}/network"),
+            Row(
+                CLASSICAL,
+                f"{label}: shipped network {shipped}, averaged over the 8 symmetries",
+                key=f"{at}/network-symmetrized",
+            ),
+            Row(
+                CLASSICAL,
+                f"{label}: random forest minus shipped network {shipped} averaged over the 8 symmetries (paired), "
+                "forest's largest training size",
+                key=f"{at}/forest-minus-network-symmetrized",
+            ),
+            Row(
+                CLASSICAL,
+                f"{label}: random forest minus {METHODS['network-scratch']} at equal data (paired), largest "
+                "training size of both",
+                key=f"{at}/forest-minus-network-scratch",
+            ),
+        ]
+    return rows
+
+
+def beyond_rows() -> list[Row]:
+    """The rows beyond the paper (ours only, ``paper=None``), section by section (:data:`BEYOND_SECTIONS`).
+
+    Chapter 4's classical methods against the network (:func:`classical_rows`), then chapter 9b's ground-truth
+    scores of the maps (:func:`groundtruth_rows`).
+    """
+    return classical_rows() + groundtruth_rows()
+
+
 def report_rows() -> list[Row]:
     """Every row of the report: the paper's (:func:`paper_rows`), then those beyond it (:func:`beyond_rows`)."""
     return paper_rows() + beyond_rows()
@@ -257,10 +335,21 @@ def _networks(networks) -> dict:
 def reproduction_table(measured: dict, *, networks: dict | None = None) -> list[Row]:
     """The report's rows (:func:`report_rows`: the paper's, then those beyond it) with ``ours`` filled in.
 
-    ``measured`` maps row keys to a value or a ``(value, stderr)`` pair;
-    missing keys stay empty ("not measured").  ``networks`` (protocol to
-    shipped name or path, as for :func:`measure_classification`) names the
-    network of each measured row (:func:`protocol_of`).
+    ``measured`` maps row keys to a value, a ``(value, stderr)`` pair or a
+    ``(value, stderr, detail)`` triple, whose ``detail`` (a string: what the
+    value was read at, e.g. ``"10,000 per class"``) is added to the row's
+    quantity in brackets; missing keys stay empty ("not measured").
+    ``networks`` (protocol to shipped name or path, as for
+    :func:`measure_classification`) names the network of each measured row
+    (:func:`protocol_of`), except the rows of section :data:`CLASSICAL`: those
+    are read from ``benchmarks/baselines.py``'s results, measured on the
+    networks their quantity names, so their ``network`` stays ``None``.
+
+    Examples
+    --------
+    >>> row = reproduction_table({"classical/varying/forest": (90.5, 0.3, "10,000 per class")})[54]
+    >>> row.quantity, row.ours, row.paper
+    ('varying length: random forest (9 features), largest training size (10,000 per class)', 90.5, None)
     """
     if not isinstance(measured, dict):
         raise TypeError(f"measured must be a dict of row keys to values, got {type(measured).__name__}")
@@ -271,18 +360,34 @@ def reproduction_table(measured: dict, *, networks: dict | None = None) -> list[
         )
     rows = []
     for row in report_rows():
-        value = measured.get(row.key)
-        value, stderr = value if isinstance(value, tuple) else (value, None)
-        network = None if value is None or networks is None else str(networks[protocol_of(row.key)])
+        value, stderr, detail = _unpack(row.key, measured.get(row.key))
+        network = (
+            None
+            if value is None or networks is None or row.section == CLASSICAL
+            else str(networks[protocol_of(row.key)])
+        )
         rows.append(
             dataclasses.replace(
                 row,
+                quantity=row.quantity if detail is None else f"{row.quantity} ({detail})",
                 ours=None if value is None else float(value),
                 stderr=None if stderr is None else float(stderr),
                 network=network,
             )
         )
     return rows
+
+
+def _unpack(key: str, value) -> tuple:
+    """A measured value as ``(value, stderr, detail)``: from a bare value, a pair or a triple."""
+    if not isinstance(value, tuple):
+        return value, None, None
+    if len(value) not in (2, 3) or (len(value) == 3 and value[2] is not None and not isinstance(value[2], str)):
+        raise ValueError(
+            f"measured[{key!r}] must be a value, a (value, stderr) pair or a (value, stderr, detail) triple with "
+            f"detail a string, got {value!r}"
+        )
+    return (*value, None)[:3]
 
 
 def class_gaps(rows: list[Row]) -> list[dict]:
@@ -343,7 +448,7 @@ def counts(rows: list[Row]) -> str:
     """How many rows are the paper's and how many go beyond it, and how many of each were measured.
 
     >>> counts(reproduction_table({"accuracy/varying": 90.0}))
-    "54 rows of the paper's (1 measured), 18 beyond the paper (0 measured)"
+    "54 rows of the paper's (1 measured), 34 beyond the paper (0 measured)"
     """
     paper = [r for r in rows if not r.beyond_paper]
     beyond = [r for r in rows if r.beyond_paper]
