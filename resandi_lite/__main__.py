@@ -245,6 +245,12 @@ def _train_parser(commands) -> None:
         "measures faster (cached per CPU model); else fp32. A resumed run keeps its recorded precision",
     )
     train.add_argument("--fresh-data", action="store_true", default=None, help="simulate new trajectories every epoch")
+    train.add_argument(
+        "--symmetries",
+        action="store_true",
+        default=None,
+        help="train each sample under a random one of the eight reflections and swaps of x and y",
+    )
     train.add_argument("--device", default=None, help="auto (cuda, mps, cpu) or a torch device")
     train.add_argument("--threads", type=_threads, default=None, help="torch CPU threads")
     train.add_argument("--init", default=None, help="start from these weights (a shipped name or a .pt file)")

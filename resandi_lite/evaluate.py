@@ -61,6 +61,7 @@ __all__ = [
     "per_class_by_level",
     "predict_logits",
     "symmetrize",
+    "symmetrize_each",
 ]
 
 
@@ -128,6 +129,40 @@ def symmetrize(X, k: int):
     if k & 4:
         out = out.flip(1) if isinstance(out, torch.Tensor) else out[:, ::-1].copy()
     return out
+
+
+def symmetrize_each(X: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """Apply to each trajectory ``X[i]`` its own symmetry ``k[i]`` of :data:`SYMMETRIES` (training augmentation).
+
+    The same transforms as :func:`symmetrize`, one per row, in one pass over the batch.
+
+    Parameters
+    ----------
+    X : Tensor of shape (n, 2, L), float
+        Preprocessed input; not modified.
+    k : Tensor of shape (n,), integer in 0..7
+
+    Returns
+    -------
+    Tensor of shape (n, 2, L)
+
+    Examples
+    --------
+    >>> X = torch.tensor([[[0.0, 0.25], [0.5, 1.0]]] * 2)
+    >>> symmetrize_each(X, torch.tensor([0, 5]))[1]  # as symmetrize(X, 5) on the second row
+    tensor([[0.5000, 1.0000],
+            [1.0000, 0.7500]])
+    """
+    if not isinstance(X, torch.Tensor) or X.ndim != 3 or X.shape[1] != 2 or not X.is_floating_point():
+        raise ValueError(f"X must be a float Tensor of shape (n, 2, L), got {getattr(X, 'shape', type(X).__name__)}")
+    if not isinstance(k, torch.Tensor) or k.shape != (len(X),) or k.is_floating_point():
+        raise ValueError(f"k must be an integer Tensor of shape ({len(X)},), got {getattr(k, 'shape', k)!r}")
+    if len(k) and (int(k.min()) < 0 or int(k.max()) >= len(SYMMETRIES)):
+        raise ValueError(f"k must hold integers in 0..{len(SYMMETRIES) - 1}, got {int(k.min())}..{int(k.max())}")
+    k = k.to(X.device)
+    flips = torch.stack([(k >> c & 1).bool() for c in (0, 1)], dim=1)[:, :, None]  # (n, 2, 1)
+    out = torch.where(flips, 1 - X, X)
+    return torch.where((k & 4).bool()[:, None, None], out.flip(1), out)
 
 
 @torch.no_grad()

@@ -107,6 +107,8 @@ def _command(config: dict, out: str) -> str:
             flags.append(f"--{key.replace('_', '-')} {config[key]}")
     if config.get("fresh_data"):
         flags.append("--fresh-data")
+    if config.get("symmetries"):
+        flags.append("--symmetries")
     if config.get("init"):
         flags.append(f"--init {config['init']}")
     noise = config.get("noise", 0.0)

@@ -179,3 +179,21 @@ def test_bad_arguments():
         predict_logits(_Invariant(), np.zeros((1, 2, 1000), np.float32), symmetrize="yes")
     with pytest.raises(ValueError, match=r"y must have shape \(2,\)"):
         invariance(_Invariant(), np.zeros((2, 2, 1000), np.float32), [0, 1, 2])
+
+
+def test_symmetrize_each_applies_each_rows_own_symmetry():
+    from resandi_lite.evaluate import symmetrize_each
+
+    X = torch.rand(16, 2, 30)
+    before = X.clone()
+    k = torch.arange(16) % 8
+    out = symmetrize_each(X, k)
+    for i in range(16):
+        assert torch.equal(out[i : i + 1], symmetrize(X[i : i + 1], int(k[i])))
+    assert torch.equal(X, before)  # the input is not modified
+    with pytest.raises(ValueError, match=r"k must hold integers in 0..7, got 0..8"):
+        symmetrize_each(X, torch.arange(16) % 9)
+    with pytest.raises(ValueError, match=r"k must be an integer Tensor of shape \(16,\)"):
+        symmetrize_each(X, torch.zeros(16))
+    with pytest.raises(ValueError, match=r"X must be a float Tensor of shape \(n, 2, L\)"):
+        symmetrize_each(X.numpy(), k)

@@ -14,6 +14,7 @@ import torch
 from resandi_lite import make_dataset
 from resandi_lite.checkpoint import CheckpointNotFoundError, atomic_save, remove_stale_parts
 from resandi_lite.train import TrainConfig, TrainState, check_device, fit, load_checkpoint, pick_device
+from resandi_lite.train import loop as rl_loop
 
 TINY = dict(preset="lite", train_per_class=16, val_per_class=4, max_epochs=2, lr=1e-3, seed=3)
 
@@ -84,9 +85,9 @@ def test_early_stopping(tmp_path):
     assert load_checkpoint(tmp_path / "checkpoint.pt")["state"]["done"]
 
 
-@pytest.mark.parametrize("fresh", [True, False])
-def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path, fresh):
-    config = TrainConfig(**TINY, fresh_data=fresh, checkpoint_every=1)
+@pytest.mark.parametrize("fresh, symmetries", [(True, False), (False, False), (False, True)])
+def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path, fresh, symmetries):
+    config = TrainConfig(**TINY, fresh_data=fresh, checkpoint_every=1, symmetries=symmetries)
     fit(config, tmp_path / "whole", progress=False)
     fit(config, tmp_path / "cut", progress=False, max_batches=3)  # time box ends in epoch 2, after batch 1
     assert load_checkpoint(tmp_path / "cut" / "checkpoint.pt")["state"]["batch"] == 1
@@ -95,6 +96,27 @@ def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path, fresh):
     whole = json.loads((tmp_path / "whole" / "log.json").read_text())["history"]
     cut = json.loads((tmp_path / "cut" / "log.json").read_text())["history"]
     assert [h["val_loss"] for h in whole] == [h["val_loss"] for h in cut]
+
+
+def test_symmetries_train_on_transformed_batches(tmp_path, monkeypatch):
+    from resandi_lite.evaluate import symmetrize
+
+    seen = []
+    real_step = rl_loop.TrainingRun.train_step
+    monkeypatch.setattr(
+        rl_loop.TrainingRun, "train_step", lambda run, xb, yb: seen.append(xb) or real_step(run, xb, yb)
+    )
+    for symmetries in (False, True):
+        fit(TrainConfig(**{**TINY, "max_epochs": 1}, symmetries=symmetries), tmp_path / str(symmetries), progress=False)
+    plain, turned = seen[: len(seen) // 2], seen[len(seen) // 2 :]
+    for a, b in zip(plain, turned):  # the same samples in the same order, each under one of the eight symmetries
+        assert a.shape == b.shape
+        for i in range(len(a)):
+            assert any(torch.equal(symmetrize(a[i : i + 1], k), b[i : i + 1]) for k in range(8))
+    changed = sum(not torch.equal(a, b) for a, b in zip(plain, turned))
+    assert changed == len(plain)  # a batch of 64 left untouched has probability 8**-64
+    with pytest.raises(TypeError, match="symmetries must be True or False, got 'yes'"):
+        TrainConfig(**TINY, symmetries="yes")
 
 
 def test_resume_refuses_another_config(tmp_path):

@@ -57,6 +57,12 @@ class TrainConfig:
         the one validated, kept as ``best.pt`` and returned by :func:`fit`;
         the checkpoint holds both.  The average spans about ``1 / (1 - ema)``
         batches.
+    symmetries : bool
+        Train each sample under one of the eight exact symmetries of the
+        input (:data:`resandi_lite.evaluate.SYMMETRIES`: reflections and
+        swaps of x and y), drawn at random per sample and batch from the
+        seed, so that the network learns the isotropy of diffusion in the
+        plane instead of having it imposed at test time (paper: no).
     seed : int
         Seed of the weights, the data and their order.
     device : str
@@ -129,6 +135,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     optimizer: str = "adam"
     ema: float = 0.0
+    symmetries: bool = False
 
     @classmethod
     def recipe(cls, name: str = "paper", **overrides) -> TrainConfig:
@@ -177,6 +184,8 @@ class TrainConfig:
         check_float(self.ema, "ema", minimum=0)
         if not self.ema < 1:
             raise ValueError(f"ema must be in [0, 1) (0: no average of the weights), got {self.ema!r}")
+        if not isinstance(self.symmetries, bool):
+            raise TypeError(f"symmetries must be True or False, got {self.symmetries!r}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

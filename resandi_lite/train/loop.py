@@ -34,7 +34,7 @@ from ..checkpoint import (
     remove_stale_parts,
 )
 from ..data import TrajectoryDataset
-from ..evaluate import predict_logits
+from ..evaluate import SYMMETRIES, predict_logits, symmetrize_each
 from ..model import build_model
 from .config import TrainConfig, autocast, make_optimizer, make_scheduler, pick_device
 from .distributed import _Distributed
@@ -471,6 +471,9 @@ class TrainingRun:
         with bar:
             for xb, yb in loader:
                 xb, yb = xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)
+                if c.symmetries:  # drawn from (seed, epoch, batch, rank): the same after a resume
+                    g = torch.Generator().manual_seed(_seed_for(c.seed, 6, s.epoch, s.batch, self.dist.rank))
+                    xb = symmetrize_each(xb, torch.randint(len(SYMMETRIES), (len(xb),), generator=g))
                 loss, logits = self.train_step(xb, yb)
                 value = loss.item()
                 if not math.isfinite(value):  # stop before anything non-finite is saved
