@@ -153,7 +153,8 @@ def difference_table(results: dict, protocol, *, per_class: int | None = None) -
     Columns: the method and its accuracy, then minus the network trained from
     scratch on the same subset (equal data) and minus the shipped network,
     each plain and averaged over the symmetries, in points with their paired
-    standard error; Holm-adjusted McNemar p-values in brackets.
+    standard error; Holm-adjusted McNemar p-values in brackets.  The caption
+    names the protocol and the test set.
     """
     protocol = _check_protocol(protocol)
     methods = [m for m in METHODS if not m.startswith("network")]
@@ -193,7 +194,9 @@ def difference_table(results: dict, protocol, *, per_class: int | None = None) -
                 [f"network {name}", f"{100 * entry['accuracy']:.2f} ± {100 * entry['stderr']:.2f}"]
                 + ["—"] * len(networks)
             )
-    return Table.from_rows(columns, rows)
+    where = "T uniform in [10, 1000]" if protocol == "varying" else f"T = {protocol}"
+    caption = f"{where}, on one test set of {8 * results['settings'].get('test_per_class', 0):,} trajectories"
+    return Table.from_rows(columns, rows, caption=caption)
 
 
 def noise_curves(results: dict) -> dict:

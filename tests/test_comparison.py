@@ -64,6 +64,7 @@ def test_difference_table_reads_the_stored_paired_rows(results):
     assert "<table" in table.html and "random forest" in table.html
     assert not any(line.startswith("| MiniRocket") for line in lines)  # not trained at 2,000 per class
     assert "| MiniRocket" in str(comparison.difference_table(results, "varying", per_class=500))
+    assert table.caption == "T uniform in [10, 1000], on one test set of 8,000 trajectories" == lines[-1]
 
 
 def test_noise_curves(results):
