@@ -250,7 +250,7 @@ class Speedrun:
         }
         stored = _files.read_json(self.path, remedy="delete it and its run folder to measure the arm again")
         if stored is not None:
-            stored = {**stored, "config": {**TrainConfig().to_dict(), **stored["config"]}}
+            stored = {**stored, "config": TrainConfig.saved_dict(stored["config"])}
             changed = [k for k in SETTINGS if stored.get(k) != settings[k]]
             if changed:
                 raise ValueError(

@@ -358,7 +358,7 @@ def _check_experiment(out_dir: Path, settings: dict) -> None:
             raise ValueError(f"{path} is not valid JSON: repair or remove it") from None
         stored.pop("precision", None)
         if isinstance(stored.get("config"), dict):
-            stored["config"] = {**TrainConfig().to_dict(), **stored["config"]}
+            stored["config"] = TrainConfig.saved_dict(stored["config"])
         changed = sorted(k for k in set(stored) | set(settings) if stored.get(k) != settings.get(k))
         if changed:
             raise ValueError(

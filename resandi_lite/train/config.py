@@ -190,6 +190,16 @@ class TrainConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    @classmethod
+    def saved_dict(cls, saved: dict) -> dict:
+        """A config dict written by an older version (a checkpoint's, a log's), with every field added since at
+        its default, so that it compares with :meth:`to_dict` field by field.
+
+        >>> TrainConfig.saved_dict({"lr": 0.5})["ema"], TrainConfig.saved_dict({"lr": 0.5})["lr"]
+        (0.0, 0.5)
+        """
+        return {**cls().to_dict(), **saved}
+
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 #: The optimizers of :attr:`TrainConfig.optimizer`.

@@ -108,8 +108,7 @@ def _check_resumable(path: Path, saved_config: dict, config: TrainConfig, record
     The run keeps the arithmetic ``recorded`` in its checkpoint: ``config`` may
     ask for ``"auto"`` or for that one, whatever the saved config says.
     """
-    # fields added to TrainConfig after a checkpoint was written take their defaults
-    saved = {**TrainConfig().to_dict(), **saved_config}
+    saved = TrainConfig.saved_dict(saved_config)  # fields added after the checkpoint was written: their defaults
     changed = {k: (saved.get(k), v) for k, v in config.to_dict().items() if saved.get(k) != v}
     if not resumable_precision(config, recorded):
         raise ValueError(
