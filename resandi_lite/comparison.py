@@ -233,9 +233,7 @@ def noise_table(results: dict, *, level: float = 0.95) -> Table:
     ValueError
         If ``results`` holds no fair noise comparison.
     """
-    from statistics import NormalDist
-
-    from .verdict import family_level
+    from .verdict import family_level, family_z
 
     paired_rows = results.get("noise", {}).get("paired", [])
     if not paired_rows:
@@ -246,7 +244,7 @@ def noise_table(results: dict, *, level: float = 0.95) -> Table:
     methods = [m for m in NOISE_METHODS if any(k[1] == m for k in rows_by)]
     sigmas = sorted({k[0] for k in rows_by})
     m = sum(1 for k in rows_by if k[1] in methods)
-    z = NormalDist().inv_cdf(1 - (1 - family_level(m, level)) / 2)
+    z = family_z(m, level)
     columns = ["σ", "network, trained on the mixture (%)"] + [f"{NOISE_METHODS[k]} − network" for k in methods]
     rows = []
     for sigma in sigmas:

@@ -43,6 +43,7 @@ __all__ = [
     "POWERED",
     "VERDICTS",
     "family_level",
+    "family_z",
     "holm",
     "load_verdicts",
     "mcnemar",
@@ -72,6 +73,20 @@ def family_level(m: int, level: float = 0.95) -> float:
     """
     m = check_int(m, "m", minimum=1)
     return round(1 - (1 - _level(level)) / m, 12)
+
+
+def family_z(m: int, level: float = 0.95) -> float:
+    """The two-sided normal threshold (standard errors) of each of ``m`` Bonferroni-adjusted intervals.
+
+    An estimate more than ``family_z(m) * stderr`` from zero lies outside its
+    interval at :func:`family_level` ``(m, level)``.
+
+    >>> round(family_z(1), 3), round(family_z(8), 3)
+    (1.96, 2.734)
+    """
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(1 - (1 - family_level(m, level)) / 2)
 
 
 def _paired(a, b, name_a="a", name_b="b") -> tuple[np.ndarray, np.ndarray]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
 
 from ...data import make_dataset
 from ...evaluate import evaluate
 from ...simulate import CLASSES
-from ...verdict import family_level
+from ...verdict import family_level, family_z
 from .answers import as_choice, as_numbers, is_key, verdict
 
 
@@ -18,11 +17,6 @@ def _class_name(answer, what: str) -> str:
     if answer not in CLASSES:
         raise ValueError(f"{what} must be one of {', '.join(CLASSES)}, got {answer!r}")
     return answer
-
-
-def _bonferroni_z(m: int) -> float:
-    """The two-sided normal threshold of each of ``m`` tests whose family holds 95% (Bonferroni)."""
-    return float(norm.ppf(1 - (1 - family_level(m)) / 2))
 
 
 def _paired_gains(right_a, right_b, y) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +52,7 @@ def check_fixed_length_gain(answer, n_test: int, seed: int, *, networks: dict | 
     gain, z = _paired_gains(right["fixed"], right["varying"], fixed.y)
     best = [CLASSES[k] for k in np.flatnonzero(np.isclose(gain, gain.max()))]
     k = int(np.argmax(gain))
-    threshold = _bonferroni_z(len(CLASSES))
+    threshold = family_z(len(CLASSES))
     if z[k] > threshold:
         meaning = (
             f"{CLASSES[k]}'s gain passes it: on this test set training at one length helps that class more "
