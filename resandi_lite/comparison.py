@@ -153,7 +153,8 @@ def difference_table(results: dict, protocol, *, per_class: int | None = None) -
     Columns: the method and its accuracy, then minus the network trained from
     scratch on the same subset (equal data) and minus the shipped network,
     each plain and averaged over the symmetries, in points with their paired
-    standard error; Holm-adjusted McNemar p-values in brackets.  The caption
+    standard error; Holm-adjusted McNemar p-values in brackets.  A network
+    not measured at that size has no column.  The caption
     names the protocol and the test set.
     """
     protocol = _check_protocol(protocol)
@@ -171,6 +172,7 @@ def difference_table(results: dict, protocol, *, per_class: int | None = None) -
         "shipped": f"{protocol}/network",
         "shipped, symmetrized": f"{protocol}/network-symmetrized",
     }
+    networks = {name: key for name, key in networks.items() if key in results["entries"]}  # not measured: no column
     columns = ["method", f"accuracy (%), {per_class:,} per class"] + [f"minus network {k}" for k in networks]
     rows = []
     for method in methods:

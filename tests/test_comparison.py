@@ -59,9 +59,13 @@ def test_difference_table_reads_the_stored_paired_rows(results):
     cells = [c.strip() for c in forest.strip("|").split("|")]
     assert cells[1] == "89.00 ± 0.35"
     assert cells[2] == "+10.00 ± 0.40 (p 1e-29)"  # minus the network from scratch at equal data
-    assert cells[4] == "-1.10 ± 0.30 (p 0.004)"  # minus the shipped network
-    assert cells[3] == cells[5] == "—"  # comparisons that were not made
+    assert cells[3] == "-1.10 ± 0.30 (p 0.004)"  # minus the shipped network
+    assert cells[4] == "—"  # a comparison that was not made
     assert "<table" in table.html and "random forest" in table.html
+    assert "minus network scratch, symmetrized" not in lines[0]  # the symmetrized scratch network was not measured
+    assert "minus network scratch |" in str(comparison.difference_table(results, "varying", per_class=500))
+    del results["entries"]["varying/network-scratch/500"]
+    assert "minus network scratch" not in str(comparison.difference_table(results, "varying", per_class=500))
     assert not any(line.startswith("| MiniRocket") for line in lines)  # not trained at 2,000 per class
     assert "| MiniRocket" in str(comparison.difference_table(results, "varying", per_class=500))
     assert table.caption == "T uniform in [10, 1000], on one test set of 8,000 trajectories" == lines[-1]
