@@ -189,13 +189,11 @@ def difference_table(results: dict, protocol, *, per_class: int | None = None) -
                 else f"{_points(row['difference'])} ± {100 * row['stderr']:.2f} (p {row.get('holm_p', row['mcnemar_p']):.2g})"
             )
         rows.append(cells)
-    for name, network in networks.items():
-        entry = results["entries"].get(network)
-        if entry is not None:
-            rows.append(
-                [f"network {name}", f"{100 * entry['accuracy']:.2f} ± {100 * entry['stderr']:.2f}"]
-                + ["—"] * len(networks)
-            )
+    for name, network in networks.items():  # each was measured (filtered above)
+        entry = results["entries"][network]
+        rows.append(
+            [f"network {name}", f"{100 * entry['accuracy']:.2f} ± {100 * entry['stderr']:.2f}"] + ["—"] * len(networks)
+        )
     where = "T uniform in [10, 1000]" if protocol == "varying" else f"T = {protocol}"
     caption = f"{where}, on one test set of {8 * results['settings'].get('test_per_class', 0):,} trajectories"
     return Table.from_rows(columns, rows, caption=caption)
