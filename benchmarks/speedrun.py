@@ -3,6 +3,7 @@
     python benchmarks/speedrun.py --recipe fast --seeds 0,1 --minutes 60 --threads 2 --reference cpu
     python benchmarks/speedrun.py --recipe fast --seeds 0,1 --ablate ema=0,optimizer=adam,num_workers=0
     python benchmarks/speedrun.py --table            # the arms measured so far, as a markdown table
+    python benchmarks/speedrun.py --ship             # the same, and a copy for the book (chapter 6)
     python benchmarks/speedrun.py --smoke            # tiny sizes, about a minute: checks the machinery
 
 Issue 29's question: does the ``lite`` network reach the paper's 90.36% on
@@ -57,6 +58,7 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
+import json
 import math
 import statistics
 import tempfile
@@ -457,15 +459,15 @@ def summary(results: dict[str, list[dict]]) -> dict:
 
 def table(rows: dict) -> str:
     """The markdown table of arms: median minutes and samples to target, final accuracy, and the change against
-    the base arm of the same recipe (the one without changes), which makes it the table of ingredients."""
+    the arm's base (:func:`base_of`), which makes it the table of ingredients."""
     lines = [
         "| arm | seeds | minutes to target | with symmetries | M samples to target | final accuracy | "
         "minutes vs base |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, row in rows.items():
-        base = next((r for r in rows.values() if r["recipe"] == row["recipe"] and not r["changes"]), None)
-        delta = "" if base is None or row is base else _delta(row, base)
+        base = base_of(name, rows)
+        delta = "" if base is None else _delta(row, rows[base])
         samples = row["median_samples"]
         lines.append(
             f"| {name} | {len(row['seeds'])} | {_minutes(row['median_seconds'])} | "
@@ -475,6 +477,31 @@ def table(rows: dict) -> str:
             f"({100 * row['final_accuracy_symmetrized']:.2f}% symmetrized) | {delta} |"
         )
     return "\n".join(lines)
+
+
+def base_of(name: str, rows: dict) -> str | None:
+    """The arm ``name`` was measured against: of the same recipe, with changes a proper subset of its own (the
+    most of them); ``None`` for a base arm.  With ``--set lr=1e-3 --ablate ema=0`` the base of
+    ``fast+lr=0.001+ema=0.0`` is ``fast+lr=0.001``, not ``fast``.
+
+    Examples
+    --------
+    >>> rows = {
+    ...     "fast": {"recipe": "fast", "changes": {}},
+    ...     "fast+lr=0.001": {"recipe": "fast", "changes": {"lr": 0.001}},
+    ...     "fast+lr=0.001+ema=0.0": {"recipe": "fast", "changes": {"lr": 0.001, "ema": 0.0}},
+    ... }
+    >>> [base_of(name, rows) for name in rows]
+    [None, 'fast', 'fast+lr=0.001']
+    """
+    row = rows[name]
+    own = {(k, repr(v)) for k, v in row["changes"].items()}
+    subsets = [
+        (len(r["changes"]), other)
+        for other, r in rows.items()
+        if r["recipe"] == row["recipe"] and {(k, repr(v)) for k, v in r["changes"].items()} < own
+    ]
+    return max(subsets)[1] if subsets else None
 
 
 def _delta(row: dict, base: dict) -> str:
@@ -494,6 +521,52 @@ def read_results(out: Path) -> dict[str, list[dict]]:
     return results
 
 
+#: Where ``--ship`` writes what the book reads (:func:`resandi_lite.pretrained.speedrun`).
+SHIPPED = Path(__file__).resolve().parents[1] / "resandi_lite" / "pretrained" / "speedrun.json"
+#: The fields of a run and of a curve point that ship.
+RUN_FIELDS = ("seed", "config", "machine", "time_to_target", "final", "stopped", "samples_per_second", "setup_seconds")
+POINT_FIELDS = ("seconds", "samples", "epoch", "lr", "accuracy", "accuracy_symmetrized")
+
+
+def ship(out: Path, path: Path = SHIPPED) -> dict:
+    """Write the finished arms of ``out`` to ``path``, the copy the book reads, and return it.
+
+    Raises
+    ------
+    ValueError
+        If ``out`` holds no finished arm, or arms measured on different test
+        sets or towards different targets (they could not share one figure).
+    """
+    results = read_results(out)
+    runs = [r for arm in results.values() for r in arm]
+    if not runs:
+        raise ValueError(f"{out} holds no finished arm to ship")
+    tests = {json.dumps(r["test"], sort_keys=True) for r in runs}
+    targets = {r["target"] for r in runs}
+    if len(tests) > 1 or len(targets) > 1:
+        raise ValueError(f"the arms in {out} were measured on different test sets or targets; ship them apart")
+    rows = summary(results)
+    shipped = {
+        "target": runs[0]["target"],
+        "test": runs[0]["test"],
+        "arms": {
+            name: {
+                "summary": rows[name],
+                "runs": [
+                    {
+                        **{k: r.get(k) for k in RUN_FIELDS},
+                        "curve": [{k: point[k] for k in POINT_FIELDS} for point in r["curve"]],
+                    }
+                    for r in arm
+                ],
+            }
+            for name, arm in results.items()
+        },
+    }
+    _files.write_json(path, shipped)
+    return shipped
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", choices=list(RECIPES), default="fast")
@@ -509,14 +582,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--reference", default=None, choices=list(RECIPES), help="also this recipe (e.g. cpu)")
     parser.add_argument("--out", type=Path, default=Path("runs/speedrun"))
     parser.add_argument("--table", action="store_true", help="train nothing: print the table of what --out holds")
+    parser.add_argument("--ship", action="store_true", help="train nothing: copy what --out holds for the book")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes in a temporary folder, about a minute")
     return parser
 
 
 def main(argv=None) -> None:
     args = _parser().parse_args(argv)
-    if args.table:
+    if args.table or args.ship:
         print(table(summary(read_results(args.out))))
+        if args.ship:
+            print(f"shipped to {ship(args.out)}")
         return
     overrides = ()
     if args.smoke:

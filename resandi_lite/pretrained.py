@@ -42,6 +42,8 @@ __all__ = [
     "load_model",
     "load_pretrained",
     "model_card",
+    "recipe_comparison",
+    "speedrun",
 ]
 
 
@@ -292,3 +294,19 @@ def recipe_comparison() -> dict:
         ``cpu-bf16``, ``cpu-fp32`` and ``paper-bf16``.
     """
     return json.loads((HERE / "recipes-ab.json").read_text())
+
+
+def speedrun() -> dict:
+    """The measured time-to-accuracy runs that ship with the package (``benchmarks/speedrun.py --ship``).
+
+    Returns
+    -------
+    dict
+        ``target`` (the accuracy aimed at, in [0, 1]), ``test`` (its size and
+        protocol) and ``arms``: ``{arm: {"summary": dict, "runs": list of dict}}``.
+        A run holds its ``seed``, ``config``, ``machine`` (CPU model, bfloat16
+        flags, threads, precision), ``curve`` (test points with ``seconds`` of
+        training time, ``samples`` seen, ``accuracy`` and
+        ``accuracy_symmetrized``), ``time_to_target`` and ``final``.
+    """
+    return json.loads((HERE / "speedrun.json").read_text())

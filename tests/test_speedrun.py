@@ -395,6 +395,40 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     assert list(rows) == ["cpu"] and rows["cpu"]["seeds"] == [0]
     assert speedrun.table(rows).splitlines()[2].startswith("| cpu | 1 |")
     assert np.isfinite(rows["cpu"]["final_accuracy"])
+    # the copy for the book: the curve and what the chapter reads, nothing else
+    shipped = speedrun.ship(tmp_path / "a", tmp_path / "speedrun.json")
+    assert json.loads((tmp_path / "speedrun.json").read_text()) == json.loads(json.dumps(shipped))
+    assert shipped["target"] == 0.5 and shipped["test"] == stored["test"]
+    (run,) = shipped["arms"]["cpu"]["runs"]
+    assert run["curve"] == [{k: p[k] for k in speedrun.POINT_FIELDS} for p in curve]
+    assert run["final"] == stored["final"] and run["machine"] == stored["machine"] and run["seed"] == 0
+    assert shipped["arms"]["cpu"]["summary"] == json.loads(json.dumps(rows["cpu"]))
+    with pytest.raises(ValueError, match="holds no finished arm"):
+        speedrun.ship(tmp_path / "empty", tmp_path / "nothing.json")
+    assert not (tmp_path / "nothing.json").exists()
+
+
+def test_plot_speedrun_draws_one_line_per_arm_and_seed():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from resandi_lite.plotting import plot_speedrun
+
+    runs = [{"seed": s, "curve": [dict(p, accuracy=p["accuracy"] - s / 100) for p in CURVE]} for s in (0, 1)]
+    results = {"target": 0.9, "arms": {"fast": {"runs": runs}, "cpu": {"runs": runs[:1]}}}
+    ax = plot_speedrun(results)
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("paper")]
+    assert [line.get_label() for line in lines] == ["fast, seed 0", "fast, seed 1", "cpu, seed 0"]
+    assert list(lines[1].get_xdata()) == [2.0, 4.0, 6.0]  # seconds / 60
+    assert list(lines[1].get_ydata()) == pytest.approx([79.0, 89.0, 94.0])
+    assert ax.get_xlabel() == "training time (minutes)" and ax.get_ylabel() == "test accuracy (%)"
+    (target,) = [line for line in ax.get_lines() if line.get_label().startswith("paper")]
+    assert list(target.get_ydata()) == [90.0, 90.0]
+    by_samples = plot_speedrun(results, x="samples", symmetrized=True)
+    assert list(by_samples.get_lines()[0].get_xdata()) == [0.001, 0.002, 0.003]
+    assert list(by_samples.get_lines()[0].get_ydata()) == pytest.approx([82.0, 91.0, 96.0])
+    with pytest.raises(ValueError, match="x must be 'minutes' or 'samples', got 'hours'"):
+        plot_speedrun(results, x="hours")
 
 
 def test_cli_trains_the_fast_recipe_with_the_new_options(tmp_path):

@@ -17,6 +17,7 @@ from .basics import (
     plot_msd,
     plot_per_class_by_level,
     plot_recipes,
+    plot_speedrun,
     plot_trajectory,
 )
 from .comparison import plot_data_curves, plot_noise_comparison
@@ -52,6 +53,7 @@ __all__ = [
     "plot_recipes",
     "plot_reproduction",
     "plot_seed_differences",
+    "plot_speedrun",
     "plot_trajectory",
     "plot_trajectory_importance",
     "plot_where_erased_go",

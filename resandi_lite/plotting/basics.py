@@ -1,8 +1,9 @@
 """The figures every part of the course draws, and the axes all figures share.
 
 Trajectories and their mean squared displacement (chapters 1-3), accuracy against a binned
-quantity, per class and as a confusion matrix (chapters 4, 7 and 11), learning curves and training
-recipes (chapter 6); :func:`_axes` and :func:`_accuracy_axes` are the axes every module here draws on.
+quantity, per class and as a confusion matrix (chapters 4, 7 and 11), learning curves, training
+recipes and time to accuracy (chapter 6); :func:`_axes` and :func:`_accuracy_axes` are the axes every
+module here draws on.
 """
 
 from __future__ import annotations
@@ -240,6 +241,56 @@ def plot_msd(times, msd, ax=None, *, label: str | None = None, slope: float | No
     ax.grid(alpha=0.3, which="both")
     if label or slope is not None:
         ax.legend(fontsize=8)
+    return ax
+
+
+def plot_speedrun(results: dict, ax=None, *, x: str = "minutes", symmetrized: bool = False, ylim=(50, 100)):
+    """Test accuracy against training time or samples, one line per arm and seed of ``benchmarks/speedrun.py``.
+
+    Parameters
+    ----------
+    results : dict
+        As returned by :func:`resandi_lite.pretrained.speedrun`: ``target`` and
+        ``arms``, ``{arm: {"runs": [{"seed": int, "curve": list of dict}, ...]}}``.
+    ax : matplotlib Axes, optional
+    x : {"minutes", "samples"}
+        Minutes of training time (simulation included, test evaluations left
+        out) or millions of training trajectories seen.
+    symmetrized : bool
+        Draw the accuracy averaged over the eight symmetries of the input
+        instead of the plain one.
+    ylim : tuple of float
+        The accuracy range shown, in percent.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if x not in ("minutes", "samples"):
+        raise ValueError(f"x must be 'minutes' or 'samples', got {x!r}")
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax, figsize=(6, 4))
+    key = "accuracy_symmetrized" if symmetrized else "accuracy"
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (name, arm) in enumerate(results["arms"].items()):
+        for j, run in enumerate(arm["runs"]):
+            curve = run["curve"]
+            xs = [p["seconds"] / 60 if x == "minutes" else p["samples"] / 1e6 for p in curve]
+            ax.plot(
+                xs,
+                [100 * p[key] for p in curve],
+                color=colours[i % len(colours)],
+                ls=("-", "--", ":", "-.")[j % 4],
+                marker=".",
+                label=f"{name}, seed {run['seed']}",
+            )
+    ax.axhline(100 * results["target"], color="k", lw=1, ls=":", label=f"paper {100 * results['target']:.2f}%")
+    ax.set_xlabel("training time (minutes)" if x == "minutes" else "training trajectories seen (millions)")
+    ax.set_ylabel("test accuracy, symmetrized (%)" if symmetrized else "test accuracy (%)")
+    ax.set_ylim(*ylim)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     return ax
 
 
