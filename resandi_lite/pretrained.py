@@ -307,6 +307,8 @@ def speedrun() -> dict:
         A run holds its ``seed``, ``config``, ``machine`` (CPU model, bfloat16
         flags, threads, precision), ``curve`` (test points with ``seconds`` of
         training time, ``samples`` seen, ``accuracy`` and
-        ``accuracy_symmetrized``), ``time_to_target`` and ``final``.
+        ``accuracy_symmetrized``), ``time_to_target`` and ``final``.  ``route``
+        is the shipped network's validation accuracy against the samples seen
+        through its three training stages (``stage``, ``samples``, ``val_acc``).
     """
     return json.loads((HERE / "speedrun.json").read_text())

@@ -403,6 +403,14 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     assert run["curve"] == [{k: p[k] for k in speedrun.POINT_FIELDS} for p in curve]
     assert run["final"] == stored["final"] and run["machine"] == stored["machine"] and run["seed"] == 0
     assert shipped["arms"]["cpu"]["summary"] == json.loads(json.dumps(rows["cpu"]))
+    # the shipped network's route: its three stages' epochs, samples added up across them
+    logs = [json.loads((stage / "log.json").read_text())["history"] for stage in speedrun.ROUTE]
+    route = shipped["route"]
+    assert [p["stage"] for p in route] == [i for i, log in enumerate(logs) for _ in log]
+    assert route[-1]["samples"] == sum(e["samples"] for log in logs for e in log)
+    assert route[-1]["val_acc"] == logs[-1][-1]["val_acc"] and route[0]["samples"] == logs[0][0]["samples"]
+    with pytest.raises(ValueError, match="stage 1 of the route, .* holds no log.json"):
+        speedrun.route([speedrun.ROUTE[0], tmp_path])
     with pytest.raises(ValueError, match="holds no finished arm"):
         speedrun.ship(tmp_path / "empty", tmp_path / "nothing.json")
     assert not (tmp_path / "nothing.json").exists()
@@ -427,6 +435,15 @@ def test_plot_speedrun_draws_one_line_per_arm_and_seed():
     by_samples = plot_speedrun(results, x="samples", symmetrized=True)
     assert list(by_samples.get_lines()[0].get_xdata()) == [0.001, 0.002, 0.003]
     assert list(by_samples.get_lines()[0].get_ydata()) == pytest.approx([82.0, 91.0, 96.0])
+    assert len(by_samples.get_lines()) == 4  # no route to draw
+    results["route"] = [
+        {"stage": 0, "samples": 500_000, "val_acc": 0.8},
+        {"stage": 1, "samples": 900_000, "val_acc": 0.85},
+    ]
+    route = plot_speedrun(results, x="samples").get_lines()[3]
+    assert route.get_label() == "the shipped network's route (validation)"
+    assert (list(route.get_xdata()), list(route.get_ydata())) == ([0.5, 0.9], [80.0, 85.0])
+    assert len(plot_speedrun(results).get_lines()) == 4  # not against minutes: its hours were another machine's
     with pytest.raises(ValueError, match="x must be 'minutes' or 'samples', got 'hours'"):
         plot_speedrun(results, x="hours")
 

@@ -251,7 +251,9 @@ def plot_speedrun(results: dict, ax=None, *, x: str = "minutes", symmetrized: bo
     ----------
     results : dict
         As returned by :func:`resandi_lite.pretrained.speedrun`: ``target`` and
-        ``arms``, ``{arm: {"runs": [{"seed": int, "curve": list of dict}, ...]}}``.
+        ``arms``, ``{arm: {"runs": [{"seed": int, "curve": list of dict}, ...]}}``;
+        against samples, also its ``route`` (the shipped network's validation
+        accuracy through its training stages, in grey), if there is one.
     ax : matplotlib Axes, optional
     x : {"minutes", "samples"}
         Minutes of training time (simulation included, test evaluations left
@@ -285,6 +287,15 @@ def plot_speedrun(results: dict, ax=None, *, x: str = "minutes", symmetrized: bo
                 marker=".",
                 label=f"{name}, seed {run['seed']}",
             )
+    if x == "samples" and results.get("route"):
+        route = results["route"]
+        ax.plot(
+            [p["samples"] / 1e6 for p in route],
+            [100 * p["val_acc"] for p in route],
+            color="0.6",
+            lw=1,
+            label="the shipped network's route (validation)",
+        )
     ax.axhline(100 * results["target"], color="k", lw=1, ls=":", label=f"paper {100 * results['target']:.2f}%")
     ax.set_xlabel("training time (minutes)" if x == "minutes" else "training trajectories seen (millions)")
     ax.set_ylabel("test accuracy, symmetrized (%)" if symmetrized else "test accuracy (%)")
