@@ -231,6 +231,68 @@ def load_test_set(out: Path, per_class: int, length, seed: int, jobs: int):
     return ds
 
 
+def tested_network(run: TrainingRun) -> torch.nn.Module:
+    """The network a run stopped now would return: a copy of its evaluated weights (the average, with ``ema``)
+    with the exact BatchNorm statistics of ``bn_batches`` batches drawn from its seed and epoch."""
+    net = copy.deepcopy(run.evaluated)
+    if run.config.bn_batches:
+        recompute_batchnorm(net, _bn_inputs(run.config, run.train, run.state.epoch, 0))
+    return net
+
+
+def final_network(result: dict, out: Path) -> torch.nn.Module:
+    """The network an arm's last curve point tested, rebuilt from the checkpoint in its run folder.
+
+    Raises
+    ------
+    ValueError
+        If the run folder's checkpoint is not where the last point was taken
+        (the arm went on training after it, or the folder was replaced).
+    """
+    config = TrainConfig(**TrainConfig.saved_dict(result["config"]))
+    run_dir = out / f"{result['arm']}-seed{result['seed']}"
+    run = TrainingRun.start(config, run_dir, resume=True, progress=False)
+    last = result["curve"][-1]
+    if (run.state.epoch, run.state.batch) != (last["epoch"], last["batch"]):
+        raise ValueError(
+            f"{run_dir} is at epoch {run.state.epoch}, batch {run.state.batch}, not at the last point's "
+            f"epoch {last['epoch']}, batch {last['batch']}"
+        )
+    return tested_network(run)
+
+
+def versus_shipped(result: dict, out: Path, test, name: str = "lite") -> dict:
+    """An arm's final network against the shipped network ``name`` on the same test set, paired.
+
+    Returns the difference of accuracies (arm minus shipped, in points) with
+    its paired standard error and McNemar's exact p, plainly and averaged over
+    the eight symmetries, and checks that the rebuilt network scores what the
+    curve recorded.
+    """
+    from resandi_lite.layerwise.ablation import paired_difference
+    from resandi_lite.pretrained import load_pretrained
+    from resandi_lite.verdict import mcnemar
+
+    ours, shipped = final_network(result, out), load_pretrained(name)
+    comparison = {"network": name}
+    for key, symmetrize in (("accuracy", False), ("accuracy_symmetrized", True)):
+        a = predict_logits(ours, test.X, symmetrize=symmetrize).argmax(1) == test.y
+        b = predict_logits(shipped, test.X, symmetrize=symmetrize).argmax(1) == test.y
+        if abs(a.mean() - result["curve"][-1][key]) > 1 / len(a):
+            raise ValueError(
+                f"the rebuilt network scores {a.mean():.4f}, the curve recorded {result['curve'][-1][key]}"
+            )
+        difference, stderr = paired_difference(a, b)
+        suffix = key.removeprefix("accuracy")
+        comparison |= {
+            f"shipped_accuracy{suffix}": float(b.mean()),
+            f"difference{suffix}": difference,
+            f"stderr{suffix}": stderr,
+            f"mcnemar_p{suffix}": mcnemar(a, b)["p"],
+        }
+    return comparison
+
+
 class Speedrun:
     """One arm and seed: its run, its JSON, its clocks and the evaluations between batches."""
 
@@ -297,9 +359,7 @@ class Speedrun:
         """Test the network as it stands (on a copy with exact BatchNorm statistics), save, record, print."""
         run.save()  # a resumed arm continues from this very point
         start = time.perf_counter()
-        net = copy.deepcopy(run.evaluated)
-        if run.config.bn_batches:
-            recompute_batchnorm(net, _bn_inputs(run.config, run.train, run.state.epoch, 0))
+        net = tested_network(run)
         finalize = time.perf_counter() - start
         plain = predict_logits(net, self.test.X, device=run.device).argmax(1)
         symmetric = predict_logits(net, self.test.X, device=run.device, symmetrize=True).argmax(1)
@@ -523,6 +583,8 @@ def read_results(out: Path) -> dict[str, list[dict]]:
 
 #: Where ``--ship`` writes what the book reads (:func:`resandi_lite.pretrained.speedrun`).
 SHIPPED = Path(__file__).resolve().parents[1] / "resandi_lite" / "pretrained" / "speedrun.json"
+#: The shipped network each arm is compared with: by whether the protocol is varying length.
+SHIPPED_NETWORK = {True: "lite", False: "lite-T1000"}
 #: The fields of a run and of a curve point that ship.
 RUN_FIELDS = ("seed", "config", "machine", "time_to_target", "final", "stopped", "samples_per_second", "setup_seconds")
 POINT_FIELDS = ("seconds", "samples", "epoch", "lr", "accuracy", "accuracy_symmetrized")
@@ -555,11 +617,13 @@ def route(stages=ROUTE) -> list[dict]:
     return points
 
 
-def ship(out: Path, path: Path = SHIPPED, stages=ROUTE) -> dict:
+def ship(out: Path, path: Path = SHIPPED, stages=ROUTE, test=None) -> dict:
     """Write the finished arms of ``out`` to ``path``, the copy the book reads, and return it.
 
     Beside the arms it holds the :func:`route` of the shipped network's
-    training ``stages``, the reference by samples seen.
+    training ``stages``, the reference by samples seen, and each run's
+    paired comparison with the shipped network on the arms' test set
+    (:func:`versus_shipped`; the test set is read from ``out`` unless given).
 
     Raises
     ------
@@ -576,6 +640,9 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE) -> dict:
     if len(tests) > 1 or len(targets) > 1:
         raise ValueError(f"the arms in {out} were measured on different test sets or targets; ship them apart")
     rows = summary(results)
+    if test is None:
+        t = runs[0]["test"]
+        test = load_test_set(out, t["per_class"], t["length"], t["seed"], jobs=1)
     shipped = {
         "target": runs[0]["target"],
         "test": runs[0]["test"],
@@ -586,6 +653,9 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE) -> dict:
                 "runs": [
                     {
                         **{k: r.get(k) for k in RUN_FIELDS},
+                        "versus_shipped": versus_shipped(
+                            r, out, test, SHIPPED_NETWORK[r["test"]["length"] == "varying"]
+                        ),
                         "curve": [{k: point[k] for k in POINT_FIELDS} for point in r["curve"]],
                     }
                     for r in arm

@@ -44,6 +44,7 @@ __all__ = [
     "model_card",
     "recipe_comparison",
     "speedrun",
+    "speedrun_table",
 ]
 
 
@@ -312,3 +313,71 @@ def speedrun() -> dict:
         through its three training stages (``stage``, ``samples``, ``val_acc``).
     """
     return json.loads((HERE / "speedrun.json").read_text())
+
+
+def _reached(hit: dict | None) -> str:
+    return "not reached" if hit is None else f"{hit['interpolated_seconds'] / 60:.1f}"
+
+
+def speedrun_table(results: dict | None = None):
+    """One row per run of :func:`speedrun`: the machine, the speed, the final test accuracy, the time to the
+    target and the paired difference from the shipped network on the same test set.
+
+    Parameters
+    ----------
+    results : dict, optional
+        As returned by :func:`speedrun` (the default).
+
+    Returns
+    -------
+    resandi_lite.verdict.Table
+        Markdown text that notebooks show as an HTML table.  Accuracies are in
+        percent with their binomial standard errors; minutes to the target are
+        interpolated between the test points around the first crossing;
+        differences are in points with their paired standard errors and
+        McNemar's exact p.
+    """
+    from .verdict import Table
+
+    results = speedrun() if results is None else results
+    target = f"{100 * results['target']:.2f}%"
+    columns = (
+        "run",
+        "machine",
+        "samples/s",
+        "trained on (M)",
+        "final test accuracy (%)",
+        "symmetrized (%)",
+        f"minutes to {target}",
+        "symmetrized",
+        "minus shipped (points)",
+        "symmetrized",
+    )
+    rows = []
+    for name, arm in results["arms"].items():
+        for run in arm["runs"]:
+            machine, final, versus = run["machine"], run["final"], run.get("versus_shipped") or {}
+            rows.append(
+                (
+                    f"{name}, seed {run['seed']}",
+                    f"{machine['cpu']}, {machine['precision']}, {machine['threads']} threads",
+                    f"{run['samples_per_second']:,.0f}",
+                    f"{final['samples'] / 1e6:.2f}",
+                    f"{100 * final['accuracy']:.2f} ± {100 * final['stderr']:.2f}",
+                    f"{100 * final['accuracy_symmetrized']:.2f} ± {100 * final['stderr_symmetrized']:.2f}",
+                    _reached(run["time_to_target"]["accuracy"]),
+                    _reached(run["time_to_target"]["accuracy_symmetrized"]),
+                    *(
+                        f"{versus[f'difference{s}']:+.2f} ± {versus[f'stderr{s}']:.2f} (p {versus[f'mcnemar_p{s}']:.2g})"
+                        if versus
+                        else "—"
+                        for s in ("", "_symmetrized")
+                    ),
+                )
+            )
+    caption = (
+        f"Test set: {results['test']['n']:,} fresh trajectories ({results['test']['length']} length), the same for "
+        f"every run. Minutes are training time (simulation included, test evaluations left out). Differences "
+        f"are from the shipped network on the same trajectories, each comparison alone (not adjusted)."
+    )
+    return Table.from_rows(columns, rows, left=(0, 1), caption=caption)

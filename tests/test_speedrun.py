@@ -396,12 +396,40 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     assert speedrun.table(rows).splitlines()[2].startswith("| cpu | 1 |")
     assert np.isfinite(rows["cpu"]["final_accuracy"])
     # the copy for the book: the curve and what the chapter reads, nothing else
-    shipped = speedrun.ship(tmp_path / "a", tmp_path / "speedrun.json")
+    monkeypatch.undo()  # rebuilding the final network starts its run again
+    shipped = speedrun.ship(tmp_path / "a", tmp_path / "speedrun.json", test=test)
     assert json.loads((tmp_path / "speedrun.json").read_text()) == json.loads(json.dumps(shipped))
     assert shipped["target"] == 0.5 and shipped["test"] == stored["test"]
     (run,) = shipped["arms"]["cpu"]["runs"]
     assert run["curve"] == [{k: p[k] for k in speedrun.POINT_FIELDS} for p in curve]
     assert run["final"] == stored["final"] and run["machine"] == stored["machine"] and run["seed"] == 0
+    # paired with the shipped network on the same 16 trajectories, from the network rebuilt from the checkpoint
+    from resandi_lite.pretrained import load_pretrained
+
+    versus = run["versus_shipped"]
+    lite = load_pretrained("lite")
+    for suffix, symmetrize in (("", False), ("_symmetrized", True)):
+        theirs = np.mean(speedrun.predict_logits(lite, test.X, symmetrize=symmetrize).argmax(1) == test.y)
+        assert versus[f"shipped_accuracy{suffix}"] == pytest.approx(theirs)
+        assert versus[f"difference{suffix}"] == pytest.approx(100 * (run["final"][f"accuracy{suffix}"] - theirs))
+        assert versus[f"stderr{suffix}"] >= 0 and 0 < versus[f"mcnemar_p{suffix}"] <= 1
+    # the chapter's table of runs
+    from resandi_lite.pretrained import speedrun_table
+
+    lines = str(speedrun_table(shipped)).splitlines()
+    assert lines[0].startswith("| run | machine | samples/s |") and "minutes to 50.00%" in lines[0]
+    cells = [c.strip() for c in lines[2].strip("|").split("|")]
+    f = run["final"]
+    assert cells[0] == "cpu, seed 0" and cells[1].startswith(stored["machine"]["cpu"])
+    assert cells[4] == f"{100 * f['accuracy']:.2f} ± {100 * f['stderr']:.2f}"
+    hit = run["time_to_target"]["accuracy"]
+    assert cells[6] == ("not reached" if hit is None else f"{hit['interpolated_seconds'] / 60:.1f}")
+    assert cells[8].startswith(f"{versus['difference']:+.2f} ± {versus['stderr']:.2f} (p ")
+    assert len(lines) == 5 and lines[4].startswith("Test set: 16 fresh trajectories (varying length)")
+    last = stored["curve"][-1]
+    moved = dict(stored, curve=[*stored["curve"][:-1], dict(last, batch=last["batch"] + 1)])
+    with pytest.raises(ValueError, match="not at the last point's"):
+        speedrun.final_network(moved, tmp_path / "a")
     assert shipped["arms"]["cpu"]["summary"] == json.loads(json.dumps(rows["cpu"]))
     # the shipped network's route: its three stages' epochs, samples added up across them
     logs = [json.loads((stage / "log.json").read_text())["history"] for stage in speedrun.ROUTE]
