@@ -11,6 +11,7 @@ recipe's batch of 256, the paper network at the paper's batch of 64.
 ``--extras`` also measures, for the lite network in bf16:
 
 - the thread count (1 thread against all threads);
+- the simulation alone: varying-length trajectories per second in one process;
 - ``torch.compile`` against eager mode;
 - overlapping data generation with compute: a training loop over
   :class:`resandi_lite.SimulatedTrajectories` with the simulation in the
@@ -63,6 +64,16 @@ def loop_with_data(workers: int, batches: int, device) -> float:
     return seen / (time.perf_counter() - start)
 
 
+def simulation_rate(n: int) -> float:
+    """Varying-length trajectories per second that :class:`SimulatedTrajectories` makes in this process."""
+    stream = iter(SimulatedTrajectories(n // 8 + 1, "varying", 0.0, seed=1))
+    next(stream)  # the first draws set up the simulators
+    start = time.perf_counter()
+    for _ in range(n):
+        next(stream)
+    return n / (time.perf_counter() - start)
+
+
 def extras(batches: int, device) -> None:
     threads = torch.get_num_threads()
     base = measure("lite", "bf16", batches, device)[0]
@@ -81,6 +92,11 @@ def extras(batches: int, device) -> None:
         )
     except Exception as err:  # a missing compiler is a result too
         print(f"torch.compile: failed here ({type(err).__name__}: {str(err)[:120]})")
+    simulated = simulation_rate(BATCH["lite"] * batches)
+    print(
+        f"simulation alone: {simulated:,.0f} varying-length trajectories/s in one process "
+        f"(keeping up with {threads}-thread training at {base:,.0f} samples/s takes {base / simulated:.2f} cores)"
+    )
     inline = loop_with_data(0, batches * 4, device)
     worker = loop_with_data(1, batches * 4, device)
     print(

@@ -335,7 +335,8 @@ def speedrun_table(results: dict | None = None):
         percent with their binomial standard errors; minutes to the target are
         interpolated between the test points around the first crossing;
         differences are in points with their paired standard errors and
-        McNemar's exact p.
+        McNemar's exact p; the symmetries' gain is the run's own network
+        averaged over the eight symmetries minus plain, paired.
     """
     from .verdict import Table
 
@@ -352,6 +353,7 @@ def speedrun_table(results: dict | None = None):
         "symmetrized",
         "minus shipped (points)",
         "symmetrized",
+        "symmetries gain (points)",
     )
     rows = []
     for name, arm in results["arms"].items():
@@ -373,11 +375,13 @@ def speedrun_table(results: dict | None = None):
                         else "—"
                         for s in ("", "_symmetrized")
                     ),
+                    f"{versus['symmetry_gain']:+.2f} ± {versus['symmetry_gain_stderr']:.2f}" if versus else "—",
                 )
             )
     caption = (
         f"Test set: {results['test']['n']:,} fresh trajectories ({results['test']['length']} length), the same for "
         f"every run. Minutes are training time (simulation included, test evaluations left out). Differences "
-        f"are from the shipped network on the same trajectories, each comparison alone (not adjusted)."
+        f"are from the shipped network on the same trajectories, each comparison alone (not adjusted); the "
+        f"symmetries' gain is each network averaged over the eight symmetries minus plain, paired."
     )
     return Table.from_rows(columns, rows, left=(0, 1), caption=caption)

@@ -413,6 +413,8 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
         assert versus[f"shipped_accuracy{suffix}"] == pytest.approx(theirs)
         assert versus[f"difference{suffix}"] == pytest.approx(100 * (run["final"][f"accuracy{suffix}"] - theirs))
         assert versus[f"stderr{suffix}"] >= 0 and 0 < versus[f"mcnemar_p{suffix}"] <= 1
+    gain = 100 * (run["final"]["accuracy_symmetrized"] - run["final"]["accuracy"])
+    assert versus["symmetry_gain"] == pytest.approx(gain) and versus["symmetry_gain_stderr"] >= 0
     # the chapter's table of runs
     from resandi_lite.pretrained import speedrun_table
 
@@ -425,6 +427,7 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     hit = run["time_to_target"]["accuracy"]
     assert cells[6] == ("not reached" if hit is None else f"{hit['interpolated_seconds'] / 60:.1f}")
     assert cells[8].startswith(f"{versus['difference']:+.2f} ± {versus['stderr']:.2f} (p ")
+    assert cells[10] == f"{versus['symmetry_gain']:+.2f} ± {versus['symmetry_gain_stderr']:.2f}"
     assert len(lines) == 5 and lines[4].startswith("Test set: 16 fresh trajectories (varying length)")
     last = stored["curve"][-1]
     moved = dict(stored, curve=[*stored["curve"][:-1], dict(last, batch=last["batch"] + 1)])
