@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -206,3 +207,36 @@ def test_verdicts_command_runs_the_parts_and_resumes(capsys, tmp_path, monkeypat
         capsys, "verdicts", "--sizes", "ci", "--out", str(tmp_path / "x"), "--parts", "nothing", match="parts must be"
     )
     refused(capsys, "verdicts", "--sizes", "huge", "--out", str(out), match="invalid choice")
+
+
+def _documented_commands() -> list[tuple[str, str]]:
+    """Every ``python -m resandi_lite ...`` line in a fenced code block of the README, the book's pages and the
+    chapters' Markdown."""
+    root = Path(__file__).resolve().parents[1]
+    texts = {p.name: p.read_text(encoding="utf-8") for p in [root / "README.md", *sorted((root / "book").glob("*.md"))]}
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        texts[path.name] = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    commands = []
+    for name, text in texts.items():
+        for block in re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.DOTALL):  # what readers copy
+            for line in block.replace("\\\n", " ").splitlines():
+                start = line.find("python -m resandi_lite ")
+                if start >= 0:
+                    commands.append((name, line[start:].split("#")[0].strip()))
+    return commands
+
+
+def test_every_documented_command_parses():
+    """The commands the README, the book and the chapters tell readers to type are ones the CLI accepts
+    (parsed, not run; ``k`` stands for a student's seed)."""
+    from resandi_lite.__main__ import _parser, _UsageError
+
+    commands = _documented_commands()
+    assert any("train --recipe fast" in c for _, c in commands)  # chapter 6 and the instructors' lab
+    for name, command in commands:
+        words = [("3" if w == "k" else w.replace("-k", "-3")) for w in command.split()[3:]]
+        try:
+            _parser().parse_args(words)
+        except (SystemExit, _UsageError) as err:
+            pytest.fail(f"{name}: the CLI refuses {command!r}: {err}")
