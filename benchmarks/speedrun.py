@@ -695,7 +695,8 @@ def main(argv=None) -> None:
     if args.table or args.ship:
         print(table(summary(read_results(args.out))))
         if args.ship:
-            print(f"shipped to {ship(args.out)}")
+            ship(args.out)
+            print(f"shipped to {SHIPPED}")
         return
     overrides = ()
     if args.smoke:

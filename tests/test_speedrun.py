@@ -488,3 +488,34 @@ def test_cli_trains_the_fast_recipe_with_the_new_options(tmp_path):
     config = load_checkpoint(tmp_path / "checkpoint.pt")["config"]
     assert (config["optimizer"], config["ema"], config["batch_size"]) == ("sgd", 0.998, 16)
     assert main(["train", "--out", str(tmp_path / "x"), "--optimizer", "rmsprop"]) == 2  # refused in one line
+
+
+def test_the_shipped_speedrun_agrees_with_its_own_curves():
+    """What chapter 6 reads: every number is the one its curve gives, on one test set, for the recipe as it is."""
+    from resandi_lite.pretrained import speedrun as shipped_speedrun
+
+    shipped = shipped_speedrun()
+    assert shipped["test"]["n"] == 8 * shipped["test"]["per_class"] and shipped["test"]["length"] == "varying"
+    assert shipped["target"] == pytest.approx(speedrun.default_target("varying"))
+    assert "fast" in shipped["arms"] and len(shipped["arms"]["fast"]["runs"]) >= 2  # the issue's two seeds
+    for name, arm in shipped["arms"].items():
+        runs = arm["runs"]
+        assert arm["summary"]["seeds"] == [r["seed"] for r in runs]
+        if name == "fast":  # measured with the recipe as it ships now
+            assert all(
+                TrainConfig.saved_dict(r["config"]) == TrainConfig.recipe("fast", seed=r["seed"]).to_dict()
+                for r in runs
+            )
+        for r in runs:
+            curve, final = r["curve"], r["final"]
+            assert [p["samples"] for p in curve] == sorted(p["samples"] for p in curve)
+            assert final["accuracy"] == curve[-1]["accuracy"] and final["samples"] == curve[-1]["samples"]
+            assert final["stderr"] == pytest.approx(speedrun.binomial_stderr(final["accuracy"], shipped["test"]["n"]))
+            for key in ("accuracy", "accuracy_symmetrized"):
+                assert r["time_to_target"][key] == speedrun.time_to_target(curve, shipped["target"], key)
+            assert r["machine"]["cpu"] and r["machine"]["precision"] in ("bf16", "fp32")
+            versus = r["versus_shipped"]
+            assert versus["difference"] == pytest.approx(100 * (final["accuracy"] - versus["shipped_accuracy"]))
+        median = speedrun.median_time(runs, "accuracy")  # inf: the median seed never reached the target
+        assert arm["summary"]["median_seconds"] == (None if math.isinf(median) else median)
+    assert shipped["route"][-1]["samples"] == 6_320_000  # the shipped network's 6.32 M trajectories
