@@ -261,38 +261,96 @@ def final_network(result: dict, out: Path) -> torch.nn.Module:
     return tested_network(run)
 
 
-def versus_shipped(result: dict, out: Path, test, name: str = "lite") -> dict:
+#: The two ways a network is tested: plainly, and averaged over the eight symmetries of the input.
+TESTS = (("accuracy", False), ("accuracy_symmetrized", True))
+
+
+def correct_on(net: torch.nn.Module, test) -> dict:
+    """Whether ``net`` classifies each of ``test``'s trajectories correctly, per way of testing (:data:`TESTS`)."""
+    return {key: predict_logits(net, test.X, symmetrize=symmetrize).argmax(1) == test.y for key, symmetrize in TESTS}
+
+
+def final_correct(result: dict, out: Path, test) -> dict:
+    """:func:`correct_on` for an arm's final network (:func:`final_network`), checked against its curve.
+
+    Raises
+    ------
+    ValueError
+        If the rebuilt network does not score what the curve's last point recorded.
+    """
+    correct = correct_on(final_network(result, out), test)
+    for key, _ in TESTS:
+        if abs(correct[key].mean() - result["curve"][-1][key]) > 1 / len(correct[key]):
+            raise ValueError(
+                f"the rebuilt network scores {correct[key].mean():.4f}, the curve recorded {result['curve'][-1][key]}"
+            )
+    return correct
+
+
+def paired(a: dict, b: dict) -> dict:
+    """Network ``a`` minus network ``b`` on the same trajectories (each from :func:`correct_on`), per way of
+    testing: the difference of accuracies in points (``difference``, ``difference_symmetrized``), its paired
+    standard error (``stderr...``) and McNemar's exact p (``mcnemar_p...``)."""
+    from resandi_lite.layerwise.ablation import paired_difference
+    from resandi_lite.verdict import mcnemar
+
+    out = {}
+    for key, _ in TESTS:
+        difference, stderr = paired_difference(a[key], b[key])
+        suffix = key.removeprefix("accuracy")
+        out |= {
+            f"difference{suffix}": difference,
+            f"stderr{suffix}": stderr,
+            f"mcnemar_p{suffix}": mcnemar(a[key], b[key])["p"],
+        }
+    return out
+
+
+def versus_shipped(result: dict, out: Path, test, name: str = "lite", *, ours=None, shipped=None) -> dict:
     """An arm's final network against the shipped network ``name`` on the same test set, paired.
 
     Returns the difference of accuracies (arm minus shipped, in points) with
     its paired standard error and McNemar's exact p, plainly and averaged over
-    the eight symmetries, and what averaging over the symmetries gains the
-    arm's network (``symmetry_gain``, in points, paired), and checks that the
-    rebuilt network scores what the curve recorded.
+    the eight symmetries (:func:`paired`), and what averaging over the
+    symmetries gains the arm's network (``symmetry_gain``, in points,
+    paired).  ``ours`` and ``shipped`` are the two networks' :func:`correct_on`,
+    if computed already; otherwise the arm's network is rebuilt and checked
+    against its curve (:func:`final_correct`), and the shipped one loaded.
     """
     from resandi_lite.layerwise.ablation import paired_difference
     from resandi_lite.pretrained import load_pretrained
-    from resandi_lite.verdict import mcnemar
 
-    ours, shipped = final_network(result, out), load_pretrained(name)
-    comparison, correct = {"network": name}, {}
-    for key, symmetrize in (("accuracy", False), ("accuracy_symmetrized", True)):
-        a = correct[key] = predict_logits(ours, test.X, symmetrize=symmetrize).argmax(1) == test.y
-        b = predict_logits(shipped, test.X, symmetrize=symmetrize).argmax(1) == test.y
-        if abs(a.mean() - result["curve"][-1][key]) > 1 / len(a):
-            raise ValueError(
-                f"the rebuilt network scores {a.mean():.4f}, the curve recorded {result['curve'][-1][key]}"
-            )
-        difference, stderr = paired_difference(a, b)
-        suffix = key.removeprefix("accuracy")
-        comparison |= {
-            f"shipped_accuracy{suffix}": float(b.mean()),
-            f"difference{suffix}": difference,
-            f"stderr{suffix}": stderr,
-            f"mcnemar_p{suffix}": mcnemar(a, b)["p"],
-        }
-    gain, stderr = paired_difference(correct["accuracy_symmetrized"], correct["accuracy"])
-    return comparison | {"symmetry_gain": gain, "symmetry_gain_stderr": stderr}
+    ours = final_correct(result, out, test) if ours is None else ours
+    shipped = correct_on(load_pretrained(name), test) if shipped is None else shipped
+    comparison = {"network": name}
+    for key, _ in TESTS:
+        comparison[f"shipped_{key}"] = float(shipped[key].mean())
+    gain, stderr = paired_difference(ours["accuracy_symmetrized"], ours["accuracy"])
+    return comparison | paired(ours, shipped) | {"symmetry_gain": gain, "symmetry_gain_stderr": stderr}
+
+
+def versus_arms(results: dict[str, list[dict]], finals: dict) -> list[dict]:
+    """Every run of an arm against every run of each later arm (in the order of ``results``: by file name, as
+    :func:`read_results` reads them), on the same test set, paired.
+
+    ``finals`` maps ``(arm, seed)`` to the final network's :func:`correct_on`.
+    Each entry names its two runs (``a`` and ``b``: ``{"arm", "seed"}``) and
+    holds ``a`` minus ``b`` (:func:`paired`).  The seeds of two recipes share
+    nothing, so every cross pair is listed, not only equal seeds.
+    """
+    names, pairs = list(results), []
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            for a in results[first]:
+                for b in results[second]:
+                    pairs.append(
+                        {
+                            "a": {"arm": first, "seed": a["seed"]},
+                            "b": {"arm": second, "seed": b["seed"]},
+                            **paired(finals[first, a["seed"]], finals[second, b["seed"]]),
+                        }
+                    )
+    return pairs
 
 
 class Speedrun:
@@ -625,7 +683,11 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE, test=None) -> dict:
     Beside the arms it holds the :func:`route` of the shipped network's
     training ``stages``, the reference by samples seen, and each run's
     paired comparison with the shipped network on the arms' test set
-    (:func:`versus_shipped`; the test set is read from ``out`` unless given).
+    (:func:`versus_shipped`; the test set is read from ``out`` unless given)
+    and, with more than one arm, every run of an arm paired with every run of
+    each later arm (``versus_arms``, :func:`versus_arms`), so a recipe can be
+    compared with the reference trained beside it.  The shipped network's
+    predictions are computed once, and each run's final network once.
 
     Raises
     ------
@@ -645,6 +707,11 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE, test=None) -> dict:
     if test is None:
         t = runs[0]["test"]
         test = load_test_set(out, t["per_class"], t["length"], t["seed"], jobs=1)
+    from resandi_lite.pretrained import load_pretrained
+
+    network = SHIPPED_NETWORK[runs[0]["test"]["length"] == "varying"]
+    reference = correct_on(load_pretrained(network), test)  # once: every run is tested on these trajectories
+    finals = {(name, r["seed"]): final_correct(r, out, test) for name, arm in results.items() for r in arm}
     shipped = {
         "target": runs[0]["target"],
         "test": runs[0]["test"],
@@ -656,7 +723,7 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE, test=None) -> dict:
                     {
                         **{k: r.get(k) for k in RUN_FIELDS},
                         "versus_shipped": versus_shipped(
-                            r, out, test, SHIPPED_NETWORK[r["test"]["length"] == "varying"]
+                            r, out, test, network, ours=finals[name, r["seed"]], shipped=reference
                         ),
                         "curve": [{k: point[k] for k in POINT_FIELDS} for point in r["curve"]],
                     }
@@ -665,6 +732,7 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE, test=None) -> dict:
             }
             for name, arm in results.items()
         },
+        "versus_arms": versus_arms(results, finals),
     }
     _files.write_json(path, shipped)
     return shipped

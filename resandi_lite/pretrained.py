@@ -45,6 +45,7 @@ __all__ = [
     "recipe_comparison",
     "speedrun",
     "speedrun_table",
+    "speedrun_versus",
 ]
 
 
@@ -385,3 +386,113 @@ def speedrun_table(results: dict | None = None):
         f"symmetries' gain is each network averaged over the eight symmetries minus plain, paired."
     )
     return Table.from_rows(columns, rows, left=(0, 1), caption=caption)
+
+
+def _seeds_needed(spread: float, difference: float, z: float = 1.96) -> int | None:
+    """Seeds per arm for a normal 95% interval of a difference of two arms' means to exclude zero, if the
+    difference and the seed-to-seed standard deviation ``spread`` are what was measured (None if no spread)."""
+    if not (spread > 0 and difference != 0):
+        return None
+    return max(2, int(np.ceil(2 * (z * spread / abs(difference)) ** 2)))
+
+
+def speedrun_versus(results: dict | None = None):
+    """Every run of one arm of :func:`speedrun` paired with every run of each later arm, on the same test set.
+
+    Parameters
+    ----------
+    results : dict, optional
+        As returned by :func:`speedrun` (the default); its ``versus_arms``.
+
+    Returns
+    -------
+    resandi_lite.verdict.Table
+        One row per pair of runs: the minutes each trained, the difference of
+        final test accuracies (first minus second, in points) with its paired
+        standard error and McNemar's exact p adjusted by Holm over the whole
+        family (every pair, plainly and averaged over the eight symmetries).
+        The caption gives each arm's mean over its seeds, the difference of
+        the means, the seed-to-seed standard deviation, and how many seeds per
+        arm would make that difference's 95% interval exclude zero if it is
+        what was measured.  The pairs test the networks on the test set; what
+        generalises to the recipes is the difference over seeds.
+
+    Raises
+    ------
+    ValueError
+        If ``results`` holds no pair of arms to compare.
+    """
+    from .verdict import Table, holm
+
+    results = speedrun() if results is None else results
+    pairs = results.get("versus_arms") or []
+    if not pairs:
+        raise ValueError("results must hold versus_arms: two arms or more measured on one test set (speedrun --ship)")
+    runs = {(name, r["seed"]): r for name, arm in results["arms"].items() for r in arm["runs"]}
+    adjusted = holm([pair[f"mcnemar_p{s}"] for pair in pairs for s in ("", "_symmetrized")]).reshape(-1, 2)
+    columns = ("first minus second", "minutes", "difference (points)", "p (Holm)", "symmetrized", "p (Holm)")
+    rows = []
+    for pair, p in zip(pairs, adjusted):
+        a, b = (runs[pair[k]["arm"], pair[k]["seed"]] for k in ("a", "b"))
+        rows.append(
+            (
+                f"{pair['a']['arm']} seed {pair['a']['seed']} − {pair['b']['arm']} seed {pair['b']['seed']}",
+                f"{a['curve'][-1]['seconds'] / 60:.1f} and {b['curve'][-1]['seconds'] / 60:.1f}",
+                f"{pair['difference']:+.2f} ± {pair['stderr']:.2f}",
+                f"{p[0]:.2g}",
+                f"{pair['difference_symmetrized']:+.2f} ± {pair['stderr_symmetrized']:.2f}",
+                f"{p[1]:.2g}",
+            )
+        )
+    finals = {
+        name: 100 * np.array([r["final"]["accuracy"] for r in arm["runs"]]) for name, arm in results["arms"].items()
+    }
+    spreads = [v.std(ddof=1) for v in finals.values() if len(v) > 1]
+    spread = float(np.sqrt(np.mean(np.square(spreads)))) if spreads else float("nan")
+    means = "; ".join(f"{name} {v.mean():.2f}% over {len(v)} seed{'s' * (len(v) > 1)}" for name, v in finals.items())
+    sentences = [
+        f"Test set: {results['test']['n']:,} fresh trajectories ({results['test']['length']} length), the same for "
+        f"every run; differences with paired standard errors; p is McNemar's exact test adjusted by Holm over "
+        f"the {2 * len(pairs)} tests of the table. Final accuracy, mean over seeds: {means}."
+    ]
+    names = list(finals)
+    if len(names) == 2 and all(len(v) > 1 for v in finals.values()):
+        from scipy.stats import t as student
+
+        a, b = finals[names[0]], finals[names[1]]
+        difference = a.mean() - b.mean()
+        parts = np.array([a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)])
+        stderr = float(np.sqrt(parts.sum()))
+        if stderr > 0:  # Welch-Satterthwaite degrees of freedom
+            df = parts.sum() ** 2 / (parts[0] ** 2 / (len(a) - 1) + parts[1] ** 2 / (len(b) - 1))
+            half = float(student.ppf(0.975, df)) * stderr
+            interval = f"95% interval {difference - half:+.2f} to {difference + half:+.2f} (Welch, {df:.1f} df)"
+        else:
+            interval = "no interval: the seeds of both arms scored alike"
+        needed = _seeds_needed(spread, difference)
+        sentences.append(
+            f"{names[0]} minus {names[1]} over seeds: {difference:+.2f} points, {interval}; seeds of one arm "
+            f"differ by a standard deviation of {spread:.2f} points"
+            + (
+                f", so about {needed} seeds per arm would put zero outside the interval if the difference is "
+                f"what was measured."
+                if needed
+                else "."
+            )
+        )
+    elif len(names) == 2:
+        alone = [name for name in names if len(finals[name]) < 2]
+        difference = finals[names[0]].mean() - finals[names[1]].mean()
+        sentences.append(
+            f"{names[0]} minus {names[1]} over seeds: {difference:+.2f} points, with no interval: "
+            f"{' and '.join(alone)} {'has' if len(alone) == 1 else 'have'} one seed, and a recipe's spread over "
+            f"seeds needs two at least"
+            + (f" (the other's seeds differ by a standard deviation of {spread:.2f} points)" if spreads else "")
+            + (
+                f"; about {needed} seeds per arm would put zero outside a 95% interval if the difference is what "
+                f"was measured."
+                if spreads and (needed := _seeds_needed(spread, difference))
+                else "."
+            )
+        )
+    return Table.from_rows(columns, rows, left=(0,), caption=" ".join(sentences))

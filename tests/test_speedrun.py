@@ -434,6 +434,19 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="not at the last point's"):
         speedrun.final_network(moved, tmp_path / "a")
     assert shipped["arms"]["cpu"]["summary"] == json.loads(json.dumps(rows["cpu"]))
+    assert shipped["versus_arms"] == []  # one arm: nothing to pair it with
+    # a second arm beside it: every run of the first paired with every run of the second
+    other = speedrun.Arm("cpu", (("lr", 0.01),), TINY_ARM.overrides)
+    second = speedrun.run_arm(other, 0, _args(tmp_path / "a", 60), test)
+    both = speedrun.ship(tmp_path / "a", tmp_path / "speedrun.json", test=test)
+    (pair,) = both["versus_arms"]
+    # arms in the order of their files' names: "cpu+lr=0.01-seed0.json" sorts before "cpu-seed0.json"
+    assert (pair["a"], pair["b"]) == ({"arm": "cpu+lr=0.01", "seed": 0}, {"arm": "cpu", "seed": 0})
+    for suffix in ("", "_symmetrized"):
+        expected = 100 * (second["final"][f"accuracy{suffix}"] - stored["final"][f"accuracy{suffix}"])
+        assert pair[f"difference{suffix}"] == pytest.approx(expected)
+        assert 0 < pair[f"mcnemar_p{suffix}"] <= 1
+    assert both["arms"]["cpu"]["runs"][0]["versus_shipped"] == run["versus_shipped"]  # computed once, the same
     # the shipped network's route: its three stages' epochs, samples added up across them
     logs = [json.loads((stage / "log.json").read_text())["history"] for stage in speedrun.ROUTE]
     route = shipped["route"]
@@ -445,6 +458,80 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="holds no finished arm"):
         speedrun.ship(tmp_path / "empty", tmp_path / "nothing.json")
     assert not (tmp_path / "nothing.json").exists()
+
+
+def _synthetic_runs(finals: dict) -> dict:
+    """A :func:`speedrun`-like dict of arms whose runs end at the given final accuracies, paired across arms."""
+    arms = {
+        name: {
+            "runs": [
+                {"seed": k, "final": {"accuracy": acc}, "curve": [{"seconds": 60.0 * (k + 50), "accuracy": acc}]}
+                for k, acc in enumerate(accs)
+            ]
+        }
+        for name, accs in finals.items()
+    }
+    (first, a), (second, b) = finals.items()
+    pairs = [
+        {
+            "a": {"arm": first, "seed": i},
+            "b": {"arm": second, "seed": j},
+            "difference": 100 * (x - y),
+            "stderr": 0.3,
+            "mcnemar_p": p,
+            "difference_symmetrized": 100 * (x - y),
+            "stderr_symmetrized": 0.3,
+            "mcnemar_p_symmetrized": p / 2,
+        }
+        for (i, x), p in zip(enumerate(a), (0.01, 0.02, 0.2))
+        for j, y in enumerate(b)
+    ]
+    return {"test": {"n": 8000, "length": "varying"}, "arms": arms, "versus_arms": pairs}
+
+
+def test_speedrun_versus_pairs_runs_under_holm_and_compares_recipes_over_seeds():
+    from scipy.stats import ttest_ind
+
+    from resandi_lite.pretrained import speedrun_versus
+    from resandi_lite.verdict import holm
+
+    finals = {"fast": [0.8834, 0.8931], "cpu": [0.8790, 0.8810, 0.8760]}
+    results = _synthetic_runs(finals)
+    table = speedrun_versus(results)
+    lines = str(table).splitlines()
+    assert lines[0] == "| first minus second | minutes | difference (points) | p (Holm) | symmetrized | p (Holm) |"
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:8]]
+    assert [r[0] for r in rows] == [f"fast seed {i} − cpu seed {j}" for i in (0, 1) for j in (0, 1, 2)]
+    assert rows[1][1] == "50.0 and 51.0"
+    assert rows[0][2] == f"{100 * (0.8834 - 0.8790):+.2f} ± 0.30"
+    pairs = results["versus_arms"]
+    adjusted = holm([q for pair in pairs for q in (pair["mcnemar_p"], pair["mcnemar_p_symmetrized"])])
+    assert [r[3] for r in rows] == [f"{q:.2g}" for q in adjusted[0::2]]
+    assert [r[5] for r in rows] == [f"{q:.2g}" for q in adjusted[1::2]]
+    # over seeds: Welch's interval, as scipy gives it
+    a, b = 100 * np.array(finals["fast"]), 100 * np.array(finals["cpu"])
+    interval = ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    caption = table.caption
+    assert "adjusted by Holm over the 12 tests" in caption and "fast 88.83% over 2 seeds; cpu" in caption
+    assert f"{a.mean() - b.mean():+.2f} points, 95% interval {interval.low:+.2f} to {interval.high:+.2f}" in caption
+    spread = np.sqrt((a.std(ddof=1) ** 2 + b.std(ddof=1) ** 2) / 2)
+    assert f"a standard deviation of {spread:.2f} points" in caption
+    needed = int(np.ceil(2 * (1.96 * spread / (a.mean() - b.mean())) ** 2))
+    assert f"about {max(2, needed)} seeds per arm" in caption
+    # one seed of the reference: the pairs stand, the recipes' difference over seeds has no interval
+    single = speedrun_versus(_synthetic_runs({"fast": finals["fast"], "cpu": finals["cpu"][:1]}))
+    assert len(str(single).split("\n\n")[0].splitlines()) == 4  # header, rule, two pairs
+    assert f"fast minus cpu over seeds: {a.mean() - b[0]:+.2f} points, with no interval: cpu has one seed" in (
+        single.caption
+    )
+    assert f"(the other's seeds differ by a standard deviation of {a.std(ddof=1):.2f} points)" in single.caption
+    needed = int(np.ceil(2 * (1.96 * a.std(ddof=1) / (a.mean() - b[0])) ** 2))
+    assert single.caption.endswith(
+        f"about {max(2, needed)} seeds per arm would put zero outside a 95% interval if "
+        "the difference is what was measured."
+    )
+    with pytest.raises(ValueError, match="results must hold versus_arms"):
+        speedrun_versus({"arms": results["arms"], "versus_arms": []})
 
 
 def test_plot_speedrun_draws_one_line_per_arm_and_seed():
@@ -501,10 +588,9 @@ def test_the_shipped_speedrun_agrees_with_its_own_curves():
     for name, arm in shipped["arms"].items():
         runs = arm["runs"]
         assert arm["summary"]["seeds"] == [r["seed"] for r in runs]
-        if name == "fast":  # measured with the recipe as it ships now
+        if name in speedrun.RECIPES:  # a recipe's own arm (fast, the cpu reference): measured as it ships now
             assert all(
-                TrainConfig.saved_dict(r["config"]) == TrainConfig.recipe("fast", seed=r["seed"]).to_dict()
-                for r in runs
+                TrainConfig.saved_dict(r["config"]) == TrainConfig.recipe(name, seed=r["seed"]).to_dict() for r in runs
             )
         for r in runs:
             curve, final = r["curve"], r["final"]
@@ -519,3 +605,14 @@ def test_the_shipped_speedrun_agrees_with_its_own_curves():
         median = speedrun.median_time(runs, "accuracy")  # inf: the median seed never reached the target
         assert arm["summary"]["median_seconds"] == (None if math.isinf(median) else median)
     assert shipped["route"][-1]["samples"] == 6_320_000  # the shipped network's 6.32 M trajectories
+    # every run of an arm paired with every run of each later arm, each difference the one the finals give
+    arms = list(shipped["arms"].values())
+    assert len(shipped["versus_arms"]) == sum(
+        len(a["runs"]) * len(b["runs"]) for i, a in enumerate(arms) for b in arms[i + 1 :]
+    )
+    finals = {(name, r["seed"]): r["final"] for name, arm in shipped["arms"].items() for r in arm["runs"]}
+    for pair in shipped["versus_arms"]:
+        a, b = finals[pair["a"]["arm"], pair["a"]["seed"]], finals[pair["b"]["arm"], pair["b"]["seed"]]
+        for suffix in ("", "_symmetrized"):
+            expected = 100 * (a[f"accuracy{suffix}"] - b[f"accuracy{suffix}"])
+            assert pair[f"difference{suffix}"] == pytest.approx(expected)
