@@ -306,25 +306,18 @@ def paired(a: dict, b: dict) -> dict:
     return out
 
 
-def versus_shipped(result: dict, out: Path, test, name: str = "lite", *, ours=None, shipped=None) -> dict:
+def versus_shipped(ours: dict, shipped: dict, name: str = "lite") -> dict:
     """An arm's final network against the shipped network ``name`` on the same test set, paired.
 
-    Returns the difference of accuracies (arm minus shipped, in points) with
-    its paired standard error and McNemar's exact p, plainly and averaged over
-    the eight symmetries (:func:`paired`), and what averaging over the
-    symmetries gains the arm's network (``symmetry_gain``, in points,
-    paired).  ``ours`` and ``shipped`` are the two networks' :func:`correct_on`,
-    if computed already; otherwise the arm's network is rebuilt and checked
-    against its curve (:func:`final_correct`), and the shipped one loaded.
+    ``ours`` and ``shipped`` are the two networks' :func:`correct_on`.  Returns
+    the difference of accuracies (arm minus shipped, in points) with its
+    paired standard error and McNemar's exact p, plainly and averaged over the
+    eight symmetries (:func:`paired`), and what averaging over the symmetries
+    gains the arm's network (``symmetry_gain``, in points, paired).
     """
     from resandi_lite.layerwise.ablation import paired_difference
-    from resandi_lite.pretrained import load_pretrained
 
-    ours = final_correct(result, out, test) if ours is None else ours
-    shipped = correct_on(load_pretrained(name), test) if shipped is None else shipped
-    comparison = {"network": name}
-    for key, _ in TESTS:
-        comparison[f"shipped_{key}"] = float(shipped[key].mean())
+    comparison = {"network": name} | {f"shipped_{key}": float(shipped[key].mean()) for key, _ in TESTS}
     gain, stderr = paired_difference(ours["accuracy_symmetrized"], ours["accuracy"])
     return comparison | paired(ours, shipped) | {"symmetry_gain": gain, "symmetry_gain_stderr": stderr}
 
@@ -722,9 +715,7 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE, test=None) -> dict:
                 "runs": [
                     {
                         **{k: r.get(k) for k in RUN_FIELDS},
-                        "versus_shipped": versus_shipped(
-                            r, out, test, network, ours=finals[name, r["seed"]], shipped=reference
-                        ),
+                        "versus_shipped": versus_shipped(finals[name, r["seed"]], reference, network),
                         "curve": [{k: point[k] for k in POINT_FIELDS} for point in r["curve"]],
                     }
                     for r in arm
@@ -761,7 +752,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> None:
     args = _parser().parse_args(argv)
     if args.table or args.ship:
-        print(table(summary(read_results(args.out))))
+        rows = summary(read_results(args.out))
+        _files.write_json(args.out / "summary.json", rows)  # the arms measured so far, however their runs ended
+        print(table(rows))
         if args.ship:
             ship(args.out)
             print(f"shipped to {SHIPPED}")

@@ -456,42 +456,34 @@ def speedrun_versus(results: dict | None = None):
         f"the {2 * len(pairs)} tests of the table. Final accuracy, mean over seeds: {means}."
     ]
     names = list(finals)
-    if len(names) == 2 and all(len(v) > 1 for v in finals.values()):
-        from scipy.stats import t as student
+    if len(names) == 2:
+        from scipy.stats import ttest_ind
 
         a, b = finals[names[0]], finals[names[1]]
         difference = a.mean() - b.mean()
-        parts = np.array([a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)])
-        stderr = float(np.sqrt(parts.sum()))
-        if stderr > 0:  # Welch-Satterthwaite degrees of freedom
-            df = parts.sum() ** 2 / (parts[0] ** 2 / (len(a) - 1) + parts[1] ** 2 / (len(b) - 1))
-            half = float(student.ppf(0.975, df)) * stderr
-            interval = f"95% interval {difference - half:+.2f} to {difference + half:+.2f} (Welch, {df:.1f} df)"
-        else:
-            interval = "no interval: the seeds of both arms scored alike"
-        needed = _seeds_needed(spread, difference)
-        sentences.append(
-            f"{names[0]} minus {names[1]} over seeds: {difference:+.2f} points, {interval}; seeds of one arm "
-            f"differ by a standard deviation of {spread:.2f} points"
-            + (
-                f", so about {needed} seeds per arm would put zero outside the interval if the difference is "
-                f"what was measured."
-                if needed
-                else "."
-            )
-        )
-    elif len(names) == 2:
         alone = [name for name in names if len(finals[name]) < 2]
-        difference = finals[names[0]].mean() - finals[names[1]].mean()
+        if alone:
+            interval = (
+                f"with no interval: {' and '.join(alone)} {'has' if len(alone) == 1 else 'have'} one seed, and a "
+                f"recipe's spread over seeds needs two at least"
+                + (f" (the other's seeds differ by a standard deviation of {spread:.2f} points)" if spreads else "")
+            )
+        elif a.var() + b.var() == 0:
+            interval = "no interval: the seeds of both arms scored alike"
+        else:
+            welch = ttest_ind(a, b, equal_var=False)
+            low, high = welch.confidence_interval(0.95)
+            interval = (
+                f"95% interval {low:+.2f} to {high:+.2f} (Welch, {welch.df:.1f} df); seeds of one arm differ by a "
+                f"standard deviation of {spread:.2f} points"
+            )
+        needed = _seeds_needed(spread, difference) if spreads else None
         sentences.append(
-            f"{names[0]} minus {names[1]} over seeds: {difference:+.2f} points, with no interval: "
-            f"{' and '.join(alone)} {'has' if len(alone) == 1 else 'have'} one seed, and a recipe's spread over "
-            f"seeds needs two at least"
-            + (f" (the other's seeds differ by a standard deviation of {spread:.2f} points)" if spreads else "")
+            f"{names[0]} minus {names[1]} over seeds: {difference:+.2f} points, {interval}"
             + (
                 f"; about {needed} seeds per arm would put zero outside a 95% interval if the difference is what "
                 f"was measured."
-                if spreads and (needed := _seeds_needed(spread, difference))
+                if needed
                 else "."
             )
         )
