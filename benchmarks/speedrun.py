@@ -39,8 +39,11 @@ folder is ``<out>/<arm>-seed<k>/``): the machine (CPU model, bfloat16 flags,
 threads, torch, the precision and why), the curve (``seconds``,
 ``train_seconds``, ``wall_seconds``, ``samples`` seen, test ``accuracy`` and
 ``accuracy_symmetrized``), the time and samples to the target (first crossing,
-and linearly interpolated between the points around it), and the final test
-accuracy with its binomial standard error.  An interrupted arm resumes from
+and linearly interpolated between the points around it), the final test
+accuracy with its binomial standard error, and whether the last point's
+network classified each test trajectory correctly (``final_correct``, one
+bit per trajectory), so that runs can still be paired once their
+checkpoints, which are not committed, are gone.  An interrupted arm resumes from
 its checkpoint (re-simulating the part of its epoch already trained, which
 its clock counts); a finished one is read back, not trained again (a larger
 ``--minutes`` continues one stopped by the budget).  The summary (median over
@@ -56,8 +59,10 @@ period, and over two seeds or more.
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
 import dataclasses
+import hashlib
 import json
 import math
 import statistics
@@ -270,6 +275,36 @@ def correct_on(net: torch.nn.Module, test) -> dict:
     return {key: predict_logits(net, test.X, symmetrize=symmetrize).argmax(1) == test.y for key, symmetrize in TESTS}
 
 
+def fingerprint(test) -> str:
+    """The identity of a test set: the first 16 hex digits of the SHA-256 of its trajectories and labels."""
+    digest = hashlib.sha256(np.ascontiguousarray(test.X).tobytes())
+    digest.update(np.ascontiguousarray(test.y, dtype=np.int64).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def keep(correct: dict, test, point: dict) -> dict:
+    """:func:`correct_on` as a run's JSON keeps it: one bit per trajectory (base64), with the test set's
+    :func:`fingerprint` and the curve point (``epoch``, ``batch``) it belongs to."""
+    return {
+        "test": fingerprint(test),
+        "n": len(test.y),
+        "epoch": point["epoch"],
+        "batch": point["batch"],
+        **{key: base64.b64encode(np.packbits(correct[key])).decode("ascii") for key, _ in TESTS},
+    }
+
+
+def kept(result: dict, test) -> dict | None:
+    """The :func:`correct_on` a run's JSON keeps for its last curve point on ``test`` (:func:`keep`); ``None`` if
+    it keeps none, keeps another point's, or was tested on another set."""
+    stored, last = result.get("final_correct"), result["curve"][-1]
+    at = (last["epoch"], last["batch"])
+    if not stored or stored["test"] != fingerprint(test) or (stored["epoch"], stored["batch"]) != at:
+        return None
+    bits = {key: np.frombuffer(base64.b64decode(stored[key]), dtype=np.uint8) for key, _ in TESTS}
+    return {key: np.unpackbits(b, count=stored["n"]).astype(bool) for key, b in bits.items()}
+
+
 def final_correct(result: dict, out: Path, test) -> dict:
     """:func:`correct_on` for an arm's final network (:func:`final_network`), checked against its curve.
 
@@ -284,6 +319,27 @@ def final_correct(result: dict, out: Path, test) -> dict:
             raise ValueError(
                 f"the rebuilt network scores {correct[key].mean():.4f}, the curve recorded {result['curve'][-1][key]}"
             )
+    return correct
+
+
+def kept_correct(result: dict, out: Path, test) -> dict | None:
+    """An arm's final :func:`correct_on`: as its JSON keeps it, or from its checkpoint (:func:`final_correct`),
+    then kept in its JSON, so the comparison outlives the checkpoint; ``None`` if neither is there.
+
+    Checkpoints are not committed (they are large), so a run measured on
+    another machine can be paired only through what its JSON keeps.
+    """
+    correct = kept(result, test)
+    if correct is not None:
+        return correct
+    run_dir = out / f"{result['arm']}-seed{result['seed']}"
+    if not (run_dir / "checkpoint.pt").exists():
+        return None
+    correct = final_correct(result, out, test)
+    path = out / f"{result['arm']}-seed{result['seed']}.json"
+    stored = _files.read_json(path, remedy="delete it to measure the arm again")
+    stored["final_correct"] = keep(correct, test, result["curve"][-1])
+    _files.write_json(path, stored)
     return correct
 
 
@@ -322,28 +378,51 @@ def versus_shipped(ours: dict, shipped: dict, name: str = "lite") -> dict:
     return comparison | paired(ours, shipped) | {"symmetry_gain": gain, "symmetry_gain_stderr": stderr}
 
 
-def versus_arms(results: dict[str, list[dict]], finals: dict) -> list[dict]:
+def versus_arms(results: dict[str, list[dict]], finals: dict, earlier: list[dict] = ()) -> list[dict]:
     """Every run of an arm against every run of each later arm (in the order of ``results``: by file name, as
     :func:`read_results` reads them), on the same test set, paired.
 
-    ``finals`` maps ``(arm, seed)`` to the final network's :func:`correct_on`.
-    Each entry names its two runs (``a`` and ``b``: ``{"arm", "seed"}``) and
-    holds ``a`` minus ``b`` (:func:`paired`).  The seeds of two recipes share
-    nothing, so every cross pair is listed, not only equal seeds.
+    ``finals`` maps ``(arm, seed)`` to the final network's :func:`correct_on`,
+    or to ``None`` where it is lost (:func:`kept_correct`).  Each entry names
+    its two runs (``a`` and ``b``: ``{"arm", "seed"}``) and holds ``a`` minus
+    ``b`` (:func:`paired`).  The seeds of two recipes share nothing, so every
+    cross pair is listed, not only equal seeds.  A pair with a lost side is
+    taken from ``earlier`` (pairs computed before on the same test set) where
+    it is there, and left out otherwise.
     """
-    names, pairs = list(results), []
+    pairs, before = [], {_names(p): p for p in earlier}
+    for first, a, second, b in cross_pairs(results):
+        x, y = finals[first, a["seed"]], finals[second, b["seed"]]
+        named = {"a": {"arm": first, "seed": a["seed"]}, "b": {"arm": second, "seed": b["seed"]}}
+        if x is not None and y is not None:
+            pairs.append(named | paired(x, y))
+        elif _same_finals(before.get(_names(named)), a, b):
+            pairs.append(before[_names(named)])
+    return pairs
+
+
+def cross_pairs(results: dict[str, list[dict]]):
+    """``(first arm, its run, second arm, its run)`` for every run of an arm and every run of each later arm."""
+    names = list(results)
     for i, first in enumerate(names):
         for second in names[i + 1 :]:
             for a in results[first]:
                 for b in results[second]:
-                    pairs.append(
-                        {
-                            "a": {"arm": first, "seed": a["seed"]},
-                            "b": {"arm": second, "seed": b["seed"]},
-                            **paired(finals[first, a["seed"]], finals[second, b["seed"]]),
-                        }
-                    )
-    return pairs
+                    yield first, a, second, b
+
+
+def _names(pair: dict) -> tuple:
+    return pair["a"]["arm"], pair["a"]["seed"], pair["b"]["arm"], pair["b"]["seed"]
+
+
+def _same_finals(pair: dict | None, a: dict, b: dict) -> bool:
+    """Whether an earlier ``pair`` is of runs that ended where ``a`` and ``b`` end (not continued since)."""
+    return pair is not None and all(
+        math.isclose(
+            pair[f"difference{s}"], 100 * (a["final"][f"accuracy{s}"] - b["final"][f"accuracy{s}"]), abs_tol=1e-6
+        )
+        for s in ("", "_symmetrized")
+    )
 
 
 class Speedrun:
@@ -431,6 +510,9 @@ class Speedrun:
         }
         entry["wall_seconds"] = self.wall()
         self.result["curve"].append(entry)
+        # the last point's predictions: the arm can be paired after its checkpoint is gone (kept_correct)
+        correct = {"accuracy": plain == self.test.y, "accuracy_symmetrized": symmetric == self.test.y}
+        self.result["final_correct"] = keep(correct, self.test, entry)
         self.write()
         print(
             f"{self.arm.name} seed {self.seed}: {entry['seconds'] / 60:6.2f} min, {entry['samples']:>11,} samples "
@@ -680,7 +762,12 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE, test=None) -> dict:
     and, with more than one arm, every run of an arm paired with every run of
     each later arm (``versus_arms``, :func:`versus_arms`), so a recipe can be
     compared with the reference trained beside it.  The shipped network's
-    predictions are computed once, and each run's final network once.
+    predictions are computed once, and each run's final network's at most
+    once: they are kept in the run's JSON (:func:`kept_correct`), since its
+    checkpoint is not committed.  A run whose predictions are lost keeps the
+    comparisons an earlier copy at ``path`` made on the same test set (the
+    same :func:`fingerprint`); the cross pairs that cannot be made are listed
+    as ``unpaired``.
 
     Raises
     ------
@@ -704,10 +791,25 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE, test=None) -> dict:
 
     network = SHIPPED_NETWORK[runs[0]["test"]["length"] == "varying"]
     reference = correct_on(load_pretrained(network), test)  # once: every run is tested on these trajectories
-    finals = {(name, r["seed"]): final_correct(r, out, test) for name, arm in results.items() for r in arm}
+    finals = {(name, r["seed"]): kept_correct(r, out, test) for name, arm in results.items() for r in arm}
+    # what an earlier copy paired on the same trajectories stands for a run whose predictions are lost
+    earlier = _files.read_json(path, remedy="restore it from git, or delete it") or {}
+    if earlier.get("test_fingerprint") != fingerprint(test):
+        earlier = {}
+    earlier_runs = {(name, r["seed"]): r for name, arm in earlier.get("arms", {}).items() for r in arm["runs"]}
+
+    def compared(name: str, r: dict) -> dict | None:
+        if finals[name, r["seed"]] is not None:
+            return versus_shipped(finals[name, r["seed"]], reference, network)
+        before = earlier_runs.get((name, r["seed"]))
+        return before["versus_shipped"] if before is not None and before["final"] == r["final"] else None
+
+    pairs = versus_arms(results, finals, earlier.get("versus_arms", ()))
+    done = {_names(p) for p in pairs}
     shipped = {
         "target": runs[0]["target"],
         "test": runs[0]["test"],
+        "test_fingerprint": fingerprint(test),
         "route": route(stages),
         "arms": {
             name: {
@@ -715,7 +817,7 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE, test=None) -> dict:
                 "runs": [
                     {
                         **{k: r.get(k) for k in RUN_FIELDS},
-                        "versus_shipped": versus_shipped(finals[name, r["seed"]], reference, network),
+                        "versus_shipped": compared(name, r),
                         "curve": [{k: point[k] for k in POINT_FIELDS} for point in r["curve"]],
                     }
                     for r in arm
@@ -723,7 +825,13 @@ def ship(out: Path, path: Path = SHIPPED, stages=ROUTE, test=None) -> dict:
             }
             for name, arm in results.items()
         },
-        "versus_arms": versus_arms(results, finals),
+        "versus_arms": pairs,
+        # cross pairs that cannot be compared: a side's predictions lost with its checkpoint, never kept
+        "unpaired": [
+            {"a": {"arm": first, "seed": a["seed"]}, "b": {"arm": second, "seed": b["seed"]}}
+            for first, a, second, b in cross_pairs(results)
+            if (first, a["seed"], second, b["seed"]) not in done
+        ],
     }
     _files.write_json(path, shipped)
     return shipped

@@ -415,7 +415,9 @@ def speedrun_versus(results: dict | None = None):
         the means, the seed-to-seed standard deviation, and how many seeds per
         arm would make that difference's 95% interval exclude zero if it is
         what was measured.  The pairs test the networks on the test set; what
-        generalises to the recipes is the difference over seeds.
+        generalises to the recipes is the difference over seeds.  Pairs that
+        could not be made (``unpaired``: a network's predictions lost) are
+        named in the caption.
 
     Raises
     ------
@@ -455,6 +457,14 @@ def speedrun_versus(results: dict | None = None):
         f"every run; differences with paired standard errors; p is McNemar's exact test adjusted by Holm over "
         f"the {2 * len(pairs)} tests of the table. Final accuracy, mean over seeds: {means}."
     ]
+    unpaired = results.get("unpaired") or []
+    if unpaired:
+        named = ", ".join(
+            f"{u['a']['arm']} seed {u['a']['seed']} − {u['b']['arm']} seed {u['b']['seed']}" for u in unpaired
+        )
+        sentences.append(
+            f"Not paired: {named}; a network's predictions were lost with its checkpoint before runs kept them."
+        )
     names = list(finals)
     if len(names) == 2:
         from scipy.stats import ttest_ind

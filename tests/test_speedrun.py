@@ -434,7 +434,8 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="not at the last point's"):
         speedrun.final_network(moved, tmp_path / "a")
     assert shipped["arms"]["cpu"]["summary"] == json.loads(json.dumps(rows["cpu"]))
-    assert shipped["versus_arms"] == []  # one arm: nothing to pair it with
+    assert shipped["versus_arms"] == [] and shipped["unpaired"] == []  # one arm: nothing to pair it with
+    assert shipped["test_fingerprint"] == speedrun.fingerprint(test)
     # a second arm beside it: every run of the first paired with every run of the second
     other = speedrun.Arm("cpu", (("lr", 0.01),), TINY_ARM.overrides)
     second = speedrun.run_arm(other, 0, _args(tmp_path / "a", 60), test)
@@ -447,6 +448,28 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
         assert pair[f"difference{suffix}"] == pytest.approx(expected)
         assert 0 < pair[f"mcnemar_p{suffix}"] <= 1
     assert both["arms"]["cpu"]["runs"][0]["versus_shipped"] == run["versus_shipped"]  # computed once, the same
+    # the checkpoints are not committed: the runs' JSONs keep their predictions (the rebuilt network's), and
+    # the pairs outlive them
+    rebuilt, kept = speedrun.final_correct(stored, tmp_path / "a", test), speedrun.kept(stored, test)
+    assert all(np.array_equal(rebuilt[key], kept[key]) for key, _ in speedrun.TESTS)
+    for folder in ("cpu-seed0", "cpu+lr=0.01-seed0"):
+        (tmp_path / "a" / folder / "checkpoint.pt").unlink()
+    monkeypatch.setattr(speedrun, "final_network", lambda *a: pytest.fail("a kept network was rebuilt"))
+    assert speedrun.ship(tmp_path / "a", tmp_path / "again.json", test=test) == both
+    # a run that keeps none: an earlier copy's comparisons on the same test set stand in, else it is unpaired
+    path = tmp_path / "a" / "cpu-seed0.json"
+    path.write_text(json.dumps({k: v for k, v in json.loads(path.read_text()).items() if k != "final_correct"}))
+    assert speedrun.ship(tmp_path / "a", tmp_path / "speedrun.json", test=test) == both
+    alone = speedrun.ship(tmp_path / "a", tmp_path / "new.json", test=test)
+    assert alone["versus_arms"] == [] and alone["unpaired"] == [{k: pair[k] for k in ("a", "b")}]
+    assert alone["arms"]["cpu"]["runs"][0]["versus_shipped"] is None
+    assert (
+        alone["arms"]["cpu+lr=0.01"]["runs"][0]["versus_shipped"]
+        == both["arms"]["cpu+lr=0.01"]["runs"][0]["versus_shipped"]
+    )
+    other_set = make_dataset(2, "varying", seed=2)
+    assert speedrun.ship(tmp_path / "a", tmp_path / "speedrun.json", test=other_set)["versus_arms"] == []
+    monkeypatch.undo()
     # the shipped network's route: its three stages' epochs, samples added up across them
     logs = [json.loads((stage / "log.json").read_text())["history"] for stage in speedrun.ROUTE]
     route = shipped["route"]
@@ -487,6 +510,20 @@ def _synthetic_runs(finals: dict) -> dict:
         for j, y in enumerate(b)
     ]
     return {"test": {"n": 8000, "length": "varying"}, "arms": arms, "versus_arms": pairs}
+
+
+def test_kept_predictions_round_trip_and_belong_to_one_point_and_one_test_set():
+    test = make_dataset(3, "varying", seed=1)
+    rng = np.random.default_rng(0)
+    correct = {key: rng.random(len(test.y)) < 0.7 for key, _ in speedrun.TESTS}
+    point = {"epoch": 4, "batch": 17}
+    result = {"curve": [{"epoch": 1, "batch": 0}, point], "final_correct": speedrun.keep(correct, test, point)}
+    back = speedrun.kept(json.loads(json.dumps(result)), test)
+    assert all(back[key].dtype == bool and np.array_equal(back[key], correct[key]) for key in correct)
+    assert speedrun.kept(dict(result, curve=[*result["curve"], {"epoch": 4, "batch": 18}]), test) is None
+    assert speedrun.kept(result, make_dataset(3, "varying", seed=2)) is None
+    assert speedrun.kept({"curve": [point]}, test) is None
+    assert speedrun.fingerprint(test) == speedrun.fingerprint(make_dataset(3, "varying", seed=1))
 
 
 def test_speedrun_versus_pairs_runs_under_holm_and_compares_recipes_over_seeds():
@@ -530,8 +567,20 @@ def test_speedrun_versus_pairs_runs_under_holm_and_compares_recipes_over_seeds()
         f"about {max(2, needed)} seeds per arm would put zero outside a 95% interval if "
         "the difference is what was measured."
     )
+    # pairs whose predictions were lost: left out of the table and the family, named in the caption
+    lost = dict(results, versus_arms=pairs[:4], unpaired=[{k: pair[k] for k in ("a", "b")} for pair in pairs[4:]])
+    partial = speedrun_versus(lost)
+    assert len(str(partial).split("\n\n")[0].splitlines()) == 6 and "Holm over the 8 tests" in partial.caption
+    assert "Not paired: fast seed 1 − cpu seed 1, fast seed 1 − cpu seed 2; a network's predictions were lost" in (
+        partial.caption
+    )
+    assert interval_text(partial.caption) == interval_text(caption)  # over seeds: every run counts
     with pytest.raises(ValueError, match="results must hold versus_arms"):
         speedrun_versus({"arms": results["arms"], "versus_arms": []})
+
+
+def interval_text(caption: str) -> str:
+    return caption[caption.index(" minus ") :]
 
 
 def test_plot_speedrun_draws_one_line_per_arm_and_seed():
@@ -607,7 +656,7 @@ def test_the_shipped_speedrun_agrees_with_its_own_curves():
     assert shipped["route"][-1]["samples"] == 6_320_000  # the shipped network's 6.32 M trajectories
     # every run of an arm paired with every run of each later arm, each difference the one the finals give
     arms = list(shipped["arms"].values())
-    assert len(shipped["versus_arms"]) == sum(
+    assert len(shipped["versus_arms"]) + len(shipped["unpaired"]) == sum(
         len(a["runs"]) * len(b["runs"]) for i, a in enumerate(arms) for b in arms[i + 1 :]
     )
     finals = {(name, r["seed"]): r["final"] for name, arm in shipped["arms"].items() for r in arm["runs"]}
