@@ -335,11 +335,18 @@ def kept_correct(result: dict, out: Path, test) -> dict | None:
     run_dir = out / f"{result['arm']}-seed{result['seed']}"
     if not (run_dir / "checkpoint.pt").exists():
         return None
+    from filelock import FileLock, Timeout
+
     correct = final_correct(result, out, test)
-    path = out / f"{result['arm']}-seed{result['seed']}.json"
-    stored = _files.read_json(path, remedy="delete it to measure the arm again")
-    stored["final_correct"] = keep(correct, test, result["curve"][-1])
-    _files.write_json(path, stored)
+    name = f"{result['arm']}-seed{result['seed']}"
+    try:  # the lock of run_arm: a process continuing the arm writes its JSON, and keeps its own predictions
+        with FileLock(out / f"{name}.lock").acquire(timeout=0):
+            stored = _files.read_json(out / f"{name}.json", remedy="delete it to measure the arm again")
+            if stored and stored.get("curve") and stored["curve"][-1] == result["curve"][-1]:
+                stored["final_correct"] = keep(correct, test, result["curve"][-1])
+                _files.write_json(out / f"{name}.json", stored)
+    except Timeout:
+        pass
     return correct
 
 

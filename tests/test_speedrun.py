@@ -452,12 +452,22 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     # the pairs outlive them
     rebuilt, kept = speedrun.final_correct(stored, tmp_path / "a", test), speedrun.kept(stored, test)
     assert all(np.array_equal(rebuilt[key], kept[key]) for key, _ in speedrun.TESTS)
+    # a JSON without them (measured before runs kept them) gets them from its checkpoint, unless a process
+    # holds the arm's lock (it is continuing the arm and writes the JSON itself)
+    from filelock import FileLock
+
+    path = tmp_path / "a" / "cpu-seed0.json"
+    path.write_text(json.dumps({k: v for k, v in stored.items() if k != "final_correct"}))
+    with FileLock(tmp_path / "a" / "cpu-seed0.lock"):
+        assert speedrun.ship(tmp_path / "a", tmp_path / "locked.json", test=test) == both
+    assert "final_correct" not in json.loads(path.read_text())
+    assert speedrun.ship(tmp_path / "a", tmp_path / "unlocked.json", test=test) == both
+    assert json.loads(path.read_text())["final_correct"] == stored["final_correct"]
     for folder in ("cpu-seed0", "cpu+lr=0.01-seed0"):
         (tmp_path / "a" / folder / "checkpoint.pt").unlink()
     monkeypatch.setattr(speedrun, "final_network", lambda *a: pytest.fail("a kept network was rebuilt"))
     assert speedrun.ship(tmp_path / "a", tmp_path / "again.json", test=test) == both
     # a run that keeps none: an earlier copy's comparisons on the same test set stand in, else it is unpaired
-    path = tmp_path / "a" / "cpu-seed0.json"
     path.write_text(json.dumps({k: v for k, v in json.loads(path.read_text()).items() if k != "final_correct"}))
     assert speedrun.ship(tmp_path / "a", tmp_path / "speedrun.json", test=test) == both
     alone = speedrun.ship(tmp_path / "a", tmp_path / "new.json", test=test)
