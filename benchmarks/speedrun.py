@@ -270,9 +270,12 @@ def final_network(result: dict, out: Path) -> torch.nn.Module:
 TESTS = (("accuracy", False), ("accuracy_symmetrized", True))
 
 
-def correct_on(net: torch.nn.Module, test) -> dict:
+def correct_on(net: torch.nn.Module, test, device=None) -> dict:
     """Whether ``net`` classifies each of ``test``'s trajectories correctly, per way of testing (:data:`TESTS`)."""
-    return {key: predict_logits(net, test.X, symmetrize=symmetrize).argmax(1) == test.y for key, symmetrize in TESTS}
+    return {
+        key: predict_logits(net, test.X, device=device, symmetrize=symmetrize).argmax(1) == test.y
+        for key, symmetrize in TESTS
+    }
 
 
 def fingerprint(test) -> str:
@@ -332,13 +335,12 @@ def kept_correct(result: dict, out: Path, test) -> dict | None:
     correct = kept(result, test)
     if correct is not None:
         return correct
-    run_dir = out / f"{result['arm']}-seed{result['seed']}"
-    if not (run_dir / "checkpoint.pt").exists():
+    name = f"{result['arm']}-seed{result['seed']}"
+    if not (out / name / "checkpoint.pt").exists():
         return None
     from filelock import FileLock, Timeout
 
     correct = final_correct(result, out, test)
-    name = f"{result['arm']}-seed{result['seed']}"
     try:  # the lock of run_arm: a process continuing the arm writes its JSON, and keeps its own predictions
         with FileLock(out / f"{name}.lock").acquire(timeout=0):
             stored = _files.read_json(out / f"{name}.json", remedy="delete it to measure the arm again")
@@ -500,8 +502,7 @@ class Speedrun:
         start = time.perf_counter()
         net = tested_network(run)
         finalize = time.perf_counter() - start
-        plain = predict_logits(net, self.test.X, device=run.device).argmax(1)
-        symmetric = predict_logits(net, self.test.X, device=run.device, symmetrize=True).argmax(1)
+        correct = correct_on(net, self.test, run.device)
         train_seconds = self.train_seconds(run)
         entry = {
             "seconds": train_seconds + finalize,
@@ -512,13 +513,11 @@ class Speedrun:
             "epoch": run.state.epoch,
             "batch": run.state.batch,
             "lr": run.optimizer.param_groups[0]["lr"],
-            "accuracy": float(np.mean(plain == self.test.y)),
-            "accuracy_symmetrized": float(np.mean(symmetric == self.test.y)),
+            **{key: float(np.mean(correct[key])) for key, _ in TESTS},
         }
         entry["wall_seconds"] = self.wall()
         self.result["curve"].append(entry)
         # the last point's predictions: the arm can be paired after its checkpoint is gone (kept_correct)
-        correct = {"accuracy": plain == self.test.y, "accuracy_symmetrized": symmetric == self.test.y}
         self.result["final_correct"] = keep(correct, self.test, entry)
         self.write()
         print(
