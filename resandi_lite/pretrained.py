@@ -396,6 +396,41 @@ def _seeds_needed(spread: float, difference: float, z: float = 1.96) -> int | No
     return max(2, int(np.ceil(2 * (z * spread / abs(difference)) ** 2)))
 
 
+def _over_seeds(first: str, a: np.ndarray, second: str, b: np.ndarray, family: int = 1) -> str:
+    """The sentence comparing two arms' final accuracies over their seeds (``a`` and ``b``, in percent): the
+    difference of the means, Welch's interval (Bonferroni-adjusted over a ``family`` of such differences), the
+    seed-to-seed standard deviation and the seeds per arm that would put zero outside the interval."""
+    from scipy.stats import norm, ttest_ind
+
+    level = 1 - 0.05 / family
+    difference = a.mean() - b.mean()
+    spreads = [v.std(ddof=1) for v in (a, b) if len(v) > 1]
+    spread = float(np.sqrt(np.mean(np.square(spreads)))) if spreads else float("nan")
+    alone = [name for name, v in ((first, a), (second, b)) if len(v) < 2]
+    if alone:
+        interval = (
+            f"with no interval: {' and '.join(alone)} {'has' if len(alone) == 1 else 'have'} one seed, and a "
+            f"recipe's spread over seeds needs two at least"
+            + (f" (the other's seeds differ by a standard deviation of {spread:.2f} points)" if spreads else "")
+        )
+    elif a.var() + b.var() == 0:
+        interval = "no interval: the seeds of both arms scored alike"
+    else:
+        welch = ttest_ind(a, b, equal_var=False)
+        low, high = welch.confidence_interval(level)
+        interval = (
+            f"{100 * level:.3g}% interval {low:+.2f} to {high:+.2f} (Welch, {welch.df:.1f} df); seeds of one arm "
+            f"differ by a standard deviation of {spread:.2f} points"
+        )
+    needed = _seeds_needed(spread, difference, z=float(norm.ppf(1 - (1 - level) / 2))) if spreads else None
+    return f"{first} minus {second} over seeds: {difference:+.2f} points, {interval}" + (
+        f"; about {needed} seeds per arm would put zero outside a {100 * level:.3g}% interval if the difference is "
+        f"what was measured."
+        if needed
+        else "."
+    )
+
+
 def speedrun_versus(results: dict | None = None):
     """Every run of one arm of :func:`speedrun` paired with every run of each later arm, on the same test set.
 
@@ -411,10 +446,12 @@ def speedrun_versus(results: dict | None = None):
         final test accuracies (first minus second, in points) with its paired
         standard error and McNemar's exact p adjusted by Holm over the whole
         family (every pair, plainly and averaged over the eight symmetries).
-        The caption gives each arm's mean over its seeds, the difference of
-        the means, the seed-to-seed standard deviation, and how many seeds per
-        arm would make that difference's 95% interval exclude zero if it is
-        what was measured.  The pairs test the networks on the test set; what
+        The caption gives each arm's mean over its seeds and, for every two
+        arms, the difference of the means with Welch's interval (95%, or
+        Bonferroni-adjusted to 95% for the family when there are more than
+        two arms), the seed-to-seed standard deviation, and how many seeds per
+        arm would make that interval exclude zero if the difference is what
+        was measured.  The pairs test the networks on the test set; what
         generalises to the recipes is the difference over seeds.  Pairs that
         could not be made (``unpaired``: a network's predictions lost) are
         named in the caption.
@@ -449,8 +486,6 @@ def speedrun_versus(results: dict | None = None):
     finals = {
         name: 100 * np.array([r["final"]["accuracy"] for r in arm["runs"]]) for name, arm in results["arms"].items()
     }
-    spreads = [v.std(ddof=1) for v in finals.values() if len(v) > 1]
-    spread = float(np.sqrt(np.mean(np.square(spreads)))) if spreads else float("nan")
     means = "; ".join(f"{name} {v.mean():.2f}% over {len(v)} seed{'s' * (len(v) > 1)}" for name, v in finals.items())
     sentences = [
         f"Test set: {results['test']['n']:,} fresh trajectories ({results['test']['length']} length), the same for "
@@ -466,35 +501,11 @@ def speedrun_versus(results: dict | None = None):
             f"Not paired: {named}; a network's predictions were lost with its checkpoint before runs kept them."
         )
     names = list(finals)
-    if len(names) == 2:
-        from scipy.stats import ttest_ind
-
-        a, b = finals[names[0]], finals[names[1]]
-        difference = a.mean() - b.mean()
-        alone = [name for name in names if len(finals[name]) < 2]
-        if alone:
-            interval = (
-                f"with no interval: {' and '.join(alone)} {'has' if len(alone) == 1 else 'have'} one seed, and a "
-                f"recipe's spread over seeds needs two at least"
-                + (f" (the other's seeds differ by a standard deviation of {spread:.2f} points)" if spreads else "")
-            )
-        elif a.var() + b.var() == 0:
-            interval = "no interval: the seeds of both arms scored alike"
-        else:
-            welch = ttest_ind(a, b, equal_var=False)
-            low, high = welch.confidence_interval(0.95)
-            interval = (
-                f"95% interval {low:+.2f} to {high:+.2f} (Welch, {welch.df:.1f} df); seeds of one arm differ by a "
-                f"standard deviation of {spread:.2f} points"
-            )
-        needed = _seeds_needed(spread, difference) if spreads else None
+    comparisons = [(first, second) for i, first in enumerate(names) for second in names[i + 1 :]]
+    if len(comparisons) > 1:
         sentences.append(
-            f"{names[0]} minus {names[1]} over seeds: {difference:+.2f} points, {interval}"
-            + (
-                f"; about {needed} seeds per arm would put zero outside a 95% interval if the difference is what "
-                f"was measured."
-                if needed
-                else "."
-            )
+            f"Over seeds, the {len(comparisons)} differences of arms' means have Bonferroni-adjusted intervals: "
+            f"each at {100 * (1 - 0.05 / len(comparisons)):.1f}%, 95% for the family."
         )
+    sentences += [_over_seeds(a, finals[a], b, finals[b], len(comparisons)) for a, b in comparisons]
     return Table.from_rows(columns, rows, left=(0,), caption=" ".join(sentences))

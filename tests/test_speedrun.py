@@ -6,6 +6,7 @@ import argparse
 import importlib.util
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -504,7 +505,7 @@ def _synthetic_runs(finals: dict) -> dict:
         }
         for name, accs in finals.items()
     }
-    (first, a), (second, b) = finals.items()
+    (first, a), (second, b), *_ = finals.items()  # pairs of the first two arms only
     pairs = [
         {
             "a": {"arm": first, "seed": i},
@@ -587,6 +588,25 @@ def test_speedrun_versus_pairs_runs_under_holm_and_compares_recipes_over_seeds()
     assert interval_text(partial.caption) == interval_text(caption)  # over seeds: every run counts
     with pytest.raises(ValueError, match="results must hold versus_arms"):
         speedrun_versus({"arms": results["arms"], "versus_arms": []})
+
+
+def test_speedrun_versus_compares_every_two_of_three_arms_over_seeds_under_bonferroni():
+    from scipy.stats import norm, ttest_ind
+
+    from resandi_lite.pretrained import speedrun_versus
+
+    finals = {"anneal": [0.9050, 0.9010], "cpu": [0.8916, 0.8954], "fast": [0.8834, 0.8931]}
+    caption = speedrun_versus(_synthetic_runs(finals)).caption
+    assert "the 3 differences of arms' means have Bonferroni-adjusted intervals: each at 98.3%, 95% for" in caption
+    for first, second in (("anneal", "cpu"), ("anneal", "fast"), ("cpu", "fast")):
+        a, b = 100 * np.array(finals[first]), 100 * np.array(finals[second])
+        low, high = ttest_ind(a, b, equal_var=False).confidence_interval(1 - 0.05 / 3)
+        assert f"{first} minus {second} over seeds: {a.mean() - b.mean():+.2f} points, 98.3% interval " in caption
+        assert f"98.3% interval {low:+.2f} to {high:+.2f}" in caption
+        spread = np.sqrt((a.std(ddof=1) ** 2 + b.std(ddof=1) ** 2) / 2)  # the two arms' own spread
+        needed = int(np.ceil(2 * (norm.ppf(1 - 0.05 / 6) * spread / (a.mean() - b.mean())) ** 2))
+        assert f"differ by a standard deviation of {spread:.2f} points; about {max(2, needed)} seeds" in caption
+    assert len(re.findall(r"\w+ minus \w+ over seeds: ", caption)) == 3 and "95% interval" not in caption
 
 
 def interval_text(caption: str) -> str:
