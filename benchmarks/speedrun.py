@@ -174,7 +174,7 @@ def time_to_target(curve: list[dict], target: float, key: str = "accuracy") -> d
     Examples
     --------
     >>> curve = [{"seconds": 60, "samples": 100, "accuracy": 0.8}, {"seconds": 120, "samples": 200, "accuracy": 0.9}]
-    >>> time_to_target(curve, 0.85)
+    >>> {key: round(value, 9) for key, value in time_to_target(curve, 0.85).items()}
     {'seconds': 120, 'samples': 200, 'interpolated_seconds': 90.0, 'interpolated_samples': 150.0}
     """
     before = None
@@ -659,23 +659,40 @@ def summary(results: dict[str, list[dict]]) -> dict:
 
 
 def table(rows: dict) -> str:
-    """The markdown table of arms: median minutes and samples to target, final accuracy, and the change against
-    the arm's base (:func:`base_of`), which makes it the table of ingredients."""
+    """The markdown table of arms: median minutes and samples to target, final accuracy, and the changes against
+    the arm's base (:func:`base_of`), which makes it the table of ingredients.
+
+    Against its base, an arm shows the change of the median minutes to target (plainly and with the
+    symmetries; ``n/a`` where either median was not reached) and of the mean final accuracy over seeds (in
+    points, plainly and with the symmetries).
+
+    Examples
+    --------
+    >>> rows = {
+    ...     name: {"recipe": "cpu", "changes": changes, "seeds": [0, 1], "median_seconds": plain,
+    ...            "median_seconds_symmetrized": sym, "median_samples": None, "final_accuracy": acc,
+    ...            "final_accuracy_symmetrized": acc + 0.01, "final_stderr": 0.0034}
+    ...     for name, changes, plain, sym, acc in (("cpu", {}, None, 3462.0, 0.8935),
+    ...                                            ("cpu+max_epochs=25", {"max_epochs": 25}, 3400.0, 3280.0, 0.9050))
+    ... }
+    >>> print(table(rows).splitlines()[3])
+    | cpu+max_epochs=25 | 2 | 56.7 | 54.7 | not reached | 90.50% ± 0.34 (91.50% symmetrized) | n/a / -3.0 | +1.15 / +1.15 |
+    """
     lines = [
         "| arm | seeds | minutes to target | with symmetries | M samples to target | final accuracy | "
-        "minutes vs base |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "minutes vs base (plain / sym.) | points vs base (plain / sym.) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, row in rows.items():
         base = base_of(name, rows)
-        delta = "" if base is None else _delta(row, rows[base])
+        versus = ("", "") if base is None else _delta(row, rows[base])
         samples = row["median_samples"]
         lines.append(
             f"| {name} | {len(row['seeds'])} | {_minutes(row['median_seconds'])} | "
             f"{_minutes(row['median_seconds_symmetrized'])} | "
             f"{'not reached' if samples is None else f'{samples / 1e6:.2f}'} | "
             f"{100 * row['final_accuracy']:.2f}% ± {100 * row['final_stderr']:.2f} "
-            f"({100 * row['final_accuracy_symmetrized']:.2f}% symmetrized) | {delta} |"
+            f"({100 * row['final_accuracy_symmetrized']:.2f}% symmetrized) | {versus[0]} | {versus[1]} |"
         )
     return "\n".join(lines)
 
@@ -705,11 +722,14 @@ def base_of(name: str, rows: dict) -> str | None:
     return max(subsets)[1] if subsets else None
 
 
-def _delta(row: dict, base: dict) -> str:
-    a, b = row["median_seconds"], base["median_seconds"]
-    if a is None or b is None:
-        return "n/a"
-    return f"{(a - b) / 60:+.1f}"
+def _delta(row: dict, base: dict) -> tuple[str, str]:
+    """An arm's change against its base: minutes to target and final accuracy, plainly and with symmetries."""
+    minutes = []
+    for suffix in ("", "_symmetrized"):
+        a, b = row[f"median_seconds{suffix}"], base[f"median_seconds{suffix}"]
+        minutes.append("n/a" if a is None or b is None else f"{(a - b) / 60:+.1f}")
+    points = [f"{100 * (row[f'final_accuracy{s}'] - base[f'final_accuracy{s}']):+.2f}" for s in ("", "_symmetrized")]
+    return " / ".join(minutes), " / ".join(points)
 
 
 def read_results(out: Path) -> dict[str, list[dict]]:

@@ -70,6 +70,14 @@ def measuring(monkeypatch, tmp_path):
 # -- the measured precision and its cache ------------------------------------------------------------------------
 
 
+def test_the_benchmarks_examples_run_as_written():
+    """The docstring examples of benchmarks/speedrun.py (outside the package, so not collected as doctests)."""
+    import doctest
+
+    outcome = doctest.testmod(speedrun, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert outcome.attempted >= 3 and outcome.failed == 0
+
+
 def test_probe_cache_miss_then_hit(measuring):
     probe = Probe(BF16_FASTER)
     first = measured_precision(CPU, probe=probe)
