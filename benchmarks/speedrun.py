@@ -388,8 +388,8 @@ def versus_shipped(ours: dict, shipped: dict, name: str = "lite") -> dict:
 
 
 def versus_arms(results: dict[str, list[dict]], finals: dict, earlier: list[dict] = ()) -> list[dict]:
-    """Every run of an arm against every run of each later arm (in the order of ``results``: by file name, as
-    :func:`read_results` reads them), on the same test set, paired.
+    """Every run of an arm against every run of each later arm (in the order of ``results``, as
+    :func:`read_results` reads them: a base before its ablations), on the same test set, paired.
 
     ``finals`` maps ``(arm, seed)`` to the final network's :func:`correct_on`,
     or to ``None`` where it is lost (:func:`kept_correct`).  Each entry names
@@ -733,13 +733,18 @@ def _delta(row: dict, base: dict) -> tuple[str, str]:
 
 
 def read_results(out: Path) -> dict[str, list[dict]]:
-    """Every finished arm's JSON in ``out``, grouped by arm (each recomputed from its curve)."""
+    """Every finished arm's JSON in ``out``, grouped by arm (each recomputed from its curve).
+
+    Arms come in the order of their number of changes, then of their file names: the recipes themselves
+    first, then the arms with one field changed, and so on, so that an arm follows its base (and keeps its
+    place, and its colour in the book's figure, when an ablation is added).
+    """
     results = {}
     for path in sorted(out.glob("*-seed*.json")):
         r = _files.read_json(path, remedy="delete it to measure the arm again")
         if r and r.get("finished") and r.get("curve"):
             results.setdefault(r["arm"], []).append(summarize(r))
-    return results
+    return dict(sorted(results.items(), key=lambda item: len(item[1][0]["changes"])))
 
 
 #: Where ``--ship`` writes what the book reads (:func:`resandi_lite.pretrained.speedrun`).

@@ -450,10 +450,10 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     second = speedrun.run_arm(other, 0, _args(tmp_path / "a", 60), test)
     both = speedrun.ship(tmp_path / "a", tmp_path / "speedrun.json", test=test)
     (pair,) = both["versus_arms"]
-    # arms in the order of their files' names: "cpu+lr=0.01-seed0.json" sorts before "cpu-seed0.json"
-    assert (pair["a"], pair["b"]) == ({"arm": "cpu+lr=0.01", "seed": 0}, {"arm": "cpu", "seed": 0})
+    # a base arm before its ablation, though "cpu+lr=0.01-seed0.json" sorts before "cpu-seed0.json"
+    assert (pair["a"], pair["b"]) == ({"arm": "cpu", "seed": 0}, {"arm": "cpu+lr=0.01", "seed": 0})
     for suffix in ("", "_symmetrized"):
-        expected = 100 * (second["final"][f"accuracy{suffix}"] - stored["final"][f"accuracy{suffix}"])
+        expected = 100 * (stored["final"][f"accuracy{suffix}"] - second["final"][f"accuracy{suffix}"])
         assert pair[f"difference{suffix}"] == pytest.approx(expected)
         assert 0 < pair[f"mcnemar_p{suffix}"] <= 1
     assert both["arms"]["cpu"]["runs"][0]["versus_shipped"] == run["versus_shipped"]  # computed once, the same
@@ -615,6 +615,19 @@ def test_speedrun_versus_compares_every_two_of_three_arms_over_seeds_under_bonfe
         needed = int(np.ceil(2 * (norm.ppf(1 - 0.05 / 6) * spread / (a.mean() - b.mean())) ** 2))
         assert f"differ by a standard deviation of {spread:.2f} points; about {max(2, needed)} seeds" in caption
     assert len(re.findall(r"\w+ minus \w+ over seeds: ", caption)) == 3 and "95% interval" not in caption
+
+
+def test_arms_are_read_recipes_first_so_an_ablation_follows_its_base(tmp_path, monkeypatch):
+    monkeypatch.setattr(speedrun, "summarize", lambda r: r)
+    arms = {"cpu+max_epochs=25": {"max_epochs": 25}, "cpu": {}, "fast+ema=0.0": {"ema": 0.0}, "fast": {}}
+    for name, changes in arms.items():
+        for seed in (1, 0):
+            run = {"arm": name, "changes": changes, "seed": seed, "finished": True, "curve": [{"seconds": 1.0}]}
+            (tmp_path / f"{name}-seed{seed}.json").write_text(json.dumps(run))
+    (tmp_path / "paper-seed0.json").write_text(json.dumps({"arm": "paper", "finished": False, "curve": []}))
+    results = speedrun.read_results(tmp_path)
+    assert list(results) == ["cpu", "fast", "cpu+max_epochs=25", "fast+ema=0.0"]  # unfinished runs left out
+    assert all([r["seed"] for r in runs] == [0, 1] for runs in results.values())
 
 
 def interval_text(caption: str) -> str:
