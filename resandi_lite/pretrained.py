@@ -400,9 +400,11 @@ def _over_seeds(first: str, a: np.ndarray, second: str, b: np.ndarray, family: i
     """The sentence comparing two arms' final accuracies over their seeds (``a`` and ``b``, in percent): the
     difference of the means, Welch's interval (Bonferroni-adjusted over a ``family`` of such differences), the
     seed-to-seed standard deviation and the seeds per arm that would put zero outside the interval."""
-    from scipy.stats import norm, ttest_ind
+    from scipy.stats import ttest_ind
 
-    level = 1 - 0.05 / family
+    from .verdict import family_level, family_z
+
+    level = family_level(family)
     difference = a.mean() - b.mean()
     spreads = [v.std(ddof=1) for v in (a, b) if len(v) > 1]
     spread = float(np.sqrt(np.mean(np.square(spreads)))) if spreads else float("nan")
@@ -422,7 +424,7 @@ def _over_seeds(first: str, a: np.ndarray, second: str, b: np.ndarray, family: i
             f"{100 * level:.3g}% interval {low:+.2f} to {high:+.2f} (Welch, {welch.df:.1f} df); seeds of one arm "
             f"differ by a standard deviation of {spread:.2f} points"
         )
-    needed = _seeds_needed(spread, difference, z=float(norm.ppf(1 - (1 - level) / 2))) if spreads else None
+    needed = _seeds_needed(spread, difference, z=family_z(family)) if spreads else None
     return f"{first} minus {second} over seeds: {difference:+.2f} points, {interval}" + (
         f"; about {needed} seeds per arm would put zero outside a {100 * level:.3g}% interval if the difference is "
         f"what was measured."
@@ -461,7 +463,7 @@ def speedrun_versus(results: dict | None = None):
     ValueError
         If ``results`` holds no pair of arms to compare.
     """
-    from .verdict import Table, holm
+    from .verdict import Table, family_level, holm
 
     results = speedrun() if results is None else results
     pairs = results.get("versus_arms") or []
@@ -505,7 +507,7 @@ def speedrun_versus(results: dict | None = None):
     if len(comparisons) > 1:
         sentences.append(
             f"Over seeds, the {len(comparisons)} differences of arms' means have Bonferroni-adjusted intervals: "
-            f"each at {100 * (1 - 0.05 / len(comparisons)):.1f}%, 95% for the family."
+            f"each at {100 * family_level(len(comparisons)):.1f}%, 95% for the family."
         )
     sentences += [_over_seeds(a, finals[a], b, finals[b], len(comparisons)) for a, b in comparisons]
     return Table.from_rows(columns, rows, left=(0,), caption=" ".join(sentences))
