@@ -89,7 +89,8 @@ SMOKE = dict(
     checkpoint_every=4,
     warmup_epochs=0.5,
 )
-#: What must match for an arm's JSON to be continued (``minutes`` and ``target`` may change).
+#: What must match for an arm's JSON to be continued (``minutes`` and ``target`` may change).  A finished arm is
+#: read back whatever its ``eval_every``: the cadence of the test points does not change what was trained.
 SETTINGS = ("config", "eval_every", "test")
 
 
@@ -456,7 +457,8 @@ class Speedrun:
         stored = _files.read_json(self.path, remedy="delete it and its run folder to measure the arm again")
         if stored is not None:
             stored = {**stored, "config": TrainConfig.saved_dict(stored["config"])}
-            changed = [k for k in SETTINGS if stored.get(k) != settings[k]]
+            compared = [k for k in SETTINGS if not (k == "eval_every" and stored.get("finished"))]
+            changed = [k for k in compared if stored.get(k) != settings[k]]
             if changed:
                 raise ValueError(
                     f"{self.path} was measured with other settings ({', '.join(changed)} differ); use another --out"

@@ -396,6 +396,17 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     # a finished arm is read back, not trained again; other settings are refused
     monkeypatch.setattr(speedrun.TrainingRun, "start", lambda *a, **k: pytest.fail("a finished arm was trained"))
     assert speedrun.run_arm(TINY_ARM, 0, _args(tmp_path / "a", 60), test)["curve"] == straight["curve"]
+    # whatever its test cadence (an ablation measured at another --eval-every reads its base back)
+    other_cadence = _args(tmp_path / "a", 60)
+    other_cadence.eval_every += 1
+    assert speedrun.run_arm(TINY_ARM, 0, other_cadence, test)["curve"] == straight["curve"]
+    # but an unfinished one is continued only at its own cadence
+    unfinished = _args(tmp_path / "b", 60)
+    json_b = tmp_path / "b" / "cpu-seed0.json"
+    json_b.write_text(json.dumps({**json.loads(json_b.read_text()), "finished": False}))
+    unfinished.eval_every += 1
+    with pytest.raises(ValueError, match=r"other settings \(eval_every differ\)"):
+        speedrun.Speedrun(TINY_ARM, 0, unfinished, test)
     other = speedrun.Arm("cpu", overrides=(*TINY_ARM.overrides, ("lr", 0.5)))
     with pytest.raises(ValueError, match=r"other settings \(config differ\)"):
         speedrun.Speedrun(other, 0, _args(tmp_path / "a", 60), test)
