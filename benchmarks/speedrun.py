@@ -89,9 +89,19 @@ SMOKE = dict(
     checkpoint_every=4,
     warmup_epochs=0.5,
 )
-#: What must match for an arm's JSON to be continued (``minutes`` and ``target`` may change).  A finished arm is
-#: read back whatever its ``eval_every``: the cadence of the test points does not change what was trained.
+#: What must match for an arm's JSON to be continued (``minutes`` and ``target`` may change).
 SETTINGS = ("config", "eval_every", "test")
+#: What must match for an arm measured already (:func:`measured`) to be read back: the cadence of the test
+#: points does not change what was trained.
+READ_BACK = ("config", "test")
+
+
+def measured(result: dict, minutes: float) -> bool:
+    """Whether an arm's ``result`` is measured already for a budget of ``minutes``: trained to ``max_epochs``,
+    or to a budget at least that long."""
+    return bool(result.get("finished")) and (
+        result.get("stopped") == "max_epochs" or result["curve"][-1]["train_seconds"] >= minutes * 60
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -457,7 +467,7 @@ class Speedrun:
         stored = _files.read_json(self.path, remedy="delete it and its run folder to measure the arm again")
         if stored is not None:
             stored = {**stored, "config": TrainConfig.saved_dict(stored["config"])}
-            compared = [k for k in SETTINGS if not (k == "eval_every" and stored.get("finished"))]
+            compared = READ_BACK if measured(stored, args.minutes) else SETTINGS
             changed = [k for k in compared if stored.get(k) != settings[k]]
             if changed:
                 raise ValueError(
@@ -598,10 +608,7 @@ class Speedrun:
 
     def finished(self) -> bool:
         """Measured already: trained to ``max_epochs``, or to a budget at least as long as this one."""
-        r = self.result
-        return r["finished"] and (
-            r.get("stopped") == "max_epochs" or r["curve"][-1]["train_seconds"] >= r["minutes"] * 60
-        )
+        return measured(self.result, self.result["minutes"])
 
 
 def run_arm(arm: Arm, seed: int, args, test) -> dict | None:

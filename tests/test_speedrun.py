@@ -407,6 +407,10 @@ def test_speedrun_json_round_trip_resume_and_skip(tmp_path, monkeypatch):
     unfinished.eval_every += 1
     with pytest.raises(ValueError, match=r"other settings \(eval_every differ\)"):
         speedrun.Speedrun(TINY_ARM, 0, unfinished, test)
+    # and so is one stopped by a shorter budget than this one, which this budget trains further
+    json_b.write_text(json.dumps({**json.loads(json_b.read_text()), "finished": True, "stopped": "budget"}))
+    with pytest.raises(ValueError, match=r"other settings \(eval_every differ\)"):
+        speedrun.Speedrun(TINY_ARM, 0, unfinished, test)
     other = speedrun.Arm("cpu", overrides=(*TINY_ARM.overrides, ("lr", 0.5)))
     with pytest.raises(ValueError, match=r"other settings \(config differ\)"):
         speedrun.Speedrun(other, 0, _args(tmp_path / "a", 60), test)
