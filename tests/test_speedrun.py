@@ -677,6 +677,9 @@ def test_plot_speedrun_draws_one_line_per_arm_and_seed():
     assert route.get_label() == "the shipped network's route (validation)"
     assert (list(route.get_xdata()), list(route.get_ydata())) == ([0.5, 0.9], [80.0, 85.0])
     assert len(plot_speedrun(results).get_lines()) == 4  # not against minutes: its hours were another machine's
+    assert plot_speedrun(results).get_legend() is not None
+    quiet = plot_speedrun(results, x="samples", legend=False)  # the caller draws one legend for several panels
+    assert quiet.get_legend() is None and len(quiet.get_legend_handles_labels()[1]) == 5
     with pytest.raises(ValueError, match="x must be 'minutes' or 'samples', got 'hours'"):
         plot_speedrun(results, x="hours")
 

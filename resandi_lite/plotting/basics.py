@@ -244,7 +244,9 @@ def plot_msd(times, msd, ax=None, *, label: str | None = None, slope: float | No
     return ax
 
 
-def plot_speedrun(results: dict, ax=None, *, x: str = "minutes", symmetrized: bool = False, ylim=(50, 100)):
+def plot_speedrun(
+    results: dict, ax=None, *, x: str = "minutes", symmetrized: bool = False, ylim=(50, 100), legend: bool = True
+):
     """Test accuracy against training time or samples, one line per arm and seed of ``benchmarks/speedrun.py``.
 
     Parameters
@@ -263,6 +265,10 @@ def plot_speedrun(results: dict, ax=None, *, x: str = "minutes", symmetrized: bo
         instead of the plain one.
     ylim : tuple of float
         The accuracy range shown, in percent.
+    legend : bool
+        Draw the legend inside the axes.  ``False`` leaves it to the caller,
+        for example one ``fig.legend`` below several panels that would each
+        hide their curves under a legend of a dozen lines.
 
     Returns
     -------
@@ -301,7 +307,8 @@ def plot_speedrun(results: dict, ax=None, *, x: str = "minutes", symmetrized: bo
     ax.set_ylabel("test accuracy, symmetrized (%)" if symmetrized else "test accuracy (%)")
     ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    if legend:
+        ax.legend(fontsize=8)
     return ax
 
 
